@@ -1,0 +1,40 @@
+# Quick start: `make demo` (set up, then check the bundled example articles) and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup demo test test-fast lint eval models benchmarks clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: $(STAMP)
+	@echo "== unspin check on the bundled examples (fixtures/examples) =="
+	-$(BIN)/unspin check fixtures/examples
+	@echo
+	@echo "== the same, as JSON (first lines) =="
+	-$(BIN)/unspin check --format json fixtures/examples/spun-press-briefing.md | head -n 30
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow"
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests scripts benchmarks
+
+eval: $(STAMP)
+	$(BIN)/unspin eval
+
+benchmarks: $(STAMP)
+	$(BIN)/python benchmarks/bench_check.py
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache

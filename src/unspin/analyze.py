@@ -1,0 +1,117 @@
+"""The one pipeline every surface calls: document -> findings -> score -> report."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .config import Config
+from .detect.lexicon import Lexicon, default_lexicon, suggestion_objects
+from .detect.rules import get_rule
+from .model import Document, DocumentReport, Finding, Suggestion
+from .text import LineIndex, MatchStream, word_count
+
+
+@dataclass
+class Context:
+    """What one document's analysis can see: settings, the lexicon, optional archive and grammar server."""
+
+    config: Config = field(default_factory=Config)
+    lexicon: Lexicon | None = None
+    archive: Any = None  # unspin.match.archive.Archive when --db is given
+
+    def get_lexicon(self) -> Lexicon:
+        if self.lexicon is None:
+            self.lexicon = default_lexicon(tuple(self.config.lexicons))
+        return self.lexicon
+
+
+class FindingBuilder:
+    """Makes findings for one document: fills line/column, text, severity."""
+
+    def __init__(self, doc: Document):
+        self.doc = doc
+        self._lines = LineIndex(doc.text)
+
+    def make(self, rule: str, start: int, end: int, message: str,
+             suggestions: Iterable[Suggestion] = (), confidence: float = 1.0,
+             evidence: dict[str, Any] | None = None, severity: str | None = None) -> Finding:
+        line, col = self._lines.position(start)
+        return Finding(
+            rule=rule, start=start, end=end, line=line, column=col, text=self.doc.text[start:end],
+            message=message, suggestions=tuple(suggestions), confidence=confidence,
+            severity=severity or get_rule(rule).severity, evidence=evidence or {},
+        )
+
+
+def lexicon_findings(doc: Document, stream: MatchStream, lexicon: Lexicon, fb: FindingBuilder) -> list[Finding]:
+    out = []
+    for hit in lexicon.find(stream):
+        e = hit.entry
+        matched = doc.text[hit.start:hit.end]
+        sugg = suggestion_objects(e, matched)
+        want = f"; use {sugg[0].text!r}" if sugg else ""
+        if e.rule == "US102":
+            msg = f"tortured phrase {matched!r} (Problematic Paper Screener: {e.canonical}){want}"
+            conf = 0.9 if e.condition or e.weight >= 5 else 0.8
+        elif e.rule == "US103":
+            msg = f"{matched!r} is a learned spinner substitution{want}"
+            conf = min(0.95, 0.6 + 0.05 * e.weight)
+        else:
+            msg = f"{matched!r} is spun wording{want}"
+            conf = 0.95
+        ev: dict[str, Any] = {"lexicon": e.source or "unspin", "entry": e.id}
+        if e.condition:
+            ev["condition"] = e.condition
+        if e.weight:
+            ev["weight"] = e.weight
+        out.append(fb.make(e.rule, hit.start, hit.end, msg, sugg, conf, ev))
+    return out
+
+
+def _overlaps(f: Finding, taken: list[tuple[int, int]]) -> bool:
+    return any(f.start < e and s < f.end for s, e in taken)
+
+
+def analyze(doc: Document, context: Context | None = None) -> DocumentReport:
+    """Run every enabled detector on a document and score it."""
+    ctx = context or Context()
+    cfg = ctx.config
+    fb = FindingBuilder(doc)
+    stream = MatchStream(doc.text, doc.segments)
+    findings: list[Finding] = []
+
+    if cfg.wants("US1"):
+        findings += lexicon_findings(doc, stream, ctx.get_lexicon(), fb)
+    if cfg.generic and cfg.wants("US2"):
+        from .detect.generic import generic_findings
+
+        taken = [(f.start, f.end) for f in findings]
+        findings += [f for f in generic_findings(doc, stream, fb) if not _overlaps(f, taken)]
+
+    words = word_count(doc.prose())
+    from .detect.scorer import score_document
+
+    score, features = score_document(doc, stream, findings, words)
+    verdict = ("spun" if score >= cfg.spun_threshold else "suspect" if score >= cfg.suspect_threshold
+               else "clean")
+    if verdict == "spun" and cfg.wants("US901"):
+        first = doc.segments[0] if doc.segments else None
+        start, end = (first.start, first.end) if first else (0, 0)
+        findings.append(fb.make("US901", start, start if end == start else min(end, start + 1),
+                                f"the article scores {score:.2f}: likely spun as a whole",
+                                confidence=score, evidence={"score": round(score, 4)}))
+    findings = [f for f in findings if cfg.wants(f.rule) and f.confidence >= cfg.min_confidence]
+    findings.sort(key=lambda f: (f.start, f.end, f.rule))
+    return DocumentReport(path=doc.path, score=score, verdict=verdict, findings=tuple(findings), words=words,
+                          document=doc, features=features)
+
+
+def analyze_text(text: str, *, path: str = "<text>", kind: str = "text", context: Context | None = None
+                 ) -> DocumentReport:
+    """Analyse a string (plain text, Markdown, HTML) as one document."""
+    from .document import parse_text
+
+    docs = parse_text(text, path, kind)
+    return analyze(docs[0], context)

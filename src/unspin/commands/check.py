@@ -1,0 +1,79 @@
+"""``unspin check``: mark spun phrases and score each article."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ..formats import FORMATS
+from ..model import severity_rank
+from .common import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, config_options, db_option, resolve_config, split_codes
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="Output format.")
+@click.option("--select", multiple=True, metavar="CODES", help="Only these rule codes or prefixes (US1,US201).")
+@click.option("--ignore", multiple=True, metavar="CODES", help="Drop these rule codes or prefixes.")
+@click.option("--fail-level", type=click.Choice(["suggestion", "warning", "error"]),
+              help="Exit 1 when a finding is at or above this severity [default: warning].")
+@click.option("--min-confidence", type=click.FloatRange(0, 1), help="Drop findings below this confidence.")
+@click.option("--no-generic", is_flag=True, help="Skip the list-free collocation detector (US2xx).")
+@click.option("--lexicon", "lexicons", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="Extra lexicon TSV (for example a learned lexicon).")
+@click.option("--encoding", help="Decode inputs with this encoding instead of UTF-8.")
+@click.option("--stdin-filename", default="-", help="Name to report for input read from '-'.")
+@click.option("--max-file-size", type=click.IntRange(1), help="Largest input in bytes [default: 10 MiB].")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write the report here.")
+@click.option("--languagetool-url", envvar="UNSPIN_LANGUAGETOOL_URL", help="LanguageTool server for US5xx.")
+@db_option
+@config_options
+def check(paths, fmt, select, ignore, fail_level, min_confidence, no_generic, lexicons, encoding, stdin_filename,
+          max_file_size, output, languagetool_url, db, config_path, no_config) -> None:
+    """Check articles (files, folders, '-' for stdin) for spun phrasing.
+
+    Exit status: 0 clean, 1 findings at or above the fail level, 2 usage error or unreadable input
+    (after every other input has been checked).
+    """
+    cfg = resolve_config(
+        config_path, no_config,
+        select=split_codes(select) or None, ignore=split_codes(ignore) or None, fail_level=fail_level,
+        min_confidence=min_confidence, max_file_size=max_file_size, db=db, languagetool_url=languagetool_url,
+        lexicons=tuple(lexicons) or None, generic=False if no_generic else None,
+    )
+    from ..analyze import Context, analyze
+    from ..document import iter_documents
+    from ..formats import get_emitter
+
+    ctx = Context(config=cfg)
+    if cfg.db:
+        from ..match.archive import open_archive_or_fail
+
+        ctx.archive = open_archive_or_fail(cfg.db)
+    errors: list = []
+    reports = []
+    for doc in iter_documents(list(paths), errors, max_bytes=cfg.max_file_size, encoding=encoding,
+                              stdin_name=stdin_filename):
+        reports.append(analyze(doc, ctx))
+    stream_out = sys.stdout
+    color = fmt == "text" and output is None and stream_out.isatty()
+    rendered = get_emitter(fmt, color=color)(reports, errors)
+    if output:
+        from ..fileio import atomic_write_text
+
+        atomic_write_text(output, rendered)
+    else:
+        stream_out.write(rendered)
+    if fmt != "text" or output:
+        for e in errors:
+            click.echo(f"{e.path}: {e.error}", err=True)
+    else:
+        for e in errors:
+            click.echo(f"{e.path}: error: {e.error}", err=True)
+    if errors:
+        sys.exit(EXIT_USAGE)
+    threshold = severity_rank(cfg.fail_level)
+    failing = any(severity_rank(f.severity) >= threshold for r in reports for f in r.findings)
+    sys.exit(EXIT_FINDINGS if failing else EXIT_CLEAN)

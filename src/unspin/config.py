@@ -1,0 +1,119 @@
+"""Settings from ``[tool.unspin]`` in pyproject.toml or from ``.unspin.toml``, overridden by the CLI."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from .document import DEFAULT_MAX_BYTES
+from .model import SEVERITIES
+
+
+class ConfigError(Exception):
+    """A configuration file or value is wrong; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class Config:
+    select: tuple[str, ...] = ()  # rule code prefixes to report; empty means all
+    ignore: tuple[str, ...] = ()  # rule code prefixes to drop
+    fail_level: str = "warning"  # findings at or above this severity make the exit code 1
+    min_confidence: float = 0.0
+    max_file_size: int = DEFAULT_MAX_BYTES
+    suspect_threshold: float = 0.5
+    spun_threshold: float = 0.8
+    generic: bool = True  # run the list-free collocation detector
+    lexicons: tuple[str, ...] = ()  # extra lexicon TSV files (learned or user lists)
+    db: str | None = None
+    languagetool_url: str | None = None
+    source: str | None = field(default=None, compare=False)  # file the settings came from
+
+    def wants(self, rule: str) -> bool:
+        if self.select and not any(rule.startswith(p) for p in self.select):
+            return False
+        return not any(rule.startswith(p) for p in self.ignore)
+
+    def with_overrides(self, **kwargs: Any) -> Config:
+        return replace(self, **{k: v for k, v in kwargs.items() if v is not None})
+
+
+_KEYS = {f.name.replace("_", "-"): f for f in fields(Config) if f.name != "source"}
+
+
+def find_config_file(start: Path | None = None) -> Path | None:
+    """The nearest .unspin.toml, or pyproject.toml with a [tool.unspin] table, from start upwards."""
+    here = (start or Path.cwd()).resolve()
+    for d in (here, *here.parents):
+        dotfile = d / ".unspin.toml"
+        if dotfile.is_file():
+            return dotfile
+        pyproject = d / "pyproject.toml"
+        if pyproject.is_file():
+            try:
+                with open(pyproject, "rb") as fh:
+                    if "unspin" in tomllib.load(fh).get("tool", {}):
+                        return pyproject
+            except (OSError, tomllib.TOMLDecodeError):
+                continue
+    return None
+
+
+def load_config(path: Path | None = None, *, search: bool = True) -> Config:
+    """Read settings from ``path`` (or the nearest config file); defaults when there is none."""
+    if path is None and search:
+        path = find_config_file()
+    cfg = Config()
+    if path is not None:
+        try:
+            with open(path, "rb") as fh:
+                data = tomllib.load(fh)
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        table = data.get("tool", {}).get("unspin", {}) if path.name == "pyproject.toml" else data
+        cfg = replace(_apply(cfg, table, str(path)), source=str(path))
+    env = {k: os.environ.get(v) for k, v in (("db", "UNSPIN_DB"), ("languagetool_url", "UNSPIN_LANGUAGETOOL_URL"))}
+    return cfg.with_overrides(**{k: v for k, v in env.items() if v and getattr(cfg, k) is None})
+
+
+def _apply(cfg: Config, table: dict[str, Any], where: str) -> Config:
+    changes: dict[str, Any] = {}
+    for key, value in table.items():
+        f = _KEYS.get(key) or _KEYS.get(key.replace("_", "-"))
+        if f is None:
+            raise ConfigError(f"{where}: unknown setting {key!r} (known: {', '.join(sorted(_KEYS))})")
+        changes[f.name] = _coerce(f.name, value, where, key)
+    return replace(cfg, **changes)
+
+
+def _coerce(name: str, value: Any, where: str, key: str) -> Any:
+    default = getattr(Config(), name)
+    if isinstance(default, tuple):
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{where}: {key} must be a list of strings")
+        return tuple(value)
+    if name == "fail_level":
+        if value not in SEVERITIES:
+            raise ConfigError(f"{where}: fail-level must be one of {', '.join(SEVERITIES)}")
+        return value
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: {key} must be true or false")
+        return value
+    if name in ("min_confidence", "suspect_threshold", "spun_threshold"):
+        if not isinstance(value, (int, float)) or not 0 <= value <= 1:
+            raise ConfigError(f"{where}: {key} must be a number from 0 to 1")
+        return float(value)
+    if name == "max_file_size":
+        if not isinstance(value, int) or value <= 0:
+            raise ConfigError(f"{where}: {key} must be a positive number of bytes")
+        return value
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}: {key} must be a string")
+    return value

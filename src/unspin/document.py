@@ -1,0 +1,480 @@
+"""Bytes to documents: decoding, front matter, HTML, JSONL records, and which spans are prose.
+
+Offsets in a Document always index ``Document.text``, which is the whole decoded file (front matter
+included) for text, Markdown and HTML. A JSONL record has no such file of its own: its text is the
+record's ``title``, a blank line, and its ``text`` field, and its path is ``feed.jsonl:LINE``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from .model import Document, InputError, Segment
+
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+EXTENSIONS = {
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".mdx": "markdown",
+    ".txt": "text",
+    ".text": "text",
+    ".html": "html",
+    ".htm": "html",
+    ".xhtml": "html",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+}
+SKIP_DIRS = {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".mypy_cache"}
+
+
+class InputProblem(Exception):
+    """A user's file cannot be checked; the message is one plain sentence."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """Something to read: a file path, or '-' for standard input."""
+
+    path: str
+    kind: str | None = None
+
+
+# ---------------------------------------------------------------------------------------------------
+# Finding inputs
+
+
+def discover(paths: list[str], errors: list[InputError]) -> Iterator[Source]:
+    """Expand paths (files, folders recursively, '-') into sources; problems go to ``errors``."""
+    for raw in paths:
+        if raw == "-":
+            yield Source("-")
+            continue
+        p = Path(raw)
+        try:
+            st = p.stat()
+        except FileNotFoundError:
+            errors.append(InputError(raw, "no such file or folder"))
+            continue
+        except PermissionError:
+            errors.append(InputError(raw, "permission denied"))
+            continue
+        except OSError as exc:
+            errors.append(InputError(raw, f"cannot read: {exc.strerror or exc}"))
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            yield from _walk(p, errors)
+        else:
+            yield Source(raw)
+
+
+def _walk(root: Path, errors: list[InputError]) -> Iterator[Source]:
+    def onerror(exc: OSError) -> None:
+        reason = "permission denied" if isinstance(exc, PermissionError) else (exc.strerror or str(exc))
+        errors.append(InputError(exc.filename or str(root), f"cannot list folder: {reason}"))
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=onerror):
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
+        for name in sorted(filenames):
+            if Path(name).suffix.lower() in EXTENSIONS and not name.startswith("."):
+                yield Source(os.path.join(dirpath, name))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Reading and decoding
+
+
+def read_source(source: Source, *, max_bytes: int = DEFAULT_MAX_BYTES, encoding: str | None = None,
+                stdin_name: str = "-") -> list[Document]:
+    """Read and parse one source into documents; raises InputProblem with a plain message."""
+    if source.path == "-":
+        data = sys.stdin.buffer.read(max_bytes + 1)
+        path = stdin_name
+    else:
+        path = source.path
+        try:
+            size = os.stat(path).st_size
+            if size > max_bytes:
+                raise InputProblem(
+                    f"file is {_mb(size)}, over the {_mb(max_bytes)} limit (raise max-file-size to check it)"
+                )
+            with open(path, "rb") as fh:
+                data = fh.read(max_bytes + 1)
+        except InputProblem:
+            raise
+        except PermissionError:
+            raise InputProblem("permission denied") from None
+        except IsADirectoryError:
+            raise InputProblem("is a folder") from None
+        except OSError as exc:
+            raise InputProblem(f"cannot read: {exc.strerror or exc}") from None
+    if len(data) > max_bytes:
+        raise InputProblem(f"input is over the {_mb(max_bytes)} limit (raise max-file-size to check it)")
+    text = decode(data, encoding)
+    kind = source.kind or kind_for(path, text)
+    return parse_text(text, path, kind)
+
+
+def _mb(n: int) -> str:
+    return f"{n / (1024 * 1024):.1f} MB"
+
+
+def decode(data: bytes, encoding: str | None = None) -> str:
+    """Decode bytes as UTF-8 (or a BOM-marked UTF-16/32, or an explicit encoding)."""
+    if encoding:
+        try:
+            text = data.decode(encoding)
+        except LookupError:
+            raise InputProblem(f"unknown encoding {encoding!r}") from None
+        except UnicodeDecodeError as exc:
+            raise InputProblem(f"not valid {encoding}: byte 0x{data[exc.start]:02x} at offset {exc.start}") from None
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise InputProblem("not valid UTF-16 despite its byte-order mark") from None
+    else:
+        if b"\x00" in data[:8192]:
+            raise InputProblem("binary file (contains NUL bytes), not text")
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            raise InputProblem(
+                f"not valid UTF-8: byte 0x{data[exc.start]:02x} on line {line} (offset {exc.start}); "
+                "re-save the file as UTF-8 or pass --encoding"
+            ) from None
+    if not text.strip():
+        raise InputProblem("empty file, nothing to check")
+    controls = sum(1 for ch in text[:8192] if ord(ch) < 32 and ch not in "\n\r\t\f")
+    if controls > max(8, len(text[:8192]) // 50):
+        raise InputProblem("binary file (full of control characters), not text")
+    return text
+
+
+def kind_for(path: str, text: str) -> str:
+    ext = Path(path).suffix.lower()
+    if ext in EXTENSIONS:
+        return EXTENSIONS[ext]
+    head = text.lstrip()[:200].lower()
+    if text.startswith("---\n") or text.startswith("---\r\n"):
+        return "markdown"
+    if head.startswith(("<!doctype html", "<html", "<article", "<body", "<p>", "<div")):
+        return "html"
+    if head.startswith("{"):
+        return "jsonl"
+    return "text"
+
+
+def parse_text(text: str, path: str, kind: str) -> list[Document]:
+    if kind == "markdown":
+        return [parse_markdown(text, path)]
+    if kind == "html":
+        return [parse_html(text, path)]
+    if kind == "jsonl":
+        return parse_jsonl(text, path)
+    return [Document(path=path, text=text, segments=tuple(paragraph_segments(text, [(0, len(text))])),
+                     kind="text")]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Prose segments
+
+
+def paragraph_segments(text: str, spans: list[tuple[int, int]], field: str = "body") -> list[Segment]:
+    """Split prose spans at blank lines; drop empty pieces."""
+    out: list[Segment] = []
+    for start, end in spans:
+        cur = start
+        for m in re.finditer(r"\n[ \t]*\n", text[start:end]):
+            _add(out, text, cur, start + m.start(), field)
+            cur = start + m.end()
+        _add(out, text, cur, end, field)
+    return out
+
+
+def _add(out: list[Segment], text: str, s: int, e: int, field: str) -> None:
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1].isspace():
+        e -= 1
+    if e > s and re.search(r"[^\W\d_]", text[s:e]):
+        out.append(Segment(s, e, field))
+
+
+def _holes_to_spans(start: int, end: int, holes: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The parts of [start, end) not covered by holes."""
+    spans = []
+    cur = start
+    for hs, he in sorted(holes):
+        if he <= cur:
+            continue
+        if hs > cur:
+            spans.append((cur, min(hs, end)))
+        cur = max(cur, he)
+        if cur >= end:
+            break
+    if cur < end:
+        spans.append((cur, end))
+    return spans
+
+
+URL_RE = re.compile(r"\b(?:https?://|ftp://|www\.)[^\s<>()\[\]\"']+|\b[\w.+-]+@[\w-]+\.[\w.-]+\b")
+_FENCE_RE = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})[^\n]*\n.*?(?:^[ ]{0,3}\1[`~]*[ \t]*$|\Z)", re.M | re.S)
+_INDENTED_RE = re.compile(r"(?:^|\n[ \t]*\n)((?:(?:    |\t)[^\n]*(?:\n|$))+)")
+_MD_INLINE_RE = re.compile(
+    r"(?P<code>(`+).+?\2)"  # inline code
+    r"|(?P<image>!\[[^\]\n]*\]\([^)\n]*\))"  # images
+    r"|\]\((?P<dest>[^)\n]*)\)"  # link destinations
+    r"|(?P<refdef>^[ ]{0,3}\[[^\]\n]+\]:[^\n]*$)"  # reference definitions
+    r"|(?P<html><!--.*?-->|</?[A-Za-z][^>\n]*>)"  # inline HTML and comments
+    r"|(?P<auto><(?:https?|mailto):[^>\n]*>)",
+    re.M | re.S,
+)
+
+
+def markdown_prose(text: str, start: int, end: int) -> list[Segment]:
+    """Prose segments of Markdown text[start:end]: code, URLs, HTML and link targets left out."""
+    body = text[start:end]
+    holes: list[tuple[int, int]] = []
+    for m in _FENCE_RE.finditer(body):
+        holes.append((m.start(), m.end()))
+    for m in _INDENTED_RE.finditer(body):
+        holes.append((m.start(1), m.end(1)))
+    for m in _MD_INLINE_RE.finditer(body):
+        g = "dest" if m.group("dest") is not None else None
+        if g:
+            holes.append((m.start(g), m.end(g)))
+        else:
+            holes.append((m.start(), m.end()))
+    for m in URL_RE.finditer(body):
+        holes.append((m.start(), m.end()))
+    spans = [(start + s, start + e) for s, e in _holes_to_spans(0, len(body), holes)]
+    return _split_at_holes(text, spans)
+
+
+def _split_at_holes(text: str, spans: list[tuple[int, int]], field: str = "body") -> list[Segment]:
+    return paragraph_segments(text, spans, field)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Markdown with YAML front matter
+
+_FM_OPEN_RE = re.compile(r"\A(?:\ufeff)?---[ \t]*\r?\n")
+_FM_CLOSE_RE = re.compile(r"^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.M)
+
+
+def parse_markdown(text: str, path: str) -> Document:
+    meta: dict[str, Any] = {}
+    segments: list[Segment] = []
+    body_start = 0
+    m = _FM_OPEN_RE.match(text)
+    if m:
+        close = _FM_CLOSE_RE.search(text, m.end())
+        if not close:
+            raise InputProblem("malformed front matter: the opening '---' has no closing '---'")
+        fm_start, fm_end = m.end(), close.start()
+        meta, field_spans = _parse_front_matter(text, fm_start, fm_end)
+        for field, (s, e) in field_spans.items():
+            segments.extend(paragraph_segments(text, [(s, e)], field))
+        body_start = close.end()
+    segments.extend(markdown_prose(text, body_start, len(text)))
+    provider = meta.get("provider")
+    pname = pdomain = None
+    if isinstance(provider, dict):
+        pname, pdomain = _str(provider.get("name")), _str(provider.get("domain"))
+    elif provider is not None:
+        pname = _str(provider)
+    title = _str(meta.get("title"))
+    if title is None:
+        h = re.search(r"^#[ \t]+(.+)$", text[body_start:], re.M)
+        title = h.group(1).strip() if h else None
+    return Document(
+        path=path,
+        text=text,
+        segments=tuple(segments),
+        id=_str(meta.get("id")),
+        title=title,
+        url=_str(meta.get("webUrl") or meta.get("url")),
+        provider_name=pname,
+        provider_domain=pdomain,
+        published=_str(meta.get("publishedDateTime") or meta.get("published") or meta.get("date")),
+        kind="markdown",
+        meta=meta,
+    )
+
+
+def _str(value: Any) -> str | None:
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    return str(value)
+
+
+def _parse_front_matter(text: str, start: int, end: int) -> tuple[dict[str, Any], dict[str, tuple[int, int]]]:
+    """Parse YAML front matter; return its data and the offsets of the title/excerpt values."""
+    import yaml
+
+    block = text[start:end]
+    try:
+        loader = yaml.SafeLoader(block)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else {}
+        finally:
+            loader.dispose()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = ""
+        if mark is not None:
+            where = f" at line {text.count(chr(10), 0, start) + mark.line + 1}"
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InputProblem(f"malformed front matter: {problem}{where}") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise InputProblem("malformed front matter: expected 'key: value' pairs, found a "
+                           f"{type(data).__name__}")
+    spans: dict[str, tuple[int, int]] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = getattr(key_node, "value", None)
+            if key in ("title", "excerpt", "description", "summary") and isinstance(value_node, yaml.ScalarNode):
+                span = _scalar_span(block, value_node)
+                if span:
+                    spans[key] = (start + span[0], start + span[1])
+    return data, spans
+
+
+def _scalar_span(block: str, node: Any) -> tuple[int, int] | None:
+    """Offsets of a scalar's text inside the block, when the source text equals the value."""
+    s, e = node.start_mark.index, node.end_mark.index
+    raw = block[s:e]
+    if node.style in ('"', "'") and len(raw) >= 2:
+        s, e = s + 1, e - 1
+    elif node.style in ("|", ">"):
+        return None if "\n" not in raw else (s + raw.index("\n") + 1, e)
+    return (s, e) if block[s:e] == node.value or node.style in (None, "") else None
+
+
+# ---------------------------------------------------------------------------------------------------
+# HTML
+
+_HTML_SKIP_RE = re.compile(
+    r"<(script|style|pre|code|noscript|svg|template|head)\b[^>]*>.*?</\1\s*>|<!--.*?-->|<![^>]*>|<\?.*?\?>",
+    re.I | re.S,
+)
+_TAG_RE = re.compile(r"<[^>]*>")
+_TITLE_RE = re.compile(r"<title\b[^>]*>(.*?)</title\s*>|<h1\b[^>]*>(.*?)</h1\s*>", re.I | re.S)
+
+
+def parse_html(text: str, path: str) -> Document:
+    holes = [(m.start(), m.end()) for m in _HTML_SKIP_RE.finditer(text)]
+    holes += [(m.start(), m.end()) for m in _TAG_RE.finditer(text)]
+    holes += [(m.start(), m.end()) for m in URL_RE.finditer(text)]
+    holes += [(m.start(), m.end()) for m in re.finditer(r"&#?\w+;", text)]
+    spans = _holes_to_spans(0, len(text), holes)
+    segments = paragraph_segments(text, spans)
+    title = None
+    m = _TITLE_RE.search(text)
+    if m:
+        import html
+
+        title = html.unescape(_TAG_RE.sub("", m.group(1) or m.group(2) or "")).strip() or None
+    return Document(path=path, text=text, segments=tuple(segments), title=title, kind="html")
+
+
+# ---------------------------------------------------------------------------------------------------
+# JSONL records
+
+
+def parse_jsonl(text: str, path: str) -> list[Document]:
+    docs = []
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputProblem(f"line {lineno}: not valid JSON ({exc.msg})") from None
+        if not isinstance(rec, dict):
+            raise InputProblem(f"line {lineno}: expected a JSON object")
+        docs.append(record_document(rec, f"{path}:{lineno}", lineno))
+    if not docs:
+        raise InputProblem("empty file, nothing to check")
+    return docs
+
+
+def record_document(rec: dict[str, Any], path: str, lineno: int = 0) -> Document:
+    """A JSONL/API record (id, title, text, url, provider) as a document."""
+    body = rec.get("text", rec.get("body"))
+    if not isinstance(body, str):
+        raise InputProblem(f"line {lineno}: record has no 'text' string")
+    title = rec.get("title") if isinstance(rec.get("title"), str) else None
+    excerpt = rec.get("excerpt") if isinstance(rec.get("excerpt"), str) else None
+    parts: list[tuple[str, str]] = []
+    if title:
+        parts.append(("title", title))
+    if excerpt:
+        parts.append(("excerpt", excerpt))
+    parts.append(("body", body))
+    text = ""
+    segments: list[Segment] = []
+    for field, value in parts:
+        if text:
+            text += "\n\n"
+        base = len(text)
+        text += value
+        if field == "body":
+            segments.extend(replace(s, field=field) for s in markdown_prose(text, base, len(text)))
+        else:
+            segments.extend(paragraph_segments(text, [(base, len(text))], field))
+    provider = rec.get("provider")
+    pname = pdomain = None
+    if isinstance(provider, dict):
+        pname, pdomain = _str(provider.get("name")), _str(provider.get("domain"))
+    elif provider is not None:
+        pname = _str(provider)
+    rid = rec.get("id")
+    return Document(
+        path=path,
+        text=text,
+        segments=tuple(segments),
+        id=None if rid is None else str(rid),
+        title=title,
+        url=_str(rec.get("url") or rec.get("webUrl")),
+        provider_name=pname,
+        provider_domain=pdomain or _str(rec.get("domain")),
+        published=_str(rec.get("published") or rec.get("publishedDateTime") or rec.get("date")),
+        kind="jsonl",
+        meta={k: v for k, v in rec.items() if k not in ("text", "body")},
+    )
+
+
+def load_documents(paths: list[str], *, max_bytes: int = DEFAULT_MAX_BYTES, encoding: str | None = None,
+                   stdin_name: str = "-") -> tuple[list[Document], list[InputError]]:
+    """Read every input; return the documents and one error per unreadable input."""
+    errors: list[InputError] = []
+    docs: list[Document] = []
+    for src in discover(paths, errors):
+        try:
+            docs.extend(read_source(src, max_bytes=max_bytes, encoding=encoding, stdin_name=stdin_name))
+        except InputProblem as exc:
+            errors.append(InputError(stdin_name if src.path == "-" else src.path, str(exc)))
+    return docs, errors
+
+
+def iter_documents(paths: list[str], errors: list[InputError], *, max_bytes: int = DEFAULT_MAX_BYTES,
+                   encoding: str | None = None, stdin_name: str = "-") -> Iterator[Document]:
+    """Like load_documents, lazily: documents are yielded as files are read."""
+    for src in discover(paths, errors):
+        try:
+            yield from read_source(src, max_bytes=max_bytes, encoding=encoding, stdin_name=stdin_name)
+        except InputProblem as exc:
+            errors.append(InputError(stdin_name if src.path == "-" else src.path, str(exc)))

@@ -1,0 +1,76 @@
+"""SARIF 2.1.0 for code-scanning dashboards; rule metadata comes from rules.yaml."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .. import __version__
+from ..detect.rules import all_rules
+from ..model import DocumentReport, InputError
+
+_LEVEL = {"error": "error", "warning": "warning", "suggestion": "note"}
+
+
+def _uri(path: str) -> str:
+    base = path.rsplit(":", 1)[0] if path.endswith(tuple(f":{d}" for d in "0123456789")) and ".jsonl:" in path \
+        else path
+    return Path(base).as_posix()
+
+
+def emit(reports: list[DocumentReport], errors: list[InputError], **_: object) -> str:
+    rules = all_rules()
+    codes = sorted(rules)
+    index = {c: i for i, c in enumerate(codes)}
+    results = []
+    for r in reports:
+        for f in r.findings:
+            end_line = f.line + f.text.count("\n")
+            end_col = (len(f.text) - f.text.rfind("\n")) if "\n" in f.text else f.column + len(f.text)
+            region = {"startLine": f.line, "startColumn": f.column, "endLine": end_line, "endColumn": end_col,
+                      "charOffset": f.start, "charLength": f.end - f.start, "snippet": {"text": f.text}}
+            result = {
+                "ruleId": f.rule,
+                "ruleIndex": index.get(f.rule, -1),
+                "level": _LEVEL[f.severity],
+                "message": {"text": f.message},
+                "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(r.path)}, "region": region}}],
+                "properties": {"confidence": round(f.confidence, 4), "documentScore": round(r.score, 4),
+                               "verdict": r.verdict, "evidence": f.evidence},
+            }
+            if f.suggestions:
+                result["fixes"] = [{
+                    "description": {"text": f"Replace with {s.text!r} ({s.source})"},
+                    "artifactChanges": [{"artifactLocation": {"uri": _uri(r.path)}, "replacements": [
+                        {"deletedRegion": {"charOffset": f.start, "charLength": f.end - f.start},
+                         "insertedContent": {"text": s.text}}]}],
+                } for s in f.suggestions]
+            results.append(result)
+    driver = {
+        "name": "unspin",
+        "version": __version__,
+        "informationUri": "https://example.invalid/unspin",
+        "rules": [{
+            "id": c,
+            "name": rules[c].name,
+            "shortDescription": {"text": rules[c].what},
+            "fullDescription": {"text": rules[c].why},
+            "help": {"text": f"{rules[c].what}\n\nExample: {rules[c].example}\nUse instead: {rules[c].instead}"},
+            "defaultConfiguration": {"level": _LEVEL[rules[c].severity]},
+            "properties": {"status": rules[c].status, "type": rules[c].type},
+        } for c in codes],
+    }
+    run = {
+        "tool": {"driver": driver},
+        "columnKind": "unicodeCodePoints",
+        "results": results,
+        "invocations": [{
+            "executionSuccessful": not errors,
+            "toolExecutionNotifications": [
+                {"level": "error", "message": {"text": e.error},
+                 "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(e.path)}}}]}
+                for e in errors],
+        }],
+    }
+    sarif = {"$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0", "runs": [run]}
+    return json.dumps(sarif, ensure_ascii=False, indent=2) + "\n"
