@@ -2,7 +2,7 @@
 
 Offsets in a Document always index ``Document.text``, which is the whole decoded file (front matter
 included) for text, Markdown and HTML. A JSONL record has no such file of its own: its text is the
-record's ``title``, a blank line, and its ``text`` field, and its path is ``feed.jsonl:LINE``.
+record's ``title``, a blank line, and its ``text`` field, and its path is ``feed.jsonl#LINE``.
 """
 
 from __future__ import annotations
@@ -405,7 +405,7 @@ def parse_jsonl(text: str, path: str) -> list[Document]:
             raise InputProblem(f"line {lineno}: not valid JSON ({exc.msg})") from None
         if not isinstance(rec, dict):
             raise InputProblem(f"line {lineno}: expected a JSON object")
-        docs.append(record_document(rec, f"{path}:{lineno}", lineno))
+        docs.append(record_document(rec, f"{path}#{lineno}", lineno))
     if not docs:
         raise InputProblem("empty file, nothing to check")
     return docs

@@ -13,9 +13,9 @@ _LEVEL = {"error": "error", "warning": "warning", "suggestion": "note"}
 
 
 def _uri(path: str) -> str:
-    base = path.rsplit(":", 1)[0] if path.endswith(tuple(f":{d}" for d in "0123456789")) and ".jsonl:" in path \
-        else path
-    return Path(base).as_posix()
+    """The file a report path names (a JSONL record path is ``feed.jsonl#LINE``)."""
+    base, _, record = path.rpartition("#")
+    return Path(base if base and record.isdigit() else path).as_posix()
 
 
 def emit(reports: list[DocumentReport], errors: list[InputError], **_: object) -> str:

@@ -1,0 +1,197 @@
+"""Build step 1 of the generic collocation model: vocabulary, synonym and bigram tables.
+
+Sources (all offline, build time only):
+  * WordNet 3.0 (Debian /usr/share/wordnet): synonyms from any sense, exception lists.
+  * pocketsphinx's generic US-English trigram LM (en-us.lm.bin, BSD): unigram and bigram
+    log-probabilities, dumped to ARPA text with pocketsphinx's own writer.
+  * symspellpy's frequency_bigramdictionary_en_243_342.txt (MIT): bigram counts.
+  * wordfreq (Apache-2.0): Zipf frequencies and the top-N English word list.
+
+Writes models/generic/{wordnet.json.gz, vocab.txt, tables.npz}. Deterministic: sorted outputs,
+gzip with mtime 0. Called by scripts/build_generic_model.py.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import math
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from unspin.evaluation.wordnet_spinner import STOPWORDS, WordNet, parse_wordnet_dir  # noqa: E402
+
+OUT = ROOT / "models" / "generic"
+SHIFT = 1 << 20  # bigram key = id_a * SHIFT + id_b
+MISSING_LP = -7.0  # log10 unigram probability for words the LM does not know
+# Spinner-relevant closed-class and reporting words, on top of the spinner's stoplist.
+EXTRA_STOP = set("""
+year years time times day days week weeks month months people percent cent
+""".split())
+
+
+def site_packages() -> Path:
+    import symspellpy
+
+    return Path(symspellpy.__file__).resolve().parent.parent
+
+
+def dump_lm_arpa(dest: Path) -> None:
+    """Write the pocketsphinx LM as ARPA text. The writer may crash after the bigram section;
+    only unigrams and bigrams are used, so a partial file with a complete bigram section is fine."""
+    lm = site_packages() / "pocketsphinx" / "model" / "en-us" / "en-us.lm.bin"
+    code = (
+        "from pocketsphinx import NGramModel\n"
+        f"lm = NGramModel.readfile({str(lm)!r})\n"
+        f"lm.write({str(dest)!r}, NGramModel.str_to_type('arpa'))\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=False, capture_output=True)
+
+
+def read_arpa(path: Path) -> tuple[dict[str, tuple[float, float]], dict[tuple[str, str], float], int]:
+    unigrams: dict[str, tuple[float, float]] = {}
+    bigrams: dict[tuple[str, str], float] = {}
+    declared = 0
+    section = None
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            if line.startswith("ngram 2="):
+                declared = int(line.split("=")[1])
+            if line.startswith("\\"):
+                section = line.strip()
+                continue
+            parts = line.rstrip("\n").split("\t")
+            if section == "\\1-grams:" and len(parts) >= 2:
+                bo = float(parts[2]) if len(parts) > 2 and parts[2] else 0.0
+                unigrams[parts[1]] = (float(parts[0]), bo)
+            elif section == "\\2-grams:" and len(parts) >= 3:
+                try:
+                    bigrams[(parts[1], parts[2])] = float(parts[0])
+                except ValueError:
+                    continue  # a truncated last line
+            elif section == "\\3-grams:":
+                break
+    return unigrams, bigrams, declared
+
+
+def read_symspell() -> dict[tuple[str, str], float]:
+    path = site_packages() / "symspellpy" / "frequency_bigramdictionary_en_243_342.txt"
+    out = {}
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            parts = line.split()
+            if len(parts) == 3:
+                out[(parts[0].lower(), parts[1].lower())] = math.log10(int(parts[2]))
+    return out
+
+
+def is_word(w: str) -> bool:
+    return w.isascii() and w.isalpha() and w.islower() and len(w) >= 2
+
+
+def build(log=print) -> dict:
+    import wordfreq
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    wn_data = parse_wordnet_dir()
+    buf = io.BytesIO()
+    with gzip.GzipFile(fileobj=buf, mode="wb", mtime=0, compresslevel=9) as gz:
+        gz.write(json.dumps(wn_data, sort_keys=True, separators=(",", ":")).encode())
+    (OUT / "wordnet.json.gz").write_bytes(buf.getvalue())
+    wn = WordNet(wn_data)
+    log(f"wordnet: {sum(len(v) for v in wn_data['synsets'].values())} synsets")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        arpa = Path(tmp) / "lm.arpa"
+        dump_lm_arpa(arpa)
+        unigrams, lm_bigrams, declared = read_arpa(arpa)
+    log(f"lm: {len(unigrams)} unigrams, {len(lm_bigrams)} of {declared} bigrams")
+    if len(lm_bigrams) < 0.99 * declared:
+        raise SystemExit("the LM dump lost part of its bigram section")
+    ss = read_symspell()
+    log(f"symspell: {len(ss)} bigrams")
+
+    stop = set(STOPWORDS) | EXTRA_STOP
+    vocab = {w for w in unigrams if is_word(w)}
+    vocab |= {w for w in wordfreq.top_n_list("en", 60000) if is_word(w)}
+    words = sorted(vocab)
+    assert len(words) < SHIFT
+    index = {w: i for i, w in enumerate(words)}
+    n = len(words)
+    uni_lp = np.full(n, MISSING_LP, dtype=np.float32)
+    uni_bo = np.zeros(n, dtype=np.float32)
+    zipf = np.zeros(n, dtype=np.float32)
+    is_stop = np.zeros(n, dtype=bool)
+    in_wn = np.zeros(n, dtype=bool)
+    for w, i in index.items():
+        if w in unigrams:
+            uni_lp[i], uni_bo[i] = unigrams[w]
+        zipf[i] = wordfreq.zipf_frequency(w, "en")
+        is_stop[i] = w in stop
+        in_wn[i] = bool(wn.analyses(w))
+    log(f"vocab: {n} words")
+
+    # synonyms with the inflection of the word itself, restricted to the vocabulary
+    syn_lists: list[list[int]] = []
+    for w in words:
+        ids: set[int] = set()
+        if not is_stop[index[w]]:
+            for lemma, pos, tag in wn.analyses(w):
+                for s in wn.synonyms(lemma, pos):
+                    if " " in s or "-" in s:
+                        continue
+                    form = wn.inflect(s, pos, tag)
+                    j = index.get(form)
+                    if j is not None and form != w and not is_stop[j]:
+                        ids.add(j)
+        syn_lists.append(sorted(ids))
+    syn_off = np.zeros(n + 1, dtype=np.int32)
+    syn_off[1:] = np.cumsum([len(s) for s in syn_lists])
+    syn_ids = np.array([j for s in syn_lists for j in s], dtype=np.int32)
+    log(f"synonyms: {len(syn_ids)} links")
+
+    # bigram table: content-word pairs from the LM and symspell
+    table: dict[int, list[float]] = {}
+    for (a, b), lp in lm_bigrams.items():
+        ia, ib = index.get(a), index.get(b)
+        if ia is None or ib is None or is_stop[ia] or is_stop[ib]:
+            continue
+        table[ia * SHIFT + ib] = [lp, math.nan]
+    for (a, b), c in ss.items():
+        ia, ib = index.get(a), index.get(b)
+        if ia is None or ib is None or is_stop[ia] or is_stop[ib]:
+            continue
+        table.setdefault(ia * SHIFT + ib, [math.nan, math.nan])[1] = c
+    keys = np.array(sorted(table), dtype=np.int64)
+    vals = np.array([table[k] for k in keys.tolist()], dtype=np.float32)
+    log(f"bigrams: {len(keys)} content pairs ({int(np.isfinite(vals[:, 0]).sum())} LM, "
+        f"{int(np.isfinite(vals[:, 1]).sum())} symspell)")
+
+    (OUT / "vocab.txt").write_text("\n".join(words), encoding="utf-8")
+    np.savez(
+        OUT / "tables.npz",
+        keys=keys,
+        big_lp=vals[:, 0].astype(np.float16),
+        big_ss=vals[:, 1].astype(np.float16),
+        uni_lp=uni_lp.astype(np.float16),
+        uni_bo=uni_bo.astype(np.float16),
+        zipf=zipf.astype(np.float16),
+        stop=is_stop,
+        in_wn=in_wn,
+        syn_off=syn_off,
+        syn_ids=syn_ids,
+        shift=np.array([SHIFT], dtype=np.int64),
+    )
+    return {"vocab": n, "bigrams": int(len(keys)), "synonym_links": int(len(syn_ids))}
+
+
+if __name__ == "__main__":
+    print(build())

@@ -1,0 +1,179 @@
+"""Reading inputs: formats, prose spans with offsets into the original file, and bad input."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from unspin.document import InputProblem, decode, load_documents, parse_text
+from unspin.model import InputError
+
+MD = """---
+title: "Squeeze secretary speaks"
+excerpt: Facial acknowledgment is used.
+provider:
+  name: Quick Wire
+  domain: quick.example
+webUrl: https://quick.example/a
+publishedDateTime: "2026-06-02T08:15:00Z"
+related: [a, b]
+---
+
+Body text with `inline code here` and a [link](https://quick.example/x) in it.
+
+```python
+squeeze_secretary = facial_acknowledgment()
+```
+
+Visit https://quick.example/squeeze-secretary for more.
+"""
+
+
+def prose_texts(doc):
+    return [(s.field, doc.text[s.start:s.end]) for s in doc.segments]
+
+
+def test_markdown_front_matter_fields_point_into_the_file():
+    doc = parse_text(MD, "a.md", "markdown")[0]
+    fields = dict((f, t) for f, t in prose_texts(doc) if f != "body")
+    assert fields == {"title": "Squeeze secretary speaks", "excerpt": "Facial acknowledgment is used."}
+    assert doc.title == "Squeeze secretary speaks"
+    assert doc.provider_name == "Quick Wire" and doc.provider_domain == "quick.example"
+    assert doc.url == "https://quick.example/a"
+    assert doc.published == "2026-06-02T08:15:00Z"
+
+
+def test_markdown_code_urls_and_yaml_keys_are_not_prose():
+    doc = parse_text(MD, "a.md", "markdown")[0]
+    body = " ".join(t for f, t in prose_texts(doc) if f == "body")
+    assert "Body text with" in body and "in it." in body and "link" in body
+    assert "inline code here" not in body
+    assert "facial_acknowledgment" not in body
+    assert "https://" not in body
+    assert "provider" not in " ".join(t for _, t in prose_texts(doc))
+
+
+def test_html_skips_tags_scripts_and_keeps_offsets():
+    html = ("<html><head><title>T &amp; Q</title><script>var squeeze = 1;</script></head>"
+            "<body><p>The squeeze secretary spoke.</p><pre>code here</pre></body></html>")
+    doc = parse_text(html, "a.html", "html")[0]
+    texts = [doc.text[s.start:s.end] for s in doc.segments]
+    assert "The squeeze secretary spoke." in texts
+    assert not any("var squeeze" in t or "code here" in t for t in texts)
+    assert doc.title == "T & Q"
+
+
+def test_jsonl_records_become_documents_with_metadata(tmp_path):
+    p = tmp_path / "feed.jsonl"
+    p.write_text('{"id": "r1", "title": "Hello", "text": "First body.", "url": "https://x.example/1", '
+                 '"provider": {"name": "X", "domain": "x.example"}}\n\n'
+                 '{"id": 2, "title": "Bye", "text": "Second body.", "provider": "Plain Name"}\n', encoding="utf-8")
+    docs, errors = load_documents([str(p)])
+    assert errors == []
+    assert [d.id for d in docs] == ["r1", "2"]
+    assert docs[0].path.endswith("feed.jsonl#1") and docs[1].path.endswith("feed.jsonl#3")
+    assert docs[0].provider_domain == "x.example" and docs[1].provider_name == "Plain Name"
+    assert [docs[0].text[s.start:s.end] for s in docs[0].segments] == ["Hello", "First body."]
+
+
+def test_folder_is_read_recursively_and_skips_hidden_and_other_files(tmp_path):
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "a" / "b" / "deep.md").write_text("Some text here.\n")
+    (tmp_path / "a" / "x.txt").write_text("Plain text here.\n")
+    (tmp_path / ".git" / "y.md").write_text("hidden\n")
+    (tmp_path / "a" / "image.png").write_bytes(b"\x89PNG\x00\x00")
+    docs, errors = load_documents([str(tmp_path)])
+    assert sorted(Path(d.path).name for d in docs) == ["deep.md", "x.txt"]
+    assert errors == []
+
+
+@pytest.mark.parametrize("data, problem", [
+    (b"\x00\x01\x02binary\x00stuff" * 10, "binary file"),
+    (b"caf\xe9 au lait, the council said", "not valid UTF-8"),
+    (b"", "empty file"),
+    (b"   \n\n  ", "empty file"),
+])
+def test_undecodable_input_gets_a_plain_problem(data, problem):
+    with pytest.raises(InputProblem) as exc:
+        decode(data)
+    assert problem in str(exc.value)
+    assert "\n" not in str(exc.value)
+
+
+def test_explicit_encoding_and_utf16_bom_decode():
+    assert decode("café".encode("cp1252"), "cp1252") == "café"
+    assert decode("café council".encode("utf-16")) == "café council"
+    assert decode(b"\xef\xbb\xbfcaf\xc3\xa9") == "café"
+
+
+def test_malformed_front_matter_names_the_problem(tmp_path):
+    p = tmp_path / "bad.md"
+    p.write_text('---\ntitle: "unclosed\nprovider: [\n---\nBody.\n')
+    docs, errors = load_documents([str(p)])
+    assert docs == []
+    assert len(errors) == 1 and errors[0].path == str(p)
+    assert errors[0].error.startswith("malformed front matter")
+    q = tmp_path / "open.md"
+    q.write_text("---\ntitle: x\nBody without closing fence.\n")
+    _, errors = load_documents([str(q)])
+    assert "no closing" in errors[0].error
+
+
+def test_front_matter_that_is_not_a_mapping(tmp_path):
+    p = tmp_path / "list.md"
+    p.write_text("---\n- a\n- b\n---\nBody text.\n")
+    _, errors = load_documents([str(p)])
+    assert "expected 'key: value' pairs" in errors[0].error
+
+
+def test_large_file_is_refused_without_reading_it(tmp_path):
+    p = tmp_path / "huge.txt"
+    with open(p, "wb") as fh:  # a sparse 50 MB file
+        fh.truncate(50 * 1024 * 1024)
+    docs, errors = load_documents([str(p)])
+    assert docs == [] and "50.0 MB, over the 10.0 MB limit" in errors[0].error
+
+
+def test_missing_paths_and_good_files_in_the_same_run(tmp_path):
+    good = tmp_path / "good.txt"
+    good.write_text("A perfectly good sentence.\n")
+    docs, errors = load_documents([str(tmp_path / "nope.md"), str(good)])
+    assert [Path(d.path).name for d in docs] == ["good.txt"]
+    assert errors == [InputError(str(tmp_path / "nope.md"), "no such file or folder")]
+
+
+def test_unreadable_file_and_folder(tmp_path, monkeypatch):
+    secret = tmp_path / "secret.md"
+    secret.write_text("Private words.\n")
+    sub = tmp_path / "locked"
+    sub.mkdir()
+    (sub / "inner.md").write_text("Inner words.\n")
+    real_open, real_scandir = open, os.scandir
+
+    def fake_open(path, *a, **kw):
+        if str(path) == str(secret):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *a, **kw)
+
+    def fake_scandir(path="."):
+        if str(path) == str(sub):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr("builtins.open", fake_open)
+    monkeypatch.setattr(os, "scandir", fake_scandir)
+    docs, errors = load_documents([str(tmp_path)])
+    assert docs == []
+    msgs = {Path(e.path).name: e.error for e in errors}
+    assert msgs["secret.md"] == "permission denied"
+    assert msgs["locked"].startswith("cannot list folder: permission denied")
+
+
+def test_bad_jsonl_line_is_reported_with_its_line(tmp_path):
+    p = tmp_path / "feed.jsonl"
+    p.write_text('{"id": 1, "text": "ok"}\n{"id": 2, "text": \n')
+    _, errors = load_documents([str(p)])
+    assert errors[0].error.startswith("line 2: not valid JSON")
