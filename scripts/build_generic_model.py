@@ -81,10 +81,15 @@ def candidate_rows(cases: list[D.Case], model) -> tuple[np.ndarray, np.ndarray, 
                 continue
             s, e, orig, _ = over[0]
             t = ta if side[k] == 0 else tb
-            other = tb if side[k] == 0 else ta
-            if (t.start, t.end) == (s, e) and not (other.start < e and s < other.end):
-                if model.words[int(syn[k])] == orig.lower():
-                    lab[k] = 1
+            if not (t.start < e and s < t.end):
+                continue  # the swapped word is not the spun one
+            a, b = min(ta.start, s), max(tb.end, e)
+            restored = " " + D._norm(c.doc.text[a:s] + orig + c.doc.text[e:b]) + " "
+            nw = model.word(syn[k])
+            phrase = f"{nw} {model.word(B[rep[k]])}" if side[k] == 0 else \
+                f"{model.word(A[rep[k]])} {nw}"
+            if f" {phrase} " in restored:
+                lab[k] = 1
         X.append(_expand(feats, FEATURES))
         Y.append(lab)
         G.append(rep + gid)

@@ -7,7 +7,7 @@ Sources (all offline, build time only):
   * symspellpy's frequency_bigramdictionary_en_243_342.txt (MIT): bigram counts.
   * wordfreq (Apache-2.0): Zipf frequencies and the top-N English word list.
 
-Writes models/generic/{wordnet.json.gz, vocab.txt, tables.npz}. Deterministic: sorted outputs,
+Writes models/generic/{wordnet.json.gz, vocab.txt, *.npy}. Deterministic: sorted outputs,
 gzip with mtime 0. Called by scripts/build_generic_model.py.
 """
 
@@ -56,9 +56,11 @@ def dump_lm_arpa(dest: Path) -> None:
     subprocess.run([sys.executable, "-c", code], check=False, capture_output=True)
 
 
-def read_arpa(path: Path) -> tuple[dict[str, tuple[float, float]], dict[tuple[str, str], float], int]:
-    unigrams: dict[str, tuple[float, float]] = {}
-    bigrams: dict[tuple[str, str], float] = {}
+def read_arpa(path: Path) -> tuple[list[str], list[tuple[str, str]], int]:
+    """Unigram words and bigram word pairs of the dump. Its probability columns are NOT used: the
+    writer garbles them on some runs, so probabilities are queried from the binary LM instead."""
+    unigrams: list[str] = []
+    bigrams: list[tuple[str, str]] = []
     declared = 0
     section = None
     with open(path, encoding="utf-8", errors="replace") as fh:
@@ -70,17 +72,28 @@ def read_arpa(path: Path) -> tuple[dict[str, tuple[float, float]], dict[tuple[st
                 continue
             parts = line.rstrip("\n").split("\t")
             if section == "\\1-grams:" and len(parts) >= 2:
-                bo = float(parts[2]) if len(parts) > 2 and parts[2] else 0.0
-                unigrams[parts[1]] = (float(parts[0]), bo)
-            elif section == "\\2-grams:" and len(parts) >= 3:
-                try:
-                    bigrams[(parts[1], parts[2])] = float(parts[0])
-                except ValueError:
-                    continue  # a truncated last line
+                unigrams.append(parts[1])
+            elif section == "\\2-grams:" and len(parts) >= 4:
+                bigrams.append((parts[1], parts[2]))
             elif section == "\\3-grams:":
                 break
     return unigrams, bigrams, declared
 
+
+LOG10_BASE = math.log10(1.0001)  # pocketsphinx log-math base
+
+
+class LM:
+    """log10 probabilities from the binary LM (pocketsphinx NGramModel)."""
+
+    def __init__(self):
+        from pocketsphinx import NGramModel
+
+        self.lm = NGramModel.readfile(str(site_packages() / "pocketsphinx" / "model" / "en-us" / "en-us.lm.bin"))
+
+    def p(self, *words: str) -> float:
+        """log10 P(words[-1] | words[:-1])."""
+        return self.lm.prob(list(reversed(words))) * LOG10_BASE
 
 def read_symspell() -> dict[tuple[str, str], float]:
     path = site_packages() / "symspellpy" / "frequency_bigramdictionary_en_243_342.txt"
@@ -93,8 +106,44 @@ def read_symspell() -> dict[tuple[str, str], float]:
     return out
 
 
+MAX_LEN = 24
+
+
 def is_word(w: str) -> bool:
-    return w.isascii() and w.isalpha() and w.islower() and len(w) >= 2
+    return w.isascii() and w.isalpha() and w.islower() and 2 <= len(w) <= MAX_LEN
+
+
+_VARIANT_RULES = [("our", "or"), ("ise", "ize"), ("isa", "iza"), ("yse", "yze"), ("tre", "ter"),
+                  ("ae", "e"), ("oe", "e"), ("ll", "l"), ("ence", "ense"), ("ogue", "og"), ("mme", "m"),
+                  ("eable", "able"), ("ement", "ment")]
+
+
+def _canon(w: str) -> str:
+    for a, b in _VARIANT_RULES:
+        w = w.replace(a, b)
+    return w
+
+
+def _lev(a: str, b: str) -> int:
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def usable_word(w: str) -> bool:
+    """Abbreviations ("cts", "lbs", "km") and very short words are neither flagged nor suggested."""
+    return len(w) >= 3 and any(c in "aeiouy" for c in w)
+
+
+def spelling_variant(a: str, b: str) -> bool:
+    """British/American spellings, clippings and near-identical forms are not spinner swaps."""
+    if _canon(a) == _canon(b) or a.startswith(b) or b.startswith(a):
+        return True
+    return min(len(a), len(b)) >= 5 and a[0] == b[0] and _lev(a, b) <= 2
 
 
 def build(log=print) -> dict:
@@ -112,15 +161,21 @@ def build(log=print) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         arpa = Path(tmp) / "lm.arpa"
         dump_lm_arpa(arpa)
-        unigrams, lm_bigrams, declared = read_arpa(arpa)
-    log(f"lm: {len(unigrams)} unigrams, {len(lm_bigrams)} of {declared} bigrams")
-    if len(lm_bigrams) < 0.99 * declared:
+        lm_words, lm_pairs, declared = read_arpa(arpa)
+    log(f"lm: {len(lm_words)} unigrams, {len(lm_pairs)} of {declared} bigrams")
+    if len(lm_pairs) < 0.99 * declared:
         raise SystemExit("the LM dump lost part of its bigram section")
+    lm = LM()
     ss = read_symspell()
     log(f"symspell: {len(ss)} bigrams")
 
     stop = set(STOPWORDS) | EXTRA_STOP
-    vocab = {w for w in unigrams if is_word(w)}
+    vocab = {w for w in lm_words if is_word(w)}
+    lm_vocab = set(lm_words)
+    followers: dict[str, set[str]] = {}
+    for a, b in lm_pairs:
+        followers.setdefault(a, set()).add(b)
+    probes = ["zulu", "zygote", "zucchini", "zinc", "zebra"]
     vocab |= {w for w in wordfreq.top_n_list("en", 60000) if is_word(w)}
     words = sorted(vocab)
     assert len(words) < SHIFT
@@ -132,8 +187,12 @@ def build(log=print) -> dict:
     is_stop = np.zeros(n, dtype=bool)
     in_wn = np.zeros(n, dtype=bool)
     for w, i in index.items():
-        if w in unigrams:
-            uni_lp[i], uni_bo[i] = unigrams[w]
+        if w in lm_vocab:
+            uni_lp[i] = lm.p(w)
+            fol = followers.get(w, set())
+            probe = next((x for x in probes if x not in fol and x != w), None)
+            if probe is not None:
+                uni_bo[i] = lm.p(w, probe) - lm.p(probe)
         zipf[i] = wordfreq.zipf_frequency(w, "en")
         is_stop[i] = w in stop
         in_wn[i] = bool(wn.analyses(w))
@@ -143,14 +202,15 @@ def build(log=print) -> dict:
     syn_lists: list[list[int]] = []
     for w in words:
         ids: set[int] = set()
-        if not is_stop[index[w]]:
+        if not is_stop[index[w]] and usable_word(w):
             for lemma, pos, tag in wn.analyses(w):
                 for s in wn.synonyms(lemma, pos):
                     if " " in s or "-" in s:
                         continue
                     form = wn.inflect(s, pos, tag)
                     j = index.get(form)
-                    if j is not None and form != w and not is_stop[j]:
+                    if j is not None and form != w and not is_stop[j] and usable_word(form) and \
+                            not spelling_variant(w, form):
                         ids.add(j)
         syn_lists.append(sorted(ids))
     syn_off = np.zeros(n + 1, dtype=np.int32)
@@ -160,11 +220,11 @@ def build(log=print) -> dict:
 
     # bigram table: content-word pairs from the LM and symspell
     table: dict[int, list[float]] = {}
-    for (a, b), lp in lm_bigrams.items():
+    for a, b in lm_pairs:
         ia, ib = index.get(a), index.get(b)
         if ia is None or ib is None or is_stop[ia] or is_stop[ib]:
             continue
-        table[ia * SHIFT + ib] = [lp, math.nan]
+        table[ia * SHIFT + ib] = [lm.p(a, b), math.nan]
     for (a, b), c in ss.items():
         ia, ib = index.get(a), index.get(b)
         if ia is None or ib is None or is_stop[ia] or is_stop[ib]:
@@ -175,21 +235,31 @@ def build(log=print) -> dict:
     log(f"bigrams: {len(keys)} content pairs ({int(np.isfinite(vals[:, 0]).sum())} LM, "
         f"{int(np.isfinite(vals[:, 1]).sum())} symspell)")
 
-    (OUT / "vocab.txt").write_text("\n".join(words), encoding="utf-8")
-    np.savez(
-        OUT / "tables.npz",
-        keys=keys,
-        big_lp=vals[:, 0].astype(np.float16),
-        big_ss=vals[:, 1].astype(np.float16),
-        uni_lp=uni_lp.astype(np.float16),
-        uni_bo=uni_bo.astype(np.float16),
-        zipf=zipf.astype(np.float16),
-        stop=is_stop,
-        in_wn=in_wn,
-        syn_off=syn_off,
-        syn_ids=syn_ids,
-        shift=np.array([SHIFT], dtype=np.int64),
-    )
+    stale = OUT / "vocab.txt"
+    if stale.exists():
+        stale.unlink()
+    arrays = {
+        "vocab": np.array(words, dtype=f"S{MAX_LEN}"),  # sorted ASCII words; id = position
+        "keys": keys,
+        "big_lp": vals[:, 0].astype(np.float16),
+        "big_ss": vals[:, 1].astype(np.float16),
+        "uni_lp": uni_lp,
+        "uni_bo": uni_bo,
+        "zipf": zipf,
+        "stop": is_stop,
+        "in_wn": in_wn,
+        "syn_off": syn_off.astype(np.int64),
+        "syn_ids": syn_ids.astype(np.int64),
+        "shift": np.array([SHIFT], dtype=np.int64),
+    }
+    # one plain .npy file per array (no pickle): memory-mapped at check time, so loading is free
+    for old in OUT.glob("*.npy"):
+        old.unlink()
+    for name, arr in arrays.items():
+        np.save(OUT / f"{name}.npy", arr, allow_pickle=False)
+    stale = OUT / "tables.npz"
+    if stale.exists():
+        stale.unlink()
     return {"vocab": n, "bigrams": int(len(keys)), "synonym_links": int(len(syn_ids))}
 
 

@@ -10,7 +10,7 @@ from .config import Config
 from .detect.lexicon import Lexicon, default_lexicon, suggestion_objects
 from .detect.rules import get_rule
 from .model import Document, DocumentReport, Finding, Suggestion
-from .text import LineIndex, MatchStream, word_count
+from .text import LineIndex, MatchStream
 
 
 @dataclass
@@ -90,7 +90,7 @@ def analyze(doc: Document, context: Context | None = None) -> DocumentReport:
         taken = [(f.start, f.end) for f in findings]
         findings += [f for f in generic_findings(doc, stream, fb) if not _overlaps(f, taken)]
 
-    words = word_count(doc.prose())
+    words = stream.word_count
     from .detect.scorer import score_document
 
     score, features = score_document(doc, stream, findings, words)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .model import Segment
 
@@ -18,10 +18,27 @@ BARRIER = "¦"  # separates prose segments in the matching stream; never produce
 
 def normalise_token(token: str) -> str:
     """Lower-case and fold typographic quotes/dashes; inner hyphens become spaces for phrase matching."""
-    token = token.translate(_QUOTES).lower()
+    if not token.isascii():
+        token = token.translate(_QUOTES)
+    token = token.lower()
     if len(token) > 1 and "-" in token:
         token = token.replace("-", " ")
     return token
+
+
+_INNER_HYPHEN = re.compile(r"(?<=[^\W_])-(?=[^\W_])")
+
+
+def _normalised_run(chunk: str) -> str | None:
+    """normalise_token applied to a whole run of text at once, or None if lengths would change."""
+    low = chunk.lower()
+    if len(low) != len(chunk):
+        return None
+    if not low.isascii():
+        low = low.translate(_QUOTES)
+    if "-" in low:
+        low = _INNER_HYPHEN.sub(" ", low)
+    return low
 
 
 def normalise_phrase(phrase: str) -> str:
@@ -29,8 +46,7 @@ def normalise_phrase(phrase: str) -> str:
     return " ".join(normalise_token(t) for t in WORD_RE.findall(phrase))
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     text: str
     start: int
     end: int
@@ -56,25 +72,39 @@ class MatchStream:
 
     def __init__(self, text: str, segments: Iterable[Segment]):
         parts: list[str] = []
-        self._norm_starts: list[int] = []  # stream offset where token k starts
-        self.tokens: list[Token] = []
+        starts: list[int] = []  # stream offset where token k starts
+        tokens: list[Token] = []
         pos = 0
+        finditer = WORD_RE.finditer
         for seg in segments:
             if parts:
-                parts.append(f" {BARRIER} ")
-                pos += 3
-            first = True
-            for tok in tokenize(text, seg.start, seg.end):
-                norm = normalise_token(tok.text)
-                if not first:
-                    parts.append(" ")
-                    pos += 1
-                first = False
-                self._norm_starts.append(pos)
-                self.tokens.append(tok)
+                parts.append(BARRIER)
+                pos += 2
+            base = seg.start
+            low = _normalised_run(text[base:seg.end])
+            for m in finditer(text, base, seg.end):
+                s, e = m.span()
+                norm = low[s - base:e - base] if low is not None else normalise_token(m.group())
+                starts.append(pos)
+                tokens.append(Token(m.group(), s, e))
                 parts.append(norm)
-                pos += len(norm)
-        self.stream = "".join(parts)
+                pos += len(norm) + 1
+        self._norm_starts = starts
+        self.tokens = tokens
+        self.stream = " ".join(parts)
+        self._words: set[str] | None = None
+
+    @property
+    def word_count(self) -> int:
+        """Prose words (tokens that start with a letter or digit)."""
+        return sum(1 for t in self.tokens if t.text[:1].isalnum())
+
+    @property
+    def vocabulary(self) -> set[str]:
+        """The set of normalised tokens, for quick 'does this word occur' tests."""
+        if self._words is None:
+            self._words = set(self.stream.split(" "))
+        return self._words
 
     def token_index(self, stream_pos: int) -> int:
         """Index of the token covering stream position ``stream_pos``."""

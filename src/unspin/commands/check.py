@@ -8,7 +8,15 @@ import click
 
 from ..formats import FORMATS
 from ..model import severity_rank
-from .common import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, config_options, db_option, resolve_config, split_codes
+from .common import (
+    EXIT_CLEAN,
+    EXIT_FINDINGS,
+    EXIT_USAGE,
+    config_options,
+    db_option,
+    resolve_config,
+    split_codes,
+)
 
 
 @click.command()

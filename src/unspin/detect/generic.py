@@ -36,24 +36,38 @@ class GenericModel:
 
             root = model_path("generic")
         self.np = np
-        self.words: list[str] = (root / "vocab.txt").read_text(encoding="utf-8").split("\n")
-        self.index: dict[str, int] = {w: i for i, w in enumerate(self.words)}
-        z = np.load(root / "tables.npz", allow_pickle=False)
-        self.keys = z["keys"]
-        self.big_lp = z["big_lp"].astype(np.float32)
-        self.big_ss = z["big_ss"].astype(np.float32)
-        self.uni_lp = z["uni_lp"].astype(np.float32)
-        self.uni_bo = z["uni_bo"].astype(np.float32)
-        self.zipf = z["zipf"].astype(np.float32)
-        self.stop = z["stop"]
-        self.syn_off = z["syn_off"].astype(np.int64)
-        self.syn_ids = z["syn_ids"].astype(np.int64)
-        self.shift = int(z["shift"][0])
+        def arr(name: str):
+            return np.load(root / f"{name}.npy", mmap_mode="r", allow_pickle=False)
+
+        self.vocab = arr("vocab")  # sorted fixed-width ASCII words; a word's id is its position
+        self.keys = arr("keys")
+        self.big_lp = arr("big_lp")
+        self.big_ss = arr("big_ss")
+        self.uni_lp = arr("uni_lp")
+        self.uni_bo = arr("uni_bo")
+        self.zipf = arr("zipf")
+        self.stop = arr("stop")
+        self.syn_off = arr("syn_off")
+        self.syn_ids = arr("syn_ids")
+        self.shift = int(arr("shift")[0])
         self.has_syn = (self.syn_off[1:] - self.syn_off[:-1]) > 0
         weights_path = root / "weights.json"
         self.weights: dict[str, Any] = (
             json.loads(weights_path.read_text(encoding="utf-8")) if weights_path.exists() else {}
         )
+
+    def word(self, i: int) -> str:
+        return self.vocab[int(i)].decode("ascii")
+
+    def ids(self, words: list[str]):
+        """Vocabulary ids of lower-case ASCII words (-1 when unknown), vectorised."""
+        np = self.np
+        if not words:
+            return np.zeros(0, dtype=np.int64)
+        arr = np.array(words, dtype=self.vocab.dtype)
+        pos = np.searchsorted(self.vocab, arr)
+        pos[pos >= len(self.vocab)] = 0
+        return np.where(self.vocab[pos] == arr, pos, -1).astype(np.int64)
 
     # -- table look-ups -------------------------------------------------------------------------
     def lookup(self, a, b):
@@ -63,8 +77,8 @@ class GenericModel:
         pos = np.searchsorted(self.keys, k)
         pos[pos >= len(self.keys)] = 0
         hit = self.keys[pos] == k
-        lp = np.where(hit, self.big_lp[pos], np.nan)
-        ss = np.where(hit, self.big_ss[pos], np.nan)
+        lp = np.where(hit, self.big_lp[pos].astype(np.float32), np.nan)
+        ss = np.where(hit, self.big_ss[pos].astype(np.float32), np.nan)
         return lp, ss
 
     def pair_stats(self, a, b, lp, ss):
@@ -185,34 +199,44 @@ def load_model() -> GenericModel:
 
 def content_pairs(doc: Document, stream: MatchStream, model: GenericModel):
     """Adjacent content-word token pairs that the model can score: [(tok_a, tok_b, id_a, id_b)]."""
-    index = model.index
-    stop = model.stop
-    has_syn = model.has_syn
     text = doc.text
     titles = [(s.start, s.end) for s in doc.segments if s.field == "title"]
-    out = []
-    prev = None  # (token, id or -1)
+    # 1. token-level filter in Python (cheap string tests), 2. vocabulary ids vectorised
+    cand_tok = []
+    cand_pos = []
+    cand_word = []
     prev_tok = None
-    for tok in stream.tokens:
+    for k, tok in enumerate(stream.tokens):
         w = tok.text
-        ident = -1
-        sentence_start = prev_tok is None or prev_tok.text in _SENT_END or \
-            "\n" in text[prev_tok.end:tok.start]
-        if w.isalpha():
-            low = w.lower()
-            i = index.get(low)
-            if i is not None and not stop[i]:
-                if w[0].isupper():
-                    in_title = any(s <= tok.start < e for s, e in titles)
-                    if (sentence_start or in_title) and (len(w) == 1 or w[1:].islower()):
-                        ident = i
-                elif w.islower():
-                    ident = i
-        if prev is not None and ident >= 0 and prev[1] >= 0 and tok.start - prev[0].end <= 2 and \
-                text[prev[0].end:tok.start].isspace() and (has_syn[ident] or has_syn[prev[1]]):
-            out.append((prev[0], tok, prev[1], ident))
-        prev = (tok, ident)
+        if w.isalpha() and w.isascii() and len(w) <= 24:
+            if w.islower():
+                ok = True
+            elif w[0].isupper() and (len(w) == 1 or w[1:].islower()):
+                ok = prev_tok is None or prev_tok.text in _SENT_END or \
+                    "\n" in text[prev_tok.end:tok.start] or any(s <= tok.start < e for s, e in titles)
+            else:
+                ok = False
+            if ok:
+                cand_tok.append(tok)
+                cand_pos.append(k)
+                cand_word.append(w.lower())
         prev_tok = tok
+    if len(cand_tok) < 2:
+        return []
+    np = model.np
+    ids = model.ids(cand_word)
+    good = ids >= 0
+    good[good] = ~model.stop[ids[good]]
+    syn = np.zeros(len(ids), dtype=bool)
+    syn[good] = model.has_syn[ids[good]]
+    pos = np.asarray(cand_pos)
+    nxt = np.nonzero(good[:-1] & good[1:] & (pos[1:] == pos[:-1] + 1) & (syn[:-1] | syn[1:]))[0]
+    out = []
+    for i in nxt.tolist():
+        ta, tb = cand_tok[i], cand_tok[i + 1]
+        gap = text[ta.end:tb.start]
+        if len(gap) <= 2 and gap.isspace():
+            out.append((ta, tb, int(ids[i]), int(ids[i + 1])))
     return out
 
 
@@ -250,13 +274,13 @@ def generic_findings(doc: Document, stream: MatchStream, fb: FindingBuilder) -> 
         taken.add(i)
         ta, tb, ia, ib = pairs[i]
         k = row_of[i]
-        nw = model.words[int(word[i])]
+        nw = model.word(word[i])
         s = int(side[i])
         if s == 0:
-            repl = nw + " " + model.words[ib]
+            repl = nw + " " + model.word(ib)
             bad, good = ta.text, nw
         else:
-            repl = model.words[ia] + " " + nw
+            repl = model.word(ia) + " " + nw
             bad, good = tb.text, nw
         original = doc.text[ta.start:tb.end]
         suggestion = match_case(original, repl)

@@ -15,11 +15,11 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from ..model import Segment, Suggestion
+from ..model import Suggestion
 from ..text import BARRIER, MatchStream, normalise_phrase, phrase_in
 
 SCREENER_SOURCE = "pps"
@@ -69,37 +69,25 @@ def read_tsv(path: Path) -> list[Entry]:
     """Read one lexicon file in either row shape."""
     with open(path, encoding="utf-8", newline="") as fh:
         reader = csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
-        header = next(reader, None)
-        if header is None:
-            return []
-        cols = {name.strip(): i for i, name in enumerate(header)}
-        entries = []
-        if "tortured_phrase" in cols:
-            for n, row in enumerate(reader, 1):
-                if len(row) < 2 or not row[0].strip():
-                    continue
-                get = lambda k: row[cols[k]].strip() if cols.get(k, 99) < len(row) else ""  # noqa: E731
-                papers = get("papers")
-                entries.append(Entry(
-                    id=f"PPS-{n:04d}", spun=get("tortured_phrase"), canonical=get("canonical_phrase"),
-                    condition=get("pps_query"), source=SCREENER_SOURCE,
-                    weight=int(papers) if papers.isdigit() else 0,
-                ))
-        else:
-            missing = {"id", "spun", "canonical"} - cols.keys()
-            if missing:
-                raise ValueError(f"{path}: lexicon header lacks {', '.join(sorted(missing))}")
-            for row in reader:
-                if not row or not row[0].strip() or row[0].startswith("#"):
-                    continue
-                get = lambda k: row[cols[k]].strip() if cols.get(k, 99) < len(row) else ""  # noqa: E731
-                weight = get("count")
-                entries.append(Entry(
-                    id=get("id"), spun=get("spun"), canonical=get("canonical"), condition=get("condition"),
-                    source=get("source"), example_bad=get("example_bad"), example_good=get("example_good"),
-                    weight=int(weight) if weight.isdigit() else 0,
-                ))
-    return entries
+        header = [h.strip() for h in next(reader, [])]
+        rows = [dict(zip(header, (c.strip() for c in row))) for row in reader if row and row[0].strip()]
+    if "tortured_phrase" in header:
+        return [
+            Entry(id=f"PPS-{n:04d}", spun=r["tortured_phrase"], canonical=r.get("canonical_phrase", ""),
+                  condition=r.get("pps_query", ""), source=SCREENER_SOURCE,
+                  weight=int(r["papers"]) if r.get("papers", "").isdigit() else 0)
+            for n, r in enumerate(rows, 1)
+        ]
+    if header and not {"id", "spun", "canonical"} <= set(header):
+        missing = {"id", "spun", "canonical"} - set(header)
+        raise ValueError(f"{path}: lexicon header lacks {', '.join(sorted(missing))}")
+    return [
+        Entry(id=r["id"], spun=r["spun"], canonical=r["canonical"], condition=r.get("condition", ""),
+              source=r.get("source", ""), example_bad=r.get("example_bad", ""),
+              example_good=r.get("example_good", ""),
+              weight=int(r["count"]) if r.get("count", "").isdigit() else 0)
+        for r in rows if not r["id"].startswith("#")
+    ]
 
 
 def default_lexicon_files() -> list[Path]:
@@ -228,42 +216,52 @@ class Hit:
     end: int
 
 
-@dataclass
 class Lexicon:
-    """All substitution entries, compiled once into an automaton plus a few proximity rules."""
+    """All substitution entries, compiled once into an automaton plus a few proximity rules.
 
-    entries: list[Entry]
-    _automaton: object = field(default=None, repr=False)
-    _proximity: list[tuple[Entry, Term]] = field(default_factory=list, repr=False)
-    _conditions: dict[str, Query] = field(default_factory=dict, repr=False)
+    Compiling the shipped ~4,000 rows takes about 40 ms (measured; a cached automaton loaded from
+    disk was no faster), so it is done once per process.
+    """
 
-    def __post_init__(self) -> None:
+    def __init__(self, entries: list[Entry]):
+        self.entries = entries
+        self._queries: dict[int, Query | None] = {}
+        self._automaton, proximity = self._compile()
+        self._proximity = [(i, self.query(i).head) for i in proximity]
+
+    def query(self, index: int) -> Query | None:
+        """The parsed condition of entry ``index`` (parsed on first use)."""
+        if index not in self._queries:
+            cond = self.entries[index].condition
+            self._queries[index] = Query(cond) if cond else None
+        return self._queries[index]
+
+    def _compile(self) -> tuple[object, list[int]]:
         import ahocorasick
 
         auto = ahocorasick.Automaton()
-        keyed: dict[str, list[Entry]] = {}
-        for e in self.entries:
-            query = Query(e.condition) if e.condition else None
-            if query is not None:
-                self._conditions[e.id] = query
-                head = query.head
-                if head is not None and head.slop and head.phrase:
-                    self._proximity.append((e, head))
-                    continue
+        keyed: dict[str, list[int]] = {}
+        proximity: list[int] = []
+        for i, e in enumerate(self.entries):
+            q = self.query(i)
+            if q is not None and q.head is not None and q.head.slop and q.head.phrase:
+                proximity.append(i)
+                continue
             key = normalise_phrase(e.spun)
             if key:
-                keyed.setdefault(key, []).append(e)
+                keyed.setdefault(key, []).append(i)
         for key, items in keyed.items():
-            auto.add_word(key, (key, tuple(items)))
-        if keyed:
-            auto.make_automaton()
-            self._automaton = auto
+            auto.add_word(key, [len(key), items])
+        if not keyed:
+            return None, proximity
+        auto.make_automaton()
+        return auto, proximity
 
     @classmethod
     def from_files(cls, paths: Iterable[Path]) -> Lexicon:
         entries: list[Entry] = []
         for p in paths:
-            entries.extend(read_tsv(p))
+            entries.extend(read_tsv(Path(p)))
         return cls(entries)
 
     def find(self, stream: MatchStream) -> list[Hit]:
@@ -271,21 +269,21 @@ class Lexicon:
         s = stream.stream
         raw: list[tuple[int, int, Entry]] = []
         if self._automaton is not None and s:
-            for end_idx, (key, items) in self._automaton.iter(s):
-                i, j = end_idx - len(key) + 1, end_idx + 1
+            for end_idx, (length, items) in self._automaton.iter(s):
+                i, j = end_idx - length + 1, end_idx + 1
                 if not stream.is_boundary(i, j):
                     continue
-                for e in items:
-                    q = self._conditions.get(e.id)
+                for k in items:
+                    q = self.query(k)
                     if q is None or q.holds(s):
-                        raw.append((i, j, e))
-        for e, head in self._proximity:
-            if e.spun.split()[0] not in s:
+                        raw.append((i, j, self.entries[k]))
+        vocab = stream.vocabulary
+        for k, head in self._proximity:
+            if not vocab.issuperset(head.phrase.split()):
                 continue
-            q = self._conditions[e.id]
             spans = proximity_spans(s, head.phrase.split(), head.slop)
-            if spans and q.holds(s):
-                raw.extend((i, j, e) for i, j in spans)
+            if spans and self.query(k).holds(s):
+                raw.extend((i, j, self.entries[k]) for i, j in spans)
         # Keep the longest of overlapping matches; prefer the news lexicon on ties.
         raw.sort(key=lambda t: (t[0], -(t[1] - t[0]), t[2].rule))
         hits: list[Hit] = []
@@ -311,6 +309,3 @@ def suggestion_objects(entry: Entry, matched: str) -> tuple[Suggestion, ...]:
     source = "learned" if entry.rule == "US103" else "lexicon"
     return tuple(Suggestion(match_case(matched, v), source) for v in entry.suggestions())
 
-
-def segments_stream(text: str, segments: Iterable[Segment]) -> MatchStream:
-    return MatchStream(text, segments)

@@ -91,6 +91,8 @@ def text_features(text: str, ref: dict[str, float]) -> dict[str, float]:
         "content_zipf_mean": sum(zipfs) / nc if zipfs else 0.0,
         "rare_word_frac": sum(1 for z in zipfs if z < 3.0) / nc,
         "very_rare_word_frac": sum(1 for z in zipfs if z < 2.0) / nc,
+        "zipf_3_4_frac": sum(1 for z in zipfs if 3.0 <= z < 4.0) / nc,
+        "zipf_4_5_frac": sum(1 for z in zipfs if 4.0 <= z < 5.0) / nc,
         "content_mattr": _mattr(content, 50),
         "word_length": sum(len(w) for w in words) / n,
         "long_word_frac": sum(1 for s in syl if s >= 3) / n,

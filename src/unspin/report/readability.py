@@ -1,6 +1,7 @@
 """Flesch reading ease for the report: ``unspin.rewrite.readability`` when installed, else a pyphen count.
 
-textstat's syllable counter needs nltk's cmudict, which is not available offline, so the fallback counts
+The shared module (textstat with its syllable counter pointed at pyphen) is what ``unspin fix`` reports,
+so the numbers agree across commands. textstat's syllable counter needs nltk's cmudict, which is not available offline, so the fallback counts
 syllables with pyphen's hyphenation dictionary (a word has one more syllable than hyphenation points).
 """
 
@@ -35,19 +36,17 @@ def pyphen_reading_ease(text: str) -> float | None:
 
 @cache
 def _shared_scorer():
-    """The project-wide readability function, when the rewrite package provides one."""
+    """The project-wide readability function (``unspin.rewrite.readability``), when it is installed."""
     try:
-        from ..rewrite import readability as shared
+        from ..rewrite.readability import readability
     except ImportError:
         return None
-    return getattr(shared, "flesch_reading_ease", None)
+    return lambda text: readability(text).flesch_reading_ease
 
 
 def reading_ease(text: str) -> float | None:
-    """Flesch reading ease of ``text`` (higher is easier; about 30-60 for news prose)."""
-    fn = _shared_scorer()
-    if fn is None:
-        return pyphen_reading_ease(text)
+    """Flesch reading ease of ``text`` (higher is easier; about 30-60 for news prose); None without words."""
     if not any(ch.isalpha() for ch in text):
         return None
-    return float(fn(text))
+    fn = _shared_scorer()
+    return pyphen_reading_ease(text) if fn is None else float(fn(text))

@@ -6,6 +6,6 @@ static HTML/JS/CSS set under ``static/`` that renders what the API returns. No d
 
 from __future__ import annotations
 
-from .server import WebApp, make_server
+from .server import WebApp, make_server, start_in_thread
 
-__all__ = ["WebApp", "make_server"]
+__all__ = ["WebApp", "make_server", "start_in_thread"]

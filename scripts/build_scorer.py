@@ -1,0 +1,159 @@
+"""Build models/scorer.json: the article-level spun score (issue 5).
+
+Training data (all shippable):
+  * clean: Wikinews 2019-2020 (../shared/data/news-corpus/wikinews_2019_2020.jsonl, CC BY 2.5,
+    "Wikinews contributors, en.wikinews.org");
+  * spun: the same articles spun by the WordNet spinner (evaluation/wordnet_spinner.py) at rates from
+    5% to 60%, two copies per article, each weighted 1/2 so the classes weigh the same.
+The project's fixture articles, the thesaurus spinner and Reuters are NOT used: they are the held-out
+evaluation (``unspin eval --suite score``).
+
+Features are those of ``unspin.detect.scorer`` computed on the real pipeline's findings (lexicon and,
+when it can run, the generic detector). Model: standardise -> logistic regression (scikit-learn);
+calibration: Platt scaling fitted on out-of-fold decisions (5 folds grouped by article). Output is
+JSON only (no pickles), written with sorted keys and rounded floats, so a rebuild from the same
+inputs reproduces the file byte for byte.
+
+    .venv/bin/python scripts/build_scorer.py [--out models/scorer.json] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import random
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from unspin.analyze import Context, analyze  # noqa: E402
+from unspin.config import Config  # noqa: E402
+from unspin.detect.scorer import finding_features, text_features  # noqa: E402
+from unspin.evaluation import datasets as ds  # noqa: E402
+from unspin.evaluation.detection import generic_status  # noqa: E402
+from unspin.evaluation.wordnet_spinner import WordNetSpinner  # noqa: E402
+
+RATES = (0.05, 0.1, 0.15, 0.2, 0.3, 0.45, 0.6)
+COPIES = 2
+SEED = 20260521
+REFERENCE_WORDS = 60000
+C = 1.0
+
+FEATURES = (
+    "us1_per100", "us2_per100", "us2_weighted_per100", "us2_max_confidence", "repeated_odd_per100",
+    "content_zipf_mean", "rare_word_frac", "very_rare_word_frac", "zipf_3_4_frac",
+    "zipf_4_5_frac", "content_mattr", "word_length",
+    "long_word_frac", "words_per_sentence", "flesch_reading_ease", "function_word_frac", "the_frac",
+    "log_words",
+)
+
+
+def reference_frequencies() -> tuple[list[str], list[int], float]:
+    """Top English words with Zipf frequency x10 (wordfreq, build time only)."""
+    import wordfreq
+
+    words, zipf = [], []
+    for w in wordfreq.top_n_list("en", REFERENCE_WORDS * 2):
+        if not w.isalpha() or not w.islower() or not w.isascii():
+            continue
+        words.append(w)
+        zipf.append(int(round(10 * wordfreq.zipf_frequency(w, "en"))))
+        if len(words) >= REFERENCE_WORDS:
+            break
+    floor = max(0.0, min(zipf) / 10.0 - 0.5)
+    return words, zipf, floor
+
+
+def rnd(x: float, nd: int = 8) -> float:
+    return float(f"{x:.{nd}g}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=ROOT / "models" / "scorer.json")
+    ap.add_argument("--quick", action="store_true", help="60 articles only (development)")
+    args = ap.parse_args()
+
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import brier_score_loss, roc_auc_score
+    from sklearn.model_selection import GroupKFold
+
+    words, zipf, floor = reference_frequencies()
+    ref = {"": floor} | {w: z / 10.0 for w, z in zip(words, zipf)}
+    status = generic_status()
+    generic = status is None
+    print(f"generic detector: {'on' if generic else 'off (' + status + ')'}", file=sys.stderr)
+    ctx = Context(config=Config(generic=generic))
+
+    articles = ds.wikinews_articles()
+    if args.quick:
+        articles = articles[:60]
+    spinner = WordNetSpinner()
+    rng = random.Random(SEED)
+    X, y, w, groups = [], [], [], []
+    for g, art in enumerate(articles):
+        samples = [(ds.clean_sample(art), 1.0)]
+        for rate in rng.sample(RATES, COPIES):
+            samples.append((ds.spin_article(art, spinner, rate, SEED), 1.0 / COPIES))
+        for s, weight in samples:
+            rep = analyze(s.document(), ctx)
+            feats = finding_features(list(rep.findings), rep.words)
+            feats.update(text_features(rep.document.prose(), ref))
+            X.append([feats[f] for f in FEATURES])
+            y.append(1 if s.spun else 0)
+            w.append(weight)
+            groups.append(g)
+        if (g + 1) % 50 == 0:
+            print(f"  {g + 1}/{len(articles)} articles", file=sys.stderr)
+    X, y, w, groups = np.array(X), np.array(y), np.array(w), np.array(groups)
+
+    mean = X.mean(axis=0)
+    scale = X.std(axis=0)
+    scale[scale == 0] = 1.0
+    Z = (X - mean) / scale
+
+    def fit(Zt, yt, wt):
+        return LogisticRegression(C=C, max_iter=5000).fit(Zt, yt, sample_weight=wt)
+
+    oof = np.zeros(len(y))
+    for tr, te in GroupKFold(n_splits=5).split(Z, y, groups):
+        oof[te] = fit(Z[tr], y[tr], w[tr]).decision_function(Z[te])
+    platt = LogisticRegression(C=1e6, max_iter=5000).fit(oof.reshape(-1, 1), y, sample_weight=w)
+    a, b = float(platt.coef_[0][0]), float(platt.intercept_[0])
+    p_oof = 1.0 / (1.0 + np.exp(-(a * oof + b)))
+    final = fit(Z, y, w)
+
+    data_hash = hashlib.sha256(json.dumps([a_.id for a_ in articles]).encode()).hexdigest()[:16]
+    model = {
+        "schema": 1,
+        "features": list(FEATURES),
+        "scaler": {"mean": [rnd(v) for v in mean], "scale": [rnd(v) for v in scale]},
+        "logistic": {"coef": [rnd(v) for v in final.coef_[0]], "intercept": rnd(final.intercept_[0]), "C": C},
+        "calibration": {"method": "platt (out-of-fold, 5 folds grouped by article)", "a": rnd(a), "b": rnd(b)},
+        "reference": {"source": "wordfreq (Robyn Speer et al.) English Zipf frequencies, CC BY-SA 4.0 data",
+                      "floor": rnd(floor), "words": " ".join(words), "zipf_x10": zipf},
+        "meta": {
+            "built": "scripts/build_scorer.py" + (" --quick" if args.quick else ""),
+            "training": f"{len(articles)} Wikinews articles (CC BY 2.5, Wikinews contributors, en.wikinews.org) "
+                        f"clean + {COPIES} WordNet-spun copies each (rates {', '.join(map(str, RATES))})",
+            "generic_detector": "on" if generic else "off",
+            "articles_sha256_16": data_hash,
+            "seed": SEED,
+            "oof_auc": rnd(float(roc_auc_score(y, oof, sample_weight=w)), 4),
+            "oof_brier": rnd(float(brier_score_loss(y, p_oof, sample_weight=w)), 4),
+            "n_clean": int((y == 0).sum()), "n_spun": int((y == 1).sum()),
+        },
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(model, sort_keys=True, separators=(",", ":")) + "\n"
+    args.out.write_text(text, encoding="utf-8")
+    print(f"wrote {args.out}: out-of-fold AUC {model['meta']['oof_auc']}, Brier {model['meta']['oof_brier']}; "
+          f"weights {dict(zip(FEATURES, model['logistic']['coef']))}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+"""``unspin eval``: rebuild the evaluation data, score unspin on it and write docs/evaluation.md."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from .common import config_options, resolve_config
+
+SUITE_CHOICES = ["detect", "score", "match", "rewrite", "all"]
+
+
+@click.command("eval")
+@click.option("--suite", "suites", type=click.Choice(SUITE_CHOICES), multiple=True, default=("all",),
+              show_default=True, help="Which evaluation to run (repeatable).")
+@click.option("--quick", is_flag=True, help="A small run for development (under two minutes).")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=Path("docs/evaluation.md"),
+              show_default=True, help="Markdown report to write ('-' for standard output).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for sampling and spinning.")
+@config_options
+def eval_command(suites: tuple[str, ...], quick: bool, out: Path, seed: int, config_path: Path | None,
+                 no_config: bool) -> None:
+    """Evaluate detection, article scores, matching and rewriting on spun copies of the fixtures."""
+    from ..evaluation.harness import SUITES, run
+    from ..evaluation.report import render
+
+    cfg = resolve_config(config_path, no_config)
+    chosen = SUITES if "all" in suites else tuple(s for s in SUITES if s in suites)
+    command = " ".join(["unspin eval", *sys.argv[2:]]) if sys.argv[1:2] == ["eval"] else _command(
+        chosen, quick, out, seed)
+    res = run(chosen, quick=quick, seed=seed, out_dir=out.parent if str(out) != "-" else Path("docs"),
+              config=cfg, progress=lambda m: click.echo(m, err=True))
+    text = render(res, command)
+    if str(out) == "-":
+        click.echo(text)
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {out} ({res.seconds:.0f} s)", err=True)
+
+
+def _command(suites: tuple[str, ...], quick: bool, out: Path, seed: int) -> str:
+    parts = ["unspin eval"] + [f"--suite {s}" for s in suites]
+    if quick:
+        parts.append("--quick")
+    if seed:
+        parts.append(f"--seed {seed}")
+    parts.append(f"--out {out}")
+    return " ".join(parts)

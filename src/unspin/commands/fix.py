@@ -1,0 +1,239 @@
+"""``unspin fix``: restore canonical wording (print, diff, or rewrite files in place)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from .common import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, config_options, db_option, fail, resolve_config, split_codes
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff instead of the rewritten text.")
+@click.option("--write", "-w", is_flag=True, help="Rewrite the files in place (atomically).")
+@click.option("--interactive", "-i", is_flag=True, help="Accept or reject each change in the terminal.")
+@click.option("--select", multiple=True, metavar="CODES", help="Only apply these rule codes or prefixes (US3,US101).")
+@click.option("--ignore", multiple=True, metavar="CODES", help="Never apply these rule codes or prefixes.")
+@click.option("--min-confidence", type=click.FloatRange(0, 1), help="Only apply findings at or above this confidence.")
+@click.option("--no-generic", is_flag=True, help="Skip the list-free collocation detector (US2xx).")
+@click.option("--lexicon", "lexicons", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="Extra lexicon TSV (for example a learned lexicon).")
+@click.option("--encoding", help="Decode inputs with this encoding instead of UTF-8 (and write them back in it).")
+@click.option("--max-file-size", type=click.IntRange(1), help="Largest input in bytes [default: 10 MiB].")
+@click.option("--languagetool-url", envvar="UNSPIN_LANGUAGETOOL_URL", help="LanguageTool server for US5xx.")
+@click.option("--quiet", "-q", is_flag=True, help="No per-file summary on stderr.")
+@db_option
+@config_options
+def fix(paths, show_diff, write, interactive, select, ignore, min_confidence, no_generic, lexicons, encoding,
+        max_file_size, languagetool_url, quiet, db, config_path, no_config) -> None:
+    """Rewrite spun phrases back to their canonical wording.
+
+    Prints the rewritten documents by default; --diff prints a unified diff; --write rewrites the files
+    in place (front matter untouched except its prose fields; a file changed since it was read is left
+    alone). A summary per file, with readability before and after, goes to stderr.
+
+    Exit status: 0 done; 1 with --diff (and no --write) when something would change; 2 usage error,
+    unreadable input or a file that could not be written (after every other input was processed).
+    """
+    cfg = resolve_config(
+        config_path, no_config,
+        select=split_codes(select) or None, ignore=split_codes(ignore) or None, min_confidence=min_confidence,
+        max_file_size=max_file_size, db=db, languagetool_url=languagetool_url,
+        lexicons=tuple(lexicons) or None, generic=False if no_generic else None,
+    )
+    if interactive and "-" in paths:
+        fail("--interactive reads answers from the terminal, so it cannot also read the document from '-'")
+    if write and "-" in paths:
+        fail("--write cannot rewrite standard input; drop --write to print the result")
+
+    from ..analyze import Context
+    from ..document import discover
+    from ..model import InputError
+
+    ctx = Context(config=cfg)
+    try:
+        ctx.get_lexicon()
+    except (OSError, ValueError) as exc:
+        fail(f"cannot load lexicon: {exc}")
+    if cfg.db:
+        from ..match.archive import open_archive_or_fail
+
+        ctx.archive = open_archive_or_fail(cfg.db)
+
+    errors: list[InputError] = []
+    changed_any = False
+    state = {"all": False, "stop": False}
+    for src in discover(list(paths), errors):
+        try:
+            loaded = _load(src.path, cfg.max_file_size, encoding)
+        except _Problem as exc:
+            errors.append(InputError(src.path, str(exc)))
+            continue
+        data, docs = loaded
+        if len(docs) != 1 or docs[0].kind == "jsonl":
+            errors.append(InputError(src.path, "fix rewrites one article per file; JSONL feeds are not "
+                                               "rewritten (check them with 'unspin check')"))
+            continue
+        doc = docs[0]
+        accept = _interactive_accept(doc, state) if interactive else None
+        result = _fix_one(doc, ctx, accept)
+        new_text = result.rewrite.text
+        changed_any |= result.changed
+        if write:
+            if result.changed:
+                try:
+                    _write_back(src.path, data, new_text, encoding)
+                except _Problem as exc:
+                    errors.append(InputError(src.path, str(exc)))
+                    continue
+            if show_diff:
+                _echo(_diff(doc.path, doc.text, new_text))
+        elif show_diff:
+            _echo(_diff(doc.path, doc.text, new_text))
+        else:
+            _echo(new_text)
+        if not quiet:
+            click.echo(_summary(doc.path, result, written=write), err=True)
+    for e in errors:
+        click.echo(f"{e.path}: error: {e.error}", err=True)
+    if errors:
+        sys.exit(EXIT_USAGE)
+    sys.exit(EXIT_FINDINGS if show_diff and not write and changed_any else EXIT_CLEAN)
+
+
+class _Problem(Exception):
+    """One plain sentence about one input."""
+
+
+def _echo(text: str) -> None:
+    if text:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+
+def _diff(path: str, old: str, new: str) -> str:
+    from ..rewrite.apply import unified_diff
+
+    return unified_diff(path, old, new)
+
+
+def _load(path: str, max_bytes: int, encoding: str | None):
+    """Read a file (or stdin) keeping its bytes, so that a write can check nothing changed since."""
+    from ..document import InputProblem, decode, kind_for, parse_text
+
+    try:
+        if path == "-":
+            data = sys.stdin.buffer.read(max_bytes + 1)
+        else:
+            if os.path.getsize(path) > max_bytes:
+                raise InputProblem(f"file is over the {max_bytes}-byte limit (raise max-file-size to fix it)")
+            with open(path, "rb") as fh:
+                data = fh.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise InputProblem(f"input is over the {max_bytes}-byte limit (raise max-file-size to fix it)")
+        text = decode(data, encoding)
+        return data, parse_text(text, path, kind_for(path, text))
+    except InputProblem as exc:
+        raise _Problem(str(exc)) from None
+    except PermissionError:
+        raise _Problem("permission denied") from None
+    except IsADirectoryError:
+        raise _Problem("is a folder") from None
+    except OSError as exc:
+        raise _Problem(f"cannot read: {exc.strerror or exc}") from None
+
+
+def _fix_one(doc, ctx, accept):
+    from ..rewrite.pipeline import fix_document
+
+    return fix_document(doc, ctx, accept=accept)
+
+
+def _write_back(path: str, original: bytes, text: str, encoding: str | None) -> None:
+    from ..rewrite.apply import FileChangedError, encode_like, write_if_unchanged
+
+    try:
+        data = encode_like(original, text, encoding)
+    except UnicodeEncodeError as exc:
+        raise _Problem(f"the rewrite has {exc.object[exc.start]!r}, which {encoding} cannot encode; "
+                       "file left unchanged") from None
+    try:
+        write_if_unchanged(path, original, data)
+    except FileChangedError as exc:
+        raise _Problem(f"not written: {exc}") from None
+    except OSError as exc:
+        raise _Problem(f"not written ({exc.strerror or exc}); the file is unchanged") from None
+
+
+def _summary(path: str, result, *, written: bool) -> str:
+    from collections import Counter
+
+    applied = result.rewrite.applied
+    if not applied:
+        return f"{path}: no changes"
+    by_source = Counter(a.edit.source for a in applied)
+    kinds = ", ".join(f"{k} {n}" for k, n in sorted(by_source.items(), key=lambda kv: (-kv[1], kv[0])))
+    verb = "written" if written else "proposed"
+    line = f"{path}: {len(applied)} change{'s' if len(applied) != 1 else ''} {verb} ({kinds})"
+    if result.rewrite.skipped:
+        line += f", {len(result.rewrite.skipped)} skipped"
+    try:
+        from ..document import parse_text
+        from ..rewrite.readability import readability
+
+        before = readability(result.document.prose())
+        after_doc = parse_text(result.rewrite.text, path, result.document.kind)[0]
+        after = readability(after_doc.prose())
+        line += (f"; readability: Flesch reading ease {before.flesch_reading_ease:.1f} -> "
+                 f"{after.flesch_reading_ease:.1f}, grade {before.flesch_kincaid_grade:.1f} -> "
+                 f"{after.flesch_kincaid_grade:.1f}")
+    except Exception:  # readability is a courtesy; never let it stop a fix
+        pass
+    return line
+
+
+def _interactive_accept(doc, state):
+    """An accept(edit) callback that asks on the terminal: yes, no, all remaining, done, quit."""
+    from ..rewrite.apply import shape_replacement
+
+    def accept(edit) -> bool:
+        if state["stop"]:
+            return False
+        if state["all"]:
+            return True
+        text = doc.text
+        line_start = text.rfind("\n", 0, edit.start) + 1
+        line_end = text.find("\n", edit.end)
+        line_end = len(text) if line_end < 0 else line_end
+        before = text[max(line_start, edit.start - 60):edit.start]
+        after = text[edit.end:min(line_end, edit.end + 60)]
+        new = shape_replacement(edit.original, edit)
+        click.echo("", err=True)
+        click.echo(f"{doc.path}:{edit.line}:{edit.column}: {edit.rule} [{edit.source}] "
+                   f"{edit.original!r} -> {new!r}", err=True)
+        click.echo("  - " + before + click.style(edit.original, fg="red") + after, err=True)
+        click.echo("  + " + before + click.style(new, fg="green") + after, err=True)
+        answer = click.prompt("Apply? [y]es [n]o [a]ll remaining [d]one with this file [q]uit", default="y",
+                              type=click.Choice(["y", "n", "a", "d", "q"]), show_choices=False, err=True)
+        if answer == "a":
+            state["all"] = True
+            return True
+        if answer == "d":
+            state["stop_file"] = True
+            return False
+        if answer == "q":
+            state["stop"] = True
+            return False
+        return answer == "y"
+
+    state.pop("stop_file", None)
+
+    def accept_file(edit) -> bool:
+        if state.get("stop_file"):
+            return False
+        return accept(edit)
+
+    return accept_file

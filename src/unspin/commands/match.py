@@ -1,0 +1,107 @@
+"""``unspin match``: find the archived originals a document was copied from, passage by passage."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from ..model import SCHEMA_VERSION
+from .common import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, config_options, db_option, fail, resolve_config
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--top", type=click.IntRange(1, 100), default=5, show_default=True, help="Most sources per document.")
+@click.option("--encoding", help="Decode inputs with this encoding instead of UTF-8.")
+@click.option("--stdin-filename", default="-", help="Name to report for input read from '-'.")
+@click.option("--max-file-size", type=click.IntRange(1), help="Largest input in bytes [default: 10 MiB].")
+@db_option
+@config_options
+def match(paths, fmt, top, encoding, stdin_filename, max_file_size, db, config_path, no_config) -> None:
+    """List the likely sources of each article in the archive, with aligned passages and swapped words.
+
+    Only likely sources are listed: an unrelated or merely same-topic article yields none. Exit
+    status: 0 no sources found, 1 at least one document has a likely source, 2 usage error or
+    unreadable input (after every other input has been matched).
+    """
+    from ..document import iter_documents
+    from ..match.archive import ArchiveError, default_db_url, display_url, open_archive
+
+    cfg = resolve_config(config_path, no_config, db=db, max_file_size=max_file_size)
+    url = cfg.db or default_db_url()
+    try:
+        arc = open_archive(url, create=False)
+    except ArchiveError as exc:
+        fail(f"{display_url(url)}: {exc}")
+    errors: list = []
+    results = []
+    try:
+        for doc in iter_documents(list(paths), errors, max_bytes=cfg.max_file_size, encoding=encoding,
+                                  stdin_name=stdin_filename):
+            results.append((doc, arc.find_sources(doc, top=top)))
+    except ArchiveError as exc:
+        fail(f"{display_url(url)}: {exc}")
+    finally:
+        arc.close()
+    if fmt == "json":
+        out = {
+            "schema_version": SCHEMA_VERSION,
+            "documents": [{"path": doc.path, "matches": [m.to_json() for m in matches]} for doc, matches in results],
+            "errors": [e.to_json() for e in errors],
+        }
+        click.echo(json.dumps(out, indent=2, ensure_ascii=False))
+        for e in errors:
+            click.echo(f"{e.path}: {e.error}", err=True)
+    else:
+        click.echo(render_text(results), nl=False)
+        for e in errors:
+            click.echo(f"{e.path}: error: {e.error}", err=True)
+    if errors:
+        sys.exit(EXIT_USAGE)
+    sys.exit(EXIT_FINDINGS if any(m for _, m in results) else EXIT_CLEAN)
+
+
+def render_text(results) -> str:
+    """Human-readable matches: each source, its passages as line ranges, and the swapped words."""
+    from ..text import LineIndex
+
+    lines: list[str] = []
+    for doc, matches in results:
+        if not matches:
+            lines.append(f"{doc.path}: no likely source in the archive")
+            continue
+        lines.append(f"{doc.path}: {len(matches)} likely source{'s' if len(matches) > 1 else ''}")
+        index = LineIndex(doc.text)
+        for n, m in enumerate(matches, 1):
+            lines.append(f"  {n}. {m.title or '(untitled)'}  [{m.id}]")
+            if m.url and m.url != m.id:
+                lines.append(f"     {m.url}")
+            lines.append(f"     score {m.score:.2f}, covers {m.coverage:.0%} of the article in "
+                         f"{len(m.alignments)} aligned sentences")
+            for p in _passages(m.alignments):
+                first, last = index.position(p[0])[0], index.position(max(p[0], p[1] - 1))[0]
+                where = f"line {first}" if first == last else f"lines {first}-{last}"
+                lines.append(f"     {where}: {p[2]} sentences, similarity {p[3]:.2f}")
+            if m.substitutions:
+                shown = ", ".join(f"{s.spun!r} -> {s.original!r}" for s in m.substitutions[:12])
+                more = f" (+{len(m.substitutions) - 12} more)" if len(m.substitutions) > 12 else ""
+                lines.append(f"     swapped: {shown}{more}")
+    return "\n".join(lines) + "\n"
+
+
+def _passages(alignments) -> list[tuple[int, int, int, float]]:
+    """Runs of consecutive aligned sentences: (query start, query end, sentences, mean similarity)."""
+    runs: list[list] = []
+    for a in alignments:
+        # consecutive on the page (only white space between) and in order in the source
+        if runs and a.query_start - runs[-1][1] <= 3 and a.source_start >= runs[-1][4]:
+            runs[-1][1] = a.query_end
+            runs[-1][2] += 1
+            runs[-1][3] += a.similarity
+            runs[-1][4] = a.source_end
+        else:
+            runs.append([a.query_start, a.query_end, 1, a.similarity, a.source_end])
+    return [(r[0], r[1], r[2], r[3] / r[2]) for r in runs]

@@ -1,0 +1,563 @@
+"""The archive of original articles: SQLAlchemy Core over SQLite (default) or PostgreSQL.
+
+Three tables, all prefixed ``unspin_`` so that a newsroom's shared PostgreSQL database can hold
+other things too:
+
+- ``unspin_meta``: key/value pairs, among them ``schema_version`` and the fingerprint parameters;
+- ``unspin_articles``: one row per article (archive id, content hash, metadata, the archived prose);
+- ``unspin_bands``: the LSH index, one (key, article) row per band of the article's MinHash.
+
+Writes happen in batches, one transaction each, so a killed run leaves every batch either fully in
+or fully out. Writers are serialised: SQLite transactions that write start with ``BEGIN IMMEDIATE``
+(WAL journal, long busy timeout, so a second process waits instead of failing), PostgreSQL ones take
+a transaction-level advisory lock. Readers never block writers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..model import Document
+
+SCHEMA_VERSION = 1
+BATCH_SIZE = 500
+BUSY_TIMEOUT_MS = 120_000
+_PG_LOCK_ID = 0x756E7370  # "unsp": the advisory lock every PostgreSQL writer takes
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+class ArchiveError(Exception):
+    """The archive cannot be opened or used; the message is one plain sentence."""
+
+
+@dataclass(frozen=True)
+class ArchivedArticle:
+    """An article as stored: archive id, metadata and the archived prose (source offsets index ``text``)."""
+
+    id: str
+    title: str | None
+    url: str | None
+    provider_name: str | None
+    provider_domain: str | None
+    published: str | None
+    path: str | None
+    text: str
+    pk: int = 0
+
+
+@dataclass
+class AddResult:
+    """What ``add_documents`` did: counts of added, updated and unchanged articles."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    ids: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return self.added + self.updated + self.unchanged
+
+
+def default_db_url() -> str:
+    """``sqlite:///<user data dir>/archive.sqlite`` (platformdirs)."""
+    import platformdirs
+
+    return "sqlite:///" + str(Path(platformdirs.user_data_dir("unspin", appauthor=False)) / "archive.sqlite")
+
+
+def normalise_url(url: str) -> str:
+    """Accept a plain file path as a SQLite archive; pick psycopg (v3) for ``postgresql://``."""
+    if "://" not in url:
+        return "sqlite:///" + os.path.abspath(os.path.expanduser(url))
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def display_url(url: str) -> str:
+    """The URL with any password hidden, for messages."""
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url
+
+
+def document_id(doc: Document) -> str:
+    """The archive id of a document: its own id, else its URL, else its file path, else a content hash."""
+    if doc.id:
+        return doc.id
+    if doc.url:
+        return doc.url
+    if doc.kind != "jsonl" and doc.path not in ("-", "") and os.path.exists(doc.path):
+        return os.path.abspath(doc.path)
+    return "sha256:" + content_hash(doc.prose())[:24]
+
+
+def content_hash(prose: str) -> str:
+    """SHA-256 of the normalised words of the prose: same words, same hash, whatever the markup."""
+    from ..text import WORD_RE
+
+    words = " ".join(w.lower() for w in WORD_RE.findall(prose))
+    return hashlib.sha256(words.encode("utf-8")).hexdigest()
+
+
+def _tables():
+    from sqlalchemy import (BigInteger, Column, Float, ForeignKey, Index, Integer, MetaData, String, Table,
+                            Text)
+
+    md = MetaData()
+    meta = Table("unspin_meta", md, Column("key", String(64), primary_key=True), Column("value", Text))
+    articles = Table(
+        "unspin_articles", md,
+        Column("pk", Integer, primary_key=True, autoincrement=True),
+        Column("id", Text, nullable=False, unique=True),
+        Column("content_hash", String(64), nullable=False, index=True),
+        Column("title", Text), Column("url", Text), Column("provider_name", Text),
+        Column("provider_domain", Text), Column("published", Text), Column("path", Text),
+        Column("text", Text, nullable=False),
+        Column("shingle_count", Integer, nullable=False),
+        Column("band_count", Integer, nullable=False),
+        Column("added_at", Float, nullable=False),
+    )
+    bands = Table(
+        "unspin_bands", md,
+        Column("key", BigInteger, primary_key=True),
+        Column("article", Integer, ForeignKey("unspin_articles.pk", ondelete="CASCADE"), primary_key=True),
+        Index("unspin_bands_article", "article"),
+        sqlite_with_rowid=False,
+    )
+    return md, meta, articles, bands
+
+
+class Archive:
+    """An archive of original articles with an LSH index over spin-proof fingerprints.
+
+    Open with ``open_archive(url)``; ``add_documents`` and ``find_sources`` are the main entry points.
+    """
+
+    def __init__(self, engine: Any, url: str):
+        self.engine = engine
+        self.url = url
+        self.metadata, self.meta, self.articles, self.bands = _tables()
+        self.is_sqlite = engine.dialect.name == "sqlite"
+
+    # -- connections -------------------------------------------------------------------------------
+
+    @contextmanager
+    def write(self) -> Iterator[Any]:
+        """A write transaction that holds the archive's writer lock until it commits or rolls back."""
+        with self._errors():
+            with self.engine.connect().execution_options(unspin_write=True) as conn:
+                with conn.begin():
+                    if not self.is_sqlite:
+                        from sqlalchemy import text
+
+                        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_ID})
+                    yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Any]:
+        """A read-only transaction (a consistent snapshot)."""
+        with self._errors():
+            with self.engine.connect() as conn:
+                with conn.begin():
+                    yield conn
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        from sqlalchemy import exc
+
+        try:
+            yield
+        except exc.OperationalError as e:
+            raise ArchiveError(_plain(e)) from None
+        except exc.DatabaseError as e:
+            raise ArchiveError(_plain(e)) from None
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- writing -----------------------------------------------------------------------------------
+
+    def add_documents(self, docs: Iterable[Document], *, batch_size: int = BATCH_SIZE,
+                      on_batch: Callable[[int], None] | None = None) -> AddResult:
+        """Add or update documents in batches (one transaction each); idempotent.
+
+        A document whose archive id (``document_id``) or whose content is already archived updates
+        that row instead of adding a second one.
+        """
+        result = AddResult()
+        batch: list[Document] = []
+        for doc in docs:
+            batch.append(doc)
+            if len(batch) >= batch_size:
+                self._add_batch(batch, result)
+                if on_batch:
+                    on_batch(len(batch))
+                batch = []
+        if batch:
+            self._add_batch(batch, result)
+            if on_batch:
+                on_batch(len(batch))
+        return result
+
+    def _add_batch(self, docs: list[Document], result: AddResult) -> None:
+        from sqlalchemy import delete, select, update
+
+        from .fingerprint import fingerprint
+
+        rows: dict[str, dict[str, Any]] = {}  # by id; a later duplicate in the batch wins
+        by_hash: dict[str, str] = {}
+        for doc in docs:
+            prose = doc.prose()
+            h = content_hash(prose)
+            did = document_id(doc)
+            if did not in rows and h in by_hash:
+                did = by_hash[h]  # same words under another id in this batch: one article
+            fp = fingerprint(prose)
+            rows[did] = {
+                "id": did, "content_hash": h, "title": doc.title, "url": doc.url,
+                "provider_name": doc.provider_name, "provider_domain": doc.provider_domain,
+                "published": doc.published, "path": None if doc.path == "-" else doc.path, "text": prose,
+                "shingle_count": fp.shingle_count, "band_count": len(fp.keys), "added_at": time.time(),
+                "_keys": fp.keys,
+            }
+            by_hash[h] = did
+        a = self.articles
+        with self.write() as conn:
+            existing: dict[str, tuple[int, str, str]] = {}  # id -> (pk, id, hash)
+            ids = list(rows)
+            for chunk in _chunks(ids, 400):
+                for pk, rid, h in conn.execute(select(a.c.pk, a.c.id, a.c.content_hash).where(a.c.id.in_(chunk))):
+                    existing[rid] = (pk, rid, h)
+            hashes = [r["content_hash"] for rid, r in rows.items() if rid not in existing]
+            by_content: dict[str, tuple[int, str, str]] = {}
+            for chunk in _chunks(hashes, 400):
+                q = select(a.c.pk, a.c.id, a.c.content_hash).where(a.c.content_hash.in_(chunk))
+                for pk, rid, h in conn.execute(q):
+                    by_content.setdefault(h, (pk, rid, h))
+            new: list[tuple[dict[str, Any], tuple[int, ...]]] = []
+            band_rows: list[dict[str, int]] = []
+            for rid, row in rows.items():
+                keys = row.pop("_keys")
+                old = existing.get(rid) or by_content.get(row["content_hash"])
+                if old is None:
+                    new.append((row, keys))
+                    continue
+                pk, old_id, old_hash = old
+                values = dict(row)
+                if old_id != rid and rid not in existing:
+                    values["id"] = old_id if _is_weak_id(rid) else rid
+                if old_hash == row["content_hash"]:
+                    values.pop("added_at")
+                    conn.execute(update(a).where(a.c.pk == pk).values(**values))
+                    result.unchanged += 1
+                else:
+                    conn.execute(update(a).where(a.c.pk == pk).values(**values))
+                    conn.execute(delete(self.bands).where(self.bands.c.article == pk))
+                    band_rows.extend({"key": k, "article": pk} for k in set(keys))
+                    result.updated += 1
+                result.ids.append(values["id"])
+            if new:
+                inserted = conn.execute(a.insert().returning(a.c.pk, a.c.id, sort_by_parameter_order=True),
+                                        [r for r, _ in new]).all()
+                for (pk, rid), (_, keys) in zip(inserted, new):
+                    band_rows.extend({"key": k, "article": pk} for k in set(keys))
+                    result.ids.append(rid)
+                result.added += len(new)
+            if band_rows:
+                conn.execute(self.bands.insert(), band_rows)
+
+    def remove(self, ids: Iterable[str]) -> int:
+        """Remove articles by archive id; returns how many were there."""
+        from sqlalchemy import delete, select
+
+        a = self.articles
+        removed = 0
+        with self.write() as conn:
+            for chunk in _chunks(list(ids), 400):
+                pks = [r[0] for r in conn.execute(select(a.c.pk).where(a.c.id.in_(chunk)))]
+                if pks:
+                    conn.execute(delete(self.bands).where(self.bands.c.article.in_(pks)))
+                    conn.execute(delete(a).where(a.c.pk.in_(pks)))
+                    removed += len(pks)
+        return removed
+
+    # -- reading -----------------------------------------------------------------------------------
+
+    def count(self) -> int:
+        from sqlalchemy import func, select
+
+        with self.read() as conn:
+            return conn.execute(select(func.count()).select_from(self.articles)).scalar_one()
+
+    def get(self, article_id: str) -> ArchivedArticle | None:
+        """The archived article with this id, or None."""
+        found = self._select(self.articles.c.id == article_id)
+        return found[0] if found else None
+
+    def get_by_pk(self, pks: list[int]) -> dict[int, ArchivedArticle]:
+        """Archived articles by internal row number."""
+        if not pks:
+            return {}
+        return {art.pk: art for art in self._select(self.articles.c.pk.in_(pks))}
+
+    def _select(self, where: Any) -> list[ArchivedArticle]:
+        from sqlalchemy import select
+
+        a = self.articles
+        q = select(a.c.pk, a.c.id, a.c.title, a.c.url, a.c.provider_name, a.c.provider_domain,
+                   a.c.published, a.c.path, a.c.text).where(where)
+        with self.read() as conn:
+            return [ArchivedArticle(id=r.id, title=r.title, url=r.url, provider_name=r.provider_name,
+                                    provider_domain=r.provider_domain, published=r.published, path=r.path,
+                                    text=r.text, pk=r.pk) for r in conn.execute(q)]
+
+    def list_articles(self, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
+        """Metadata of archived articles (no text), most recently added first."""
+        from sqlalchemy import select
+
+        a = self.articles
+        q = (select(a.c.id, a.c.title, a.c.url, a.c.provider_name, a.c.published)
+             .order_by(a.c.added_at.desc(), a.c.pk.desc()).limit(limit).offset(offset))
+        with self.read() as conn:
+            return [dict(r._mapping) for r in conn.execute(q)]
+
+    def stats(self) -> dict[str, Any]:
+        """Counts and size: articles, providers, index rows, bytes on disk (SQLite) or in the database."""
+        from sqlalchemy import func, select, text
+
+        a = self.articles
+        with self.read() as conn:
+            n = conn.execute(select(func.count()).select_from(a)).scalar_one()
+            bands = conn.execute(select(func.count()).select_from(self.bands)).scalar_one()
+            providers = conn.execute(select(func.count(func.distinct(a.c.provider_name)))).scalar_one()
+            chars = conn.execute(select(func.coalesce(func.sum(func.length(a.c.text)), 0))).scalar_one()
+            last = conn.execute(select(func.max(a.c.added_at))).scalar_one()
+            if self.is_sqlite:
+                size = conn.execute(text("PRAGMA page_count")).scalar_one() * conn.execute(
+                    text("PRAGMA page_size")).scalar_one()
+            else:
+                size = conn.execute(text(
+                    "SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
+                    "WHERE c.relname IN ('unspin_meta', 'unspin_articles', 'unspin_bands') AND c.relkind = 'r'"
+                )).scalar_one()
+            version = conn.execute(select(self.meta.c.value).where(self.meta.c.key == "schema_version")).scalar()
+        return {"url": display_url(self.url), "schema_version": int(version or 0), "articles": n,
+                "providers": providers, "index_rows": bands, "text_chars": int(chars), "bytes": int(size),
+                "last_added": last}
+
+    def candidates(self, keys: Iterable[int], limit: int = 50) -> list[tuple[int, int]]:
+        """(article pk, shared LSH bands) for articles sharing at least one band key, most shared first."""
+        from .index import lsh_candidates
+
+        with self.read() as conn:
+            return lsh_candidates(conn, self.bands, list(keys), limit)
+
+    def find_sources(self, doc: Document, top: int = 5) -> list[Any]:
+        """Likely sources of ``doc`` in this archive, best first (see ``unspin.match.sources.SourceMatch``)."""
+        from .sources import find_sources
+
+        return find_sources(self, doc, top=top)
+
+    def check_integrity(self) -> list[str]:
+        """Problems found in the archive (empty when consistent): storage checks, then index agreement."""
+        from sqlalchemy import func, select, text
+
+        problems: list[str] = []
+        a, b = self.articles, self.bands
+        with self.read() as conn:
+            if self.is_sqlite:
+                res = [r[0] for r in conn.execute(text("PRAGMA integrity_check"))]
+                if res != ["ok"]:
+                    problems.extend(f"sqlite: {r}" for r in res)
+            counts = select(b.c.article, func.count().label("n")).group_by(b.c.article).subquery()
+            q = (select(a.c.id, a.c.band_count, func.coalesce(counts.c.n, 0))
+                 .select_from(a.outerjoin(counts, counts.c.article == a.c.pk))
+                 .where(a.c.band_count != func.coalesce(counts.c.n, 0)))
+            for rid, want, got in conn.execute(q):
+                # duplicate keys within one signature collapse to one row, so fewer is allowed if >0
+                if got == 0 or got > want:
+                    problems.append(f"article {rid!r}: {got} index rows, expected {want}")
+            orphans = conn.execute(select(func.count()).select_from(b).where(
+                ~b.c.article.in_(select(a.c.pk)))).scalar_one()
+            if orphans:
+                problems.append(f"{orphans} index rows point at no article")
+        return problems
+
+
+def _is_weak_id(rid: str) -> bool:
+    """Ids made up by unspin (content hashes) give way to an existing article's real id."""
+    return rid.startswith("sha256:")
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _plain(e: Exception) -> str:
+    """One line from a database exception, without SQL or driver noise."""
+    orig = getattr(e, "orig", None) or e
+    msg = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+    if "file is not a database" in msg or "file is encrypted" in msg:
+        return "not an unspin archive (the file is not a SQLite database)"
+    if "database is locked" in msg:
+        return "the archive is locked by another process (gave up waiting); try again"
+    if "unable to open database file" in msg:
+        return "cannot open the database file (does its folder exist and is it writable?)"
+    if "readonly database" in msg:
+        return "the archive is read-only"
+    return msg
+
+
+# ---------------------------------------------------------------------------------------------------
+# Opening
+
+
+def open_archive(url: str | None = None, *, create: bool = True) -> Archive:
+    """Open (and with ``create``, initialise) the archive at ``url``; raises ArchiveError."""
+    raw = url or os.environ.get("UNSPIN_DB") or default_db_url()
+    url = normalise_url(raw)
+    try:
+        from sqlalchemy import create_engine, event
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+    except ImportError:  # pragma: no cover - a dependency
+        raise ArchiveError("SQLAlchemy is not installed") from None
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ArchiveError("not a database URL (use sqlite:///path/archive.sqlite or postgresql://...)") from None
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        path = parsed.database
+        if not path or path == ":memory:":
+            raise ArchiveError("an in-memory SQLite archive would be lost at exit; give a file path")
+        _check_sqlite_file(Path(path), create)
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn, _record):  # noqa: ANN001 - SQLAlchemy event signature
+            dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (IMMEDIATE for writers)
+            cur = dbapi_conn.cursor()
+            cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            cur.execute("PRAGMA foreign_keys = ON")
+            cur.execute("PRAGMA journal_mode = WAL")  # readers never block the writer; persistent
+            cur.execute("PRAGMA synchronous = NORMAL")  # with WAL: a crash may lose the last commit, never corrupts
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn):  # noqa: ANN001
+            write = conn.get_execution_options().get("unspin_write", False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+    elif backend == "postgresql":
+        try:
+            engine = create_engine(url, pool_pre_ping=True)
+        except (NoSuchModuleError, ImportError, ModuleNotFoundError):
+            raise ArchiveError("PostgreSQL support needs psycopg: pip install 'unspin[postgres]'") from None
+    else:
+        raise ArchiveError(f"unsupported database {backend!r} (use sqlite:/// or postgresql://)")
+    archive = Archive(engine, url)
+    try:
+        _prepare_schema(archive, create)
+    except ArchiveError:
+        engine.dispose()
+        raise
+    except Exception as exc:  # driver errors at connect time (refused connection, bad password, ...)
+        engine.dispose()
+        from sqlalchemy import exc as sa_exc
+
+        if isinstance(exc, (sa_exc.DBAPIError, OSError)):
+            raise ArchiveError(_plain(exc)) from None
+        raise
+    return archive
+
+
+def _check_sqlite_file(path: Path, create: bool) -> None:
+    if path.is_dir():
+        raise ArchiveError("is a folder, not an archive file")
+    if not path.exists():
+        if not create:
+            raise ArchiveError("no archive here yet; add articles with 'unspin archive add'")
+        if not path.parent.exists():
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise ArchiveError(f"cannot create the folder {path.parent}: {exc.strerror or exc}") from None
+        return
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(len(_SQLITE_MAGIC))
+    except OSError as exc:
+        raise ArchiveError(f"cannot read: {exc.strerror or exc}") from None
+    if head and head != _SQLITE_MAGIC:
+        raise ArchiveError("not an unspin archive (the file is not a SQLite database)")
+
+
+def _prepare_schema(archive: Archive, create: bool) -> None:
+    """Check the schema version and fingerprint parameters; create the tables in a fresh database."""
+    from sqlalchemy import inspect, select
+
+    from .fingerprint import params
+
+    with archive._errors():
+        with archive.engine.connect() as conn:
+            names = set(inspect(conn).get_table_names())
+    ours = {"unspin_meta", "unspin_articles", "unspin_bands"}
+    if not names & ours:
+        if archive.is_sqlite and names:
+            listed = ", ".join(sorted(names)[:5])
+            raise ArchiveError(f"not an unspin archive (a SQLite database with other tables: {listed})")
+        if not create:
+            raise ArchiveError("no archive here yet; add articles with 'unspin archive add'")
+        with archive.write() as conn:
+            # another process may have created it while we waited for the lock
+            if "unspin_meta" not in set(inspect(conn).get_table_names()):
+                archive.metadata.create_all(conn)
+                conn.execute(archive.meta.insert(), [
+                    {"key": "schema_version", "value": str(SCHEMA_VERSION)},
+                    {"key": "created", "value": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())},
+                    *({"key": k, "value": v} for k, v in params().items()),
+                ])
+        return
+    missing = ours - names
+    if missing:
+        raise ArchiveError(f"damaged unspin archive (missing tables: {', '.join(sorted(missing))})")
+    with archive.read() as conn:
+        meta = dict(conn.execute(select(archive.meta.c.key, archive.meta.c.value)).all())
+    try:
+        version = int(meta.get("schema_version", ""))
+    except ValueError:
+        raise ArchiveError("damaged unspin archive (no schema version)") from None
+    if version > SCHEMA_VERSION:
+        raise ArchiveError(f"archive schema version {version} is newer than this unspin understands "
+                           f"({SCHEMA_VERSION}); upgrade unspin")
+    if version < SCHEMA_VERSION:
+        raise ArchiveError(f"archive schema version {version} is older than {SCHEMA_VERSION}; rebuild it with "
+                           "'unspin archive add'")
+    for k, v in params().items():
+        if meta.get(k) != v:
+            raise ArchiveError(f"archive fingerprints were made with different settings ({meta.get(k)!r}); "
+                               "rebuild it with 'unspin archive add'")
+
+
+def open_archive_or_fail(url: str) -> Archive:
+    """Open or create the archive, or print ``unspin: <url>: <problem>`` and exit with status 2."""
+    import sys
+
+    try:
+        return open_archive(url)
+    except ArchiveError as exc:
+        print(f"unspin: {display_url(url)}: {exc}", file=sys.stderr)
+        sys.exit(2)

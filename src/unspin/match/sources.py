@@ -1,0 +1,169 @@
+"""Which archived articles a document was copied from, passage by passage, and what words were swapped.
+
+``find_sources`` runs three stages:
+
+1. retrieval: the document's LSH band keys looked up in the archive (``index.lsh_candidates``);
+2. rerank: containment of the document's skeleton shingles in each candidate's, a finer measure
+   than the band votes; candidates sharing too little are dropped;
+3. alignment: sentence alignment with each remaining candidate (``align``). Candidates are taken
+   best first and each query sentence is credited to one source only, so an article stitched from
+   several sources lists each with its own passages. A candidate is a likely source only if enough of
+   the document aligns with it, in order: an independent report of the same story shares names,
+   numbers and perhaps a quote, but not a run of sentences with the same skeleton.
+
+When part of the document is left unexplained, the leftover sentences are looked up again, so a
+source that contributed only a minor share is still found.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from ..model import Document, Finding, Suggestion
+from .align import AlignedPassage, Sentence, WordSubstitution, align_sentences, split_sentences, word_substitutions
+from .fingerprint import containment, fingerprint, text_shingles
+
+CANDIDATES = 40  # most-voted LSH candidates fetched
+RERANK = 8  # candidates aligned sentence by sentence
+MIN_CONTAINMENT = 0.05  # share of the document's skeleton shingles a candidate must contain
+MIN_COVERAGE = 0.15  # share of the document's prose a source must explain
+MIN_SENTENCES = 3  # aligned sentences a source must explain (all of them for shorter documents)
+
+
+@dataclass(frozen=True)
+class SourceMatch:
+    """A likely source of a document: the archived article, how much of the document it explains, and how.
+
+    - ``score``: the mean similarity of the aligned sentences, weighted by length (1.0 = verbatim);
+    - ``coverage``: the share of the document's prose (in characters) aligned with this source;
+    - ``alignments``: ``AlignedPassage`` items in document order (query offsets index ``Document.text``,
+      source offsets index the archived text, ``Archive.get(id).text``);
+    - ``substitutions``: ``WordSubstitution`` items (spun -> original) in document order, with offsets
+      on both sides. This shape is stable: ``unspin fix`` and ``unspin learn`` rely on it.
+    """
+
+    id: str
+    title: str | None
+    url: str | None
+    score: float
+    coverage: float
+    alignments: tuple[AlignedPassage, ...]
+    substitutions: tuple[WordSubstitution, ...]
+    provider: str | None = None
+    source_text: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "title": self.title, "url": self.url, "provider": self.provider,
+            "score": round(self.score, 4), "coverage": round(self.coverage, 4),
+            "alignments": [a.to_json() for a in self.alignments],
+            "substitutions": [s.to_json() for s in self.substitutions],
+        }
+
+    def source_sentence(self, passage: AlignedPassage) -> str:
+        return self.source_text[passage.source_start : passage.source_end]
+
+
+def query_sentences(doc: Document) -> list[Sentence]:
+    """The document's prose sentences, offsets into ``doc.text``."""
+    return split_sentences(doc.text, [(s.start, s.end) for s in doc.segments])
+
+
+def find_sources(archive: Any, doc: Document, top: int = 5) -> list[SourceMatch]:
+    """Likely sources of ``doc`` in ``archive``, best first, at most ``top``."""
+    sentences = query_sentences(doc)
+    if not sentences or top <= 0:
+        return []
+    total_chars = sum(s.end - s.start for s in sentences) or 1
+    need = min(MIN_SENTENCES, len(sentences))
+    claimed: set[int] = set()
+    accepted: list[tuple[Any, list[tuple[int, int, float]], list[Sentence]]] = []
+    seen: set[int] = set()
+    text = doc.prose()
+    for _round in range(2):
+        fp = fingerprint(text)
+        pool = [pk for pk, _ in archive.candidates(fp.keys, CANDIDATES) if pk not in seen]
+        seen.update(pool)
+        if not pool:
+            break
+        query_shingles = text_shingles(text)
+        articles = archive.get_by_pk(pool)
+        ranked = sorted(((containment(query_shingles, text_shingles(art.text)), pk) for pk, art in articles.items()),
+                        reverse=True)
+        scored = []
+        for c, pk in ranked[:RERANK]:
+            if c < MIN_CONTAINMENT:
+                break
+            art = articles[pk]
+            src_sentences = split_sentences(art.text)
+            chain = align_sentences(sentences, src_sentences)
+            weight = sum(w * (sentences[i].end - sentences[i].start) for i, _, w in chain)
+            scored.append((weight, pk, art, chain, src_sentences))
+        scored.sort(key=lambda t: (-t[0], t[1]))
+        for _, _pk, art, chain, src_sentences in scored:
+            pairs = [(i, j, w) for i, j, w in chain if i not in claimed]
+            chars = sum(sentences[i].end - sentences[i].start for i, _, _ in pairs)
+            if len(pairs) >= need and chars / total_chars >= MIN_COVERAGE:
+                accepted.append((art, pairs, src_sentences))
+                claimed.update(i for i, _, _ in pairs)
+        left = [s for k, s in enumerate(sentences) if k not in claimed]
+        left_chars = sum(s.end - s.start for s in left)
+        if not accepted or len(left) < MIN_SENTENCES or left_chars / total_chars < 0.25:
+            break  # nothing found at all, or too little left to hold another source
+        text = "\n\n".join(doc.text[s.start : s.end] for s in left)
+
+    matches = [_build_match(doc, art, pairs, sentences, src, total_chars) for art, pairs, src in accepted]
+    matches.sort(key=lambda m: (-m.coverage * m.score, m.id))
+    return matches[:top]
+
+
+def _build_match(doc: Document, art: Any, pairs: list[tuple[int, int, float]], sentences: list[Sentence],
+                 src_sentences: list[Sentence], total_chars: int) -> SourceMatch:
+    passages = []
+    subs: list[WordSubstitution] = []
+    weighted = 0.0
+    chars = 0
+    for i, j, w in pairs:
+        q, s = sentences[i], src_sentences[j]
+        passages.append(AlignedPassage(q.start, q.end, s.start, s.end, w))
+        subs.extend(word_substitutions(doc.text, q, art.text, s))
+        n = q.end - q.start
+        weighted += w * n
+        chars += n
+    return SourceMatch(
+        id=art.id, title=art.title, url=art.url, score=weighted / max(chars, 1), coverage=chars / total_chars,
+        alignments=tuple(passages), substitutions=tuple(subs), provider=art.provider_name, source_text=art.text,
+    )
+
+
+def source_findings(doc: Document, fb: Any, archive: Any) -> list[Finding]:
+    """US301 findings: each word the document swapped relative to an aligned likely source.
+
+    The suggestion is the source's wording; the evidence names the source and quotes its aligned
+    sentence. When two sources cover the same span, the better source's finding is kept.
+    """
+    out: list[Finding] = []
+    taken: list[tuple[int, int]] = []
+    for match in find_sources(archive, doc):
+        by_query = {(p.query_start, p.query_end): p for p in match.alignments}
+        for sub in match.substitutions:
+            if any(sub.query_start < e and s < sub.query_end for s, e in taken):
+                continue
+            passage = next((p for (qs, qe), p in by_query.items() if qs <= sub.query_start and sub.query_end <= qe),
+                           None)
+            name = match.title or match.id
+            evidence = {
+                "source_id": match.id, "title": match.title, "url": match.url,
+                "source_sentence": match.source_sentence(passage) if passage else None,
+                "coverage": round(match.coverage, 4),
+            }
+            confidence = min(0.95, match.score * math.sqrt(min(1.0, match.coverage * 2)))
+            out.append(fb.make(
+                "US301", sub.query_start, sub.query_end,
+                f"{sub.spun!r} differs from the source ({name}), which has {sub.original!r}",
+                [Suggestion(sub.original, "source", match.score)], confidence, evidence,
+            ))
+            taken.append((sub.query_start, sub.query_end))
+    return out

@@ -1,0 +1,176 @@
+"""Text-quality repairs before an article enters the archive: mojibake, Unicode form, control characters, spaces.
+
+Four rules, each a finding whose suggestion (source "normalise") is the repaired text of its span:
+
+* US401 mojibake: text garbled by a wrong encoding round trip ("didnâ€™t"), repaired by ftfy;
+* US402 unicode-normalisation: characters that NFC would change (decomposed accents);
+* US403 control-characters: stray C0/C1 controls, zero-width spaces, soft hyphens, a BOM inside text;
+* US404 whitespace: runs of spaces inside a sentence, and trailing spaces or tabs at the end of a line.
+
+This pass runs on every ``unspin check``, so each rule starts with a cheap regular-expression test and
+only clean-looking text costs no more than that; ftfy is imported only when a mojibake marker is seen.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from difflib import SequenceMatcher
+
+from ..model import Document, Finding, Suggestion
+
+# A UTF-8 lead byte read as Latin-1/cp1252 (Â..ô) followed by a continuation byte read the same way
+# (0x80-0xBF as Latin-1, or the cp1252 printable glyphs of 0x80-0x9F); or a bare C1 control.
+_MOJIBAKE_HINT = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u20ac\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039"
+    "\u0152\u017d\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u017e\u0178]"
+)
+# Invisible characters that do not belong inside prose. ZWJ/ZWNJ are legitimate in emoji and some
+# scripts, so they count only between two Latin letters.
+_CONTROL_RE = re.compile(
+    "[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b\u2060\u00ad\ufeff\u200e\u200f]"
+    "|(?<=[A-Za-z])[\u200c\u200d](?=[A-Za-z])"
+)
+# Two or more spaces between words, not after the end of a sentence (a typing habit, not an artefact).
+_SPACE_RUN_RE = re.compile(r"(?<=[^\s.!?:;\"'”’)\]])[ \u00a0]{2,}(?=\S)")
+_TRAILING_RE = re.compile(r"[ \t]+(?=\r?\n|\Z)")
+# Line starts whose following spaces are layout, not prose: list markers, quotes, headings, tables.
+_LAYOUT_PREFIX_RE = re.compile(r"^[ \t]*(?:[-*+]|\d+[.)]|>+|#{1,6}|\|)?[ \t]*$")
+
+
+def _fixer_config():
+    from ftfy import TextFixerConfig
+
+    # Encoding repairs only: no HTML unescaping, quote uncurling, width or NFC changes (US402 does NFC).
+    return TextFixerConfig(unescape_html=False, remove_terminal_escapes=False, fix_latin_ligatures=False,
+                           fix_character_width=False, uncurl_quotes=False, fix_line_breaks=False,
+                           remove_control_chars=False, normalization=None, explain=False)
+
+
+def fix_mojibake(text: str) -> str:
+    """Repair encoding round-trip damage with ftfy; text without a mojibake marker is returned as is."""
+    if not _MOJIBAKE_HINT.search(text) and not re.search("[\u0080-\u009f]", text):
+        return text
+    import ftfy
+
+    return ftfy.fix_text(text, _fixer_config())
+
+
+def strip_controls(text: str) -> str:
+    return _CONTROL_RE.sub("", text)
+
+
+def normalise_text(text: str) -> str:
+    """The repaired text of a whole article: what the archive stores. Cheap when the text is clean."""
+    text = fix_mojibake(text)
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    if _CONTROL_RE.search(text):
+        text = strip_controls(text)
+    text = _TRAILING_RE.sub("", text)
+    return _collapse_spaces(text)
+
+
+def _collapse_spaces(text: str) -> str:
+    def repl(m: re.Match) -> str:
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        if _LAYOUT_PREFIX_RE.match(text[line_start:m.start()]) or text[line_start:line_start + 1] == "|":
+            return m.group()
+        return " "
+
+    return _SPACE_RUN_RE.sub(repl, text)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Findings
+
+
+def diff_spans(old: str, new: str) -> list[tuple[int, int, int, int]]:
+    """Changed regions between old and new, widened to whole words: (old_start, old_end, new_start, new_end)."""
+    ops = [op for op in SequenceMatcher(None, old, new, autojunk=False).get_opcodes() if op[0] != "equal"]
+    spans: list[list[int]] = []
+    for _tag, i1, i2, j1, j2 in ops:
+        # Widen into the surrounding equal text (same shift on both sides) up to whitespace.
+        while i1 > 0 and j1 > 0 and not old[i1 - 1].isspace() and old[i1 - 1] == new[j1 - 1]:
+            i1, j1 = i1 - 1, j1 - 1
+        while i2 < len(old) and j2 < len(new) and not old[i2].isspace() and old[i2] == new[j2]:
+            i2, j2 = i2 + 1, j2 + 1
+        if spans and i1 <= spans[-1][1]:
+            spans[-1][1], spans[-1][3] = max(spans[-1][1], i2), max(spans[-1][3], j2)
+        else:
+            spans.append([i1, i2, j1, j2])
+    return [tuple(s) for s in spans]  # type: ignore[misc]
+
+
+def _segment_spans(doc: Document) -> list[tuple[int, int]]:
+    """Prose spans, each extended over trailing blanks at the end of its last line."""
+    out = []
+    for seg in doc.segments:
+        m = _TRAILING_RE.match(doc.text, seg.end)
+        out.append((seg.start, m.end() if m else seg.end))
+    return out
+
+
+def _repairs(doc: Document, spans: list[tuple[int, int]], repair) -> list[tuple[int, int, str]]:
+    out = []
+    for s, e in spans:
+        old = doc.text[s:e]
+        new = repair(old)
+        if new == old:
+            continue
+        for i1, i2, j1, j2 in diff_spans(old, new):
+            out.append((s + i1, s + i2, new[j1:j2]))
+    return out
+
+
+def normalisation_findings(doc: Document, fb) -> list[Finding]:
+    """US401-US404 findings over a document's prose, each suggesting the repaired text of its span."""
+    spans = _segment_spans(doc)
+    if not spans:
+        return []
+    findings: list[Finding] = []
+    taken: list[tuple[int, int]] = []
+
+    def add(rule: str, start: int, end: int, repaired: str, message: str, confidence: float) -> None:
+        if any(start < te and ts < end for ts, te in taken):
+            return
+        taken.append((start, end))
+        findings.append(fb.make(rule, start, end, message, (Suggestion(repaired, "normalise"),), confidence,
+                                {"normalise": rule}))
+
+    prose = "".join(doc.text[s:e] for s, e in spans)
+    if _MOJIBAKE_HINT.search(prose) or re.search("[\u0080-\u009f]", prose):
+        for s, e, new in _repairs(doc, spans, fix_mojibake):
+            add("US401", s, e, new, f"garbled encoding {doc.text[s:e]!r}; read {new!r}", 0.95)
+    if not unicodedata.is_normalized("NFC", prose):
+        for s, e, new in _repairs(doc, spans, lambda t: unicodedata.normalize("NFC", t)):
+            add("US402", s, e, new, f"{doc.text[s:e]!r} is not in Unicode NFC form", 0.9)
+    if _CONTROL_RE.search(prose):
+        for s, e, new in _repairs(doc, spans, strip_controls):
+            names = sorted({unicodedata.name(c, f"U+{ord(c):04X}") for c in doc.text[s:e] if _CONTROL_RE.match(c)
+                            or c in "\u200c\u200d"})
+            what = ", ".join(names) or "invisible character"
+            add("US403", s, e, new, f"stray {what.lower()} in {doc.text[s:e].strip()!r}", 0.95)
+    if "  " in prose or "\u00a0\u00a0" in prose or _TRAILING_RE.search(prose):
+        for s, e in spans:
+            _whitespace_findings(doc, s, e, add)
+    findings.sort(key=lambda f: (f.start, f.end))
+    return findings
+
+
+def _whitespace_findings(doc: Document, s: int, e: int, add) -> None:
+    text = doc.text
+    markdown = doc.kind == "markdown"
+    for m in _SPACE_RUN_RE.finditer(text, s, e):
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        if _LAYOUT_PREFIX_RE.match(text[line_start:m.start()]) or text[line_start:line_start + 1] == "|":
+            continue
+        add("US404", m.start(), m.end(), " ", f"{m.end() - m.start()} spaces between words", 0.9)
+    for m in _TRAILING_RE.finditer(text, s, e):
+        if m.start() == m.end():
+            continue
+        # Two trailing spaces are a hard line break in Markdown: layout, not a stray.
+        if markdown and text[m.start():m.end()] == "  " and m.end() < len(text):
+            continue
+        add("US404", m.start(), m.end(), "", "trailing whitespace at the end of the line", 0.9)
+

@@ -1,0 +1,479 @@
+"""A stdlib HTTP server: one static page and a JSON API over ``analyze()``.
+
+Why the standard library: the page is a local tool for one editor at a time, so ``ThreadingHTTPServer``
+is enough, adds no dependency, and keeps every security header under our control.
+
+Endpoints::
+
+    GET  /                 the page (static/index.html)
+    GET  /static/app.js    its script and style sheet (a fixed list, no file-system paths)
+    GET  /api/info         version, upload limit, whether an archive is configured
+    POST /api/check        one article -> score, verdict, findings, its text, likely sources
+
+``POST /api/check`` takes either JSON ``{"text": "...", "kind": "auto|text|markdown|html", "name": "..."}``
+(pasted text) or the raw bytes of an uploaded file (``Content-Type: application/octet-stream``, with
+``?name=FILE&kind=auto`` in the query). Raw bytes go through ``unspin.document.decode``, so binary,
+invalid UTF-8 and empty files get the same plain messages as ``unspin check``. Every error is JSON:
+``{"error": "one plain sentence"}`` with a 4xx/5xx status.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import sys
+import threading
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from .. import __version__
+from ..config import Config
+from ..model import SCHEMA_VERSION
+
+DEFAULT_MAX_UPLOAD = 2 * 1024 * 1024
+DEFAULT_TOP = 5
+KINDS = ("auto", "text", "markdown", "html")
+# Bodies over the limit are read and thrown away up to this size so that the browser sees the 413
+# answer instead of a reset connection; anything larger is cut off.
+_DRAIN_LIMIT = 64 * 1024 * 1024
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "form-action 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+_STATIC = {
+    "/": ("index.html", "text/html; charset=utf-8"),
+    "/index.html": ("index.html", "text/html; charset=utf-8"),
+    "/static/app.js": ("app.js", "text/javascript; charset=utf-8"),
+    "/static/app.css": ("app.css", "text/css; charset=utf-8"),
+}
+
+
+class RequestProblem(Exception):
+    """A request the page or an API user got wrong: an HTTP status and one plain sentence."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def format_size(n: int) -> str:
+    if n >= 1024 * 1024:
+        return f"{n / (1024 * 1024):.1f} MB".replace(".0 MB", " MB")
+    if n >= 1024:
+        return f"{n / 1024:.0f} KB"
+    return f"{n} bytes"
+
+
+@dataclass
+class WebApp:
+    """What the server does, apart from HTTP: check one article and describe it for the page."""
+
+    config: Config = field(default_factory=Config)
+    archive: Any = None  # unspin.match.archive.Archive, or None when no --db was given
+    max_upload: int = DEFAULT_MAX_UPLOAD
+    top: int = DEFAULT_TOP
+
+    def __post_init__(self) -> None:
+        from ..analyze import Context
+
+        self.context = Context(config=self.config, archive=self.archive)
+        # One analysis at a time: the machine is shared, and the archive connection is not thread-safe.
+        self._lock = threading.Lock()
+
+    def warm_up(self) -> None:
+        """Load the lexicon now so that the first check is as fast as the rest."""
+        if self.config.wants("US1"):
+            self.context.get_lexicon()
+
+    def info(self) -> dict[str, Any]:
+        return {
+            "version": __version__,
+            "schema_version": SCHEMA_VERSION,
+            "max_upload": self.max_upload,
+            "max_upload_text": format_size(self.max_upload),
+            "archive": self.archive is not None,
+            "kinds": list(KINDS),
+        }
+
+    # -- checking ----------------------------------------------------------------------------------
+
+    def check_json(self, body: bytes) -> dict[str, Any]:
+        """A pasted article sent as JSON ``{"text", "kind", "name"}``."""
+        try:
+            payload = json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise RequestProblem(400, "the request body is not valid JSON") from None
+        if not isinstance(payload, dict) or not isinstance(payload.get("text"), str):
+            raise RequestProblem(400, 'send JSON like {"text": "the article", "kind": "auto"}')
+        kind = payload.get("kind", "auto")
+        name = payload.get("name", "pasted text")
+        if not isinstance(name, str):
+            raise RequestProblem(400, "'name' must be a string")
+        # Through decode() like a file, so that empty or control-character text gets the same messages.
+        return self.check_bytes(payload["text"].encode("utf-8"), name=name, kind=kind)
+
+    def check_bytes(self, data: bytes, *, name: str = "upload", kind: Any = "auto") -> dict[str, Any]:
+        """An uploaded file's bytes: decode, parse, analyse, find sources."""
+        from ..document import InputProblem, decode, kind_for, parse_text
+
+        if kind not in KINDS:
+            raise RequestProblem(400, f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")
+        name = _display_name(name)
+        try:
+            text = decode(data)
+            if kind == "auto":
+                kind = kind_for(name, text)
+                if kind == "jsonl":
+                    if name.lower().endswith((".jsonl", ".ndjson")):
+                        raise InputProblem("this page checks one article at a time; check JSONL feeds with "
+                                           "'unspin check FILE.jsonl'")
+                    kind = "text"  # pasted text that happens to start with "{"
+            docs = parse_text(text, name, kind)
+        except InputProblem as exc:
+            raise RequestProblem(422, _plain_input_message(name, str(exc))) from None
+        doc = docs[0]
+        with self._lock:
+            from ..analyze import analyze
+
+            report = analyze(doc, self.context)
+            sources = self._find_sources(doc)
+        return self.describe(report, sources)
+
+    def _find_sources(self, doc: Any) -> list[dict[str, Any]] | None:
+        if self.archive is None:
+            return None
+        out = []
+        for m in self.archive.find_sources(doc, self.top):
+            source_text = getattr(m, "text", None)
+            if not isinstance(source_text, str) and getattr(m, "id", None) is not None:
+                stored = self.archive.get(m.id)  # aligned offsets index the archived text
+                source_text = stored.text if stored is not None else None
+            out.append(source_json(m, doc.text, source_text))
+        return out
+
+    def describe(self, report: Any, sources: list[dict[str, Any]] | None) -> dict[str, Any]:
+        """The report as JSON for the page: the stable report fields plus the text the offsets index."""
+        from ..detect.rules import all_rules
+
+        rules = all_rules()
+        doc = report.document
+        out = report.to_json()
+        for f in out["findings"]:
+            rule = rules.get(f["rule"])
+            f["rule_name"] = rule.name if rule else f["rule"]
+            # Document-level findings (US9xx) describe the whole article, not a phrase to highlight.
+            f["scope"] = "document" if rule is not None and rule.type == "document" else "span"
+        out.update({
+            "schema_version": SCHEMA_VERSION,
+            "kind": doc.kind,
+            "title": doc.title,
+            "text": doc.text,
+            "archive": self.archive is not None,
+            "sources": sources,
+        })
+        return out
+
+
+def _plain_input_message(name: str, message: str) -> str:
+    """The decoder's message, reworded where it speaks of command-line options or files."""
+    message = message.replace(" or pass --encoding", "")
+    if name == "pasted text" and message.startswith("empty file"):
+        return "the pasted text is empty; paste an article first"
+    return f"{name}: {message}"
+
+
+def _display_name(name: str) -> str:
+    """The last path component of an uploaded file's name, without control characters, kept short."""
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if ch.isprintable()).strip() or "upload"
+    return name[:120]
+
+
+def source_json(match: Any, query_text: str, source_text: str | None = None) -> dict[str, Any]:
+    """One likely source for the page: the match contract plus the passages its alignments point at."""
+    if hasattr(match, "to_json"):
+        out = dict(match.to_json())
+    else:
+        from dataclasses import asdict, is_dataclass
+
+        out = asdict(match) if is_dataclass(match) else dict(vars(match))
+    if source_text is None:
+        source_text = out.get("text")
+    out.pop("text", None)  # the whole source can be long; the page needs only the aligned passages
+    passages = []
+    for a in out.get("alignments") or []:
+        qs, qe = _pair(a, "query")
+        ss, se = _pair(a, "source")
+        passage = {"similarity": a.get("similarity"), "query_start": qs, "query_end": qe,
+                   "source_start": ss, "source_end": se}
+        passage["query"] = query_text[qs:qe] if qs is not None and qe is not None else a.get("query_text")
+        if isinstance(source_text, str) and ss is not None and se is not None:
+            passage["source"] = source_text[ss:se]
+        else:
+            passage["source"] = a.get("source_text")
+        passages.append(passage)
+    out["passages"] = passages
+    return _jsonable(out)
+
+
+def _pair(a: dict[str, Any], side: str) -> tuple[int | None, int | None]:
+    for s, e in ((f"{side}_start", f"{side}_end"), (f"{side[0]}_start", f"{side[0]}_end")):
+        if isinstance(a.get(s), int) and isinstance(a.get(e), int):
+            return a[s], a[e]
+    span = a.get(side) or a.get(f"{side}_span")
+    if isinstance(span, (list, tuple)) and len(span) == 2 and all(isinstance(v, int) for v in span):
+        return span[0], span[1]
+    return None, None
+
+
+def _jsonable(value: Any) -> Any:
+    from dataclasses import asdict, is_dataclass
+
+    if is_dataclass(value) and not isinstance(value, type):
+        return _jsonable(asdict(value))
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, float):
+        return round(value, 4)
+    if value is None or isinstance(value, (str, int, bool)):
+        return value
+    return str(value)
+
+
+# ---------------------------------------------------------------------------------------------------
+# HTTP
+
+
+def _static_bytes(name: str) -> bytes:
+    return resources.files("unspin.web").joinpath("static", name).read_bytes()
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class Handler(BaseHTTPRequestHandler):
+    server: UnspinServer
+    server_version = "unspin"
+    sys_version = ""
+    protocol_version = "HTTP/1.1"
+    timeout = 60  # seconds a client may take to send its request
+
+    # -- responses ---------------------------------------------------------------------------------
+
+    def _send(self, status: int, body: bytes, content_type: str, *, extra: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("X-Frame-Options", "DENY")
+        self.send_header("Referrer-Policy", "no-referrer")
+        self.send_header("Cross-Origin-Opener-Policy", "same-origin")
+        self.send_header("Cache-Control", "no-store")
+        for k, v in (extra or {}).items():
+            self.send_header(k, v)
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def send_json(self, status: int, payload: Any, *, extra: dict[str, str] | None = None) -> None:
+        body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        self._send(status, body, "application/json; charset=utf-8", extra=extra)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Errors raised by http.server itself (bad request line, unknown method) as JSON too."""
+        try:
+            phrase = HTTPStatus(code).phrase
+        except ValueError:
+            phrase = "error"
+        self.close_connection = True
+        self.send_json(code, {"error": message or phrase})
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+        if not self.server.quiet:
+            sys.stderr.write(f"unspin serve: {self.address_string()} {format % args}\n")
+
+    # -- checks on every request -------------------------------------------------------------------
+
+    def _host_allowed(self) -> bool:
+        """Refuse other Host names on a loopback bind, so a web site cannot reach us by DNS rebinding."""
+        bind_host = self.server.server_address[0]
+        if not _is_loopback(str(bind_host)):
+            return True
+        host = (self.headers.get("Host") or "").strip()
+        if host.startswith("["):
+            name = host[: host.find("]") + 1]
+        else:
+            name = host.rsplit(":", 1)[0] if ":" in host else host
+        return _is_loopback(name)
+
+    def _origin_allowed(self) -> bool:
+        origin = self.headers.get("Origin")
+        if origin is None or origin == "null" and self.command == "GET":
+            return True
+        return urlsplit(origin).netloc == (self.headers.get("Host") or "")
+
+    # -- methods -----------------------------------------------------------------------------------
+
+    def do_GET(self) -> None:
+        if not self._host_allowed():
+            self.send_json(403, {"error": "unknown Host header; open the page at the address unspin printed"})
+            return
+        path = urlsplit(self.path).path
+        if path in _STATIC:
+            name, ctype = _STATIC[path]
+            self._send(200, _static_bytes(name), ctype)
+        elif path == "/api/info":
+            self.send_json(200, self.server.app.info())
+        elif path == "/api/check":
+            self.send_json(405, {"error": "use POST to check an article"}, extra={"Allow": "POST"})
+        elif path == "/favicon.ico":
+            self._send(204, b"", "image/x-icon")
+        else:
+            self.send_json(404, {"error": f"no such page: {path}"})
+
+    do_HEAD = do_GET
+
+    def _not_allowed(self) -> None:
+        self.close_connection = True
+        self.send_json(405, {"error": f"{self.command} is not supported here"}, extra={"Allow": "GET, POST"})
+
+    do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _not_allowed
+
+    def version_string(self) -> str:
+        return "unspin"
+
+    def do_POST(self) -> None:
+        if not self._host_allowed():
+            self.send_json(403, {"error": "unknown Host header; open the page at the address unspin printed"})
+            return
+        if not self._origin_allowed():
+            self.send_json(403, {"error": "requests from other sites are not accepted"})
+            return
+        url = urlsplit(self.path)
+        if url.path != "/api/check":
+            self._drain(self._content_length(required=False) or 0)
+            self.send_json(404 if url.path not in _STATIC and url.path != "/api/info" else 405,
+                           {"error": f"cannot POST to {url.path}"})
+            return
+        try:
+            result = self._check(url.query)
+        except RequestProblem as exc:
+            self.send_json(exc.status, {"error": exc.message})
+            return
+        except Exception as exc:  # a bug: one line for the page, details only in the terminal on request
+            if os.environ.get("UNSPIN_DEBUG"):
+                import traceback
+
+                traceback.print_exc()
+            sys.stderr.write(f"unspin serve: internal error: {type(exc).__name__}: {exc}\n")
+            self.send_json(500, {"error": f"internal error while checking ({type(exc).__name__}); "
+                                          "see the terminal running 'unspin serve'"})
+            return
+        self.send_json(200, result)
+
+    def _content_length(self, *, required: bool = True) -> int | None:
+        if self.headers.get("Transfer-Encoding"):
+            self.close_connection = True
+            raise RequestProblem(411, "send the article with a Content-Length, not chunked")
+        raw = self.headers.get("Content-Length")
+        if raw is None:
+            if required:
+                self.close_connection = True
+                raise RequestProblem(411, "the request has no Content-Length")
+            return None
+        try:
+            n = int(raw)
+            if n < 0:
+                raise ValueError
+        except ValueError:
+            self.close_connection = True
+            raise RequestProblem(400, "the Content-Length header is not a number") from None
+        return n
+
+    def _drain(self, n: int) -> None:
+        """Read and drop a body we will not use, so that the client can read our answer."""
+        if n > _DRAIN_LIMIT:
+            self.close_connection = True
+            return
+        while n > 0:
+            chunk = self.rfile.read(min(n, 1 << 16))
+            if not chunk:
+                break
+            n -= len(chunk)
+
+    def _check(self, query: str) -> dict[str, Any]:
+        app = self.server.app
+        n = self._content_length()
+        assert n is not None
+        if n > app.max_upload:
+            self._drain(n)
+            raise RequestProblem(413, f"the article is {format_size(n)}, over this server's "
+                                      f"{format_size(app.max_upload)} limit (start it with a larger --max-upload)")
+        body = self.rfile.read(n)
+        if len(body) < n:
+            self.close_connection = True
+            raise RequestProblem(400, "the request body ended early")
+        ctype = (self.headers.get("Content-Type") or "").split(";", 1)[0].strip().lower()
+        if ctype == "application/json":
+            return app.check_json(body)
+        if ctype == "application/octet-stream":
+            params = parse_qs(query)
+            name = params.get("name", ["upload"])[0]
+            kind = params.get("kind", ["auto"])[0]
+            return app.check_bytes(body, name=name, kind=kind)
+        raise RequestProblem(415, "send JSON (application/json) or a file's bytes (application/octet-stream)")
+
+
+class UnspinServer(ThreadingHTTPServer):
+    daemon_threads = True
+    # Let a restarted server bind the same port right away (not on Windows, where it means sharing it).
+    allow_reuse_address = os.name != "nt"
+
+    def __init__(self, address: tuple[str, int], app: WebApp, *, quiet: bool = False):
+        self.app = app
+        self.quiet = quiet
+        host = address[0]
+        if ":" in host:
+            import socket
+
+            self.address_family = socket.AF_INET6
+        super().__init__(address, Handler)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        shown = "127.0.0.1" if host in ("0.0.0.0", "") else f"[{host}]" if ":" in str(host) else host
+        return f"http://{shown}:{port}/"
+
+
+def make_server(app: WebApp, host: str = "127.0.0.1", port: int = 0, *, quiet: bool = False) -> UnspinServer:
+    """Bind (port 0 picks a free port) without serving yet; call ``serve_forever()`` on the result."""
+    return UnspinServer((host, port), app, quiet=quiet)
+
+
+def start_in_thread(app: WebApp, host: str = "127.0.0.1", port: int = 0, *, quiet: bool = True
+                    ) -> tuple[UnspinServer, threading.Thread]:
+    """Serve in a background thread (for tests and embedding); stop with ``server.shutdown()``."""
+    server = make_server(app, host, port, quiet=quiet)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True,
+                              name="unspin-serve")
+    thread.start()
+    return server, thread

@@ -1,0 +1,459 @@
+// unspin serve: the page. It only renders what POST /api/check returns; every finding, suggestion and
+// score comes from the server's analyze(). Article text is only ever put into the page with
+// textContent / createTextNode, never as HTML.
+"use strict";
+
+(function () {
+  const $ = (id) => document.getElementById(id);
+
+  const state = {
+    info: null,
+    name: "pasted text",
+    kind: "text",
+    chars: [], // the document text as an array of code points: finding offsets are Python str offsets
+    findings: [], // span findings, in document order, each with .chosen (index of accepted suggestion)
+    notes: [], // document-level findings
+    showFixed: false,
+  };
+
+  // ---------------------------------------------------------------------------------------------
+  // Small DOM helpers
+
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function clear(node) {
+    while (node.firstChild) node.removeChild(node.firstChild);
+  }
+
+  function percent(x) {
+    return Math.round(Number(x) * 100) + "%";
+  }
+
+  function slice(start, end) {
+    return state.chars.slice(start, end).join("");
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Talking to the server
+
+  function showError(message) {
+    const box = $("error");
+    box.textContent = message;
+    box.hidden = false;
+  }
+
+  function hideError() {
+    $("error").hidden = true;
+    $("error").textContent = "";
+  }
+
+  async function post(url, body, contentType) {
+    hideError();
+    $("busy").hidden = false;
+    $("check-button").disabled = true;
+    try {
+      let response;
+      try {
+        response = await fetch(url, { method: "POST", headers: { "Content-Type": contentType }, body });
+      } catch (err) {
+        showError("Could not reach the unspin server. Is 'unspin serve' still running?");
+        return;
+      }
+      let payload = null;
+      try {
+        payload = await response.json();
+      } catch (err) {
+        payload = null;
+      }
+      if (!response.ok || payload === null) {
+        const reason = payload && payload.error ? payload.error : "the server answered " + response.status;
+        showError(reason);
+        return;
+      }
+      render(payload);
+    } finally {
+      $("busy").hidden = true;
+      $("check-button").disabled = false;
+    }
+  }
+
+  function checkPasted() {
+    const text = $("article-input").value;
+    const body = JSON.stringify({ text: text, kind: $("kind-select").value, name: "pasted text" });
+    return post("/api/check", body, "application/json");
+  }
+
+  function checkFile(file) {
+    if (!file) return Promise.resolve();
+    $("file-name").textContent = file.name;
+    const query = "?name=" + encodeURIComponent(file.name) + "&kind=" + encodeURIComponent($("kind-select").value);
+    return post("/api/check" + query, file, "application/octet-stream");
+  }
+
+  async function loadInfo() {
+    try {
+      const response = await fetch("/api/info");
+      state.info = await response.json();
+    } catch (err) {
+      state.info = null;
+      return;
+    }
+    const info = state.info;
+    $("server-info").textContent =
+      "v" + info.version + " · upload limit " + info.max_upload_text + " · archive " + (info.archive ? "on" : "off");
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Results
+
+  function render(report) {
+    state.name = report.path || "pasted text";
+    state.kind = report.kind || "text";
+    state.chars = Array.from(report.text || "");
+    state.findings = [];
+    state.notes = [];
+    (report.findings || []).forEach((f) => {
+      if (f.scope === "span" && f.end > f.start) {
+        state.findings.push(Object.assign({}, f, { chosen: null }));
+      } else {
+        state.notes.push(f);
+      }
+    });
+    state.findings.sort((a, b) => a.start - b.start || a.end - b.end);
+    state.findings.forEach((f, i) => (f.n = i + 1));
+    state.showFixed = false;
+
+    renderSummary(report);
+    $("doc-title").textContent = report.title ? report.title : "";
+    $("doc-title").hidden = !report.title;
+    renderSources(report);
+    $("input-panel").hidden = true;
+    $("results").hidden = false;
+    refresh();
+    window.scrollTo(0, 0);
+  }
+
+  function renderSummary(report) {
+    const score = Number(report.score) || 0;
+    $("score-value").textContent = score.toFixed(2);
+    const bar = $("score-bar");
+    bar.style.width = Math.max(2, Math.round(score * 100)) + "%";
+    bar.className = "meter-bar " + report.verdict;
+    const verdict = $("verdict");
+    verdict.textContent = report.verdict;
+    verdict.className = "verdict " + report.verdict;
+    const withSuggestion = state.findings.filter((f) => f.suggestions.length > 0).length;
+    $("summary-text").textContent =
+      state.name + " · " + report.words + " words · " + state.findings.length + " spun phrase" +
+      (state.findings.length === 1 ? "" : "s") + " (" + withSuggestion + " with a suggestion)";
+    const notes = $("document-notes");
+    clear(notes);
+    state.notes.forEach((f) => notes.appendChild(el("div", "note", f.rule + ": " + f.message)));
+  }
+
+  // Findings to highlight must not overlap: accepted ones first, then the rest in document order.
+  function visibleFindings() {
+    const taken = state.findings.filter((f) => f.chosen !== null);
+    state.findings.forEach((f) => {
+      if (f.chosen === null && !taken.some((t) => f.start < t.end && t.start < f.end)) taken.push(f);
+    });
+    return taken.sort((a, b) => a.start - b.start);
+  }
+
+  function renderArticle() {
+    const view = $("article-view");
+    clear(view);
+    let pos = 0;
+    visibleFindings().forEach((f) => {
+      if (f.start > pos) view.appendChild(document.createTextNode(slice(pos, f.start)));
+      const mark = el("mark", "finding " + f.severity);
+      mark.dataset.n = String(f.n);
+      mark.id = "mark-" + f.n;
+      mark.tabIndex = 0;
+      if (f.chosen !== null) {
+        mark.classList.add("accepted");
+        mark.textContent = f.suggestions[f.chosen].text;
+        mark.title = "was: " + f.text;
+      } else {
+        mark.textContent = slice(f.start, f.end);
+        mark.title = f.suggestions.length ? "use: " + f.suggestions[0].text : f.message;
+      }
+      mark.addEventListener("click", () => focusCard(f.n));
+      mark.addEventListener("keydown", (e) => {
+        if (e.key === "Enter" || e.key === " ") {
+          e.preventDefault();
+          focusCard(f.n);
+        }
+      });
+      view.appendChild(mark);
+      pos = f.end;
+    });
+    if (pos < state.chars.length) view.appendChild(document.createTextNode(slice(pos, state.chars.length)));
+  }
+
+  function focusCard(n) {
+    document.querySelectorAll(".finding-card.focused").forEach((c) => c.classList.remove("focused"));
+    const card = $("card-" + n);
+    if (!card) return;
+    card.classList.add("focused");
+    card.scrollIntoView({ block: "nearest", behavior: "smooth" });
+    const button = card.querySelector("button");
+    if (button) button.focus({ preventScroll: true });
+  }
+
+  function renderFindings() {
+    const list = $("findings-list");
+    clear(list);
+    $("finding-count").textContent = state.findings.length ? String(state.findings.length) : "";
+    $("no-findings").hidden = state.findings.length > 0;
+    state.findings.forEach((f) => {
+      const card = el("li", "finding-card" + (f.chosen !== null ? " accepted" : ""));
+      card.id = "card-" + f.n;
+      const head = el("div", "card-head");
+      head.appendChild(el("span", "badge", f.n));
+      head.appendChild(el("span", "rule", f.rule + " · " + f.rule_name));
+      head.appendChild(el("span", "confidence", percent(f.confidence)));
+      card.appendChild(head);
+
+      const phrase = el("div", "phrase");
+      phrase.appendChild(el("span", "spun", f.text));
+      if (f.chosen !== null) {
+        phrase.appendChild(el("span", "arrow", "→"));
+        phrase.appendChild(el("span", "chosen", f.suggestions[f.chosen].text));
+      }
+      card.appendChild(phrase);
+      card.appendChild(el("p", "message", f.message));
+
+      const actions = el("div", "card-actions");
+      if (f.chosen !== null) {
+        const undo = el("button", "button ghost small undo", "Undo");
+        undo.type = "button";
+        undo.addEventListener("click", () => choose(f, null));
+        actions.appendChild(undo);
+      } else if (f.suggestions.length === 0) {
+        actions.appendChild(el("span", "muted", "No suggestion: reword by hand."));
+      } else {
+        f.suggestions.forEach((s, i) => {
+          const b = el("button", "button small suggestion", "Use “" + s.text + "”");
+          b.type = "button";
+          b.title = "suggested by " + s.source;
+          b.addEventListener("click", () => choose(f, i));
+          actions.appendChild(b);
+        });
+      }
+      const locate = el("button", "button ghost small locate", "Show");
+      locate.type = "button";
+      locate.addEventListener("click", () => {
+        const mark = $("mark-" + f.n);
+        if (mark) {
+          showFixed(false);
+          mark.scrollIntoView({ block: "center", behavior: "smooth" });
+          mark.classList.add("flash");
+          setTimeout(() => mark.classList.remove("flash"), 900);
+        }
+      });
+      actions.appendChild(locate);
+      card.appendChild(actions);
+      list.appendChild(card);
+    });
+  }
+
+  function choose(f, index) {
+    if (index !== null) {
+      // Two accepted replacements may not cover the same characters.
+      state.findings.forEach((g) => {
+        if (g !== f && g.chosen !== null && g.start < f.end && f.start < g.end) g.chosen = null;
+      });
+    }
+    f.chosen = index;
+    refresh();
+  }
+
+  function acceptAll() {
+    const taken = state.findings.filter((f) => f.chosen !== null);
+    state.findings.forEach((f) => {
+      if (f.chosen !== null || f.suggestions.length === 0) return;
+      if (taken.some((t) => f.start < t.end && t.start < f.end)) return;
+      f.chosen = 0;
+      taken.push(f);
+    });
+    refresh();
+  }
+
+  // The text with every accepted suggestion applied, right to left so earlier offsets stay valid.
+  function fixedText() {
+    const chars = state.chars.slice();
+    state.findings
+      .filter((f) => f.chosen !== null)
+      .sort((a, b) => b.start - a.start)
+      .forEach((f) => chars.splice(f.start, f.end - f.start, f.suggestions[f.chosen].text));
+    return chars.join("");
+  }
+
+  function refresh() {
+    renderArticle();
+    renderFindings();
+    $("fixed-text").textContent = fixedText();
+    const open = state.findings.filter((f) => f.chosen === null && f.suggestions.length > 0).length;
+    $("accept-all").disabled = open === 0;
+    const accepted = state.findings.filter((f) => f.chosen !== null).length;
+    $("download").textContent = accepted ? "Download fixed text (" + accepted + " change" +
+      (accepted === 1 ? "" : "s") + ")" : "Download text";
+    showFixed(state.showFixed);
+  }
+
+  function showFixed(on) {
+    state.showFixed = on;
+    $("fixed-text").hidden = !on;
+    $("article-view").hidden = on;
+    $("tab-fixed").classList.toggle("active", on);
+    $("tab-marked").classList.toggle("active", !on);
+    $("tab-fixed").setAttribute("aria-selected", String(on));
+    $("tab-marked").setAttribute("aria-selected", String(!on));
+  }
+
+  function fixedName() {
+    const name = state.name && state.name !== "pasted text" ? state.name : "article";
+    const dot = name.lastIndexOf(".");
+    const ext = { markdown: ".md", html: ".html" }[state.kind] || ".txt";
+    return dot > 0 ? name.slice(0, dot) + ".fixed" + name.slice(dot) : name + ".fixed" + ext;
+  }
+
+  function download() {
+    const type = state.kind === "html" ? "text/html" : state.kind === "markdown" ? "text/markdown" : "text/plain";
+    const blob = new Blob([fixedText()], { type: type + ";charset=utf-8" });
+    const url = URL.createObjectURL(blob);
+    const a = el("a");
+    a.href = url;
+    a.download = fixedName();
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Likely sources (only when the server has an archive)
+
+  function safeUrl(url) {
+    return typeof url === "string" && /^https?:\/\//i.test(url) ? url : null;
+  }
+
+  function renderSources(report) {
+    const box = $("sources");
+    clear(box);
+    if (!report.archive) {
+      const p = el("p", "empty", "No archive configured. Start the server with ");
+      p.appendChild(el("code", null, "unspin serve --db URL"));
+      p.appendChild(document.createTextNode(" to see the articles this one was likely copied from."));
+      box.appendChild(p);
+      return;
+    }
+    const sources = report.sources || [];
+    if (sources.length === 0) {
+      box.appendChild(el("p", "empty", "No likely source found in the archive."));
+      return;
+    }
+    sources.forEach((s) => box.appendChild(sourceCard(s)));
+  }
+
+  function sourceCard(s) {
+    const card = el("article", "source-card");
+    const head = el("div", "source-head");
+    const title = s.title || s.id || "untitled";
+    const url = safeUrl(s.url);
+    if (url) {
+      const a = el("a", "source-title", title);
+      a.href = url;
+      a.target = "_blank";
+      a.rel = "noopener noreferrer";
+      head.appendChild(a);
+    } else {
+      head.appendChild(el("span", "source-title", title));
+    }
+    const meta = [];
+    if (s.score !== undefined && s.score !== null) meta.push("match " + percent(s.score));
+    if (s.coverage !== undefined && s.coverage !== null) meta.push("covers " + percent(s.coverage));
+    if (s.id !== undefined && s.id !== null) meta.push("id " + s.id);
+    head.appendChild(el("span", "source-meta", meta.join(" · ")));
+    card.appendChild(head);
+
+    const subs = s.substitutions || [];
+    if (subs.length) {
+      const chips = el("div", "chips");
+      chips.appendChild(el("span", "muted", "Swapped words: "));
+      subs.slice(0, 40).forEach((sub) => {
+        const spun = sub.query_text || sub.spun || sub.query || "";
+        const orig = sub.source_text || sub.original || sub.source || "";
+        if (typeof spun === "string" && typeof orig === "string" && (spun || orig)) {
+          chips.appendChild(el("span", "chip", spun + " → " + orig));
+        }
+      });
+      card.appendChild(chips);
+    }
+
+    const passages = (s.passages || []).filter((p) => p.query || p.source);
+    if (passages.length) {
+      const table = el("div", "passages");
+      const headRow = el("div", "passage-row head");
+      headRow.appendChild(el("div", null, "This article"));
+      headRow.appendChild(el("div", null, "Source"));
+      table.appendChild(headRow);
+      passages.slice(0, 30).forEach((p) => {
+        const row = el("div", "passage-row");
+        row.appendChild(el("div", "passage", p.query || ""));
+        row.appendChild(el("div", "passage", p.source || ""));
+        if (p.similarity !== undefined && p.similarity !== null) row.title = "similarity " + percent(p.similarity);
+        table.appendChild(row);
+      });
+      card.appendChild(table);
+    }
+    return card;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Wiring
+
+  function start() {
+    $("check-button").addEventListener("click", checkPasted);
+    $("article-input").addEventListener("keydown", (e) => {
+      if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) checkPasted();
+    });
+    $("file-input").addEventListener("change", (e) => {
+      const file = e.target.files && e.target.files[0];
+      checkFile(file).then(() => (e.target.value = ""));
+    });
+    const input = $("article-input");
+    input.addEventListener("dragover", (e) => {
+      e.preventDefault();
+      input.classList.add("dragging");
+    });
+    input.addEventListener("dragleave", () => input.classList.remove("dragging"));
+    input.addEventListener("drop", (e) => {
+      e.preventDefault();
+      input.classList.remove("dragging");
+      const file = e.dataTransfer && e.dataTransfer.files && e.dataTransfer.files[0];
+      if (file) checkFile(file);
+    });
+    $("accept-all").addEventListener("click", acceptAll);
+    $("download").addEventListener("click", download);
+    $("new-check").addEventListener("click", () => {
+      $("results").hidden = true;
+      $("input-panel").hidden = false;
+      $("file-name").textContent = "";
+      hideError();
+      $("article-input").focus();
+    });
+    $("tab-marked").addEventListener("click", () => showFixed(false));
+    $("tab-fixed").addEventListener("click", () => showFixed(true));
+    loadInfo();
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();
