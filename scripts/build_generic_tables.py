@@ -172,33 +172,25 @@ def build(log=print) -> dict:
     stop = set(STOPWORDS) | EXTRA_STOP
     vocab = {w for w in lm_words if is_word(w)}
     lm_vocab = set(lm_words)
-    followers: dict[str, set[str]] = {}
-    for a, b in lm_pairs:
-        followers.setdefault(a, set()).add(b)
-    probes = ["zulu", "zygote", "zucchini", "zinc", "zebra"]
     vocab |= {w for w in wordfreq.top_n_list("en", 60000) if is_word(w)}
     words = sorted(vocab)
     assert len(words) < SHIFT
     index = {w: i for i, w in enumerate(words)}
     n = len(words)
     uni_lp = np.full(n, MISSING_LP, dtype=np.float32)
-    uni_bo = np.zeros(n, dtype=np.float32)
     zipf = np.zeros(n, dtype=np.float32)
     is_stop = np.zeros(n, dtype=bool)
     in_wn = np.zeros(n, dtype=bool)
     for w, i in index.items():
         if w in lm_vocab:
             uni_lp[i] = lm.p(w)
-            fol = followers.get(w, set())
-            probe = next((x for x in probes if x not in fol and x != w), None)
-            if probe is not None:
-                uni_bo[i] = lm.p(w, probe) - lm.p(probe)
         zipf[i] = wordfreq.zipf_frequency(w, "en")
         is_stop[i] = w in stop
         in_wn[i] = bool(wn.analyses(w))
     log(f"vocab: {n} words")
 
-    # synonyms with the inflection of the word itself, restricted to the vocabulary
+    # synonyms with the inflection of the word itself, restricted to the vocabulary, most frequent
+    # first (the detector probes only the first few)
     syn_lists: list[list[int]] = []
     for w in words:
         ids: set[int] = set()
@@ -212,55 +204,96 @@ def build(log=print) -> dict:
                     if j is not None and form != w and not is_stop[j] and usable_word(form) and \
                             not spelling_variant(w, form):
                         ids.add(j)
-        syn_lists.append(sorted(ids))
+        syn_lists.append(sorted(ids, key=lambda j: (-float(uni_lp[j]), -float(zipf[j]), j)))
     syn_off = np.zeros(n + 1, dtype=np.int32)
     syn_off[1:] = np.cumsum([len(s) for s in syn_lists])
     syn_ids = np.array([j for s in syn_lists for j in s], dtype=np.int32)
     log(f"synonyms: {len(syn_ids)} links")
 
-    # bigram table: content-word pairs from the LM and symspell
-    table: dict[int, list[float]] = {}
-    for a, b in lm_pairs:
-        ia, ib = index.get(a), index.get(b)
-        if ia is None or ib is None or is_stop[ia] or is_stop[ib]:
-            continue
-        table[ia * SHIFT + ib] = [lm.p(a, b), math.nan]
+    # symspell bigram table of content-word pairs (LM bigrams are queried from the LM itself)
+    table: dict[int, float] = {}
     for (a, b), c in ss.items():
         ia, ib = index.get(a), index.get(b)
         if ia is None or ib is None or is_stop[ia] or is_stop[ib]:
             continue
-        table.setdefault(ia * SHIFT + ib, [math.nan, math.nan])[1] = c
+        table[ia * SHIFT + ib] = c
     keys = np.array(sorted(table), dtype=np.int64)
-    vals = np.array([table[k] for k in keys.tolist()], dtype=np.float32)
-    log(f"bigrams: {len(keys)} content pairs ({int(np.isfinite(vals[:, 0]).sum())} LM, "
-        f"{int(np.isfinite(vals[:, 1]).sum())} symspell)")
+    vals = np.array([table[k] for k in keys.tolist()], dtype=np.float16)
+    log(f"bigrams: {len(keys)} symspell content pairs")
 
-    stale = OUT / "vocab.txt"
-    if stale.exists():
-        stale.unlink()
+    phrases = build_phrases(index, is_stop)
+    log(f"phrases: {len(phrases)} known multi-word terms")
+    # wildcard index: "support * machine" -> filler "vector" (one row per phrase and word position)
+    entries = sorted({(" ".join(ws[:k] + ["*"] + ws[k + 1:]), ws[k], b)
+                      for p, b in phrases.items() for ws in [p.split(" ")] for k in range(len(ws))})
+    width = max(len(e[0]) for e in entries)
+    for stale in ("vocab.txt", "tables.npz", "big_lp.npy", "uni_bo.npy", "in_wn.npy", "phrases.tsv.gz"):
+        if (OUT / stale).exists():
+            (OUT / stale).unlink()
     arrays = {
         "vocab": np.array(words, dtype=f"S{MAX_LEN}"),  # sorted ASCII words; id = position
         "keys": keys,
-        "big_lp": vals[:, 0].astype(np.float16),
-        "big_ss": vals[:, 1].astype(np.float16),
+        "big_ss": vals,
         "uni_lp": uni_lp,
-        "uni_bo": uni_bo,
         "zipf": zipf,
         "stop": is_stop,
-        "in_wn": in_wn,
-        "syn_off": syn_off.astype(np.int64),
-        "syn_ids": syn_ids.astype(np.int64),
+        "syn_off": syn_off.astype(np.int32),
+        "syn_ids": syn_ids.astype(np.int32),
         "shift": np.array([SHIFT], dtype=np.int64),
+        "phrase_keys": np.array([e[0] for e in entries], dtype=f"S{width}"),
+        "phrase_fill": np.array([e[1] for e in entries], dtype=f"S{MAX_LEN}"),
+        "phrase_bits": np.array([e[2] for e in entries], dtype=np.uint8),
     }
     # one plain .npy file per array (no pickle): memory-mapped at check time, so loading is free
     for old in OUT.glob("*.npy"):
         old.unlink()
     for name, arr in arrays.items():
         np.save(OUT / f"{name}.npy", arr, allow_pickle=False)
-    stale = OUT / "tables.npz"
-    if stale.exists():
-        stale.unlink()
-    return {"vocab": n, "bigrams": int(len(keys)), "synonym_links": int(len(syn_ids))}
+    return {"vocab": n, "bigrams": int(len(keys)), "synonym_links": int(len(syn_ids)),
+            "phrases": len(phrases)}
+
+
+PHRASE_WN = 1  # source bits of the phrase table
+PHRASE_PPS = 2
+
+
+def wordnet_phrases(root: Path = Path("/usr/share/wordnet")) -> set[str]:
+    """Lower-case multi-word WordNet lemmas (2-4 words), skipping proper names (capitalised lemmas)."""
+    out: set[str] = set()
+    for name in ("noun", "verb", "adj", "adv"):
+        with open(root / f"data.{name}", encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                if line.startswith("  "):
+                    continue
+                f = line.split()
+                for k in range(int(f[3], 16)):
+                    lemma = f[4 + 2 * k].split("(")[0]
+                    if "_" in lemma and lemma == lemma.lower():
+                        out.add(lemma.replace("_", " ").replace("-", " "))
+    return out
+
+
+def build_phrases(index: dict[str, int], is_stop) -> dict[str, int]:
+    """Known multi-word terms: WordNet multi-word lemmas and the screener lexicon's TRAIN-split
+    canonical phrases (split by canonical phrase; the TEST split is never read into the model)."""
+    import build_generic_data as D
+
+    found: dict[str, int] = {}
+
+    def add(phrase: str, bit: int) -> None:
+        words = phrase.split()
+        if not 2 <= len(words) <= 4 or not all(is_word(w) or w in index for w in words):
+            return
+        if not any(w in index and not is_stop[index[w]] for w in words):
+            return
+        p = " ".join(words)
+        found[p] = found.get(p, 0) | bit
+
+    for p in sorted(wordnet_phrases()):
+        add(p, PHRASE_WN)
+    for _, canonical in D.pps_rows("train"):
+        add(" ".join(canonical.lower().replace("-", " ").replace(",", " ").split()), PHRASE_PPS)
+    return found
 
 
 if __name__ == "__main__":

@@ -10,8 +10,7 @@ import pytest
 from unspin.analyze import FindingBuilder
 from unspin.document import parse_text
 from unspin.model import Suggestion
-from unspin.rewrite.apply import (FileChangedError, apply_edits, encode_like, unified_diff,
-                                  write_if_unchanged)
+from unspin.rewrite.apply import FileChangedError, apply_edits, encode_like, unified_diff, write_if_unchanged
 from unspin.rewrite.inflect import indefinite_article, inflect, inflect_like
 from unspin.rewrite.suggest import plan_edits, ranked_suggestions
 
@@ -214,3 +213,21 @@ def test_fault_between_write_and_rename_leaves_the_file_whole(tmp_path, monkeypa
     monkeypatch.undo()
     assert p.read_bytes() == original
     assert [q.name for q in tmp_path.iterdir()] == ["a.md"]  # no temporary file left behind
+
+
+# --- the evaluation's rewrite score ------------------------------------------------------------------
+
+def test_score_rewrite_counts_exact_restorations_and_word_distance():
+    from unspin.evaluation.rewriting import score_rewrite
+    from unspin.evaluation.spinner import Substitution
+
+    original = "The press secretary said profits fell sharply."
+    spun = "The squeeze secretary said benefits fell sharply."
+    subs = [Substitution(4, 11, "press", "squeeze"), Substitution(27, 35, "profits", "benefits")]
+    assert spun[4:11] == "squeeze" and spun[27:35] == "benefits"
+    good = score_rewrite(original, spun, original, subs, [])
+    assert (good.restored, good.dist_before, good.dist_after, good.words) == (2, 2, 0, 7)
+    half = score_rewrite(original, spun, "The press secretary said gains fell sharply.", subs, [])
+    assert (half.restored, half.dist_after) == (1, 1)
+    case = score_rewrite(original, spun, "The Press secretary said profits fell sharply.", subs, [])
+    assert case.restored == 1  # restoration is case-sensitive

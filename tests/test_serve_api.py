@@ -6,6 +6,7 @@ import http.client
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -23,6 +24,8 @@ NEWS_TSV = (
     "T001\tsqueeze secretary\tpress secretary\t\t\t\t\n"
     "T002\tfacial acknowledgment\tfacial recognition\t\t\t\t\n"
     "T003\tcommon freedoms\tcivil liberties OR civil rights\t\t\t\t\n"
+    "T004\tenormous information\tbig data\t\t\t\t\n"
+    "T005\texploration and advancement\tR&D\t\t\t\t\n"
 )
 ARTICLE = (
     "The White House squeeze secretary said on Tuesday that facial acknowledgment cameras would not be "
@@ -166,6 +169,143 @@ def test_uploaded_name_is_reduced_to_a_plain_file_name(server):
 
 
 # ---------------------------------------------------------------------------------------------------
+# Likely sources from an archive
+
+SOURCE_MD = """---
+title: "Press secretary defends facial recognition cameras at transit hubs"
+webUrl: "https://example.org/news/cameras"
+---
+
+The White House press secretary on Tuesday defended the use of facial recognition cameras at three transit \
+hubs, saying the system had helped police find two missing children last month.
+
+Critics said the images were scraped from social media without consent. "People never agreed to be in a \
+database," said Dana Morrow, who leads a privacy group in Baltimore.
+
+The city is in the middle of a financial crisis, and officials said the cameras cost $4.2 million a year. \
+The program will be reviewed in September by the city council.
+"""
+SPUN_MD = (SOURCE_MD.replace("press secretary", "squeeze secretary").replace("Press secretary", "Squeeze secretary")
+           .replace("facial recognition", "facial acknowledgment").replace("scraped", "scratched")
+           .replace('webUrl: "https://example.org/news/cameras"\n', ""))
+UNRELATED_MD = """---
+title: "Harbour seals return to the estuary"
+webUrl: "https://example.org/news/seals"
+---
+
+Harbour seals have returned to the estuary for the first time in a decade, volunteers counting them said.
+
+The count found forty-one seals on the sandbanks at low tide, up from twelve last spring.
+
+Wardens asked walkers to keep dogs on leads near the water until the pups are weaned in August.
+"""
+
+
+@pytest.fixture
+def archive_server(tmp_path):
+    from unspin.document import parse_text
+    from unspin.match.archive import open_archive
+
+    archive = open_archive(f"sqlite:///{tmp_path / 'archive.sqlite'}")
+    archive.add_documents([parse_text(SOURCE_MD, "source.md", "markdown")[0],
+                           parse_text(UNRELATED_MD, "seals.md", "markdown")[0]])
+    srv, thread = start_in_thread(make_app(tmp_path, archive=archive))
+    yield srv
+    srv.shutdown()
+    srv.server_close()
+    thread.join(5)
+    archive.close()
+
+
+def test_sources_are_listed_with_aligned_passages(archive_server):
+    _, info, data = request(archive_server, "GET", "/api/info")
+    assert json.loads(data)["archive"] is True
+    status, report = upload(archive_server, SPUN_MD.encode(), name="copy.md")
+    assert status == 200 and report["archive"] is True
+    [source] = report["sources"]  # the unrelated article is not a likely source
+    assert source["id"] == "https://example.org/news/cameras" and source["url"] == source["id"]
+    assert source["title"] == "Press secretary defends facial recognition cameras at transit hubs"
+    assert 0.5 < source["score"] <= 1 and 0.5 < source["coverage"] <= 1
+    assert len(source["passages"]) >= 3
+    for p in source["passages"]:
+        assert SPUN_MD[p["query_start"]:p["query_end"]] == p["query"]
+        assert p["source"] and p["source"] in SOURCE_MD
+    pairs = {(s["spun"], s["original"]) for s in source["substitutions"]}
+    assert ("acknowledgment", "recognition") in pairs and ("scratched", "scraped") in pairs
+
+
+def test_an_original_article_has_no_sources(archive_server):
+    status, report = post_json(archive_server, {"text": "The council met on Monday to discuss parking fees "
+                                                        "and a new bus lane on the high street."})
+    assert status == 200 and report["archive"] is True and report["sources"] == []
+
+
+# ---------------------------------------------------------------------------------------------------
+# Applying accepted suggestions (POST /api/fix runs unspin fix's apply_edits)
+
+
+def post_fix(srv, payload) -> tuple[int, dict]:
+    status, _, data = request(srv, "POST", "/api/fix", json.dumps(payload).encode(),
+                              {"Content-Type": "application/json"})
+    return status, json.loads(data)
+
+
+def accept(report, choose: dict[str, int] | None = None) -> list[dict]:
+    """The edits the page sends: each span finding with its chosen suggestion (the first by default)."""
+    choose = choose or {}
+    return [{"start": f["start"], "end": f["end"], "original": f["text"], "rule": f["rule"],
+             "confidence": f["confidence"], "suggestion": f["suggestions"][choose.get(f["text"], 0)]}
+            for f in report["findings"] if f["scope"] == "span" and f["suggestions"]]
+
+
+def test_fix_applies_the_accepted_suggestions(server):
+    _, report = post_json(server, {"text": ARTICLE})
+    status, fixed = post_fix(server, {"text": report["text"], "kind": report["kind"],
+                                      "edits": accept(report, {"common freedoms": 1})})
+    assert status == 200 and fixed["skipped"] == []
+    assert fixed["text"] == (
+        "The White House press secretary said on Tuesday that facial recognition cameras would not be "
+        "used at the border. Groups that defend civil rights asked for the rules in writing.\n")
+    assert [a["replacement"] for a in fixed["applied"]] == ["press secretary", "facial recognition",
+                                                             "civil rights"]
+
+
+def test_fix_fits_replacements_to_their_place(server):
+    """What a plain splice would get wrong: "an" before a consonant, "&" in HTML."""
+    text = "They built an enormous information set for exploration and advancement."
+    _, report = post_json(server, {"text": text})
+    _, fixed = post_fix(server, {"text": text, "kind": "text", "edits": accept(report)})
+    assert fixed["text"] == "They built a big data set for R&D."
+    page = f"<p>{text}</p>"
+    _, report = upload(server, page.encode(), name="p.html")
+    _, fixed = post_fix(server, {"text": page, "kind": "html", "edits": accept(report)})
+    assert fixed["text"] == "<p>They built a big data set for R&amp;D.</p>"
+
+
+def test_fix_skips_edits_that_do_not_match_the_text(server):
+    text = "The squeeze secretary spoke."
+    edit = {"start": 4, "end": 21, "original": "squeeze secretary", "suggestion": {"text": "press secretary"}}
+    stale = {**edit, "start": 0, "end": 17}
+    _, fixed = post_fix(server, {"text": text, "kind": "text", "edits": [stale]})
+    assert fixed["text"] == text
+    assert fixed["skipped"] == [{"start": 0, "end": 17, "reason": "the text at this position is not what was marked"}]
+    _, fixed = post_fix(server, {"text": text, "kind": "text", "edits": [edit]})
+    assert fixed["text"] == "The press secretary spoke." and fixed["skipped"] == []
+
+
+@pytest.mark.parametrize("payload, fragment", [
+    ({"text": "abc", "kind": "text", "edits": [{"start": 0, "end": 9, "suggestion": {"text": "x"}}]},
+     "outside the text"),
+    ({"text": "abc", "kind": "text", "edits": [{"start": 0, "end": 1}]}, '"suggestion"'),
+    ({"text": "abc", "kind": "pdf", "edits": []}, "unknown kind"),
+    ({"text": "abc"}, '"edits"'),
+])
+def test_fix_rejects_malformed_edits(server, payload, fragment):
+    status, body = post_fix(server, payload)
+    assert status == 400 and fragment in body["error"]
+
+
+# ---------------------------------------------------------------------------------------------------
 # Bad input: plain messages, 4xx statuses, JSON bodies
 
 
@@ -184,6 +324,15 @@ def test_bad_uploads_get_the_decoders_plain_message(server, data, message):
 def test_empty_paste(server):
     status, body = post_json(server, {"text": "  \n "})
     assert status == 422 and body == {"error": "the pasted text is empty; paste an article first"}
+
+
+def test_unpaired_surrogate_in_json_is_a_plain_error(server):
+    body = b'{"text": "The squeeze \\ud800 secretary"}'
+    status, _, data = request(server, "POST", "/api/check", body, {"Content-Type": "application/json"})
+    assert status == 422 and "unpaired surrogate" in json.loads(data)["error"]
+    body = b'{"text": "a \\ud800", "kind": "text", "edits": []}'
+    status, _, data = request(server, "POST", "/api/fix", body, {"Content-Type": "application/json"})
+    assert status == 422 and "unpaired surrogate" in json.loads(data)["error"]
 
 
 def test_jsonl_feed_is_refused_with_a_pointer_to_check(server):
@@ -329,9 +478,13 @@ def test_serve_command_starts_answers_and_stops():
                      headers={"Content-Type": "application/json"})
         assert conn.getresponse().status == 413
         conn.close()
+        proc.send_signal(signal.SIGINT)  # Ctrl-C
+        out, err = proc.communicate(timeout=30)
+        assert proc.returncode == 0 and err.strip().endswith("unspin serve: stopped") and "Traceback" not in err
     finally:
-        proc.terminate()
-        proc.wait(10)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
 
 
 def test_serve_command_port_in_use_is_a_plain_error():

@@ -23,7 +23,7 @@ webdriver = pytest.importorskip("selenium.webdriver")
 if not (CHROMIUM and CHROMEDRIVER):
     pytest.skip("chromium and chromedriver are needed for the browser tests", allow_module_level=True)
 
-from selenium.common.exceptions import NoAlertPresentException  # noqa: E402
+from selenium.common.exceptions import NoAlertPresentException, StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
@@ -105,7 +105,8 @@ def downloads(browser_session) -> Path:
 
 
 def wait(driver):
-    return WebDriverWait(driver, WAIT)
+    # The page re-renders cards and highlights when the server's fixed text arrives.
+    return WebDriverWait(driver, WAIT, ignored_exceptions=(StaleElementReferenceException,))
 
 
 def paste_and_check(driver, text: str, kind: str = "auto") -> None:
@@ -120,6 +121,12 @@ def paste_and_check(driver, text: str, kind: str = "auto") -> None:
 def text_of(driver, element_id: str) -> str:
     """textContent, which Selenium's .text does not give for hidden elements."""
     return driver.execute_script("return document.getElementById(arguments[0]).textContent;", element_id)
+
+
+def fixed_text(driver) -> str:
+    """The fixed text once the server has applied the accepted suggestions (POST /api/fix)."""
+    wait(driver).until(lambda d: d.find_element(By.ID, "fixed-text").get_attribute("data-state") == "ready")
+    return text_of(driver, "fixed-text")
 
 
 def marks(driver):
@@ -179,25 +186,27 @@ def test_highlight_accept_one_accept_all_and_download(page, downloads):
     # accept one suggestion
     card(driver, 1).find_element(By.CSS_SELECTOR, "button.suggestion").click()
     wait(driver).until(lambda d: "accepted" in marks(d)[0].get_attribute("class"))
-    assert marks(driver)[0].text == "press secretary"
     one = ARTICLE.replace("squeeze secretary", "press secretary", 1)
-    assert text_of(driver, "fixed-text") == one
+    assert fixed_text(driver) == one
+    assert marks(driver)[0].text == "press secretary"
 
     # the second of two suggestions on card 3
+    fixed_text(driver)
     buttons = card(driver, 3).find_elements(By.CSS_SELECTOR, "button.suggestion")
     assert [b.text for b in buttons] == ["Use “civil liberties”", "Use “civil rights”"]
     buttons[1].click()
     wait(driver).until(lambda d: "accepted" in card(d, 3).get_attribute("class"))
+    fixed_text(driver)
 
     # accept all: the rest take their first suggestion; case follows the original (Title Case)
     driver.find_element(By.ID, "accept-all").click()
-    wait(driver).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#article-view mark.accepted")) == 4)
     expected = (
         "📰 The White House press secretary said on Tuesday that facial recognition cameras would not be "
         "used at the border.\n\nGroups that defend civil rights asked for the rules in writing. "
         "The Press Secretary did not reply.\n"
     )
-    assert text_of(driver, "fixed-text") == expected
+    assert fixed_text(driver) == expected
+    assert len(driver.find_elements(By.CSS_SELECTOR, "#article-view mark.accepted")) == 4
     assert not driver.find_element(By.ID, "accept-all").is_enabled()
 
     # the fixed text tab shows it
@@ -213,7 +222,7 @@ def test_highlight_accept_one_accept_all_and_download(page, downloads):
     # undo one
     card(driver, 1).find_element(By.CSS_SELECTOR, "button.undo").click()
     wait(driver).until(lambda d: "accepted" not in card(d, 1).get_attribute("class"))
-    assert text_of(driver, "fixed-text") == expected.replace("press secretary", "squeeze secretary", 1)
+    assert fixed_text(driver) == expected.replace("press secretary", "squeeze secretary", 1)
     assert severe_console_messages(driver) == []
 
 
@@ -229,6 +238,7 @@ def test_markdown_upload_keeps_front_matter_in_the_download(page, downloads, tmp
     assert [m.text for m in marks(driver)] == ["squeeze secretary", "facial acknowledgment"]
     assert "story.md" in text_of(driver, "summary-text")
     driver.find_element(By.ID, "accept-all").click()
+    fixed_text(driver)
     driver.find_element(By.ID, "download").click()
     got = wait_for_download(downloads, "story.fixed.md")
     assert got == md.replace("squeeze secretary", "press secretary").replace(
@@ -253,13 +263,14 @@ def test_bad_uploads_show_plain_messages(page, tmp_path):
         ("photo.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "photo.txt: binary file (contains NUL bytes), not text"),
         ("latin1.txt", "café".encode("latin-1"), "latin1.txt: not valid UTF-8: byte 0xe9 on line 1"),
         ("empty.md", b"\n\n", "empty.md: empty file, nothing to check"),
-        ("huge.txt", b"word " * 4000, "the article is 19.5 KB, over this server's 8 KB limit"),
+        ("huge.txt", b"word " * 4000, "the article is 20 KB, over this server's 8 KB limit"),
     ]
     for name, data, message in cases:
         path = tmp_path / name
         path.write_bytes(data)
         driver.find_element(By.ID, "file-input").send_keys(str(path))
-        wait(driver).until(lambda d, m=message: m in d.find_element(By.ID, "error").text)
+        wait(driver).until(lambda d, m=message: m in d.find_element(By.ID, "error").text,
+                           message=f"{name}: error box says {driver.find_element(By.ID, 'error').text!r}")
         assert driver.find_element(By.ID, "error").is_displayed()
         assert not driver.find_element(By.ID, "results").is_displayed()
 
@@ -301,7 +312,7 @@ def test_article_markup_is_shown_as_text_and_never_runs(page, kind):
         assert driver.find_elements(By.CSS_SELECTOR, "#doc-title *") == []
     # the downloaded fix is the article's own markup, untouched apart from the replacements
     driver.find_element(By.ID, "accept-all").click()
-    assert text_of(driver, "fixed-text") == article.replace("squeeze secretary", "press secretary").replace(
+    assert fixed_text(driver) == article.replace("squeeze secretary", "press secretary").replace(
         "facial acknowledgment", "facial recognition")
     assert_no_alert(driver)
     assert severe_console_messages(driver) == []
@@ -317,3 +328,71 @@ def test_policy_blocks_inline_script_even_if_one_slipped_in(page):
     assert driver.execute_script("return window.__inline === undefined;")
     logs = json.dumps(driver.get_log("browser"))
     assert "Content Security Policy" in logs
+
+
+# ---------------------------------------------------------------------------------------------------
+# Likely sources side by side (an archive configured)
+
+SOURCE_MD = """---
+title: "<img src=x onerror=\\"window.__pwned = 3; alert('title')\\"> Press secretary defends cameras"
+webUrl: "javascript:alert('url')"
+---
+
+The White House press secretary on Tuesday defended the use of facial recognition cameras at three transit
+hubs, saying the system had helped police find two missing children last month.
+
+Critics said the images were scraped from social media without consent. "People never agreed to be in a
+database," said Dana Morrow, who leads a privacy group in Baltimore.
+
+The city is in the middle of a financial crisis, and officials said the cameras cost $4.2 million a year.
+The program will be reviewed in September by the city council.
+"""
+
+
+@pytest.fixture
+def archive_page(tmp_path, browser_session):
+    from unspin.document import parse_text
+    from unspin.match.archive import open_archive
+
+    archive = open_archive(f"sqlite:///{tmp_path / 'archive.sqlite'}")
+    archive.add_documents([parse_text(SOURCE_MD, "source.md", "markdown")[0]])
+    tsv = tmp_path / "news-test.tsv"
+    tsv.write_text(NEWS_TSV, encoding="utf-8")
+    app = WebApp(config=Config(generic=False), archive=archive)
+    app.context.lexicon = Lexicon.from_files([tsv])
+    srv, thread = start_in_thread(app)
+    driver = browser_session[0]
+    driver.get(f"http://127.0.0.1:{srv.server_address[1]}/")
+    WebDriverWait(driver, WAIT).until(lambda d: "archive on" in d.find_element(By.ID, "server-info").text)
+    yield driver
+    srv.shutdown()
+    srv.server_close()
+    thread.join(5)
+    archive.close()
+
+
+def test_sources_panel_shows_aligned_passages_and_escapes_archive_text(archive_page):
+    driver = archive_page
+    body = SOURCE_MD.split("---\n", 2)[2]
+    spun = (body.replace("press secretary", "squeeze secretary").replace("facial recognition", "facial acknowledgment")
+            .replace("scraped", "scratched"))
+    paste_and_check(driver, spun, kind="text")
+    wait(driver).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#sources .source-card"))
+    [card_el] = driver.find_elements(By.CSS_SELECTOR, "#sources .source-card")
+    title = card_el.find_element(By.CSS_SELECTOR, ".source-title")
+    assert title.tag_name == "span"  # a javascript: URL is not made a link
+    assert title.text == "<img src=x onerror=\"window.__pwned = 3; alert('title')\"> Press secretary defends cameras"
+    assert card_el.find_elements(By.CSS_SELECTOR, "img, a, script") == []
+    assert "match" in card_el.find_element(By.CSS_SELECTOR, ".source-meta").text
+    rows = card_el.find_elements(By.CSS_SELECTOR, ".passage-row:not(.head)")
+    assert len(rows) >= 3
+    spun_words = [e.text for e in card_el.find_elements(By.CSS_SELECTOR, ".swap.spun")]
+    original_words = [e.text for e in card_el.find_elements(By.CSS_SELECTOR, ".swap.original")]
+    assert "acknowledgment" in spun_words and "recognition" in original_words
+    assert "scratched" in spun_words and "scraped" in original_words
+    left, right = rows[0].find_elements(By.CSS_SELECTOR, ".passage")
+    assert "squeeze" in left.text and "press" in right.text
+    time.sleep(0.3)
+    assert_no_alert(driver)
+    assert driver.execute_script("return window.__pwned === undefined;")
+    assert severe_console_messages(driver) == []

@@ -89,6 +89,18 @@ def analyze(doc: Document, context: Context | None = None) -> DocumentReport:
 
         taken = [(f.start, f.end) for f in findings]
         findings += [f for f in generic_findings(doc, stream, fb) if not _overlaps(f, taken)]
+    if ctx.archive is not None and cfg.wants("US3"):
+        from .match.sources import source_findings
+
+        findings += source_findings(doc, fb, ctx.archive)
+    if cfg.wants("US4"):
+        from .rewrite.normalise import normalisation_findings
+
+        findings += normalisation_findings(doc, fb)
+    if cfg.languagetool_url and cfg.wants("US5"):
+        from .rewrite.grammar import grammar_findings
+
+        findings += grammar_findings(doc, fb, cfg.languagetool_url)
 
     words = stream.word_count
     from .detect.scorer import score_document

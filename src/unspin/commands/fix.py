@@ -31,7 +31,8 @@ def fix(paths, show_diff, write, interactive, select, ignore, min_confidence, no
         max_file_size, languagetool_url, quiet, db, config_path, no_config) -> None:
     """Rewrite spun phrases back to their canonical wording.
 
-    Prints the rewritten documents by default; --diff prints a unified diff; --write rewrites the files
+    Prints the rewritten document by default (each under a '==> PATH <==' line when there are
+    several); --diff prints a unified diff; --write rewrites the files
     in place (front matter untouched except its prose fields; a file changed since it was read is left
     alone). A summary per file, with readability before and after, goes to stderr.
 
@@ -66,7 +67,9 @@ def fix(paths, show_diff, write, interactive, select, ignore, min_confidence, no
     errors: list[InputError] = []
     changed_any = False
     state = {"all": False, "stop": False}
-    for src in discover(list(paths), errors):
+    sources = list(discover(list(paths), errors))
+    many = len(sources) > 1
+    for src in sources:
         try:
             loaded = _load(src.path, cfg.max_file_size, encoding)
         except _Problem as exc:
@@ -94,7 +97,8 @@ def fix(paths, show_diff, write, interactive, select, ignore, min_confidence, no
         elif show_diff:
             _echo(_diff(doc.path, doc.text, new_text))
         else:
-            _echo(new_text)
+            _echo((f"==> {doc.path} <==\n" if many else "") + new_text
+                  + ("\n" if many and not new_text.endswith("\n") else ""))
         if not quiet:
             click.echo(_summary(doc.path, result, written=write), err=True)
     for e in errors:
@@ -197,7 +201,7 @@ def _summary(path: str, result, *, written: bool) -> str:
 
 def _interactive_accept(doc, state):
     """An accept(edit) callback that asks on the terminal: yes, no, all remaining, done, quit."""
-    from ..rewrite.apply import shape_replacement
+    from ..rewrite.apply import apply_edits
 
     def accept(edit) -> bool:
         if state["stop"]:
@@ -206,16 +210,26 @@ def _interactive_accept(doc, state):
             return True
         text = doc.text
         line_start = text.rfind("\n", 0, edit.start) + 1
-        line_end = text.find("\n", edit.end)
-        line_end = len(text) if line_end < 0 else line_end
-        before = text[max(line_start, edit.start - 60):edit.start]
-        after = text[edit.end:min(line_end, edit.end + 60)]
-        new = shape_replacement(edit.original, edit)
+        old_end = text.find("\n", edit.end)
+        old_end = len(text) if old_end < 0 else old_end
+        preview = apply_edits(doc, [edit])
+        applied = preview.applied[0] if preview.applied else None
+        new = applied.replacement if applied else edit.suggestion.text
+        new_end = preview.text.find("\n", applied.new_end if applied else edit.end)
+        new_end = len(preview.text) if new_end < 0 else new_end
+        lo = max(line_start, edit.start - 70)
         click.echo("", err=True)
         click.echo(f"{doc.path}:{edit.line}:{edit.column}: {edit.rule} [{edit.source}] "
                    f"{edit.original!r} -> {new!r}", err=True)
-        click.echo("  - " + before + click.style(edit.original, fg="red") + after, err=True)
-        click.echo("  + " + before + click.style(new, fg="green") + after, err=True)
+        if applied:
+            click.echo("  - " + text[lo:edit.start] + click.style(edit.original, fg="red")
+                       + text[edit.end:min(old_end, edit.end + 70)], err=True)
+            click.echo("  + " + preview.text[lo:applied.new_start] + click.style(new, fg="green")
+                       + preview.text[applied.new_end:min(new_end, applied.new_end + 70)], err=True)
+        else:
+            reason = preview.skipped[0][1] if preview.skipped else "cannot be applied"
+            click.echo(f"  (skipped: {reason})", err=True)
+            return False
         answer = click.prompt("Apply? [y]es [n]o [a]ll remaining [d]one with this file [q]uit", default="y",
                               type=click.Choice(["y", "n", "a", "d", "q"]), show_choices=False, err=True)
         if answer == "a":

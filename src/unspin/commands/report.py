@@ -10,7 +10,7 @@ import click
 
 from .common import EXIT_CLEAN, EXIT_USAGE, config_options, fail, resolve_config
 
-DEFAULT_RULE = {"min_articles": 5, "flagged_share": 0.3, "mean_score": 0.5}
+DEFAULT_RULE = {"min_articles": 5, "flagged_share": 0.25, "mean_score": 0.5}
 # FlagRule field -> Config attribute (config file keys use dashes: report-min-articles, ...)
 CONFIG_KEYS = {"min_articles": "report_min_articles", "flagged_share": "report_flag_share",
                "mean_score": "report_flag_mean_score"}
@@ -97,7 +97,7 @@ def report(feeds, out_dir, jobs, scheduler, min_articles, flag_share, flag_mean_
 
     show = sys.stderr.isatty() if progress is None else progress
     try:
-        analysis = _analyze_with_progress(list(feeds), cfg, jobs or os.cpu_count() or 1, scheduler, encoding,
+        analysis = _analyze_with_progress(list(feeds), cfg, jobs or _usable_cores(), scheduler, encoding,
                                           stdin_filename, show)
     except SchedulerError as exc:
         fail(str(exc))
@@ -126,6 +126,13 @@ def report(feeds, out_dir, jobs, scheduler, min_articles, flag_share, flag_mean_
                f"{total.low_quality_providers} flagged as low quality; report in {out_dir / 'report.html'}",
                err=True)
     sys.exit(EXIT_USAGE if analysis.errors else EXIT_CLEAN)
+
+
+def _usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _analyze_with_progress(feeds, cfg, jobs, scheduler, encoding, stdin_name, show):

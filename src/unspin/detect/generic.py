@@ -1,12 +1,19 @@
-"""US201 odd-collocation: list-free detection of synonym-spun word pairs.
+"""US201 odd-collocation: list-free detection of synonym-spun words.
 
-A content-word pair is suspicious when it is rare as a combination while swapping one of its words
-for a WordNet synonym (from any sense) gives a strong collocation: "facial acknowledgment" is not
-an English bigram, "facial recognition" is. Pair statistics come from a generic English trigram LM
-(pocketsphinx en-us, bigram section) and symspellpy's bigram counts, compiled into
-``models/generic/`` by ``scripts/build_generic_model.py``; a small logistic regression trained at
-build time on WordNet-spun vs clean text combines them, and a threshold calibrated on clean news
-decides. Everything is vectorised per document with numpy; no per-token Python beyond tokenising.
+A spinner swaps a word for a WordNet synonym of the wrong sense ("facial recognition" -> "facial
+acknowledgment", "scraped from" -> "scratched from"). For every content word we ask a generic
+English trigram LM (pocketsphinx en-us, loaded from the installed package, memory-mapped) how much
+more probable its context becomes when the word is swapped back for one of its WordNet synonyms
+(any sense, re-inflected): gain = [log P(s|p2 p1) + log P(n1|p1 s) + log P(n2|s n1)] - [same for w].
+Context includes function words. Two extra evidence sources cover collocations the LM lacks: a
+phrase table of known multi-word terms (WordNet multi-word lemmas and the screener lexicon's TRAIN
+canonical phrases) and symspell's bigram counts. A logistic regression fitted at build time
+(``scripts/build_generic_model.py``, weights in ``models/generic/weights.json``) combines the
+numbers; a threshold calibrated on clean news decides. Findings cover the single suspicious word.
+
+Speed: a word is only expanded when its own context log-probability is low (``prune_own``), at most
+``max_syn`` synonyms (most frequent first) get the left-context probe, and only the ``top_right``
+best of those get the right-context probes. LM calls are cached per document.
 """
 
 from __future__ import annotations
@@ -22,11 +29,30 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..text import MatchStream
 
 RULE = "US201"
-_SENT_END = frozenset(".!?:;\"“”()[]")
+LOG10_BASE = math.log10(1.0001)  # pocketsphinx log-math base
+FLOOR = -7.0  # log10 probability of a word the LM does not know
+_BREAK = frozenset(".!?;:()[]{}\"“”")
+# phrase-table match kinds: a window of the text that differs from a known phrase in one word
+PHRASE_WINDOWS = ((0, 1), (-1, 0), (0, 2), (-1, 1), (-2, 0))  # (first, last) token offsets around w
+
+FEATURES = [
+    "gain", "gain_left", "gain_right", "own_left", "own_right", "own_pmi", "uni_w", "uni_s",
+    "zipf_w", "zipf_s", "zipf_diff", "log_nsyn", "gain_left:pos", "gain_right:pos",
+    "gain_left:neg", "gain_right:neg", "gain:sq", "symspell_s", "symspell_w", "symspell_diff",
+    "phrase", "phrase_len", "sent_start",
+]
+
+
+def _lm_path():
+    import os
+
+    import pocketsphinx
+
+    return os.path.join(os.path.dirname(pocketsphinx.__file__), "model", "en-us", "en-us.lm.bin")
 
 
 class GenericModel:
-    """The compiled tables and the combiner weights."""
+    """The compiled tables, the phrase table, the combiner weights and (lazily) the LM."""
 
     def __init__(self, root: Any = None):
         import numpy as np
@@ -36,25 +62,64 @@ class GenericModel:
 
             root = model_path("generic")
         self.np = np
+
         def arr(name: str):
             return np.load(root / f"{name}.npy", mmap_mode="r", allow_pickle=False)
 
         self.vocab = arr("vocab")  # sorted fixed-width ASCII words; a word's id is its position
-        self.keys = arr("keys")
-        self.big_lp = arr("big_lp")
-        self.big_ss = arr("big_ss")
-        self.uni_lp = arr("uni_lp")
-        self.uni_bo = arr("uni_bo")
-        self.zipf = arr("zipf")
-        self.stop = arr("stop")
-        self.syn_off = arr("syn_off")
-        self.syn_ids = arr("syn_ids")
+        self.keys = arr("keys")  # symspell content-word bigram keys id_a * shift + id_b
+        self.big_ss = arr("big_ss")  # log10 symspell count per key
+        self.uni_lp = np.asarray(arr("uni_lp"))
+        self.zipf = np.asarray(arr("zipf"))
+        self.stop = np.asarray(arr("stop"))
+        self.syn_off = np.asarray(arr("syn_off"))
+        self.syn_ids = np.asarray(arr("syn_ids"))  # per word: synonyms, most frequent first
         self.shift = int(arr("shift")[0])
         self.has_syn = (self.syn_off[1:] - self.syn_off[:-1]) > 0
         weights_path = root / "weights.json"
         self.weights: dict[str, Any] = (
             json.loads(weights_path.read_text(encoding="utf-8")) if weights_path.exists() else {}
         )
+        self.root = root
+        try:
+            self.phrase_keys = arr("phrase_keys")
+            self.phrase_fill = arr("phrase_fill")
+            self.phrase_bits = arr("phrase_bits")
+        except FileNotFoundError:
+            self.phrase_keys = None
+        self._lm = None
+        self.use_phrases = True
+        self.phrase_sources = 0xFF  # bit 1: WordNet multi-word lemmas, bit 2: screener TRAIN canonicals
+
+    # -- resources loaded on first use -----------------------------------------------------------
+    @property
+    def lm(self):
+        if self._lm is None:
+            from pocketsphinx import NGramModel
+
+            self._lm = NGramModel.readfile(_lm_path())
+        return self._lm
+
+    def phrase_hits(self, keys: list[str]) -> dict[str, dict[str, int]]:
+        """Known phrases matching wildcard keys ("support * machine"): key -> {filler: source bits}."""
+        np = self.np
+        if not keys or self.phrase_keys is None:
+            return {}
+        uniq = sorted(k for k in set(keys) if k.isascii())
+        if not uniq:
+            return {}
+        arr = np.array(uniq, dtype=self.phrase_keys.dtype)
+        lo = np.searchsorted(self.phrase_keys, arr, side="left")
+        hi = np.searchsorted(self.phrase_keys, arr, side="right")
+        out: dict[str, dict[str, int]] = {}
+        for k in np.nonzero(hi > lo)[0].tolist():
+            if len(uniq[k]) > self.phrase_keys.dtype.itemsize:
+                continue  # truncated by the fixed width: not a real match
+            hit = {self.phrase_fill[j].decode("ascii"): int(self.phrase_bits[j])
+                   for j in range(int(lo[k]), int(hi[k])) if self.phrase_bits[j] & self.phrase_sources}
+            if hit:
+                out[uniq[k]] = hit
+        return out
 
     def word(self, i: int) -> str:
         return self.vocab[int(i)].decode("ascii")
@@ -64,132 +129,42 @@ class GenericModel:
         np = self.np
         if not words:
             return np.zeros(0, dtype=np.int64)
-        arr = np.array(words, dtype=self.vocab.dtype)
+        width = self.vocab.dtype.itemsize
+        arr = np.array([w if w.isascii() and len(w) <= width else "" for w in words],
+                       dtype=self.vocab.dtype)
         pos = np.searchsorted(self.vocab, arr)
         pos[pos >= len(self.vocab)] = 0
         return np.where(self.vocab[pos] == arr, pos, -1).astype(np.int64)
 
-    # -- table look-ups -------------------------------------------------------------------------
-    def lookup(self, a, b):
-        """(LM log10 P(b|a) or nan, symspell log10 count or nan) for id arrays a, b."""
-        np = self.np
-        k = a.astype(np.int64) * self.shift + b
-        pos = np.searchsorted(self.keys, k)
-        pos[pos >= len(self.keys)] = 0
-        hit = self.keys[pos] == k
-        lp = np.where(hit, self.big_lp[pos].astype(np.float32), np.nan)
-        ss = np.where(hit, self.big_ss[pos].astype(np.float32), np.nan)
-        return lp, ss
+    def symspell(self, a: int, b: int) -> float:
+        """log10 symspell count of the content bigram (a, b), or 0 when unknown."""
+        if a < 0 or b < 0:
+            return 0.0
+        k = a * self.shift + b
+        pos = int(self.np.searchsorted(self.keys, k))
+        if pos < len(self.keys) and int(self.keys[pos]) == k:
+            v = float(self.big_ss[pos])
+            return v if v == v else 0.0
+        return 0.0
 
-    def pair_stats(self, a, b, lp, ss):
-        """Association features of pairs (a, b) given their table look-ups."""
-        np = self.np
-        exp = np.isfinite(lp)
-        est = np.where(exp, lp, self.uni_bo[a] + self.uni_lp[b])
-        pmi = est - self.uni_lp[b]
-        joint = self.uni_lp[a] + est
-        ssv = np.where(np.isfinite(ss), ss - 6.8, -0.5)
-        return exp.astype(np.float32), est, pmi, joint, ssv
-
-    def candidates(self, A, B):
-        """Synonym-neighbour candidates of pairs (A[i], B[i]): returns (pair index, side, word id)."""
-        np = self.np
-        outs = []
-        for side, W in ((0, A), (1, B)):
-            starts = self.syn_off[W]
-            counts = self.syn_off[W + 1] - starts
-            total = int(counts.sum())
-            if not total:
-                continue
-            rep = np.repeat(np.arange(len(W)), counts)
-            offs = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-            syn = self.syn_ids[starts[rep] + offs]
-            outs.append((rep, np.full(total, side, dtype=np.int8), syn))
-        if not outs:
-            e = np.zeros(0, dtype=np.int64)
-            return e, e.astype(np.int8), e
-        return (np.concatenate([o[0] for o in outs]), np.concatenate([o[1] for o in outs]),
-                np.concatenate([o[2] for o in outs]))
-
-    def candidate_features(self, A, B):
-        """Every known-collocation neighbour of pairs (A[i], B[i]) with its features.
-
-        Returns (pair index, side (0: first word swapped), neighbour word id, feature dict)."""
-        np = self.np
-        rep, side, syn = self.candidates(A, B)
-        na = np.where(side == 0, syn, A[rep])
-        nb = np.where(side == 0, B[rep], syn)
-        n_lp, n_ss = self.lookup(na, nb)
-        known = np.isfinite(n_lp) | np.isfinite(n_ss)
-        rep, side, syn, na, nb, n_lp, n_ss = (x[known] for x in (rep, side, syn, na, nb, n_lp, n_ss))
-        o_lp, o_ss = self.lookup(A, B)
-        o_exp, o_est, o_pmi, o_joint, o_ssv = self.pair_stats(A, B, o_lp, o_ss)
-        n_exp, n_est, n_pmi, n_joint, n_ssv = self.pair_stats(na, nb, n_lp, n_ss)
-        orig = np.where(side == 0, A[rep], B[rep])
-        other = np.where(side == 0, B[rep], A[rep])
-        nsyn = (self.syn_off[orig + 1] - self.syn_off[orig]).astype(np.float32)
-        feats = {
-            "obs_explicit": o_exp[rep],
-            "obs_logp": o_est[rep],
-            "obs_pmi": o_pmi[rep],
-            "obs_joint": o_joint[rep],
-            "obs_symspell": o_ssv[rep],
-            "nb_explicit": n_exp,
-            "nb_logp": n_est,
-            "nb_pmi": n_pmi,
-            "nb_joint": n_joint,
-            "nb_symspell": n_ssv,
-            "delta_joint": n_joint - o_joint[rep],
-            "delta_pmi": n_pmi - o_pmi[rep],
-            "zipf_word": self.zipf[orig],
-            "zipf_nb": self.zipf[syn],
-            "zipf_other": self.zipf[other],
-            "log_nsyn": np.log1p(nsyn),
-            "side": side.astype(np.float32),
-        }
-        return rep, side, syn, feats
-
-    def score_pairs(self, A, B):
-        """Best neighbour per pair: (log-odds, neighbour word id, side, features, (rep, rows)).
-
-        The log-odds is -inf where no neighbour is a known collocation."""
-        np = self.np
-        n = len(A)
-        best = np.full(n, -np.inf, dtype=np.float64)
-        best_word = np.full(n, -1, dtype=np.int64)
-        best_side = np.zeros(n, dtype=np.int8)
-        if not n:
-            return best, best_word, best_side, {}, None
-        rep, side, syn, feats = self.candidate_features(A, B)
-        if not len(rep):
-            return best, best_word, best_side, {}, None
-        s = self.combine(feats)
-        order = np.lexsort((-s, rep))  # per pair, best first
-        first = np.ones(len(order), dtype=bool)
-        first[1:] = rep[order][1:] != rep[order][:-1]
-        sel = order[first]
-        best[rep[sel]] = s[sel]
-        best_word[rep[sel]] = syn[sel]
-        best_side[rep[sel]] = side[sel]
-        return best, best_word, best_side, feats, (rep, sel)
-
-    def combine(self, feats: dict):
-        np = self.np
+    def combine(self, feats: dict[str, float]) -> float:
         w = self.weights
-        if not w:
-            return feats["delta_joint"].astype(np.float64)
-        z = np.full(len(feats["side"]), w["intercept"], dtype=np.float64)
+        z = w["intercept"]
         for name, coef in w["coef"].items():
-            base, _, op = name.partition(":")
-            x = feats[base]
-            if op == "neg":
-                x = np.minimum(x, 0.0)
-            elif op == "pos":
-                x = np.maximum(x, 0.0)
-            elif op == "sq":
-                x = x * x
-            z += coef * (x - w["mean"][name]) / w["scale"][name]
+            z += coef * (expand(feats, name) - w["mean"][name]) / w["scale"][name]
         return z
+
+
+def expand(feats: dict[str, float], name: str) -> float:
+    base, _, op = name.partition(":")
+    x = feats[base]
+    if op == "neg":
+        return min(x, 0.0)
+    if op == "pos":
+        return max(x, 0.0)
+    if op == "sq":
+        return x * x
+    return x
 
 
 @cache
@@ -197,115 +172,207 @@ def load_model() -> GenericModel:
     return GenericModel()
 
 
-def content_pairs(doc: Document, stream: MatchStream, model: GenericModel):
-    """Adjacent content-word token pairs that the model can score: [(tok_a, tok_b, id_a, id_b)]."""
+def sentences(doc: Document, stream: MatchStream) -> list[list[tuple[str, Any, bool]]]:
+    """Word sequences for the LM: [(lower-case word, token, may be flagged)] per sentence.
+
+    Punctuation other than sentence ends is skipped (the LM has none); a capitalised word may be
+    flagged only at a sentence start or in a title (elsewhere it is taken for a name)."""
     text = doc.text
     titles = [(s.start, s.end) for s in doc.segments if s.field == "title"]
-    # 1. token-level filter in Python (cheap string tests), 2. vocabulary ids vectorised
-    cand_tok = []
-    cand_pos = []
-    cand_word = []
-    prev_tok = None
-    for k, tok in enumerate(stream.tokens):
+    out: list[list[tuple[str, Any, bool]]] = []
+    cur: list[tuple[str, Any, bool]] = []
+    prev = None
+    for tok in stream.tokens:
         w = tok.text
+        if prev is not None and cur and "\n" in text[prev.end:tok.start]:
+            out.append(cur)
+            cur = []
+        prev = tok
+        if not w[:1].isalnum():
+            if w in _BREAK and cur:
+                out.append(cur)
+                cur = []
+            continue
+        ok = False
         if w.isalpha() and w.isascii() and len(w) <= 24:
             if w.islower():
                 ok = True
             elif w[0].isupper() and (len(w) == 1 or w[1:].islower()):
-                ok = prev_tok is None or prev_tok.text in _SENT_END or \
-                    "\n" in text[prev_tok.end:tok.start] or any(s <= tok.start < e for s, e in titles)
-            else:
-                ok = False
-            if ok:
-                cand_tok.append(tok)
-                cand_pos.append(k)
-                cand_word.append(w.lower())
-        prev_tok = tok
-    if len(cand_tok) < 2:
-        return []
-    np = model.np
-    ids = model.ids(cand_word)
-    good = ids >= 0
-    good[good] = ~model.stop[ids[good]]
-    syn = np.zeros(len(ids), dtype=bool)
-    syn[good] = model.has_syn[ids[good]]
-    pos = np.asarray(cand_pos)
-    nxt = np.nonzero(good[:-1] & good[1:] & (pos[1:] == pos[:-1] + 1) & (syn[:-1] | syn[1:]))[0]
+                ok = not cur or any(s <= tok.start < e for s, e in titles)
+        cur.append((w.lower(), tok, ok))
+    if cur:
+        out.append(cur)
+    return out
+
+
+class _Scorer:
+    """Per-document LM scoring with a cache."""
+
+    def __init__(self, model: GenericModel):
+        self.m = model
+        self.lm = model.lm
+        self.cache: dict[tuple[str, str, str], float] = {}
+        w = model.weights
+        self.prune_own = w.get("prune_own", -8.0)
+        self.max_syn = w.get("max_syn", 12)
+        self.top_right = w.get("top_right", 4)
+
+    def p(self, w: str, a: str, b: str) -> float:
+        k = (w, a, b)
+        v = self.cache.get(k)
+        if v is None:
+            r = self.lm.prob([w, a, b])
+            v = r * LOG10_BASE if r > -400_000_000 else FLOOR
+            if v < FLOOR:
+                v = FLOOR
+            self.cache[k] = v
+        return v
+
+    def right(self, x: str, p1: str, n1: str, n2: str) -> float:
+        r = self.p(n1, x, p1)
+        if n1 != "</s>":
+            r += self.p(n2, n1, x)
+        return r
+
+
+def candidates(doc: Document, stream: MatchStream, model: GenericModel) -> list[dict[str, Any]]:
+    """Every word that may be spun, with the features of its best synonym swap."""
+    sc = _Scorer(model)
+    m = model
     out = []
-    for i in nxt.tolist():
-        ta, tb = cand_tok[i], cand_tok[i + 1]
-        gap = text[ta.end:tb.start]
-        if len(gap) <= 2 and gap.isspace():
-            out.append((ta, tb, int(ids[i]), int(ids[i + 1])))
+    sents = sentences(doc, stream)
+    phrases: dict[str, dict[str, int]] = {}
+    if model.use_phrases:
+        keys = []
+        for sent in sents:
+            n = len(sent)
+            low = [x[0] for x in sent]
+            for i, (_, _, ok) in enumerate(sent):
+                if ok:
+                    for a, b in PHRASE_WINDOWS:
+                        if i + a >= 0 and i + b < n:
+                            win = low[i + a:i + b + 1]
+                            win[-a] = "*"
+                            keys.append(" ".join(win))
+        phrases = m.phrase_hits(keys)
+    for sent in sents:
+        idx = [i for i, (_, _, ok) in enumerate(sent) if ok]
+        if not idx:
+            continue
+        low = [x[0] for x in sent]
+        all_ids = m.ids(low).tolist()
+        words = ["<s>", "<s>"] + low + ["</s>", "</s>"]
+        n = len(sent)
+        for i in idx:
+            wid = all_ids[i]
+            if wid < 0 or m.stop[wid] or not m.has_syn[wid]:
+                continue
+            j = i + 2
+            p2, p1, w, n1, n2 = words[j - 2], words[j - 1], words[j], words[j + 1], words[j + 2]
+            own_l = sc.p(w, p1, p2)
+            own_r = sc.right(w, p1, n1, n2)
+            syn = m.syn_ids[m.syn_off[wid]:m.syn_off[wid + 1]]
+            # phrase table: a window around w that, with w swapped for a synonym, is a known phrase
+            phrase_hit = None
+            if phrases:
+                syn_words = None
+                for a, b in PHRASE_WINDOWS:
+                    if i + a < 0 or i + b >= n:
+                        continue
+                    win = [sent[k][0] for k in range(i + a, i + b + 1)]
+                    win[-a] = "*"
+                    hit = phrases.get(" ".join(win))
+                    if not hit:
+                        continue
+                    if syn_words is None:
+                        syn_words = {m.word(s): s for s in syn.tolist()}
+                    for f in hit:
+                        if f in syn_words and (phrase_hit is None or b - a + 1 > phrase_hit[1]):
+                            phrase_hit = (f, b - a + 1, hit[f])
+            if own_l + own_r > sc.prune_own and phrase_hit is None:
+                continue
+            cand = syn[:sc.max_syn].tolist()
+            left = sorted(((sc.p(m.word(s), p1, p2), s) for s in cand), reverse=True)
+            probe = [s for _, s in left[:sc.top_right]]
+            if phrase_hit is not None:
+                ps = int(m.ids([phrase_hit[0]])[0])
+                if ps not in probe:
+                    probe.append(ps)
+            best = None
+            for s in probe:
+                sw = m.word(s)
+                gl = sc.p(sw, p1, p2) - own_l
+                gr = sc.right(sw, p1, n1, n2) - own_r
+                ph = phrase_hit is not None and phrase_hit[0] == sw
+                key = (ph, gl + gr)
+                if best is None or key > best[0]:
+                    best = (key, s, sw, gl, gr)
+            _, s, sw, gl, gr = best
+            ph = phrase_hit is not None and phrase_hit[0] == sw
+            # symspell evidence for the content-word neighbours
+            left_id = all_ids[i - 1] if i > 0 else -1
+            right_id = all_ids[i + 1] if i + 1 < n else -1
+            ss_s = max(m.symspell(left_id, s), m.symspell(s, right_id))
+            ss_w = max(m.symspell(left_id, wid), m.symspell(wid, right_id))
+            feats = {
+                "gain": gl + gr, "gain_left": gl, "gain_right": gr, "own_left": own_l,
+                "own_right": own_r, "own_pmi": own_l - float(m.uni_lp[wid]),
+                "uni_w": float(m.uni_lp[wid]), "uni_s": float(m.uni_lp[s]),
+                "zipf_w": float(m.zipf[wid]), "zipf_s": float(m.zipf[s]),
+                "zipf_diff": float(m.zipf[s] - m.zipf[wid]), "log_nsyn": math.log1p(len(syn)),
+                "symspell_s": ss_s, "symspell_w": ss_w, "symspell_diff": ss_s - ss_w,
+                "phrase": float(ph), "phrase_len": float(phrase_hit[1]) if ph else 0.0,
+                "sent_start": float(i == 0),
+            }
+            out.append({"tok": sent[i][1], "word": w, "sub": sw, "feats": feats,
+                        "context": (p2, p1, n1, n2),
+                        "phrase_src": phrase_hit[2] if ph else 0})
     return out
 
 
 def generic_findings(doc: Document, stream: MatchStream, fb: FindingBuilder) -> list[Finding]:
     try:
         model = load_model()
-    except FileNotFoundError:
+    except (FileNotFoundError, ImportError):
         return []
-    pairs = content_pairs(doc, stream, model)
-    if not pairs or not model.weights:
+    if not model.weights:
         return []
-    np = model.np
-    A = np.fromiter((p[2] for p in pairs), dtype=np.int64, count=len(pairs))
-    B = np.fromiter((p[3] for p in pairs), dtype=np.int64, count=len(pairs))
-    best, word, side, feats, sel = model.score_pairs(A, B)
-    thr = model.weights["threshold"]
-    hits = np.nonzero(best >= thr)[0]
-    if not len(hits):
+    cands = candidates(doc, stream, model)
+    if not cands:
         return []
     from ..model import Suggestion
     from ..rewrite.case import match_case
 
-    rep, chosen = sel
-    row_of = {int(rep[k]): int(k) for k in chosen}
+    thr = model.weights["threshold"]
     cal = model.weights.get("calibration", {})
-    flagged = []
-    for i in sorted(hits.tolist(), key=lambda i: -best[i]):
-        flagged.append(i)
-    taken: set[int] = set()
     out = []
-    for i in flagged:
-        if i in taken or i - 1 in taken and _same_token(pairs, i - 1, i) or \
-                i + 1 in taken and _same_token(pairs, i, i + 1):
+    for c in cands:
+        score = model.combine(c["feats"])
+        if score < thr:
             continue
-        taken.add(i)
-        ta, tb, ia, ib = pairs[i]
-        k = row_of[i]
-        nw = model.word(word[i])
-        s = int(side[i])
-        if s == 0:
-            repl = nw + " " + model.word(ib)
-            bad, good = ta.text, nw
-        else:
-            repl = model.word(ia) + " " + nw
-            bad, good = tb.text, nw
-        original = doc.text[ta.start:tb.end]
-        suggestion = match_case(original, repl)
-        if s == 0 and ta.text[:1].isupper() and not original.istitle():
-            suggestion = suggestion[:1].upper() + suggestion[1:]
-        conf = _confidence(float(best[i]), thr, cal)
-        ev = {f: round(float(feats[f][k]), 3) for f in (
-            "obs_logp", "obs_pmi", "obs_symspell", "nb_logp", "nb_pmi", "nb_symspell", "delta_joint",
-            "zipf_word", "zipf_nb")}
-        ev["obs_in_lm"] = bool(feats["obs_explicit"][k])
-        ev["score"] = round(float(best[i]), 3)
+        tok = c["tok"]
+        suggestion = match_case(tok.text, c["sub"])
+        conf = _confidence(score, thr, cal)
+        f = c["feats"]
+        p2, p1, n1, n2 = c["context"]
+        ctx_l = " ".join(x for x in (p2, p1) if x != "<s>")
+        ctx_r = " ".join(x for x in (n1, n2) if x != "</s>")
+        ev = {k: round(float(f[k]), 3) for k in (
+            "gain", "gain_left", "gain_right", "own_left", "own_right", "zipf_w", "zipf_s",
+            "symspell_s", "symspell_w")}
+        ev["in_phrase_table"] = bool(f["phrase"])
+        ev["score"] = round(float(score), 3)
         ev["threshold"] = round(float(thr), 3)
-        ev["replaced"] = bad.lower()
-        ev["neighbour"] = repl
-        msg = (f"{original!r} is a rare pairing, while {repl!r} (with {good!r}, a WordNet synonym of "
-               f"{bad.lower()!r}) is a common collocation; use {suggestion!r}")
-        out.append(fb.make(RULE, ta.start, tb.end, msg,
+        ev["replaced"] = c["word"]
+        ev["neighbour"] = " ".join(x for x in (ctx_l, c["sub"], ctx_r) if x)
+        why = "a known phrase" if f["phrase"] else \
+            f"{10 ** min(f['gain'], 9):,.0f}x more probable in context per the LM"
+        msg = (f"{tok.text!r} reads like a synonym swap: {c['sub']!r} (a WordNet synonym) makes "
+               f"{ev['neighbour']!r} {why}; use {suggestion!r}")
+        out.append(fb.make(RULE, tok.start, tok.end, msg,
                            suggestions=[Suggestion(suggestion, "generic", round(conf, 4))],
                            confidence=conf, evidence=ev))
-    out.sort(key=lambda f: f.start)
     return out
-
-
-def _same_token(pairs, i: int, j: int) -> bool:
-    return pairs[i][1] is pairs[j][0]
 
 
 def _confidence(score: float, thr: float, cal: dict) -> float:

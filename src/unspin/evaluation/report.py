@@ -92,7 +92,7 @@ def render(res: Results, command: str) -> str:
         lines += _score_section(res)
     for suite, md in res.delegated.items():
         title = {"match": "Source matching", "rewrite": "Rewriting"}[suite]
-        lines += ["", f"## {title}", "", md]
+        lines += ["", md] if md.lstrip().startswith("## ") else ["", f"## {title}", "", md]
     lines += ["", "## Run time", "",
               f"This {'quick' if p.quick else 'full'} run took {res.seconds:.0f} s on the development machine "
               "(2 shared cores). `--quick` uses 2 fixture articles per topic, two rates, 20 Wikinews and "
@@ -106,8 +106,10 @@ def _score_section(res: Results) -> list[str]:
     if not meta.get("present"):
         lines += ["**No `models/scorer.json`**: the score is the fallback density rule.", ""]
     else:
-        lines += [f"Scorer: `models/scorer.json` built {meta.get('built', '?')} by `scripts/build_scorer.py` "
-                  f"from {meta.get('training', '?')}.", ""]
+        lines += [f"Scorer: `models/scorer.json`, built by `{meta.get('built', '?')}` from "
+                  f"{meta.get('training', '?')}; generic detector {meta.get('generic_detector', '?')} at build "
+                  f"time; out-of-fold AUC {meta.get('oof_auc', '?')}, Brier {meta.get('oof_brier', '?')} "
+                  "(training distribution).", ""]
     lines += ["AUC of spun copies against held-out clean articles (fixtures + Reuters sample; Wikinews is "
               "the scorer's training corpus and is left out here), and against the clean originals of the same "
               "fixture articles only. `held-out spinner` = the scorer never "

@@ -112,7 +112,7 @@ def content_hash(prose: str) -> str:
 
 
 def _tables():
-    from sqlalchemy import (BigInteger, Column, Float, ForeignKey, Index, Integer, MetaData, String, Table,
+    from sqlalchemy import (BigInteger, Column, Float, ForeignKey, Integer, MetaData, String, Table,
                             Text)
 
     md = MetaData()
@@ -133,7 +133,6 @@ def _tables():
         "unspin_bands", md,
         Column("key", BigInteger, primary_key=True),
         Column("article", Integer, ForeignKey("unspin_articles.pk", ondelete="CASCADE"), primary_key=True),
-        Index("unspin_bands_article", "article"),
         sqlite_with_rowid=False,
     )
     return md, meta, articles, bands
@@ -263,8 +262,8 @@ class Archive:
                     conn.execute(update(a).where(a.c.pk == pk).values(**values))
                     result.unchanged += 1
                 else:
+                    self._delete_bands(conn, [pk])
                     conn.execute(update(a).where(a.c.pk == pk).values(**values))
-                    conn.execute(delete(self.bands).where(self.bands.c.article == pk))
                     band_rows.extend({"key": k, "article": pk} for k in set(keys))
                     result.updated += 1
                 result.ids.append(values["id"])
@@ -288,10 +287,26 @@ class Archive:
             for chunk in _chunks(list(ids), 400):
                 pks = [r[0] for r in conn.execute(select(a.c.pk).where(a.c.id.in_(chunk)))]
                 if pks:
-                    conn.execute(delete(self.bands).where(self.bands.c.article.in_(pks)))
+                    self._delete_bands(conn, pks)
                     conn.execute(delete(a).where(a.c.pk.in_(pks)))
                     removed += len(pks)
         return removed
+
+    def _delete_bands(self, conn: Any, pks: list[int]) -> None:
+        """Delete the index rows of these articles, found by recomputing their keys from the stored text.
+
+        The band table's primary key is (key, article) and it has no index on ``article`` alone (that
+        would double its size); the fingerprint is deterministic, so the keys are recomputed instead.
+        """
+        from sqlalchemy import delete, select
+
+        from .fingerprint import fingerprint
+
+        a, b = self.articles, self.bands
+        for pk, text in conn.execute(select(a.c.pk, a.c.text).where(a.c.pk.in_(pks))):
+            keys = list(set(fingerprint(text).keys))
+            if keys:
+                conn.execute(delete(b).where(b.c.article == pk, b.c.key.in_(keys)))
 
     # -- reading -----------------------------------------------------------------------------------
 
@@ -544,12 +559,12 @@ def _prepare_schema(archive: Archive, create: bool) -> None:
         raise ArchiveError(f"archive schema version {version} is newer than this unspin understands "
                            f"({SCHEMA_VERSION}); upgrade unspin")
     if version < SCHEMA_VERSION:
-        raise ArchiveError(f"archive schema version {version} is older than {SCHEMA_VERSION}; rebuild it with "
-                           "'unspin archive add'")
+        raise ArchiveError(f"archive schema version {version} is older than {SCHEMA_VERSION}; make a new archive and "
+                           "add the articles again")
     for k, v in params().items():
         if meta.get(k) != v:
             raise ArchiveError(f"archive fingerprints were made with different settings ({meta.get(k)!r}); "
-                               "rebuild it with 'unspin archive add'")
+                               "make a new archive and add the articles again")
 
 
 def open_archive_or_fail(url: str) -> Archive:

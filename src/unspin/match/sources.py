@@ -85,7 +85,6 @@ def find_sources(archive: Any, doc: Document, top: int = 5) -> list[SourceMatch]
     for _round in range(2):
         fp = fingerprint(text)
         pool = [pk for pk, _ in archive.candidates(fp.keys, CANDIDATES) if pk not in seen]
-        seen.update(pool)
         if not pool:
             break
         query_shingles = text_shingles(text)
@@ -96,6 +95,7 @@ def find_sources(archive: Any, doc: Document, top: int = 5) -> list[SourceMatch]
         for c, pk in ranked[:RERANK]:
             if c < MIN_CONTAINMENT:
                 break
+            seen.add(pk)
             art = articles[pk]
             src_sentences = split_sentences(art.text)
             chain = align_sentences(sentences, src_sentences)
@@ -110,7 +110,7 @@ def find_sources(archive: Any, doc: Document, top: int = 5) -> list[SourceMatch]
                 claimed.update(i for i, _, _ in pairs)
         left = [s for k, s in enumerate(sentences) if k not in claimed]
         left_chars = sum(s.end - s.start for s in left)
-        if not accepted or len(left) < MIN_SENTENCES or left_chars / total_chars < 0.25:
+        if not accepted or len(left) < need or left_chars / total_chars < MIN_COVERAGE:
             break  # nothing found at all, or too little left to hold another source
         text = "\n\n".join(doc.text[s.start : s.end] for s in left)
 

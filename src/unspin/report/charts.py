@@ -60,7 +60,7 @@ def flagged_share_chart(providers: list[ProviderStats], share_threshold: float, 
     out.append(f'<line x1="{tx:.1f}" y1="{top - 10}" x2="{tx:.1f}" y2="{height - 26}" stroke="{LOW}" '
                f'stroke-width="1.5" stroke-dasharray="5 4"/>')
     out.append(f'<text x="{tx:.1f}" y="{top - 14}" text-anchor="middle" fill="{LOW}">'
-               f'rule: {share_threshold:.0%} with ≥ {min_articles} articles</text>')
+               f'rule: {share_threshold:.0%} with ≥ {min_articles} article{"s" if min_articles != 1 else ""}</text>')
     return _svg(width, height, out, "Share of each provider's articles that are flagged")
 
 

@@ -36,6 +36,9 @@ footer { margin-top: 40px; color: #59636e; font-size: 12px; }
 """
 
 
+CHART_LIMIT = 40  # providers drawn per chart; the table lists every provider
+
+
 @dataclass(frozen=True)
 class ReportSettings:
     title: str
@@ -91,7 +94,7 @@ def _provider_details(p: ProviderStats) -> str:
     badge = ' <span class="badge low">low quality</span>' if p.low_quality else ""
     opened = " open" if p.low_quality else ""
     parts = [f'<details id="p-{esc(_anchor(p))}"{opened}><summary><h3>{esc(p.name)}</h3> '
-             f"<span class=path>{esc(p.domain or '')}</span> — {p.articles} articles, "
+             f"<span class=path>{esc(p.domain or '')}</span> — {p.articles} article{'s' if p.articles != 1 else ''}, "
              f"{p.flagged_share:.0%} flagged, mean score {p.mean_score:.3f}{badge}</summary>"]
     if p.reasons:
         parts.append("<p>Flagged because: " + "; ".join(esc(r) for r in p.reasons) + ".</p>")
@@ -124,12 +127,16 @@ def render_html(providers: list[ProviderStats], total: Totals, errors: list, set
         f'<div class=rule><strong>Flag rule.</strong> {esc(settings.rule_text)}</div>',
     ]
     sus, spun = settings.suspect_threshold, settings.spun_threshold
+    charted = providers[:CHART_LIMIT]
     if providers:
+        ranked = sorted(providers, key=lambda p: (-p.flagged_share, -p.mean_score, p.name.lower(), p.key))
+        note = (f"<p class=summary>The {CHART_LIMIT} highest of {len(providers)} providers are drawn; the table "
+                "below has them all.</p>" if len(providers) > CHART_LIMIT else "")
         body += [
-            "<h2>Flagged share by provider</h2>",
-            f"<div class=chart>{flagged_share_chart(providers, r.flagged_share, r.min_articles)}</div>",
-            "<h2>Score distribution per provider</h2>",
-            f"<div class=chart>{score_distribution_chart(providers, sus, spun)}</div>",
+            "<h2>Flagged share by provider</h2>", note,
+            f"<div class=chart>{flagged_share_chart(ranked[:CHART_LIMIT], r.flagged_share, r.min_articles)}</div>",
+            "<h2>Score distribution per provider</h2>", note,
+            f"<div class=chart>{score_distribution_chart(charted, sus, spun)}</div>",
             "<h2>Providers</h2>", _provider_table(providers),
             "<h2>Provider details</h2>", "".join(_provider_details(p) for p in providers),
         ]

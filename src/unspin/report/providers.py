@@ -113,7 +113,7 @@ class FlagRule:
     ``flagged_share`` of them are flagged or its mean score is at least ``mean_score``."""
 
     min_articles: int = 5
-    flagged_share: float = 0.3
+    flagged_share: float = 0.25
     mean_score: float = 0.5
 
     def __post_init__(self) -> None:

@@ -1,8 +1,9 @@
 """Flesch reading ease for the report: ``unspin.rewrite.readability`` when installed, else a pyphen count.
 
 The shared module (textstat with its syllable counter pointed at pyphen) is what ``unspin fix`` reports,
-so the numbers agree across commands. textstat's syllable counter needs nltk's cmudict, which is not available offline, so the fallback counts
-syllables with pyphen's hyphenation dictionary (a word has one more syllable than hyphenation points).
+so the numbers agree across commands. Without it, the fallback counts syllables with pyphen's
+hyphenation dictionary (a word has one more syllable than hyphenation points); textstat's own counter
+would need nltk's cmudict, which is not available offline.
 """
 
 from __future__ import annotations

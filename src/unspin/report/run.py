@@ -1,15 +1,16 @@
 """Analyse a feed for the report: in this process, on a local process pool, or on a Dask cluster.
 
 The main process finds the inputs and reads their bytes (so cluster workers need no shared
-filesystem), cuts them into tasks of a fixed size, and hands the tasks out. A worker decodes, parses
-and analyses the documents of one task and returns small ``ArticleRow`` records. Tasks are cut the
-same way however the job runs, and results are put back in input order, so every way of running
-gives the same rows and the same errors.
+filesystem), numbers the documents in input order (a file, or one line of a JSONL feed), cuts them
+into tasks and hands the tasks out. A worker decodes, parses and analyses the documents of one task
+and returns small ``ArticleRow`` records and errors tagged with those numbers; the main process
+sorts them back into input order. So neither the executor nor the task size changes the result.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -29,7 +30,9 @@ from ..document import (
 from ..model import InputError
 from .providers import ArticleRow, article_row
 
-TASK_SIZE = 50  # documents (files or JSONL records) per task
+MAX_TASK_SIZE = 50  # documents (files or JSONL records) per task, at most
+TASKS_PER_WORKER = 4  # smaller tasks for small feeds, so every worker gets work and progress moves
+CONNECT_TIMEOUT = "15s"  # how long to keep trying a Dask scheduler that does not answer
 
 
 class SchedulerError(Exception):
@@ -38,28 +41,27 @@ class SchedulerError(Exception):
 
 @dataclass(frozen=True)
 class FileItem:
-    """A whole file's bytes, decoded and parsed by the worker."""
+    """A whole file's bytes, decoded and parsed by the worker; ``seq`` is its place in the input."""
 
+    seq: int
     path: str
     data: bytes
 
 
 @dataclass(frozen=True)
-class RecordLines:
-    """Consecutive lines of a JSONL feed: (line number, line) pairs, parsed one record at a time."""
+class RecordLine:
+    """One line of a JSONL feed, parsed by the worker."""
 
+    seq: int
     path: str
-    lines: tuple[tuple[int, str], ...]
+    lineno: int
+    line: str
 
 
 @dataclass(frozen=True)
 class Task:
     index: int
-    items: tuple[FileItem | RecordLines, ...]
-
-    @property
-    def size(self) -> int:
-        return sum(len(i.lines) if isinstance(i, RecordLines) else 1 for i in self.items)
+    items: tuple[FileItem | RecordLine, ...]
 
 
 @dataclass(frozen=True)
@@ -71,8 +73,8 @@ class WorkerSettings:
 @dataclass
 class TaskResult:
     index: int
-    rows: list[ArticleRow] = field(default_factory=list)
-    errors: list[InputError] = field(default_factory=list)
+    rows: list[tuple[int, ArticleRow]] = field(default_factory=list)  # (input seq, row)
+    errors: list[tuple[int, InputError]] = field(default_factory=list)
 
 
 @dataclass
@@ -117,48 +119,39 @@ def _is_jsonl(path: str, data: bytes) -> bool:
     return data.lstrip()[:1] == b"{"
 
 
-def plan_tasks(paths: list[str], errors: list[tuple[int, InputError]], *, max_bytes: int,
-               encoding: str | None = None, stdin_name: str = "-", task_size: int = TASK_SIZE) -> list[Task]:
-    """Read every input and cut the documents into tasks of ``task_size``; problems go to ``errors``
-    tagged with the index of the task they come before (so errors keep their place in input order)."""
-    tasks: list[Task] = []
-    batch: list[FileItem | RecordLines] = []
-    batch_size = 0
-
-    def flush() -> None:
-        nonlocal batch, batch_size
-        if batch:
-            tasks.append(Task(len(tasks), tuple(batch)))
-            batch, batch_size = [], 0
-
+def read_inputs(paths: list[str], errors: list[tuple[int, InputError]], *, max_bytes: int,
+                encoding: str | None = None, stdin_name: str = "-") -> list[FileItem | RecordLine]:
+    """Read every input into work items in input order; problems go to ``errors``, tagged with the
+    sequence number of the next item so that they keep their place among the workers' errors."""
+    items: list[FileItem | RecordLine] = []
     discovered: list[InputError] = []
     for source in discover(list(paths), discovered):
         while discovered:
-            errors.append((len(tasks), discovered.pop(0)))
+            errors.append((len(items), discovered.pop(0)))
         name = stdin_name if source.path == "-" else source.path
         try:
             path, data = _read_bytes(source, max_bytes, stdin_name)
             if not _is_jsonl(path, data):
-                batch.append(FileItem(path, data))
-                batch_size += 1
-                if batch_size >= task_size:
-                    flush()
+                items.append(FileItem(len(items), path, data))
                 continue
             text = decode(data, encoding)
         except InputProblem as exc:
-            errors.append((len(tasks), InputError(name, str(exc))))
+            errors.append((len(items), InputError(name, str(exc))))
             continue
-        numbered = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
-        while numbered:
-            take = task_size - batch_size
-            batch.append(RecordLines(path, tuple(numbered[:take])))
-            batch_size += len(numbered[:take])
-            numbered = numbered[take:]
-            if batch_size >= task_size:
-                flush()
-    flush()
-    errors.extend((len(tasks), e) for e in discovered)
-    return tasks
+        for lineno, line in enumerate(text.splitlines(), 1):
+            if line.strip():
+                items.append(RecordLine(len(items), path, lineno, line))
+    errors.extend((len(items), e) for e in discovered)
+    return items
+
+
+def task_size_for(total: int, workers: int) -> int:
+    """Documents per task: at most MAX_TASK_SIZE, fewer when that would leave workers idle."""
+    return max(1, min(MAX_TASK_SIZE, math.ceil(total / max(1, workers * TASKS_PER_WORKER))))
+
+
+def cut_tasks(items: list[FileItem | RecordLine], size: int) -> list[Task]:
+    return [Task(n, tuple(items[i:i + size])) for n, i in enumerate(range(0, len(items), size))]
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -177,28 +170,27 @@ def _context(config: Config):
     return ctx
 
 
-def _documents(item: FileItem | RecordLines, settings: WorkerSettings, errors: list[InputError]):
+def _documents(item: FileItem | RecordLine, settings: WorkerSettings, errors: list[tuple[int, InputError]]):
     if isinstance(item, FileItem):
         try:
             text = decode(item.data, settings.encoding)
             yield from parse_text(text, item.path, kind_for(item.path, text))
         except InputProblem as exc:
-            errors.append(InputError(item.path, str(exc)))
+            errors.append((item.seq, InputError(item.path, str(exc))))
         return
-    for lineno, line in item.lines:
-        where = f"{item.path}:{lineno}"
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as exc:
-            errors.append(InputError(where, f"not valid JSON ({exc.msg})"))
-            continue
-        if not isinstance(rec, dict):
-            errors.append(InputError(where, "expected a JSON object"))
-            continue
-        try:
-            yield record_document(rec, where, lineno)
-        except InputProblem as exc:
-            errors.append(InputError(where, str(exc).removeprefix(f"line {lineno}: ")))
+    where = f"{item.path}#{item.lineno}"  # the same record path as unspin.document.parse_jsonl
+    try:
+        rec = json.loads(item.line)
+    except json.JSONDecodeError as exc:
+        errors.append((item.seq, InputError(where, f"not valid JSON ({exc.msg})")))
+        return
+    if not isinstance(rec, dict):
+        errors.append((item.seq, InputError(where, "expected a JSON object")))
+        return
+    try:
+        yield record_document(rec, where, item.lineno)
+    except InputProblem as exc:
+        errors.append((item.seq, InputError(where, str(exc).removeprefix(f"line {item.lineno}: "))))
 
 
 def run_task(task: Task, settings: WorkerSettings) -> TaskResult:
@@ -213,10 +205,10 @@ def run_task(task: Task, settings: WorkerSettings) -> TaskResult:
             try:
                 report = analyze(doc, ctx)
                 prose = doc.body() or doc.prose()
-                result.rows.append(article_row(report, reading_ease(prose)))
+                result.rows.append((item.seq, article_row(report, reading_ease(prose))))
             except Exception as exc:  # a bug in a detector must not lose the rest of the feed
                 problem = f"could not be analysed ({type(exc).__name__}: {exc})"
-                result.errors.append(InputError(doc.path, problem))
+                result.errors.append((item.seq, InputError(doc.path, problem)))
     return result
 
 
@@ -242,64 +234,116 @@ def _run_pool(tasks: list[Task], settings: WorkerSettings, jobs: int) -> Iterato
             raise
 
 
-def _run_dask(tasks: list[Task], settings: WorkerSettings, address: str) -> Iterator[TaskResult]:
+def _check_reachable(address: str) -> None:
+    """Fail fast, with one sentence, on a malformed address or a TCP scheduler nobody listens on.
+
+    (A Client that cannot connect leaves a traceback on stderr when it is garbage-collected.)
+    """
+    from distributed.comm.addressing import parse_address, parse_host_port
+
     try:
-        from distributed import Client, as_completed
+        scheme, loc = parse_address(address, strict=True)
+        if scheme not in ("tcp", "tls", "ws", "wss"):
+            return
+        host, port = parse_host_port(loc)
+    except (ValueError, TypeError) as exc:
+        raise SchedulerError(f"{address!r} is not a Dask scheduler address like tcp://HOST:PORT ({exc})") from None
+    import socket
+
+    seconds = float(CONNECT_TIMEOUT.rstrip("s"))
+    try:
+        socket.create_connection((host, port), timeout=seconds).close()
+    except OSError as exc:
+        raise SchedulerError(f"cannot connect to the Dask scheduler at {address}: "
+                             f"{exc.strerror or exc or 'no answer'}") from None
+
+
+def _ignore_failed_client_cleanup() -> None:
+    """A Client whose start failed times out again when garbage-collected and prints a traceback from
+    ``Client.__del__``; the user has already been told what went wrong, so drop that one report."""
+    previous = sys.unraisablehook
+
+    def hook(unraisable) -> None:
+        if getattr(unraisable.object, "__qualname__", "") != "Client.__del__":
+            previous(unraisable)
+
+    sys.unraisablehook = hook
+
+
+def connect_scheduler(address: str):
+    """A distributed.Client for ``address``; SchedulerError with one sentence when that fails."""
+    try:
+        from distributed import Client
     except ImportError:
         raise SchedulerError("--scheduler needs the 'distributed' package "
                              "(pip install 'dask[distributed]')") from None
+    _check_reachable(address)
     try:
-        client = Client(address, timeout="15s", set_as_default=False)
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise SchedulerError(f"cannot connect to the Dask scheduler at {address}: {exc}") from None
+        return Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
+    except Exception as exc:  # whatever answered there is not a usable scheduler
+        _ignore_failed_client_cleanup()
+        reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        if not isinstance(exc, (OSError, TimeoutError, ValueError)):
+            reason = f"it did not answer like a Dask scheduler ({type(exc).__name__})"
+        raise SchedulerError(f"cannot connect to the Dask scheduler at {address}: {reason}") from None
+
+
+def _run_dask(client, tasks: list[Task], settings: WorkerSettings, address: str) -> Iterator[TaskResult]:
+    from distributed import as_completed
+
+    if not tasks:
+        return
+    futures = client.map(run_task, tasks, settings=settings, pure=False)
     try:
-        if not tasks:
-            return
-        futures = client.map(run_task, tasks, settings=settings, pure=False)
-        try:
-            for fut in as_completed(futures):
-                try:
-                    yield fut.result()
-                except (OSError, TimeoutError) as exc:
-                    raise SchedulerError(f"the Dask cluster at {address} failed: {exc}") from None
-        finally:
-            client.cancel(futures)
+        for fut in as_completed(futures, loop=client.loop):
+            try:
+                result = fut.result()
+            except Exception as exc:  # lost workers, killed tasks, dropped connections
+                reason = str(exc).splitlines()[0][:200] if str(exc) else ""
+                raise SchedulerError(f"the Dask cluster at {address} failed: {type(exc).__name__}"
+                                     f"{': ' + reason if reason else ''}") from None
+            yield result
     finally:
-        client.close()
+        client.cancel(futures)
 
 
 def analyze_feed(paths: list[str], config: Config, *, jobs: int = 1, scheduler: str | None = None,
-                 encoding: str | None = None, stdin_name: str = "-", task_size: int = TASK_SIZE,
+                 encoding: str | None = None, stdin_name: str = "-", task_size: int | None = None,
                  on_planned: Callable[[int], None] | None = None,
                  on_progress: Callable[[int], None] | None = None) -> FeedAnalysis:
     """Analyse every document of the inputs; rows and errors come back in input order.
 
     ``jobs`` > 1 uses a local process pool; ``scheduler`` (``tcp://host:port``) sends the tasks to a
     Dask distributed cluster instead. ``on_planned(total)`` is called once the inputs are read,
-    ``on_progress(n)`` after each finished task with its number of documents.
+    ``on_progress(n)`` after each finished task with its number of documents. Neither the way it
+    runs nor ``task_size`` changes the result.
     """
     tagged_errors: list[tuple[int, InputError]] = []
-    tasks = plan_tasks(paths, tagged_errors, max_bytes=config.max_file_size, encoding=encoding,
-                       stdin_name=stdin_name, task_size=task_size)
+    items = read_inputs(paths, tagged_errors, max_bytes=config.max_file_size, encoding=encoding,
+                        stdin_name=stdin_name)
     if on_planned:
-        on_planned(sum(t.size for t in tasks))
+        on_planned(len(items))
     settings = WorkerSettings(config=config, encoding=encoding)
-    if scheduler:
-        results = _run_dask(tasks, settings, scheduler)
-    elif jobs > 1 and len(tasks) > 1:
-        results = _run_pool(tasks, settings, min(jobs, len(tasks)))
-    else:
-        results = _run_inline(tasks, settings)
-    by_index: dict[int, TaskResult] = {}
-    sizes = {t.index: t.size for t in tasks}
-    for res in results:
-        by_index[res.index] = res
-        if on_progress:
-            on_progress(sizes[res.index])
-    rows: list[ArticleRow] = []
-    errors: list[tuple[int, int, InputError]] = [(i, 0, e) for i, e in tagged_errors]
-    for index in sorted(by_index):
-        rows.extend(by_index[index].rows)
-        errors.extend((index, 1, e) for e in by_index[index].errors)
+    client = connect_scheduler(scheduler) if scheduler else None
+    try:
+        workers = max(1, sum(client.nthreads().values())) if client is not None else jobs
+        tasks = cut_tasks(items, task_size or task_size_for(len(items), workers))
+        if client is not None:
+            results = _run_dask(client, tasks, settings, scheduler)
+        elif jobs > 1 and len(tasks) > 1:
+            results = _run_pool(tasks, settings, min(jobs, len(tasks)))
+        else:
+            results = _run_inline(tasks, settings)
+        rows: list[tuple[int, ArticleRow]] = []
+        errors = [(seq, 0, e) for seq, e in tagged_errors]  # read errors come before the item they precede
+        for res in results:
+            rows.extend(res.rows)
+            errors.extend((seq, 1, e) for seq, e in res.errors)
+            if on_progress:
+                on_progress(len(tasks[res.index].items))
+    finally:
+        if client is not None:
+            client.close()
+    rows.sort(key=lambda r: r[0])  # stable: rows of one item keep their order
     errors.sort(key=lambda t: (t[0], t[1]))
-    return FeedAnalysis(rows=rows, errors=[e for _, _, e in errors])
+    return FeedAnalysis(rows=[r for _, r in rows], errors=[e for _, _, e in errors])

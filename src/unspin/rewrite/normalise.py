@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from difflib import SequenceMatcher
 
 from ..model import Document, Finding, Suggestion
 
@@ -87,6 +86,8 @@ def _collapse_spaces(text: str) -> str:
 
 def diff_spans(old: str, new: str) -> list[tuple[int, int, int, int]]:
     """Changed regions between old and new, widened to whole words: (old_start, old_end, new_start, new_end)."""
+    from difflib import SequenceMatcher
+
     ops = [op for op in SequenceMatcher(None, old, new, autojunk=False).get_opcodes() if op[0] != "equal"]
     spans: list[list[int]] = []
     for _tag, i1, i2, j1, j2 in ops:

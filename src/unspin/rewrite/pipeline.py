@@ -49,6 +49,8 @@ def fix_findings(doc: Document, ctx) -> list[Finding]:
         from ..match.sources import source_findings
 
         extra += source_findings(doc, fb, ctx.archive)
+    if getattr(ctx, "archive", None) is not None and cfg.wants("US3"):
+        findings = vouched_by_source(doc, ctx.archive, findings)
     seen = {(f.rule, f.start, f.end) for f in findings}
     for f in extra:
         key = (f.rule, f.start, f.end)
@@ -57,6 +59,29 @@ def fix_findings(doc: Document, ctx) -> list[Finding]:
             findings.append(f)
     findings.sort(key=lambda f: (f.start, f.end, f.rule))
     return findings
+
+
+def vouched_by_source(doc: Document, archive, findings: list[Finding]) -> list[Finding]:
+    """Drop lexicon and model findings on words an aligned source has too.
+
+    Inside a passage aligned with a likely source, the source's wording is the evidence: a word the
+    source shares is original wording, whatever a list or model says, so only the passages' own
+    substitutions (US301) are changed there.
+    """
+    from ..match.sources import find_sources
+
+    passages = [(p.query_start, p.query_end) for m in find_sources(archive, doc) for p in m.alignments]
+    if not passages:
+        return findings
+    sourced = [(f.start, f.end) for f in findings if f.rule.startswith("US3")]
+
+    def keep(f: Finding) -> bool:
+        if not f.rule.startswith(("US1", "US2")):
+            return True
+        inside = any(s <= f.start and f.end <= e for s, e in passages)
+        return not inside or any(f.start < e and s < f.end for s, e in sourced)
+
+    return [f for f in findings if keep(f)]
 
 
 def fix_document(doc: Document, ctx, *, min_confidence: float | None = None, accept=None) -> DocumentFix:

@@ -9,6 +9,7 @@ Endpoints::
     GET  /static/app.js    its script and style sheet (a fixed list, no file-system paths)
     GET  /api/info         version, upload limit, whether an archive is configured
     POST /api/check        one article -> score, verdict, findings, its text, likely sources
+    POST /api/fix          the text and the accepted suggestions -> the fixed text (rewrite.apply)
 
 ``POST /api/check`` takes either JSON ``{"text": "...", "kind": "auto|text|markdown|html", "name": "..."}``
 (pasted text) or the raw bytes of an uploaded file (``Content-Type: application/octet-stream``, with
@@ -117,7 +118,7 @@ class WebApp:
         if not isinstance(name, str):
             raise RequestProblem(400, "'name' must be a string")
         # Through decode() like a file, so that empty or control-character text gets the same messages.
-        return self.check_bytes(payload["text"].encode("utf-8"), name=name, kind=kind)
+        return self.check_bytes(_utf8(payload["text"]), name=name, kind=kind)
 
     def check_bytes(self, data: bytes, *, name: str = "upload", kind: Any = "auto") -> dict[str, Any]:
         """An uploaded file's bytes: decode, parse, analyse, find sources."""
@@ -151,12 +152,52 @@ class WebApp:
             return None
         out = []
         for m in self.archive.find_sources(doc, self.top):
-            source_text = getattr(m, "text", None)
+            source_text = getattr(m, "source_text", None) or getattr(m, "text", None)
             if not isinstance(source_text, str) and getattr(m, "id", None) is not None:
                 stored = self.archive.get(m.id)  # aligned offsets index the archived text
                 source_text = stored.text if stored is not None else None
             out.append(source_json(m, doc.text, source_text))
         return out
+
+    # -- applying accepted suggestions ----------------------------------------------------------
+
+    def fix_json(self, body: bytes) -> dict[str, Any]:
+        """Apply the suggestions an editor accepted, with ``unspin fix``'s own ``apply_edits``.
+
+        JSON in: ``{"text", "kind", "name", "edits": [{"start", "end", "original", "suggestion":
+        {"text", "source", "score"}, "rule", "confidence"}]}`` where ``text`` and ``kind`` are what
+        /api/check returned. Out: the fixed text, each applied replacement (shaped to the spun
+        text's case and inflection, escaped in HTML) and each edit that was skipped, with the reason.
+        """
+        from ..document import InputProblem, parse_text
+        from ..model import Suggestion
+        from ..rewrite.apply import apply_edits
+        from ..rewrite.suggest import Edit
+
+        try:
+            payload = json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise RequestProblem(400, "the request body is not valid JSON") from None
+        if not isinstance(payload, dict) or not isinstance(payload.get("text"), str) \
+                or not isinstance(payload.get("edits"), list):
+            raise RequestProblem(400, 'send JSON like {"text": "...", "kind": "text", "edits": [...]}')
+        text, kind = payload["text"], payload.get("kind", "text")
+        _utf8(text)
+        if kind not in KINDS[1:]:
+            raise RequestProblem(400, f"unknown kind {kind!r}; use one of {', '.join(KINDS[1:])}")
+        name = _display_name(str(payload.get("name") or "article"))
+        edits = [_edit_from_json(e, text, Edit, Suggestion) for e in payload["edits"]]
+        try:
+            doc = parse_text(text, name, kind)[0]
+        except InputProblem as exc:
+            raise RequestProblem(422, _plain_input_message(name, str(exc))) from None
+        rewrite = apply_edits(doc, edits)
+        return {
+            "text": rewrite.text,
+            "applied": [{"start": a.edit.start, "end": a.edit.end, "replacement": a.replacement,
+                         "new_start": a.new_start, "new_end": a.new_end} for a in rewrite.applied],
+            "skipped": [{"start": e.start, "end": e.end, "reason": reason} for e, reason in rewrite.skipped],
+        }
 
     def describe(self, report: Any, sources: list[dict[str, Any]] | None) -> dict[str, Any]:
         """The report as JSON for the page: the stable report fields plus the text the offsets index."""
@@ -179,6 +220,37 @@ class WebApp:
             "sources": sources,
         })
         return out
+
+
+def _utf8(text: str) -> bytes:
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise RequestProblem(422, f"the text has a broken character (an unpaired surrogate) at offset {exc.start}"
+                             ) from None
+
+
+def _edit_from_json(e: Any, text: str, edit_type: Any, suggestion_type: Any) -> Any:
+    """One accepted suggestion from the page, checked before it reaches apply_edits."""
+    bad = RequestProblem(400, 'each edit needs "start", "end", "original" and "suggestion": {"text": ...}')
+    if not isinstance(e, dict) or not isinstance(e.get("suggestion"), dict):
+        raise bad
+    start, end, sugg = e.get("start"), e.get("end"), e["suggestion"]
+    if not (isinstance(start, int) and isinstance(end, int) and not isinstance(start, bool)
+            and 0 <= start <= end <= len(text)):
+        raise RequestProblem(400, f"edit offsets {start!r}..{end!r} are outside the text")
+    original = e.get("original", text[start:end])
+    if not isinstance(original, str) or not isinstance(sugg.get("text"), str):
+        raise bad
+    score = sugg.get("score", 1.0)
+    confidence = e.get("confidence", 1.0)
+    return edit_type(
+        start=start, end=end, original=original,
+        suggestion=suggestion_type(sugg["text"], str(sugg.get("source", "lexicon")),
+                                   float(score) if isinstance(score, (int, float)) else 1.0),
+        rule=str(e.get("rule", "")),
+        confidence=float(confidence) if isinstance(confidence, (int, float)) else 1.0,
+    )
 
 
 def _plain_input_message(name: str, message: str) -> str:
@@ -342,8 +414,8 @@ class Handler(BaseHTTPRequestHandler):
             self._send(200, _static_bytes(name), ctype)
         elif path == "/api/info":
             self.send_json(200, self.server.app.info())
-        elif path == "/api/check":
-            self.send_json(405, {"error": "use POST to check an article"}, extra={"Allow": "POST"})
+        elif path in ("/api/check", "/api/fix"):
+            self.send_json(405, {"error": f"use POST for {path}"}, extra={"Allow": "POST"})
         elif path == "/favicon.ico":
             self._send(204, b"", "image/x-icon")
         else:
@@ -368,13 +440,13 @@ class Handler(BaseHTTPRequestHandler):
             self.send_json(403, {"error": "requests from other sites are not accepted"})
             return
         url = urlsplit(self.path)
-        if url.path != "/api/check":
+        if url.path not in ("/api/check", "/api/fix"):
             self._drain(self._content_length(required=False) or 0)
             self.send_json(404 if url.path not in _STATIC and url.path != "/api/info" else 405,
                            {"error": f"cannot POST to {url.path}"})
             return
         try:
-            result = self._check(url.query)
+            result = self._check(url.query) if url.path == "/api/check" else self._fix()
         except RequestProblem as exc:
             self.send_json(exc.status, {"error": exc.message})
             return
@@ -419,6 +491,24 @@ class Handler(BaseHTTPRequestHandler):
                 break
             n -= len(chunk)
 
+    def _fix(self) -> dict[str, Any]:
+        app = self.server.app
+        n = self._content_length()
+        assert n is not None
+        # the article (at most max_upload, and up to 6 bytes per character once JSON-escaped) and its edits
+        limit = 6 * app.max_upload + 1024 * 1024
+        if n > limit:
+            self._drain(n)
+            raise RequestProblem(413, f"the fix request is {format_size(n)}, over this server's limit")
+        body = self.rfile.read(n)
+        if len(body) < n:
+            self.close_connection = True
+            raise RequestProblem(400, "the request body ended early")
+        ctype = (self.headers.get("Content-Type") or "").split(";", 1)[0].strip().lower()
+        if ctype != "application/json":
+            raise RequestProblem(415, "send the edits as JSON (application/json)")
+        return app.fix_json(body)
+
     def _check(self, query: str) -> dict[str, Any]:
         app = self.server.app
         n = self._content_length()
@@ -456,6 +546,16 @@ class UnspinServer(ThreadingHTTPServer):
 
             self.address_family = socket.AF_INET6
         super().__init__(address, Handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away, or a bug outside a check: one line in the terminal, no traceback."""
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, TimeoutError)):
+            return
+        if os.environ.get("UNSPIN_DEBUG"):
+            super().handle_error(request, client_address)
+            return
+        sys.stderr.write(f"unspin serve: error while answering {client_address[0]}: {type(exc).__name__}: {exc}\n")
 
     @property
     def url(self) -> str:

@@ -8,12 +8,16 @@
 
   const state = {
     info: null,
+    text: "",
     name: "pasted text",
     kind: "text",
     chars: [], // the document text as an array of code points: finding offsets are Python str offsets
     findings: [], // span findings, in document order, each with .chosen (index of accepted suggestion)
     notes: [], // document-level findings
     showFixed: false,
+    // The fixed text comes from the server (POST /api/fix, the same code as 'unspin fix'), which
+    // fits each replacement to its place: case, inflection, "a"/"an", HTML escaping.
+    fix: { seq: 0, pending: null, text: "", applied: new Map(), skipped: new Map() },
   };
 
   // ---------------------------------------------------------------------------------------------
@@ -114,7 +118,9 @@
   function render(report) {
     state.name = report.path || "pasted text";
     state.kind = report.kind || "text";
-    state.chars = Array.from(report.text || "");
+    state.text = report.text || "";
+    state.chars = Array.from(state.text);
+    state.fix = { seq: state.fix.seq + 1, pending: null, text: state.text, applied: new Map(), skipped: new Map() };
     state.findings = [];
     state.notes = [];
     (report.findings || []).forEach((f) => {
@@ -177,7 +183,7 @@
       mark.tabIndex = 0;
       if (f.chosen !== null) {
         mark.classList.add("accepted");
-        mark.textContent = f.suggestions[f.chosen].text;
+        mark.textContent = replacementFor(f);
         mark.title = "was: " + f.text;
       } else {
         mark.textContent = slice(f.start, f.end);
@@ -224,10 +230,13 @@
       phrase.appendChild(el("span", "spun", f.text));
       if (f.chosen !== null) {
         phrase.appendChild(el("span", "arrow", "→"));
-        phrase.appendChild(el("span", "chosen", f.suggestions[f.chosen].text));
+        phrase.appendChild(el("span", "chosen", replacementFor(f)));
       }
       card.appendChild(phrase);
       card.appendChild(el("p", "message", f.message));
+      if (f.chosen !== null && state.fix.skipped.has(f.start)) {
+        card.appendChild(el("p", "skipped", "Not applied: " + state.fix.skipped.get(f.start) + "."));
+      }
 
       const actions = el("div", "card-actions");
       if (f.chosen !== null) {
@@ -285,20 +294,66 @@
     refresh();
   }
 
-  // The text with every accepted suggestion applied, right to left so earlier offsets stay valid.
-  function fixedText() {
-    const chars = state.chars.slice();
-    state.findings
+  function acceptedEdits() {
+    return state.findings
       .filter((f) => f.chosen !== null)
-      .sort((a, b) => b.start - a.start)
-      .forEach((f) => chars.splice(f.start, f.end - f.start, f.suggestions[f.chosen].text));
-    return chars.join("");
+      .map((f) => ({
+        start: f.start, end: f.end, original: f.text, suggestion: f.suggestions[f.chosen],
+        rule: f.rule, confidence: f.confidence,
+      }));
+  }
+
+  // Ask the server for the text with the accepted suggestions applied. Only the latest answer counts.
+  function updateFix() {
+    const fix = state.fix;
+    const seq = ++fix.seq;
+    const box = $("fixed-text");
+    const edits = acceptedEdits();
+    if (edits.length === 0) {
+      fix.pending = null;
+      fix.text = state.text;
+      fix.applied = new Map();
+      fix.skipped = new Map();
+      box.textContent = fix.text;
+      box.dataset.state = "ready";
+      return Promise.resolve(true);
+    }
+    box.dataset.state = "pending";
+    const body = JSON.stringify({ text: state.text, kind: state.kind, name: state.name, edits: edits });
+    fix.pending = fetch("/api/fix", { method: "POST", headers: { "Content-Type": "application/json" }, body })
+      .then((response) => response.json().then((payload) => ({ ok: response.ok, payload: payload })))
+      .then(({ ok, payload }) => {
+        if (seq !== fix.seq) return false;
+        if (!ok) throw new Error(payload && payload.error ? payload.error : "the fix could not be made");
+        fix.text = payload.text;
+        fix.applied = new Map(payload.applied.map((a) => [a.start, a.replacement]));
+        fix.skipped = new Map(payload.skipped.map((k) => [k.start, k.reason]));
+        fix.pending = null;
+        box.textContent = fix.text;
+        box.dataset.state = "ready";
+        renderArticle();
+        renderFindings();
+        return true;
+      })
+      .catch((err) => {
+        if (seq !== fix.seq) return false;
+        fix.pending = null;
+        box.dataset.state = "error";
+        showError("Could not apply the suggestions: " + (err && err.message ? err.message : err));
+        return false;
+      });
+    return fix.pending;
+  }
+
+  function replacementFor(f) {
+    const shaped = state.fix.applied.get(f.start);
+    return shaped !== undefined ? shaped : f.suggestions[f.chosen].text;
   }
 
   function refresh() {
     renderArticle();
     renderFindings();
-    $("fixed-text").textContent = fixedText();
+    updateFix();
     const open = state.findings.filter((f) => f.chosen === null && f.suggestions.length > 0).length;
     $("accept-all").disabled = open === 0;
     const accepted = state.findings.filter((f) => f.chosen !== null).length;
@@ -324,9 +379,11 @@
     return dot > 0 ? name.slice(0, dot) + ".fixed" + name.slice(dot) : name + ".fixed" + ext;
   }
 
-  function download() {
+  async function download() {
+    if (state.fix.pending) await state.fix.pending;
+    if ($("fixed-text").dataset.state !== "ready") return;
     const type = state.kind === "html" ? "text/html" : state.kind === "markdown" ? "text/markdown" : "text/plain";
-    const blob = new Blob([fixedText()], { type: type + ";charset=utf-8" });
+    const blob = new Blob([state.fix.text], { type: type + ";charset=utf-8" });
     const url = URL.createObjectURL(blob);
     const a = el("a");
     a.href = url;
@@ -379,7 +436,7 @@
     const meta = [];
     if (s.score !== undefined && s.score !== null) meta.push("match " + percent(s.score));
     if (s.coverage !== undefined && s.coverage !== null) meta.push("covers " + percent(s.coverage));
-    if (s.id !== undefined && s.id !== null) meta.push("id " + s.id);
+    if (s.id !== undefined && s.id !== null && s.id !== s.url) meta.push("id " + s.id);
     head.appendChild(el("span", "source-meta", meta.join(" · ")));
     card.appendChild(head);
 
@@ -387,12 +444,15 @@
     if (subs.length) {
       const chips = el("div", "chips");
       chips.appendChild(el("span", "muted", "Swapped words: "));
-      subs.slice(0, 40).forEach((sub) => {
-        const spun = sub.query_text || sub.spun || sub.query || "";
-        const orig = sub.source_text || sub.original || sub.source || "";
-        if (typeof spun === "string" && typeof orig === "string" && (spun || orig)) {
-          chips.appendChild(el("span", "chip", spun + " → " + orig));
-        }
+      const seen = new Set();
+      subs.forEach((sub) => {
+        const spun = sub.spun || "";
+        const orig = sub.original || "";
+        const label = spun + " → " + orig;
+        if (typeof spun !== "string" || typeof orig !== "string" || seen.has(label.toLowerCase())) return;
+        if (seen.size >= 40) return;
+        seen.add(label.toLowerCase());
+        chips.appendChild(el("span", "chip", label));
       });
       card.appendChild(chips);
     }
@@ -406,14 +466,33 @@
       table.appendChild(headRow);
       passages.slice(0, 30).forEach((p) => {
         const row = el("div", "passage-row");
-        row.appendChild(el("div", "passage", p.query || ""));
-        row.appendChild(el("div", "passage", p.source || ""));
+        row.appendChild(passageNode(p.query || "", p.query_start, subs, "query", "swap spun"));
+        row.appendChild(passageNode(p.source || "", p.source_start, subs, "source", "swap original"));
         if (p.similarity !== undefined && p.similarity !== null) row.title = "similarity " + percent(p.similarity);
         table.appendChild(row);
       });
       card.appendChild(table);
     }
     return card;
+  }
+
+  // A passage with the swapped words marked; substitution offsets index the same texts as the passage's.
+  function passageNode(text, base, subs, side, className) {
+    const node = el("div", "passage");
+    const chars = Array.from(text);
+    const ranges = typeof base === "number" ? subs
+      .map((sub) => [sub[side + "_start"] - base, sub[side + "_end"] - base])
+      .filter(([a, b]) => Number.isInteger(a) && Number.isInteger(b) && a >= 0 && b <= chars.length && a < b)
+      .sort((x, y) => x[0] - y[0]) : [];
+    let pos = 0;
+    ranges.forEach(([a, b]) => {
+      if (a < pos) return;
+      if (a > pos) node.appendChild(document.createTextNode(chars.slice(pos, a).join("")));
+      node.appendChild(el("span", className, chars.slice(a, b).join("")));
+      pos = b;
+    });
+    if (pos < chars.length) node.appendChild(document.createTextNode(chars.slice(pos).join("")));
+    return node;
   }
 
   // ---------------------------------------------------------------------------------------------

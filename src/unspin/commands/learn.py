@@ -1,0 +1,127 @@
+"""``unspin learn``: mine spun -> original substitutions from matched copies into a learned lexicon."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .common import EXIT_CLEAN, EXIT_USAGE, config_options, db_option, fail, resolve_config
+
+
+@click.command()
+@click.argument("paths", nargs=-1)
+@click.option("--from-match", "match_files", multiple=True, type=click.Path(dir_okay=False),
+              help="Read substitutions from 'unspin match --format json' output (repeatable).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True),
+              help="Write the learned lexicon TSV here [default: standard output].")
+@click.option("--review", type=click.Path(dir_okay=False, writable=True),
+              help="Write entries below the trust thresholds here, for an editor to review.")
+@click.option("--min-count", type=click.IntRange(1), default=2, show_default=True,
+              help="Sightings an entry needs to be trusted.")
+@click.option("--min-docs", type=click.IntRange(1), default=2, show_default=True,
+              help="Different copies an entry must be seen in to be trusted.")
+@click.option("--top", type=click.IntRange(1, 20), default=3, show_default=True, help="Sources per copy.")
+@click.option("--limit", type=click.IntRange(1), help="With no PATHS: mine at most this many archived articles.")
+@click.option("--encoding", help="Decode inputs with this encoding instead of UTF-8.")
+@db_option
+@config_options
+def learn(paths, match_files, output, review, min_count, min_docs, top, limit, encoding, db, config_path,
+          no_config) -> None:
+    """Learn spinner substitutions from copies matched to their sources.
+
+    PATHS are spun copies whose sources are in the archive (--db). With --from-match, substitutions
+    come from saved 'unspin match --format json' results instead. With neither, pairs of matched
+    articles inside the archive are mined. Pass the output to 'unspin check --lexicon FILE'; its
+    entries are reported as US103.
+    """
+    from ..document import iter_documents
+    from ..match.archive import ArchiveError, default_db_url, display_url, open_archive
+    from ..model import InputError
+    from ..rewrite.learn import SubstitutionMiner, lexicon_tsv, mine_archive, mine_documents, mine_match_json
+
+    cfg = resolve_config(config_path, no_config, db=db)
+    miner = SubstitutionMiner()
+    errors: list[InputError] = []
+    url = cfg.db or default_db_url()
+    need_archive = bool(paths) or not match_files
+    archive = None
+    if need_archive or cfg.db:
+        try:
+            archive = open_archive(url, create=False)
+        except ArchiveError as exc:
+            if need_archive:
+                fail(f"{display_url(url)}: {exc}")
+            click.echo(f"unspin: warning: {display_url(url)}: {exc}; learning without source texts", err=True)
+
+    copies = 0
+    try:
+        for path in match_files:
+            try:
+                payload = json.loads(Path(path).read_text(encoding="utf-8"))
+                mine_match_json(miner, payload, read_text=_reader(encoding),
+                                source_text=(lambda i: (a.text if (a := archive.get(i)) else ""))
+                                if archive is not None else None)
+                copies += len(payload.get("documents", []))
+            except FileNotFoundError:
+                errors.append(InputError(path, "no such file"))
+            except (OSError, UnicodeDecodeError) as exc:
+                errors.append(InputError(path, f"cannot read: {getattr(exc, 'strerror', None) or exc}"))
+            except json.JSONDecodeError as exc:
+                errors.append(InputError(path, f"not valid JSON ({exc.msg} on line {exc.lineno})"))
+            except ValueError as exc:
+                errors.append(InputError(path, str(exc)))
+        if paths:
+            docs = iter_documents(list(paths), errors, encoding=encoding)
+            copies += mine_documents(miner, archive, docs, top=top)
+        elif not match_files:
+            copies += mine_archive(miner, archive, top=top, limit=limit)
+    except ArchiveError as exc:
+        fail(f"{display_url(url)}: {exc}")
+    finally:
+        if archive is not None:
+            archive.close()
+
+    trusted, to_review = miner.entries(min_count=min_count, min_docs=min_docs)
+    note = (f"learned by 'unspin learn' (min-count {min_count}, min-docs {min_docs}); "
+            "review before sharing: see docs/rewriting.md")
+    text = lexicon_tsv(trusted, header_note=note)
+    from ..fileio import atomic_write_text
+
+    try:
+        if output:
+            atomic_write_text(output, text)
+        else:
+            sys.stdout.write(text)
+        if review:
+            atomic_write_text(review, lexicon_tsv(
+                to_review, source="learned-review",
+                header_note="below the trust thresholds: keep the rows you agree with, change their source "
+                            "to 'learned', and add them to your learned lexicon"))
+    except OSError as exc:
+        fail(f"cannot write {output if output else review}: {exc.strerror or exc}")
+
+    kept = sum(miner.rejected.values())
+    subs = sum(c.count for c in miner.candidates.values())
+    summary = (f"unspin learn: {subs} substitution{'s' if subs != 1 else ''} from {copies} matched "
+               f"cop{'ies' if copies != 1 else 'y'}; {len(trusted)} trusted entr{'ies' if len(trusted) != 1 else 'y'}"
+               f"{' -> ' + output if output else ''}; {len(to_review)} for review"
+               f"{' -> ' + review if review else ''}")
+    if kept:
+        summary += "; not synonym swaps: " + ", ".join(f"{k} {v}" for k, v in miner.rejected.most_common())
+    click.echo(summary, err=True)
+    for e in errors:
+        click.echo(f"{e.path}: error: {e.error}", err=True)
+    sys.exit(EXIT_USAGE if errors else EXIT_CLEAN)
+
+
+def _reader(encoding: str | None):
+    def read(path: str) -> str:
+        from ..document import Source, read_source
+
+        docs = read_source(Source(path), encoding=encoding)
+        return docs[0].text if len(docs) == 1 else ""
+
+    return read

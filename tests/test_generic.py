@@ -1,0 +1,106 @@
+"""US201 odd-collocation: flags spun pairs with the right suggestion, stays quiet on clean prose."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+
+import numpy as np
+import pytest
+
+from unspin.analyze import FindingBuilder
+from unspin.detect.generic import RULE, generic_findings, load_model
+from unspin.model import Document, Segment
+from unspin.resources import model_path
+from unspin.text import MatchStream
+
+
+def doc_of(text: str, field: str = "body") -> Document:
+    return Document(path="<test>", text=text, segments=(Segment(0, len(text), field),))
+
+
+def findings(text: str, field: str = "body"):
+    d = doc_of(text, field)
+    return generic_findings(d, MatchStream(d.text, d.segments), FindingBuilder(d))
+
+
+@pytest.mark.parametrize(
+    "sentence, spun, fix",
+    [
+        ("Police used facial acknowledgment software at the stadium.", "facial acknowledgment",
+         "facial recognition"),
+        ("The White House squeeze secretary declined to comment.", "squeeze secretary", "press secretary"),
+        ("Rescuers searched the collapsed apartment edifice overnight.", "apartment edifice",
+         "apartment building"),
+    ],
+)
+def test_flags_spun_pair_with_suggestion(sentence, spun, fix):
+    fs = findings(sentence)
+    hit = [f for f in fs if f.text == spun]
+    assert hit, f"{spun!r} not flagged in {sentence!r}: {[f.text for f in fs]}"
+    f = hit[0]
+    assert f.rule == RULE
+    assert f.suggestions and f.suggestions[0].text == fix
+    assert f.suggestions[0].source == "generic"
+    assert 0.5 <= f.confidence <= 1.0
+    for key in ("obs_logp", "nb_logp", "nb_pmi", "score", "threshold", "neighbour"):
+        assert key in f.evidence
+    assert f.evidence["score"] >= f.evidence["threshold"]
+    assert f.evidence["nb_logp"] > f.evidence["obs_logp"]
+
+
+def test_suggestion_keeps_case():
+    fs = findings("Facial acknowledgment is spreading. FACIAL ACKNOWLEDGMENT ahead.")
+    texts = {f.text: f.suggestions[0].text for f in fs}
+    assert texts.get("Facial acknowledgment") == "Facial recognition"
+
+
+def test_offsets_point_into_text():
+    text = "Intro line.\n\nOfficers deployed facial acknowledgment cameras downtown."
+    for f in findings(text):
+        assert text[f.start:f.end] == f.text
+
+
+CLEAN = [
+    "The central bank raised interest rates on Tuesday, citing persistent inflation and a tight labour "
+    "market. Analysts had expected the move, and shares in lenders rose slightly in early trading.",
+    "Firefighters were called to the warehouse shortly after midnight. Nobody was injured, but the "
+    "building was badly damaged and the road was closed for several hours while crews made it safe.",
+    "The council approved plans for a new primary school on the edge of the town. Construction is due "
+    "to start next spring, and the school is expected to open to pupils in September of the following "
+    "year.",
+    "Researchers said the vaccine trial would enrol about two thousand volunteers. Results from an "
+    "earlier study suggested the treatment was safe, although its effectiveness has not been proven.",
+    "The press secretary told reporters that the president would sign the bill into law next week, "
+    "after the Senate passed it by a narrow margin.",
+]
+
+
+@pytest.mark.parametrize("text", CLEAN)
+def test_quiet_on_clean_paragraphs(text):
+    assert findings(text) == []
+
+
+def test_names_are_not_flagged():
+    # capitalised mid-sentence words are treated as names
+    assert not any("Acknowledgment" in f.text for f in findings("He met Facial Acknowledgment Ltd today."))
+
+
+def test_model_files_load_without_pickle():
+    root = model_path("generic")
+    for p in root.glob("*.npy"):
+        np.load(p, allow_pickle=False)
+    assert not list(root.glob("*.pkl")) and not list(root.glob("*.pickle"))
+    weights = json.loads((root / "weights.json").read_text())
+    assert set(weights["coef"]) == set(weights["features"])
+    assert "threshold" in weights
+    m = load_model()
+    assert m.word(m.ids(["recognition"])[0]) == "recognition"
+    assert m.ids(["notawordatallxyz"])[0] == -1
+
+
+def test_npz_is_not_used_for_pickled_objects():
+    for p in model_path("generic").glob("*.npz"):
+        with zipfile.ZipFile(p) as z:
+            for name in z.namelist():
+                assert name.endswith(".npy")

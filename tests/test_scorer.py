@@ -1,0 +1,105 @@
+"""The article scorer: features from data, the JSON model, a lean check path, reproducible builds."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from unspin.analyze import Context, analyze
+from unspin.config import Config
+from unspin.detect import scorer
+from unspin.evaluation import datasets as ds
+from unspin.model import Finding
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _finding(rule: str, text: str, conf: float = 0.8) -> Finding:
+    return Finding(rule, 0, len(text), 1, 1, text, "m", confidence=conf)
+
+
+def test_finding_features_are_densities_by_rule_family():
+    fs = [_finding("US101", "squeeze secretary"), _finding("US201", "facial acknowledgment", 0.6),
+          _finding("US201", "Facial  acknowledgment", 0.7), _finding("US901", "x")]
+    feats = scorer.finding_features(fs, 200)
+    assert feats["us1_per100"] == pytest.approx(0.5)
+    assert feats["us2_per100"] == pytest.approx(1.0)
+    assert feats["us2_weighted_per100"] == pytest.approx(0.65)
+    assert feats["us2_max_confidence"] == pytest.approx(0.7)
+    assert feats["repeated_odd_per100"] == pytest.approx(1.0)  # the same odd phrase twice
+    assert scorer.finding_features([], 10)["us2_per100"] == 0.0
+
+
+def test_text_features_see_rare_words_and_readability():
+    ref = {"": 1.0, "police": 5.0, "said": 6.0, "station": 4.8, "cameras": 4.3}
+    plain = scorer.text_features("The police said the station cameras worked. The police said so.", ref)
+    odd = scorer.text_features("The constabulary said the station recorders worked. The constabulary said so.", ref)
+    assert odd["rare_word_frac"] > plain["rare_word_frac"]
+    assert odd["content_zipf_mean"] < plain["content_zipf_mean"]
+    assert odd["word_length"] > plain["word_length"]
+    assert plain["words_per_sentence"] == pytest.approx(5.5)
+    assert scorer.syllables("constabulary") >= 4 and scorer.syllables("the") == 1
+
+
+def test_model_json_round_trip_and_consistency_check():
+    data = {"features": ["a", "b"], "scaler": {"mean": [0, 1], "scale": [1, 2]},
+            "logistic": {"coef": [2.0, -1.0], "intercept": 0.5}, "calibration": {"a": 1.0, "b": 0.0},
+            "reference": {"floor": 1.0, "words": "the police", "zipf_x10": [78, 50]}}
+    m = scorer.ScorerModel(data)
+    assert m.reference["police"] == 5.0 and m.reference[""] == 1.0
+    assert m.decision({"a": 1.0, "b": 3.0}) == pytest.approx(0.5 + 2.0 - 1.0)
+    assert 0 < m.probability({"a": -100.0}) < 0.5 < m.probability({"a": 100.0}) <= 1.0
+    bad = json.loads(json.dumps(data))
+    bad["logistic"]["coef"] = [1.0]
+    with pytest.raises(ValueError):
+        scorer.ScorerModel(bad)
+
+
+def test_shipped_model_is_json_with_a_card():
+    path = REPO / "models" / "scorer.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    m = scorer.ScorerModel(data)
+    assert set(m.features) <= set(scorer.finding_features([], 100)) | set(scorer.text_features("a b c", {}))
+    assert "Article scorer" in (REPO / "models" / "MODEL_CARD.md").read_text(encoding="utf-8")
+
+
+def test_score_is_a_probability_and_spun_copies_score_higher():
+    from unspin.evaluation.wordnet_spinner import WordNetSpinner
+
+    ctx = Context(config=Config(generic=False))
+    arts = ds.fixture_articles()[:6]
+    sp = WordNetSpinner()
+    clean = [analyze(a.document(), ctx).score for a in arts]
+    spun = [analyze(ds.spin_article(a, sp, 0.6, 1).document(), ctx).score for a in arts]
+    assert all(0.0 <= s <= 1.0 for s in clean + spun)
+    assert sum(spun) / len(spun) > sum(clean) / len(clean)
+    rep = analyze(arts[0].document(), ctx)
+    assert "rare_word_frac" in rep.features and "us1_per100" in rep.features
+
+
+def test_check_path_does_not_import_scikit_learn_or_numpy():
+    code = (
+        "import sys\n"
+        "from unspin.analyze import analyze_text, Context\n"
+        "from unspin.config import Config\n"
+        "r = analyze_text('The squeeze secretary said so. ' * 20, context=Context(config=Config(generic=False)))\n"
+        "assert 0 <= r.score <= 1\n"
+        "print(sorted(m for m in ('sklearn', 'numpy', 'textstat', 'scipy') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.slow
+def test_quick_rebuild_is_deterministic(tmp_path):
+    outs = []
+    for k in range(2):
+        dest = tmp_path / f"scorer{k}.json"
+        subprocess.run([sys.executable, str(REPO / "scripts" / "build_scorer.py"), "--quick", "--out", str(dest)],
+                       check=True, capture_output=True)
+        outs.append(dest.read_bytes())
+    assert outs[0] == outs[1]
