@@ -6,8 +6,9 @@
 
 Feeds are built once by make_feed.py (Markdown folders, seed 6) in --work (default a temp folder)
 and reused. Each run is the real command line in a subprocess (start-up included, progress bar
-off); the table gives wall time, articles per second and speed-up over one job. The machine's load
-average is printed too: on a shared machine other work slows the parallel runs first.
+off); the table gives wall time, articles per second, speed-up over one job, and the CPU time of
+the command and its worker processes. The machine's load average is printed too: on a shared
+machine other work slows the parallel runs first, and CPU time is the steadier number.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import subprocess
 import sys
 import tempfile
@@ -34,14 +36,20 @@ def ensure_feed(work: Path, items: int) -> Path:
     return feed
 
 
-def run_report(feed: Path, out: Path, extra: list[str]) -> tuple[float, dict]:
-    t0 = time.perf_counter()
+def _children_cpu() -> float:
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def run_report(feed: Path, out: Path, extra: list[str]) -> tuple[float, float, dict]:
+    """Wall time, CPU time of the command and its worker processes, and providers.json."""
+    cpu0, t0 = _children_cpu(), time.perf_counter()
     proc = subprocess.run([*UNSPIN, "report", "--no-config", "--no-progress", str(feed), "--out", str(out), *extra],
                           capture_output=True, text=True)
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, _children_cpu() - cpu0
     if proc.returncode != 0:
         raise SystemExit(f"bench_report: unspin report failed ({proc.returncode}): {proc.stderr.strip()}")
-    return wall, json.loads((out / "providers.json").read_text())
+    return wall, cpu, json.loads((out / "providers.json").read_text())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,8 +69,8 @@ def main(argv: list[str] | None = None) -> int:
         cluster = LocalCluster(n_workers=cores, threads_per_worker=1, processes=True, dashboard_address=":0")
     print(f"# unspin report benchmark: {platform.node()} {cores} cores, Python {platform.python_version()}, "
           f"{time.strftime('%Y-%m-%d')}, load average before {os.getloadavg()[0]:.2f}")
-    print("| items | how | wall s | articles/s | speed-up | load avg (1 min) after |")
-    print("|---:|---|---:|---:|---:|---:|")
+    print("| items | how | wall s | articles/s | speed-up | CPU s | CPU ms/article | load avg (1 min) after |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|")
     try:
         for n in sizes:
             feed = ensure_feed(work, n)
@@ -72,11 +80,13 @@ def main(argv: list[str] | None = None) -> int:
             base = None
             outputs = []
             for label, extra in modes:
-                wall, data = run_report(feed, work / f"out-{n}-{label.split()[0]}", extra)
+                wall, cpu, data = run_report(feed, work / f"out-{n}-{label.split()[0]}", extra)
                 articles = data["totals"]["articles"]
                 base = base or wall
                 outputs.append(data)
-                print(f"| {n:,} | {label} | {wall:.1f} | {articles / wall:.0f} | {base / wall:.2f}x | "
+                # Dask workers belong to this process's cluster, not to the command: their CPU is not counted.
+                cpu_cells = "n/a | n/a" if "--scheduler" in extra else f"{cpu:.1f} | {1000 * cpu / articles:.1f}"
+                print(f"| {n:,} | {label} | {wall:.1f} | {articles / wall:.0f} | {base / wall:.2f}x | {cpu_cells} | "
                       f"{os.getloadavg()[0]:.2f} |", flush=True)
             same = all(o == outputs[0] for o in outputs)
             print(f"<!-- {n} items: providers.json identical across runs: {same} -->", flush=True)

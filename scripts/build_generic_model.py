@@ -32,8 +32,8 @@ RATES = (0.1, 0.25)
 TARGET_FLAGS_PER_1K = 0.3  # on clean Wikinews TRAIN text + fixtures/articles
 # speed knobs, stored in weights.json and read by the detector
 PRUNE_OWN = -8.0  # expand a word only if its own context log10-probability is at most this
-MAX_SYN = 12  # synonyms (most frequent first) probed with the left context
-TOP_RIGHT = 4  # of those, the best by left context also probed with the right context
+MAX_SYN = 8  # synonyms (most frequent first) probed with the left context
+TOP_RIGHT = 3  # of those, the best by left context also probed with the right context
 
 
 def candidate_rows(cases: list[D.Case], model, log=None) -> tuple[np.ndarray, np.ndarray, list]:

@@ -284,8 +284,8 @@ def build_phrases(index: dict[str, int], is_stop) -> dict[str, int]:
         words = phrase.split()
         if not 2 <= len(words) <= 4 or not all(is_word(w) or w in index for w in words):
             return
-        if not any(w in index and not is_stop[index[w]] for w in words):
-            return
+        if sum(1 for w in words if not (w in index and is_stop[index[w]])) < 2:
+            return  # at least two content words: "* of" must not match half the table
         p = " ".join(words)
         found[p] = found.get(p, 0) | bit
 

@@ -28,9 +28,11 @@ def scored(cases, model):
 
     out = []
     for k, c in enumerate(cases):
-        for cand in candidates(c.doc, D.MatchStream(c.doc.text, c.doc.segments), model):
-            t = cand["tok"]
-            out.append((k, t.start, t.end, model.combine(cand["feats"]), cand["sub"]))
+        cands = candidates(c.doc, D.MatchStream(c.doc.text, c.doc.segments), model)
+        if cands:
+            for cand, sc in zip(cands, model.combine_many([x["feats"] for x in cands]).tolist(),
+                                strict=True):
+                out.append((k, cand["tok"].start, cand["tok"].end, sc, cand["sub"]))
     return out
 
 

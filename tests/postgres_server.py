@@ -86,7 +86,8 @@ class PostgresCluster:
         r = _run([str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-o", opts, "-w", "-t", "60",
                   "-l", str(self.base / "server.log"), "start"], self.user)
         if r.returncode:
-            log = (self.base / "server.log").read_text(errors="replace")[-2000:] if (self.base / "server.log").exists() else ""
+            logfile = self.base / "server.log"
+            log = logfile.read_text(errors="replace")[-2000:] if logfile.exists() else ""
             raise RuntimeError(f"pg_ctl start failed: {r.stderr.strip()} {log}")
 
     def url(self, database: str = "postgres") -> str:

@@ -12,8 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from unspin.match.align import (MIN_SIMILARITY, align_sentences, best_chain, split_sentences,
-                                word_substitutions)
+from unspin.match.align import MIN_SIMILARITY, align_sentences, best_chain, split_sentences, word_substitutions
 from unspin.match.fingerprint import fingerprint, minhash, resemblance, skeleton, text_shingles
 
 SOURCE = ("The press secretary to Mayor Lorraine Castillo resigned on Wednesday. "
@@ -52,7 +51,7 @@ def test_sentence_offsets_index_the_text():
     text = "  First one here. Second one, with 3 words?\n\nThird paragraph ends.  "
     for sent in split_sentences(text):
         assert text[sent.start:sent.end] == text[sent.start:sent.end].strip()
-        for (a, b), w in zip(sent.spans, sent.words):
+        for (a, b), w in zip(sent.spans, sent.words, strict=False):
             assert text[a:b].lower() == w
 
 
@@ -62,7 +61,7 @@ def _oracle_chain_weight(sim, threshold):
     best = 0.0
     for r in range(1, len(cells) + 1):
         for combo in itertools.combinations(cells, r):
-            if all(a[0] < b[0] and a[1] < b[1] for a, b in zip(combo, combo[1:])):
+            if all(a[0] < b[0] and a[1] < b[1] for a, b in zip(combo, combo[1:], strict=False)):
                 best = max(best, sum(float(sim[c]) for c in combo))
     return best
 
@@ -72,7 +71,7 @@ def _oracle_chain_weight(sim, threshold):
 def test_best_chain_matches_brute_force(n, m, seed):
     sim = np.random.RandomState(seed).rand(n, m).astype(np.float32)
     chain = best_chain(sim, 0.5)
-    assert all(a[0] < b[0] and a[1] < b[1] for a, b in zip(chain, chain[1:]))
+    assert all(a[0] < b[0] and a[1] < b[1] for a, b in zip(chain, chain[1:], strict=False))
     assert sum(w for _, _, w in chain) == pytest.approx(_oracle_chain_weight(sim, 0.5), abs=1e-5)
 
 

@@ -113,8 +113,8 @@ def test_lsh_candidates_contain_the_brute_force_best(db_url, fixture_docs):
 
 
 def _add_cmd(db: str, path: Path, batch: int = 100) -> list[str]:
-    return [sys.executable, "-c", "from unspin.cli import main; main()", "archive", "add", "--db", db, "--batch-size", str(batch),
-            "--no-progress", str(path)]
+    return [sys.executable, "-c", "from unspin.cli import main; main()", "archive", "add", "--db", db,
+            "--batch-size", str(batch), "--no-progress", str(path)]
 
 
 def _cli_env() -> dict:

@@ -1,4 +1,4 @@
-"""US201 odd-collocation: flags spun pairs with the right suggestion, stays quiet on clean prose."""
+"""US201 odd-collocation: flags spun words with the right suggestion, stays quiet on clean prose."""
 
 from __future__ import annotations
 
@@ -27,14 +27,12 @@ def findings(text: str, field: str = "body"):
 @pytest.mark.parametrize(
     "sentence, spun, fix",
     [
-        ("Police used facial acknowledgment software at the stadium.", "facial acknowledgment",
-         "facial recognition"),
-        ("The White House squeeze secretary declined to comment.", "squeeze secretary", "press secretary"),
-        ("Rescuers searched the collapsed apartment edifice overnight.", "apartment edifice",
-         "apartment building"),
+        ("Police used facial acknowledgment software at the stadium.", "acknowledgment", "recognition"),
+        ("The White House squeeze secretary declined to comment.", "squeeze", "press"),
+        ("Rescuers searched the collapsed apartment edifice overnight.", "edifice", "building"),
     ],
 )
-def test_flags_spun_pair_with_suggestion(sentence, spun, fix):
+def test_flags_spun_word_with_suggestion(sentence, spun, fix):
     fs = findings(sentence)
     hit = [f for f in fs if f.text == spun]
     assert hit, f"{spun!r} not flagged in {sentence!r}: {[f.text for f in fs]}"
@@ -43,16 +41,20 @@ def test_flags_spun_pair_with_suggestion(sentence, spun, fix):
     assert f.suggestions and f.suggestions[0].text == fix
     assert f.suggestions[0].source == "generic"
     assert 0.5 <= f.confidence <= 1.0
-    for key in ("obs_logp", "nb_logp", "nb_pmi", "score", "threshold", "neighbour"):
+    for key in ("gain", "gain_left", "gain_right", "own_left", "score", "threshold", "neighbour",
+                "replaced", "in_phrase_table"):
         assert key in f.evidence
     assert f.evidence["score"] >= f.evidence["threshold"]
-    assert f.evidence["nb_logp"] > f.evidence["obs_logp"]
+    assert f.evidence["gain"] > 0  # the LM prefers the restored wording in this context
+    assert fix in f.evidence["neighbour"]
 
 
 def test_suggestion_keeps_case():
     fs = findings("Facial acknowledgment is spreading. FACIAL ACKNOWLEDGMENT ahead.")
     texts = {f.text: f.suggestions[0].text for f in fs}
-    assert texts.get("Facial acknowledgment") == "Facial recognition"
+    assert texts.get("acknowledgment") == "recognition"
+    fs = findings("White House Squeeze Secretary Resigns", "title")
+    assert {f.text: f.suggestions[0].text for f in fs}.get("Squeeze") == "Press"
 
 
 def test_offsets_point_into_text():
@@ -97,6 +99,32 @@ def test_model_files_load_without_pickle():
     m = load_model()
     assert m.word(m.ids(["recognition"])[0]) == "recognition"
     assert m.ids(["notawordatallxyz"])[0] == -1
+    assert m.ids(["ćevapi"])[0] == -1  # non-ASCII words are simply unknown
+    for name in ("prune_own", "max_syn", "top_right", "calibration"):
+        assert name in weights
+
+
+def test_synonyms_most_frequent_first():
+    m = load_model()
+    syn = [m.word(s) for s in m.synonyms(int(m.ids(["acknowledgment"])[0]))]
+    assert "recognition" in syn
+    freq = [float(m.uni_lp[s]) for s in m.synonyms(int(m.ids(["acknowledgment"])[0]))]
+    assert freq == sorted(freq, reverse=True)
+
+
+def test_phrase_table_wildcard_lookup():
+    m = load_model()
+    hits = m.phrase_hits(["facial *", "support * machine", "zzz * qqq"])
+    assert "zzz * qqq" not in hits
+    for key, fillers in hits.items():
+        assert all(isinstance(w, str) and b > 0 for w, b in fillers.items()), key
+
+
+def test_one_finding_per_spun_word_and_single_word_spans():
+    text = "Police used facial acknowledgment software while the squeeze secretary watched."
+    fs = findings(text)
+    assert len({(f.start, f.end) for f in fs}) == len(fs)
+    assert all(" " not in f.text for f in fs)
 
 
 def test_npz_is_not_used_for_pickled_objects():

@@ -64,18 +64,22 @@ class GenericModel:
         self.np = np
 
         def arr(name: str):
-            return np.load(root / f"{name}.npy", mmap_mode="r", allow_pickle=False)
+            # memory-mapped, viewed as a plain ndarray (np.memmap's __getitem__ is slow)
+            return np.asarray(np.load(root / f"{name}.npy", mmap_mode="r", allow_pickle=False))
 
         self.vocab = arr("vocab")  # sorted fixed-width ASCII words; a word's id is its position
         self.keys = arr("keys")  # symspell content-word bigram keys id_a * shift + id_b
         self.big_ss = arr("big_ss")  # log10 symspell count per key
-        self.uni_lp = np.asarray(arr("uni_lp"))
-        self.zipf = np.asarray(arr("zipf"))
-        self.stop = np.asarray(arr("stop"))
-        self.syn_off = np.asarray(arr("syn_off"))
-        self.syn_ids = np.asarray(arr("syn_ids"))  # per word: synonyms, most frequent first
+        self.uni_lp = arr("uni_lp")
+        self.zipf = arr("zipf")
+        self.stop = arr("stop")
+        self.syn_off = arr("syn_off")
+        self.syn_ids = arr("syn_ids")  # per word: synonyms, most frequent first
         self.shift = int(arr("shift")[0])
         self.has_syn = (self.syn_off[1:] - self.syn_off[:-1]) > 0
+        self.expand_ok = self.has_syn & ~self.stop
+        self._words: dict[int, str] = {}
+        self._syn: dict[int, list[int]] = {}
         weights_path = root / "weights.json"
         self.weights: dict[str, Any] = (
             json.loads(weights_path.read_text(encoding="utf-8")) if weights_path.exists() else {}
@@ -88,6 +92,7 @@ class GenericModel:
         except FileNotFoundError:
             self.phrase_keys = None
         self._lm = None
+        self._ss: dict[int, float] | None = None
         self.use_phrases = True
         self.phrase_sources = 0xFF  # bit 1: WordNet multi-word lemmas, bit 2: screener TRAIN canonicals
 
@@ -122,7 +127,16 @@ class GenericModel:
         return out
 
     def word(self, i: int) -> str:
-        return self.vocab[int(i)].decode("ascii")
+        w = self._words.get(i)
+        if w is None:
+            w = self._words[i] = self.vocab[int(i)].decode("ascii")
+        return w
+
+    def synonyms(self, i: int) -> list[int]:
+        s = self._syn.get(i)
+        if s is None:
+            s = self._syn[i] = self.syn_ids[self.syn_off[i]:self.syn_off[i + 1]].tolist()
+        return s
 
     def ids(self, words: list[str]):
         """Vocabulary ids of lower-case ASCII words (-1 when unknown), vectorised."""
@@ -140,19 +154,24 @@ class GenericModel:
         """log10 symspell count of the content bigram (a, b), or 0 when unknown."""
         if a < 0 or b < 0:
             return 0.0
-        k = a * self.shift + b
-        pos = int(self.np.searchsorted(self.keys, k))
-        if pos < len(self.keys) and int(self.keys[pos]) == k:
-            v = float(self.big_ss[pos])
-            return v if v == v else 0.0
-        return 0.0
+        if self._ss is None:
+            self._ss = dict(zip(self.keys.tolist(), self.big_ss.astype(float).tolist(), strict=True))
+        return self._ss.get(a * self.shift + b, 0.0)
 
     def combine(self, feats: dict[str, float]) -> float:
+        return float(self.combine_many([feats])[0])
+
+    def combine_many(self, feats: list[dict[str, float]]):
+        """Combiner log-odds of many candidates at once."""
+        np = self.np
         w = self.weights
-        z = w["intercept"]
-        for name, coef in w["coef"].items():
-            z += coef * (expand(feats, name) - w["mean"][name]) / w["scale"][name]
-        return z
+        names = list(w["coef"])
+        X = np.array([[expand(f, n) for n in names] for f in feats], dtype=np.float64)
+        X = X.reshape(len(feats), len(names))
+        mean = np.array([w["mean"][n] for n in names])
+        scale = np.array([w["scale"][n] for n in names])
+        coef = np.array([w["coef"][n] for n in names])
+        return w["intercept"] + ((X - mean) / scale) @ coef
 
 
 def expand(feats: dict[str, float], name: str) -> float:
@@ -214,8 +233,8 @@ class _Scorer:
         self.cache: dict[tuple[str, str, str], float] = {}
         w = model.weights
         self.prune_own = w.get("prune_own", -8.0)
-        self.max_syn = w.get("max_syn", 12)
-        self.top_right = w.get("top_right", 4)
+        self.max_syn = w.get("max_syn", 8)
+        self.top_right = w.get("top_right", 3)
 
     def p(self, w: str, a: str, b: str) -> float:
         k = (w, a, b)
@@ -241,37 +260,41 @@ def candidates(doc: Document, stream: MatchStream, model: GenericModel) -> list[
     m = model
     out = []
     sents = sentences(doc, stream)
+    sent_ids = [m.ids([x[0] for x in sent]) for sent in sents]
     phrases: dict[str, dict[str, int]] = {}
     if model.use_phrases:
         keys = []
-        for sent in sents:
+        for sent, ids in zip(sents, sent_ids, strict=True):
             n = len(sent)
             low = [x[0] for x in sent]
+            content = (~((ids >= 0) & m.stop[ids])).tolist()
             for i, (_, _, ok) in enumerate(sent):
-                if ok:
+                if ok and content[i]:
                     for a, b in PHRASE_WINDOWS:
-                        if i + a >= 0 and i + b < n:
+                        if i + a >= 0 and i + b < n and \
+                                sum(content[i + a:i + b + 1]) >= 2:
                             win = low[i + a:i + b + 1]
                             win[-a] = "*"
                             keys.append(" ".join(win))
         phrases = m.phrase_hits(keys)
-    for sent in sents:
+    for sent, ids_arr in zip(sents, sent_ids, strict=True):
         idx = [i for i, (_, _, ok) in enumerate(sent) if ok]
         if not idx:
             continue
         low = [x[0] for x in sent]
-        all_ids = m.ids(low).tolist()
+        all_ids = ids_arr.tolist()
+        expandable = ((ids_arr >= 0) & m.expand_ok[ids_arr]).tolist()
         words = ["<s>", "<s>"] + low + ["</s>", "</s>"]
         n = len(sent)
         for i in idx:
-            wid = all_ids[i]
-            if wid < 0 or m.stop[wid] or not m.has_syn[wid]:
+            if not expandable[i]:
                 continue
+            wid = all_ids[i]
             j = i + 2
             p2, p1, w, n1, n2 = words[j - 2], words[j - 1], words[j], words[j + 1], words[j + 2]
             own_l = sc.p(w, p1, p2)
             own_r = sc.right(w, p1, n1, n2)
-            syn = m.syn_ids[m.syn_off[wid]:m.syn_off[wid + 1]]
+            syn = m.synonyms(wid)
             # phrase table: a window around w that, with w swapped for a synonym, is a known phrase
             phrase_hit = None
             if phrases:
@@ -285,17 +308,17 @@ def candidates(doc: Document, stream: MatchStream, model: GenericModel) -> list[
                     if not hit:
                         continue
                     if syn_words is None:
-                        syn_words = {m.word(s): s for s in syn.tolist()}
+                        syn_words = {m.word(s): s for s in syn}
                     for f in hit:
                         if f in syn_words and (phrase_hit is None or b - a + 1 > phrase_hit[1]):
                             phrase_hit = (f, b - a + 1, hit[f])
             if own_l + own_r > sc.prune_own and phrase_hit is None:
                 continue
-            cand = syn[:sc.max_syn].tolist()
+            cand = syn[:sc.max_syn]
             left = sorted(((sc.p(m.word(s), p1, p2), s) for s in cand), reverse=True)
             probe = [s for _, s in left[:sc.top_right]]
             if phrase_hit is not None:
-                ps = int(m.ids([phrase_hit[0]])[0])
+                ps = syn_words[phrase_hit[0]]
                 if ps not in probe:
                     probe.append(ps)
             best = None
@@ -346,8 +369,8 @@ def generic_findings(doc: Document, stream: MatchStream, fb: FindingBuilder) -> 
     thr = model.weights["threshold"]
     cal = model.weights.get("calibration", {})
     out = []
-    for c in cands:
-        score = model.combine(c["feats"])
+    scores = model.combine_many([c["feats"] for c in cands]).tolist()
+    for c, score in zip(cands, scores, strict=True):
         if score < thr:
             continue
         tok = c["tok"]

@@ -59,7 +59,7 @@ class SyntheticCorpus:
                 if len(toks) < 6:
                     continue
                 toks = ["<s>"] + toks + ["</p>"]
-                for a, b, c in zip(toks, toks[1:], toks[2:]):
+                for a, b, c in zip(toks, toks[1:], toks[2:], strict=False):
                     self.order2[(a, b)].append(c)
                     self.order1[b].append(c)
                     if a in ("<s>", ".") and b[:1].isupper():

@@ -112,8 +112,7 @@ def content_hash(prose: str) -> str:
 
 
 def _tables():
-    from sqlalchemy import (BigInteger, Column, Float, ForeignKey, Integer, MetaData, String, Table,
-                            Text)
+    from sqlalchemy import BigInteger, Column, Float, ForeignKey, Integer, MetaData, String, Table, Text
 
     md = MetaData()
     meta = Table("unspin_meta", md, Column("key", String(64), primary_key=True), Column("value", Text))
@@ -211,7 +210,7 @@ class Archive:
         return result
 
     def _add_batch(self, docs: list[Document], result: AddResult) -> None:
-        from sqlalchemy import delete, select, update
+        from sqlalchemy import select, update
 
         from .fingerprint import fingerprint
 
@@ -270,12 +269,15 @@ class Archive:
             if new:
                 inserted = conn.execute(a.insert().returning(a.c.pk, a.c.id, sort_by_parameter_order=True),
                                         [r for r, _ in new]).all()
-                for (pk, rid), (_, keys) in zip(inserted, new):
+                for (pk, rid), (_, keys) in zip(inserted, new, strict=False):
                     band_rows.extend({"key": k, "article": pk} for k in set(keys))
                     result.ids.append(rid)
                 result.added += len(new)
             if band_rows:
-                conn.execute(self.bands.insert(), band_rows)
+                # plain DBAPI executemany: ~10x faster than Core's per-row parameter processing here
+                mark = "?" if self.is_sqlite else "%s"
+                conn.exec_driver_sql(f"INSERT INTO unspin_bands (key, article) VALUES ({mark}, {mark})",
+                                     [(r["key"], r["article"]) for r in band_rows])
 
     def remove(self, ids: Iterable[str]) -> int:
         """Remove articles by archive id; returns how many were there."""

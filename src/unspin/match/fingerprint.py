@@ -21,8 +21,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from ..text import WORD_RE, normalise_token
-
 SHINGLE_SIZE = 5
 NUM_PERM = 256
 BAND_ROWS = 2  # 128 bands of 2 rows: found with 96% odds at J = 0.16 (a third of a long source), 1.3% at J = 0.01
@@ -45,25 +43,28 @@ _SENTENCE_END = frozenset(".!?\"“”")
 _DIGIT = re.compile(r"\d")
 
 
+_SKELETON_TOKEN = re.compile(r"[^\W_]+(?:['’\-‐][^\W_]+)*|[.!?\"“”]")
+_FOLD = str.maketrans({"’": "'", "‐": " ", "-": " "})
+
+
 def skeleton(text: str) -> list[str]:
-    """The words of ``text`` a spinner keeps: function words, numbers and names, normalised.
+    """The words of ``text`` a spinner keeps: function words, numbers and names, lower-cased.
 
     A name is a capitalised word that does not start a sentence (a spinner that keeps the case of the
     first letter turns a sentence-initial "Officials" into "Authorities", so those are dropped).
     """
     out: list[str] = []
+    append = out.append
     sentence_start = True
-    for m in WORD_RE.finditer(text):
-        tok = m.group()
-        if not tok[0].isalnum():
-            if tok in _SENTENCE_END:
-                sentence_start = True
+    function_words = FUNCTION_WORDS
+    for tok in _SKELETON_TOKEN.findall(text):
+        first = tok[0]
+        if first in _SENTENCE_END:
+            sentence_start = True
             continue
-        norm = normalise_token(tok)
-        if norm in FUNCTION_WORDS or _DIGIT.search(tok):
-            out.append(norm)
-        elif tok[0].isupper() and not sentence_start:
-            out.append(norm)
+        low = tok.lower()
+        if low in function_words or (first.isupper() and not sentence_start) or _DIGIT.search(tok):
+            append(low.translate(_FOLD) if "-" in low or "’" in low or "‐" in low else low)
         sentence_start = False
     return out
 

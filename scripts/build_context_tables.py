@@ -1,0 +1,82 @@
+"""Build models/context/synonyms.tsv.gz: the synonym table of the scorer's substitution-gain features.
+
+For every single-word English form that WordNet can analyse (lemma, part of speech, inflection) and
+pocketsphinx's generic US-English trigram LM knows, list the single-word WordNet synonyms from ANY
+sense, put into the same inflection ("acknowledgments" -> "recognitions"), that the LM also knows,
+most probable first (LM unigram), at most ``K`` of them. Closed-class words and the spinner's
+stoplist are left out. This is the set of "what a writer might have written instead" that
+``unspin.detect.context_lm`` scores in context.
+
+Sources (build time only): WordNet 3.0 via models/generic/wordnet.json.gz (read only; Princeton
+licence, see models/LICENSES.md) and the pocketsphinx en-us LM (BSD). Output: one line per form,
+``form<TAB>unigram<TAB>syn syn ...`` (unigram: the LM's log-probability of the form in
+pocketsphinx units, log base 1.0001), sorted, gzip with mtime 0 -- a rebuild gives the same bytes.
+
+    .venv/bin/python scripts/build_context_tables.py
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from unspin.detect.context_lm import lm_path  # noqa: E402
+from unspin.evaluation.wordnet_spinner import POS_FILES, STOPWORDS, load_wordnet  # noqa: E402
+
+K = 10
+OUT = ROOT / "models" / "context" / "synonyms.tsv.gz"
+_WORD = re.compile(r"[a-z][a-z]+")
+TAGS = {"n": ("", "pl"), "v": ("", "s", "ed", "ing"), "a": ("",), "r": ("",)}
+
+
+def main() -> None:
+    from pocketsphinx import NGramModel
+
+    lm = NGramModel.readfile(lm_path())
+    uni: dict[str, int | None] = {}
+
+    def known(w: str) -> int | None:
+        if w not in uni:
+            r = lm.prob([w])
+            uni[w] = r if r > -400_000_000 else None
+        return uni[w]
+
+    wn = load_wordnet()
+    forms: set[str] = set()
+    for pos in POS_FILES:
+        for lemma in wn.syn[pos]:
+            if not _WORD.fullmatch(lemma):
+                continue
+            for tag in TAGS[pos]:
+                forms.add(wn.inflect(lemma, pos, tag))
+    lines = []
+    for form in sorted(forms):
+        if not _WORD.fullmatch(form) or form in STOPWORDS or known(form) is None:
+            continue
+        syns: set[str] = set()
+        for lemma, pos, tag in wn.analyses(form):
+            if tag in ("er", "est"):
+                continue
+            for s in wn.synonyms(lemma, pos):
+                if not _WORD.fullmatch(s):
+                    continue
+                f = wn.inflect(s, pos, tag)
+                if f != form and _WORD.fullmatch(f) and known(f) is not None:
+                    syns.add(f)
+        if syns:
+            best = sorted(syns, key=lambda s: (-uni[s], s))[:K]
+            lines.append(f"{form}\t{uni[form]}\t{' '.join(best)}\n")
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    with open(OUT, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0,
+                                               compresslevel=9) as gz:
+        gz.write("".join(lines).encode("utf-8"))
+    print(f"wrote {OUT}: {len(lines)} forms", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
