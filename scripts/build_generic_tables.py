@@ -180,13 +180,11 @@ def build(log=print) -> dict:
     uni_lp = np.full(n, MISSING_LP, dtype=np.float32)
     zipf = np.zeros(n, dtype=np.float32)
     is_stop = np.zeros(n, dtype=bool)
-    in_wn = np.zeros(n, dtype=bool)
     for w, i in index.items():
         if w in lm_vocab:
             uni_lp[i] = lm.p(w)
         zipf[i] = wordfreq.zipf_frequency(w, "en")
         is_stop[i] = w in stop
-        in_wn[i] = bool(wn.analyses(w))
     log(f"vocab: {n} words")
 
     # synonyms with the inflection of the word itself, restricted to the vocabulary, most frequent

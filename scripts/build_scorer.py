@@ -4,17 +4,19 @@ Training data (all shippable):
   * clean: Wikinews 2019-2020 (../shared/data/news-corpus/wikinews_2019_2020.jsonl, CC BY 2.5,
     "Wikinews contributors, en.wikinews.org");
   * spun: the same articles spun by the WordNet spinner (evaluation/wordnet_spinner.py) at rates from
-    5% to 60%, two copies per article, each weighted 1/2 so the classes weigh the same.
+    10% to 60%, COPIES copies per article, each weighted 1/COPIES so the classes weigh the same.
 The project's fixture articles, the thesaurus spinner and Reuters are NOT used: they are the held-out
 evaluation (``unspin eval --suite score``).
 
 Features are those of ``unspin.detect.scorer`` computed on the real pipeline's findings (lexicon and,
-when it can run, the generic detector). Model: standardise -> logistic regression (scikit-learn);
-calibration: Platt scaling fitted on out-of-fold decisions (5 folds grouped by article). Output is
-JSON only (no pickles), written with sorted keys and rounded floats, so a rebuild from the same
-inputs reproduces the file byte for byte.
+when it can run, the generic detector) plus the substitution gain of ``unspin.detect.context_lm``.
+Model: standardise -> logistic regression (scikit-learn); calibration: Platt scaling fitted on
+out-of-fold decisions (5 folds grouped by article), then shifted from the 50/50 training balance to
+the documented prior ``PRIOR`` (share of spun articles among those checked). Output is JSON only (no
+pickles), written with sorted keys and rounded floats, so a rebuild from the same inputs reproduces
+the file byte for byte.
 
-    .venv/bin/python scripts/build_scorer.py [--out models/scorer.json] [--quick]
+    .venv/bin/python scripts/build_scorer.py [--out models/scorer.json] [--quick] [--text-features]
 """
 
 from __future__ import annotations
@@ -31,24 +33,27 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from unspin.analyze import Context, analyze  # noqa: E402
 from unspin.config import Config  # noqa: E402
-from unspin.detect.scorer import finding_features, text_features  # noqa: E402
+from unspin.detect.context_lm import FEATURES as CONTEXT_FEATURES  # noqa: E402
+from unspin.detect.scorer import context_features, finding_features, text_features  # noqa: E402
 from unspin.evaluation import datasets as ds  # noqa: E402
 from unspin.evaluation.detection import generic_status  # noqa: E402
 from unspin.evaluation.wordnet_spinner import WordNetSpinner  # noqa: E402
 
-RATES = (0.05, 0.1, 0.15, 0.2, 0.3, 0.45, 0.6)
-COPIES = 2
+RATES = (0.1, 0.15, 0.2, 0.3, 0.45, 0.6)
+COPIES = 3
 SEED = 20260521
 REFERENCE_WORDS = 60000
 C = 1.0
+PRIOR = 0.5  # share of spun articles among those checked that the calibrated score assumes
 
-FEATURES = (
-    "us1_per100", "us2_per100", "us2_weighted_per100", "us2_max_confidence", "repeated_odd_per100",
+FINDING_FEATURES = ("us1_per100", "us2_per100", "us2_weighted_per100", "us2_max_confidence",
+                    "repeated_odd_per100")
+STYLE_FEATURES = (
     "content_zipf_mean", "rare_word_frac", "very_rare_word_frac", "zipf_3_4_frac",
     "zipf_4_5_frac", "content_mattr", "word_length",
     "long_word_frac", "words_per_sentence", "flesch_reading_ease", "function_word_frac", "the_frac",
-    "log_words",
 )
+FEATURES = FINDING_FEATURES + tuple(CONTEXT_FEATURES) + ("log_words",)
 
 
 def reference_frequencies() -> tuple[list[str], list[int], float]:
@@ -75,7 +80,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=ROOT / "models" / "scorer.json")
     ap.add_argument("--quick", action="store_true", help="60 articles only (development)")
+    ap.add_argument("--text-features", action="store_true",
+                    help="also use the text-style features (word rarity, readability; ablation)")
+    ap.add_argument("--dump", type=Path, help="also write every sample's features here (JSON; development)")
     args = ap.parse_args()
+    features = FEATURES + (STYLE_FEATURES if args.text_features else ())
 
     import numpy as np
     from sklearn.linear_model import LogisticRegression
@@ -94,21 +103,27 @@ def main() -> None:
         articles = articles[:60]
     spinner = WordNetSpinner()
     rng = random.Random(SEED)
-    X, y, w, groups = [], [], [], []
+    X, y, w, groups, dump = [], [], [], [], []
     for g, art in enumerate(articles):
         samples = [(ds.clean_sample(art), 1.0)]
         for rate in rng.sample(RATES, COPIES):
             samples.append((ds.spin_article(art, spinner, rate, SEED), 1.0 / COPIES))
         for s, weight in samples:
             rep = analyze(s.document(), ctx)
+            prose = rep.document.prose()
             feats = finding_features(list(rep.findings), rep.words)
-            feats.update(text_features(rep.document.prose(), ref))
-            X.append([feats[f] for f in FEATURES])
+            feats.update(context_features(prose))
+            feats.update(text_features(prose, ref))
+            X.append([feats[f] for f in features])
+            if args.dump:
+                dump.append({"f": feats, "y": int(s.spun), "w": weight, "g": g, "rate": s.rate})
             y.append(1 if s.spun else 0)
             w.append(weight)
             groups.append(g)
         if (g + 1) % 50 == 0:
             print(f"  {g + 1}/{len(articles)} articles", file=sys.stderr)
+    if args.dump:
+        args.dump.write_text(json.dumps(dump), encoding="utf-8")
     X, y, w, groups = np.array(X), np.array(y), np.array(w), np.array(groups)
 
     mean = X.mean(axis=0)
@@ -126,16 +141,17 @@ def main() -> None:
     a, b = float(platt.coef_[0][0]), float(platt.intercept_[0])
     p_oof = 1.0 / (1.0 + np.exp(-(a * oof + b)))
     final = fit(Z, y, w)
+    # training classes weigh 50/50; move the calibrated odds to the documented prior
+    shift = float(np.log(PRIOR / (1.0 - PRIOR)))
 
     data_hash = hashlib.sha256(json.dumps([a_.id for a_ in articles]).encode()).hexdigest()[:16]
     model = {
         "schema": 1,
-        "features": list(FEATURES),
+        "features": list(features),
         "scaler": {"mean": [rnd(v) for v in mean], "scale": [rnd(v) for v in scale]},
         "logistic": {"coef": [rnd(v) for v in final.coef_[0]], "intercept": rnd(final.intercept_[0]), "C": C},
-        "calibration": {"method": "platt (out-of-fold, 5 folds grouped by article)", "a": rnd(a), "b": rnd(b)},
-        "reference": {"source": "wordfreq (Robyn Speer et al.) English Zipf frequencies, CC BY-SA 4.0 data",
-                      "floor": rnd(floor), "words": " ".join(words), "zipf_x10": zipf},
+        "calibration": {"method": "platt (out-of-fold, 5 folds grouped by article)", "a": rnd(a), "b": rnd(b),
+                        "prior": PRIOR, "prior_shift": rnd(shift)},
         "meta": {
             "built": "scripts/build_scorer.py" + (" --quick" if args.quick else ""),
             "training": f"{len(articles)} Wikinews articles (CC BY 2.5, Wikinews contributors, en.wikinews.org) "
@@ -143,16 +159,24 @@ def main() -> None:
             "generic_detector": "on" if generic else "off",
             "articles_sha256_16": data_hash,
             "seed": SEED,
+            "context_synonyms_sha256_16": _sha(ROOT / "models" / "context" / "synonyms.tsv.gz"),
             "oof_auc": rnd(float(roc_auc_score(y, oof, sample_weight=w)), 4),
             "oof_brier": rnd(float(brier_score_loss(y, p_oof, sample_weight=w)), 4),
             "n_clean": int((y == 0).sum()), "n_spun": int((y == 1).sum()),
         },
     }
+    if args.text_features:
+        model["reference"] = {"source": "wordfreq (Robyn Speer et al.) English Zipf frequencies, CC BY-SA 4.0 data",
+                              "floor": rnd(floor), "words": " ".join(words), "zipf_x10": zipf}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(model, sort_keys=True, separators=(",", ":")) + "\n"
     args.out.write_text(text, encoding="utf-8")
     print(f"wrote {args.out}: out-of-fold AUC {model['meta']['oof_auc']}, Brier {model['meta']['oof_brier']}; "
-          f"weights {dict(zip(FEATURES, model['logistic']['coef']))}", file=sys.stderr)
+          f"weights {dict(zip(features, model['logistic']['coef']))}", file=sys.stderr)
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16] if path.exists() else "missing"
 
 
 if __name__ == "__main__":

@@ -1,12 +1,14 @@
 """Article-level probability of being spun: a calibrated logistic regression evaluated in plain Python.
 
 The model (``models/scorer.json``, built by ``scripts/build_scorer.py``) combines features of the
-findings (density by rule family, confidence, repeated odd phrases) with features of the text
-itself (how rare its words are against reference frequencies, lexical variety, readability,
-function-word profile). Weights, feature scaling, Platt calibration and the reference word
-frequencies are stored as JSON; nothing here imports numpy or scikit-learn, so ``unspin check``
-stays lean. When the model file is missing, a transparent density rule is used instead (and the
-features are still reported).
+findings (density by rule family, confidence, repeated odd phrases) with the article's substitution
+gain (``context_lm``: how much more probable, in the same trigram context, a WordNet synonym would be
+than the word the text uses -- aggregated over all content words). Text-style features (word
+rarity against reference frequencies, lexical variety, readability, function-word profile) are
+still computed and reported when the model asks for them, but the shipped model does not use them:
+they measure house style (1987 wire copy looks "rare") as much as spinning. Weights, feature
+scaling and calibration are JSON; nothing here imports numpy or scikit-learn, so ``unspin check``
+stays lean. When the model file is missing, a transparent density rule is used instead.
 """
 
 from __future__ import annotations
@@ -121,14 +123,32 @@ def _mattr(items: list[str], window: int) -> float:
     return total / (len(items) - window + 1)
 
 
-def extract_features(doc: Document, findings: list[Finding], words: int, ref: dict[str, float] | None = None
-                     ) -> dict[str, float]:
-    """All scorer features of one analysed document."""
+def context_features(text: str) -> dict[str, float]:
+    """Substitution-gain features of prose ``text`` (``context_lm``; zeros when the LM is unavailable)."""
+    from . import context_lm
+
+    return context_lm.features(text)
+
+
+TEXT_FEATURES = frozenset(text_features("a b c", {}))
+
+
+def extract_features(doc: Document, findings: list[Finding], words: int, ref: dict[str, float] | None = None,
+                     text: bool | None = None) -> dict[str, float]:
+    """The scorer features of one analysed document: findings and substitution gain always, text-style
+    features when ``text`` is true (default: when the shipped model uses any of them)."""
     model = load_model()
-    if ref is None:
-        ref = model.reference if model is not None else {}
+    prose = doc.prose()
     feats = finding_features(findings, words)
-    feats.update(text_features(doc.prose(), ref))
+    feats.update(context_features(prose))
+    if text is None:
+        text = model is None or bool(TEXT_FEATURES & set(model.features))
+    if text:
+        if ref is None:
+            ref = model.reference if model is not None else {}
+        feats.update(text_features(prose, ref))
+    else:
+        feats["log_words"] = math.log(max(words, 1))
     return feats
 
 
@@ -146,12 +166,15 @@ class ScorerModel:
         self.scale: list[float] = list(data["scaler"]["scale"])
         self.coef: list[float] = list(data["logistic"]["coef"])
         self.intercept: float = float(data["logistic"]["intercept"])
-        self.platt_a: float = float(data["calibration"]["a"])
-        self.platt_b: float = float(data["calibration"]["b"])
-        ref = data["reference"]
+        cal = data["calibration"]
+        self.platt_a: float = float(cal["a"])
+        self.platt_b: float = float(cal["b"])
+        self.prior_shift: float = float(cal.get("prior_shift", 0.0))
+        ref = data.get("reference") or {"floor": 1.0, "words": "", "zipf_x10": []}
         self.reference: dict[str, float] = {"": float(ref["floor"])}
         for w, q in zip(ref["words"].split(" "), ref["zipf_x10"]):
-            self.reference[w] = q / 10.0
+            if w:
+                self.reference[w] = q / 10.0
         if not (len(self.features) == len(self.mean) == len(self.scale) == len(self.coef)):
             raise ValueError("models/scorer.json is inconsistent: feature, scaler and weight lengths differ")
 
@@ -162,7 +185,7 @@ class ScorerModel:
         return z
 
     def probability(self, feats: dict[str, float]) -> float:
-        return _sigmoid(self.platt_a * self.decision(feats) + self.platt_b)
+        return _sigmoid(self.platt_a * self.decision(feats) + self.platt_b + self.prior_shift)
 
 
 def _sigmoid(x: float) -> float:
