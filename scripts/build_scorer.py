@@ -116,7 +116,7 @@ def main() -> None:
             feats.update(text_features(prose, ref))
             X.append([feats[f] for f in features])
             if args.dump:
-                dump.append({"f": feats, "y": int(s.spun), "w": weight, "g": g, "rate": s.rate})
+                dump.append({"f": feats, "y": int(s.spun), "w": weight, "g": g, "rate": s.rate, "text": prose})
             y.append(1 if s.spun else 0)
             w.append(weight)
             groups.append(g)

@@ -20,6 +20,7 @@ class Context:
     config: Config = field(default_factory=Config)
     lexicon: Lexicon | None = None
     archive: Any = None  # unspin.match.archive.Archive when --db is given
+    top_sources: int = 5
 
     def get_lexicon(self) -> Lexicon:
         if self.lexicon is None:
@@ -89,10 +90,12 @@ def analyze(doc: Document, context: Context | None = None) -> DocumentReport:
 
         taken = [(f.start, f.end) for f in findings]
         findings += [f for f in generic_findings(doc, stream, fb) if not _overlaps(f, taken)]
+    sources: tuple = ()
     if ctx.archive is not None and cfg.wants("US3"):
-        from .match.sources import source_findings
+        from .match.sources import find_sources, findings_from_matches, vouched_by_sources
 
-        findings += source_findings(doc, fb, ctx.archive)
+        sources = tuple(find_sources(ctx.archive, doc, top=ctx.top_sources))
+        findings = vouched_by_sources(findings + findings_from_matches(doc, fb, list(sources)), list(sources))
     if cfg.wants("US4"):
         from .rewrite.normalise import normalisation_findings
 
@@ -117,7 +120,7 @@ def analyze(doc: Document, context: Context | None = None) -> DocumentReport:
     findings = [f for f in findings if cfg.wants(f.rule) and f.confidence >= cfg.min_confidence]
     findings.sort(key=lambda f: (f.start, f.end, f.rule))
     return DocumentReport(path=doc.path, score=score, verdict=verdict, findings=tuple(findings), words=words,
-                          document=doc, features=features)
+                          document=doc, features=features, sources=sources)
 
 
 def analyze_text(text: str, *, path: str = "<text>", kind: str = "text", context: Context | None = None

@@ -63,3 +63,7 @@ def main() -> None:
         click.echo(f"unspin: internal error: {type(exc).__name__}: {exc} (set UNSPIN_DEBUG=1 for details)",
                    err=True)
         sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -106,6 +106,7 @@ class DocumentReport:
     document: Document | None = field(default=None, compare=False, repr=False)
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
     features: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
+    sources: tuple[Any, ...] = field(default=(), compare=False, repr=False)  # SourceMatch items, with --db
 
     def to_json(self) -> dict[str, Any]:
         out = {

@@ -17,7 +17,9 @@ than the text's style with a reference -- 1987 wire copy and a science feature a
 Cost control: synonyms are tried only for words whose own left-context log-probability is below their
 unigram log-probability plus ``PRUNE`` (a word its context predicts well is not worth replacing), at
 most ``MAX_SYN`` of them; long articles are sub-sampled to at most ``MAX_WORDS`` candidate words
-(evenly spaced, deterministic). No numpy.
+(evenly spaced, deterministic). Words next to a token the LM does not know (numbers, names, wire
+jargon such as "mln") are skipped: with no usable context the "gain" would only say that the synonym
+is a more frequent word. No numpy.
 """
 
 from __future__ import annotations
@@ -110,8 +112,8 @@ def _sentences(text: str) -> list[list[tuple[str, bool]]]:
     return out
 
 
-def gains(text: str, prune: float | None = PRUNE, max_syn: int = MAX_SYN, max_words: int = MAX_WORDS
-          ) -> tuple[list[float], list[float]] | None:
+def gains(text: str, prune: float | None = PRUNE, max_syn: int = MAX_SYN, max_words: int = MAX_WORDS,
+          skip_oov: bool = True) -> tuple[list[float], list[float]] | None:
     """Per candidate word: (gain, lift = lp(w | left context) - lp(w)), natural log; None without LM."""
     lm = load_lm()
     if lm is None:
@@ -124,6 +126,14 @@ def gains(text: str, prune: float | None = PRUNE, max_syn: int = MAX_SYN, max_wo
     lim = None if prune is None else prune / LN
     out_gain: list[float] = []
     out_lift: list[float] = []
+    known: dict[str, bool] = {"<s>": True, "</s>": True}
+
+    def kn(x: str) -> bool:
+        v = known.get(x)
+        if v is None:
+            v = known[x] = prob([x]) > OOV
+        return v
+
     k = -1
     for sent in sents:
         w = ["<s>", "<s>"] + [t for t, _ in sent] + ["</s>", "</s>"]
@@ -138,6 +148,8 @@ def gains(text: str, prune: float | None = PRUNE, max_syn: int = MAX_SYN, max_wo
                 continue
             j = i + 2
             p1, p2, n1, n2 = w[j - 1], w[j - 2], w[j + 1], w[j + 2]
+            if skip_oov and not (kn(p1) and kn(n1)):
+                continue  # unknown neighbour (number, name, jargon): the gain would be mere frequency
             own = max(FLOOR, prob([tok, p1, p2]))
             lift = own - entry[0]
             out_lift.append(lift * LN)

@@ -191,6 +191,8 @@ class Archive:
                       on_batch: Callable[[int], None] | None = None) -> AddResult:
         """Add or update documents in batches (one transaction each); idempotent.
 
+        The stored text is the document's prose after text-quality repairs (``normalise_text``).
+
         A document whose archive id (``document_id``) or whose content is already archived updates
         that row instead of adding a second one.
         """
@@ -212,12 +214,13 @@ class Archive:
     def _add_batch(self, docs: list[Document], result: AddResult) -> None:
         from sqlalchemy import select, update
 
+        from ..rewrite.normalise import normalise_text
         from .fingerprint import fingerprint
 
         rows: dict[str, dict[str, Any]] = {}  # by id; a later duplicate in the batch wins
         by_hash: dict[str, str] = {}
         for doc in docs:
-            prose = doc.prose()
+            prose = normalise_text(doc.prose())  # mojibake, NFC, controls, spaces repaired before storing
             h = content_hash(prose)
             did = document_id(doc)
             if did not in rows and h in by_hash:

@@ -139,6 +139,11 @@ def _build_match(doc: Document, art: Any, pairs: list[tuple[int, int, float]], s
 
 
 def source_findings(doc: Document, fb: Any, archive: Any) -> list[Finding]:
+    """US301 findings for a document, looking its sources up in the archive."""
+    return findings_from_matches(doc, fb, find_sources(archive, doc))
+
+
+def findings_from_matches(doc: Document, fb: Any, matches: list[SourceMatch]) -> list[Finding]:
     """US301 findings: each word the document swapped relative to an aligned likely source.
 
     The suggestion is the source's wording; the evidence names the source and quotes its aligned
@@ -146,7 +151,7 @@ def source_findings(doc: Document, fb: Any, archive: Any) -> list[Finding]:
     """
     out: list[Finding] = []
     taken: list[tuple[int, int]] = []
-    for match in find_sources(archive, doc):
+    for match in matches:
         by_query = {(p.query_start, p.query_end): p for p in match.alignments}
         for sub in match.substitutions:
             if any(sub.query_start < e and s < sub.query_end for s, e in taken):
@@ -167,3 +172,24 @@ def source_findings(doc: Document, fb: Any, archive: Any) -> list[Finding]:
             ))
             taken.append((sub.query_start, sub.query_end))
     return out
+
+
+def vouched_by_sources(findings: list[Finding], matches: list[SourceMatch]) -> list[Finding]:
+    """Drop lexicon and model findings on words an aligned source has too.
+
+    Inside a passage aligned with a likely source, the source's wording is the evidence: a word the
+    source shares is original wording, whatever a list or model says, so only the passages' own
+    substitutions (US301) stand there.
+    """
+    passages = [(p.query_start, p.query_end) for m in matches for p in m.alignments]
+    if not passages:
+        return findings
+    sourced = [(f.start, f.end) for f in findings if f.rule.startswith("US3")]
+
+    def keep(f: Finding) -> bool:
+        if not f.rule.startswith(("US1", "US2")):
+            return True
+        inside = any(s <= f.start and f.end <= e for s, e in passages)
+        return not inside or any(f.start < e and s < f.end for s, e in sourced)
+
+    return [f for f in findings if keep(f)]

@@ -84,7 +84,7 @@ class WebApp:
     def __post_init__(self) -> None:
         from ..analyze import Context
 
-        self.context = Context(config=self.config, archive=self.archive)
+        self.context = Context(config=self.config, archive=self.archive, top_sources=self.top)
         # One analysis at a time: the machine is shared, and the archive connection is not thread-safe.
         self._lock = threading.Lock()
 
@@ -144,14 +144,15 @@ class WebApp:
             from ..analyze import analyze
 
             report = analyze(doc, self.context)
-            sources = self._find_sources(doc)
+            sources = self._sources_json(doc, report.sources)
         return self.describe(report, sources)
 
-    def _find_sources(self, doc: Any) -> list[dict[str, Any]] | None:
+    def _sources_json(self, doc: Any, matches: Any) -> list[dict[str, Any]] | None:
+        """The likely sources analyze() found (it looks them up once, when an archive is configured)."""
         if self.archive is None:
             return None
         out = []
-        for m in self.archive.find_sources(doc, self.top):
+        for m in matches:
             source_text = getattr(m, "source_text", None) or getattr(m, "text", None)
             if not isinstance(source_text, str) and getattr(m, "id", None) is not None:
                 stored = self.archive.get(m.id)  # aligned offsets index the archived text
