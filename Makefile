@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test test-fast lint eval models benchmarks clean
+.PHONY: setup demo test test-fast lint eval models benchmarks bench-match clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,9 @@ eval: $(STAMP)
 
 benchmarks: $(STAMP)
 	$(BIN)/python benchmarks/bench_check.py
+
+bench-match: $(STAMP)
+	$(BIN)/python benchmarks/bench_match.py 10000 100000
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache

@@ -7,8 +7,9 @@
 Feeds are built once by make_feed.py (Markdown folders, seed 6) in --work (default a temp folder)
 and reused. Each run is the real command line in a subprocess (start-up included, progress bar
 off); the table gives wall time, articles per second, speed-up over one job, and the CPU time of
-the command and its worker processes. The machine's load average is printed too: on a shared
-machine other work slows the parallel runs first, and CPU time is the steadier number.
+the command and its worker processes (for Dask, the command plus the cluster's worker processes).
+The machine's load average is printed too: on a shared machine other work slows the parallel runs
+first, and CPU time is the steadier number.
 """
 
 from __future__ import annotations
@@ -41,12 +42,29 @@ def _children_cpu() -> float:
     return ru.ru_utime + ru.ru_stime
 
 
-def run_report(feed: Path, out: Path, extra: list[str]) -> tuple[float, float, dict]:
-    """Wall time, CPU time of the command and its worker processes, and providers.json."""
-    cpu0, t0 = _children_cpu(), time.perf_counter()
+def _self_cpu() -> float:
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_utime + ru.ru_stime
+
+
+def _cluster_cpu(cluster) -> float:
+    """CPU seconds used so far by the LocalCluster's worker processes."""
+    if cluster is None:
+        return 0.0
+    from distributed import Client
+
+    with Client(cluster.scheduler_address) as client:
+        return sum(client.run(_self_cpu).values())
+
+
+def run_report(feed: Path, out: Path, extra: list[str], cluster=None) -> tuple[float, float, dict]:
+    """Wall time, CPU time of the command and its worker processes (local or Dask), and providers.json."""
+    cluster = cluster if "--scheduler" in extra else None
+    cpu0, t0 = _children_cpu() + _cluster_cpu(cluster), time.perf_counter()
     proc = subprocess.run([*UNSPIN, "report", "--no-config", "--no-progress", str(feed), "--out", str(out), *extra],
                           capture_output=True, text=True)
-    wall, cpu = time.perf_counter() - t0, _children_cpu() - cpu0
+    wall = time.perf_counter() - t0
+    cpu = _children_cpu() + _cluster_cpu(cluster) - cpu0
     if proc.returncode != 0:
         raise SystemExit(f"bench_report: unspin report failed ({proc.returncode}): {proc.stderr.strip()}")
     return wall, cpu, json.loads((out / "providers.json").read_text())
@@ -80,14 +98,12 @@ def main(argv: list[str] | None = None) -> int:
             base = None
             outputs = []
             for label, extra in modes:
-                wall, cpu, data = run_report(feed, work / f"out-{n}-{label.split()[0]}", extra)
+                wall, cpu, data = run_report(feed, work / f"out-{n}-{label.split()[0]}", extra, cluster)
                 articles = data["totals"]["articles"]
                 base = base or wall
                 outputs.append(data)
-                # Dask workers belong to this process's cluster, not to the command: their CPU is not counted.
-                cpu_cells = "n/a | n/a" if "--scheduler" in extra else f"{cpu:.1f} | {1000 * cpu / articles:.1f}"
-                print(f"| {n:,} | {label} | {wall:.1f} | {articles / wall:.0f} | {base / wall:.2f}x | {cpu_cells} | "
-                      f"{os.getloadavg()[0]:.2f} |", flush=True)
+                print(f"| {n:,} | {label} | {wall:.1f} | {articles / wall:.0f} | {base / wall:.2f}x | {cpu:.1f} | "
+                      f"{1000 * cpu / articles:.1f} | {os.getloadavg()[0]:.2f} |", flush=True)
             same = all(o == outputs[0] for o in outputs)
             print(f"<!-- {n} items: providers.json identical across runs: {same} -->", flush=True)
     finally:

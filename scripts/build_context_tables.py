@@ -3,7 +3,8 @@
 For every single-word English form that WordNet can analyse (lemma, part of speech, inflection) and
 pocketsphinx's generic US-English trigram LM knows, list the single-word WordNet synonyms from ANY
 sense, put into the same inflection ("acknowledgments" -> "recognitions"), that the LM also knows,
-most probable first (LM unigram), at most ``K`` of them. Closed-class words and the spinner's
+most probable first (LM unigram), at most ``K`` of them; spelling variants ("fibre" / "fiber") are
+not alternatives and are dropped. Closed-class words and the spinner's
 stoplist are left out. This is the set of "what a writer might have written instead" that
 ``unspin.detect.context_lm`` scores in context.
 
@@ -12,7 +13,7 @@ licence, see models/LICENSES.md) and the pocketsphinx en-us LM (BSD). Output: on
 ``form<TAB>unigram<TAB>syn syn ...`` (unigram: the LM's log-probability of the form in
 pocketsphinx units, log base 1.0001), sorted, gzip with mtime 0 -- a rebuild gives the same bytes.
 
-    .venv/bin/python scripts/build_context_tables.py
+    .venv/bin/python scripts/build_context_tables.py [--out models/context/synonyms.tsv.gz]
 """
 
 from __future__ import annotations
@@ -32,10 +33,29 @@ K = 10
 OUT = ROOT / "models" / "context" / "synonyms.tsv.gz"
 _WORD = re.compile(r"[a-z][a-z]+")
 TAGS = {"n": ("", "pl"), "v": ("", "s", "ed", "ing"), "a": ("",), "r": ("",)}
+# British -> American spelling rewrites: a synonym that is only the other spelling ("fibre" / "fiber",
+# "acknowledgement" / "acknowledgment") is not an alternative word, and the LM is American.
+_SPELLING = [(re.compile(a), b) for a, b in (
+    (r"our(?=s?$|ed$|ing$|ite|able|er)", "or"), (r"re(?=s?$|d$)", "er"), (r"is(?=e[sd]?$|ing$|ation)", "iz"),
+    (r"ys(?=e[sd]?$|ing$)", "yz"), (r"ogue(?=s?$)", "og"), (r"ement(?=s?$)", "ment"), (r"ae", "e"),
+    (r"oe", "e"), (r"ll(?=ed$|ing$|er$|ers$)", "l"), (r"ence(?=s?$)", "ense"), (r"mme(?=s?$)", "m"),
+)]
+
+
+def spelling_key(w: str) -> str:
+    for pat, rep in _SPELLING:
+        w = pat.sub(rep, w)
+    return w.replace("-", "")
 
 
 def main() -> None:
+    import argparse
+
     from pocketsphinx import NGramModel
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=OUT)
+    out = ap.parse_args().out
 
     lm = NGramModel.readfile(lm_path())
     uni: dict[str, int | None] = {}
@@ -59,6 +79,7 @@ def main() -> None:
         if not _WORD.fullmatch(form) or form in STOPWORDS or known(form) is None:
             continue
         syns: set[str] = set()
+        key = spelling_key(form)
         for lemma, pos, tag in wn.analyses(form):
             if tag in ("er", "est"):
                 continue
@@ -66,16 +87,16 @@ def main() -> None:
                 if not _WORD.fullmatch(s):
                     continue
                 f = wn.inflect(s, pos, tag)
-                if f != form and _WORD.fullmatch(f) and known(f) is not None:
+                if f != form and _WORD.fullmatch(f) and known(f) is not None and spelling_key(f) != key:
                     syns.add(f)
         if syns:
             best = sorted(syns, key=lambda s: (-uni[s], s))[:K]
             lines.append(f"{form}\t{uni[form]}\t{' '.join(best)}\n")
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    with open(OUT, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0,
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0,
                                                compresslevel=9) as gz:
         gz.write("".join(lines).encode("utf-8"))
-    print(f"wrote {OUT}: {len(lines)} forms", file=sys.stderr)
+    print(f"wrote {out}: {len(lines)} forms", file=sys.stderr)
 
 
 if __name__ == "__main__":

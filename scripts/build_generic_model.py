@@ -34,6 +34,11 @@ TARGET_FLAGS_PER_1K = 0.3  # on clean Wikinews TRAIN text + fixtures/articles
 PRUNE_OWN = -8.0  # expand a word only if its own context log10-probability is at most this
 MAX_SYN = 8  # synonyms (most frequent first) probed with the left context
 TOP_RIGHT = 3  # of those, the best by left context also probed with the right context
+# prefilter (see src/unspin/detect/generic.py): the exact path runs only on words whose bigram-level
+# approximate score is >= threshold - PREFILTER_MARGIN and whose approximate own context log-prob is
+# <= prune_own + PREFILTER_OWN_MARGIN (or that have a phrase-table filler among their synonyms)
+PREFILTER_MARGIN = 3.5
+PREFILTER_OWN_MARGIN = 1.0
 
 
 def candidate_rows(cases: list[D.Case], model, log=None) -> tuple[np.ndarray, np.ndarray, list]:
@@ -42,7 +47,8 @@ def candidate_rows(cases: list[D.Case], model, log=None) -> tuple[np.ndarray, np
 
     X, Y, info = [], [], []
     for c in cases:
-        for cand in candidates(c.doc, D.MatchStream(c.doc.text, c.doc.segments), model):
+        for cand in candidates(c.doc, D.MatchStream(c.doc.text, c.doc.segments), model,
+                               prefilter=False):
             t = cand["tok"]
             over = [s for s in c.spans if t.start < s[1] and s[0] < t.end]
             X.append([expand(cand["feats"], f) for f in FEATURES])
@@ -76,6 +82,8 @@ def train(log=print) -> dict:
     clf.fit((X - mean) / scale, Y)
     weights = {
         **knobs,
+        "prefilter_margin": PREFILTER_MARGIN,
+        "prefilter_own_margin": PREFILTER_OWN_MARGIN,
         "features": FEATURES,
         "coef": {n: round(float(c), 6) for n, c in zip(FEATURES, clf.coef_[0], strict=True)},
         "intercept": round(float(clf.intercept_[0]), 6),

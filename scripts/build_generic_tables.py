@@ -219,6 +219,7 @@ def build(log=print) -> dict:
     vals = np.array([table[k] for k in keys.tolist()], dtype=np.float16)
     log(f"bigrams: {len(keys)} symspell content pairs")
 
+    lm_arrays = build_lm_tables(lm, lm_words, lm_pairs, words, log, declared)
     phrases = build_phrases(index, is_stop)
     log(f"phrases: {len(phrases)} known multi-word terms")
     # wildcard index: "support * machine" -> filler "vector" (one row per phrase and word position)
@@ -241,6 +242,8 @@ def build(log=print) -> dict:
         "phrase_keys": np.array([e[0] for e in entries], dtype=f"S{width}"),
         "phrase_fill": np.array([e[1] for e in entries], dtype=f"S{MAX_LEN}"),
         "phrase_bits": np.array([e[2] for e in entries], dtype=np.uint8),
+        **lm_arrays,
+        **phrase_word_tables(phrases, words, syn_off, syn_ids),
     }
     # one plain .npy file per array (no pickle): memory-mapped at check time, so loading is free
     for old in OUT.glob("*.npy"):
@@ -249,6 +252,105 @@ def build(log=print) -> dict:
         np.save(OUT / f"{name}.npy", arr, allow_pickle=False)
     return {"vocab": n, "bigrams": int(len(keys)), "synonym_links": int(len(syn_ids)),
             "phrases": len(phrases)}
+
+
+BIGRAM_RANKS = 1 << 16  # bigram table key = rank_a << 16 | rank_b (uint32): both ranks below this
+BIGRAM_SLACK = 0.05  # a bigram whose log10 P is within this of the backoff estimate is left out
+# The ARPA writer crashes somewhere in the last few dozen bigrams (a different place on each run), so
+# for a deterministic table only the first (declared - DUMP_TAIL) bigrams of the dump are used; the
+# few left out fall back to their backoff estimate (the prefilter's margin covers that).
+DUMP_TAIL = 1000
+
+
+def build_lm_tables(lm: LM, lm_words: list[str], lm_pairs: list[tuple[str, str]], words: list[str],
+                    log=print, declared: int = 0) -> dict[str, np.ndarray]:
+    """The LM's unigram and bigram levels as arrays, for the detector's vectorised prefilter.
+
+    Words get a rank (most probable first). lm_words/lm_rank: sorted ASCII LM words and their rank;
+    lm_uni/lm_bo: log10 unigram probability and backoff weight per rank; lm_bikeys/lm_bilp: sorted
+    bigram keys (rank_a << 16 | rank_b, both ranks < 2**16) and log10 P(b|a), only where it differs
+    from the backoff estimate bo(a) + P(b) by more than BIGRAM_SLACK; vocab_lm: LM rank of every
+    detector vocabulary word (-1 when the LM does not know it). Probabilities are queried from the
+    binary LM, so bi(a, b) reproduces lm.prob([b, a]) up to float16 rounding and the slack."""
+    if declared:
+        if len(lm_pairs) < declared - DUMP_TAIL:
+            raise SystemExit("the LM dump lost more than DUMP_TAIL bigrams; run the build again")
+        lm_pairs = lm_pairs[:declared - DUMP_TAIL]
+    known = sorted({w for w in lm_words if w.isascii() and w != "<UNK>"})
+    uni = {w: lm.p(w) for w in known}
+    order = sorted(known, key=lambda w: (-uni[w] if w != "<s>" else 1.0, w))
+    rank = {w: r for r, w in enumerate(order)}
+    n = len(order)
+    pairs: dict[str, list[str]] = {}
+    for a, b in lm_pairs:
+        if a in rank and b in rank:
+            pairs.setdefault(a, []).append(b)
+    # backoff weight of a: P(x|a) - P(x) for a word x that never follows a
+    probes = [w for w in reversed(order) if uni[w] > -7.0][:50]
+    bo = np.zeros(n, dtype=np.float32)
+    for a in order:
+        follow = set(pairs.get(a, ()))
+        x = next(x for x in probes if x not in follow)
+        bo[rank[a]] = lm.p(a, x) - uni[x]
+    uni_arr = np.array([max(uni[w], -99.0) for w in order], dtype=np.float32)
+    table: dict[int, float] = {}
+    for a in sorted(pairs):
+        ra = rank[a]
+        if ra >= BIGRAM_RANKS:
+            continue
+        for b in pairs[a]:
+            rb = rank[b]
+            if rb >= BIGRAM_RANKS:
+                continue
+            lp = lm.p(a, b)
+            if abs(lp - (float(bo[ra]) + float(uni_arr[rb]))) > BIGRAM_SLACK:
+                table[(ra << 16) | rb] = lp
+    keys = np.array(sorted(table), dtype=np.uint32)
+    log(f"lm tables: {n} words, {len(keys)} bigrams kept of {len(lm_pairs)}")
+    width = max(len(w) for w in known)
+    return {
+        "lm_words": np.array(known, dtype=f"S{width}"),
+        "lm_rank": np.array([rank[w] for w in known], dtype=np.int32),
+        "lm_uni": uni_arr,
+        "lm_bo": bo,
+        "lm_bikeys": keys,
+        "lm_bilp": np.array([table[k] for k in keys.tolist()], dtype=np.float16),
+        "vocab_lm": np.array([rank.get(w, -1) for w in words], dtype=np.int32),
+    }
+
+
+def phrase_word_tables(phrases: dict[str, int], words: list[str], syn_off, syn_ids) -> dict[str, np.ndarray]:
+    """phrase_words: sorted words occurring in some known phrase; syn_phrase: per vocabulary word,
+    whether one of its synonyms is such a word. A phrase-table window can only match around a word
+    with syn_phrase set whose other window words are all phrase words (the prefilter's shortcut)."""
+    pw = sorted({w for p in phrases for w in p.split(" ") if w.isascii()})
+    pws = set(pw)
+    in_pw = np.array([w in pws for w in words], dtype=bool)
+    syn_phrase = np.zeros(len(words), dtype=bool)
+    for i in range(len(words)):
+        ids = syn_ids[syn_off[i]:syn_off[i + 1]]
+        syn_phrase[i] = bool(in_pw[ids].any()) if len(ids) else False
+    return {"phrase_words": np.array(pw, dtype=f"S{max(len(w) for w in pw)}"), "syn_phrase": syn_phrase}
+
+
+def build_lm_only(log=print) -> None:
+    """Rewrite only the prefilter tables: lm_*, vocab_lm, phrase_words, syn_phrase (the rest of
+    models/generic/ is left alone)."""
+    words = [w.decode("ascii") for w in np.load(OUT / "vocab.npy").tolist()]
+    index = {w: i for i, w in enumerate(words)}
+    is_stop = np.load(OUT / "stop.npy")
+    tables = phrase_word_tables(build_phrases(index, is_stop), words, np.load(OUT / "syn_off.npy"),
+                                np.load(OUT / "syn_ids.npy"))
+    for name, arr in tables.items():
+        np.save(OUT / f"{name}.npy", arr, allow_pickle=False)
+    with tempfile.TemporaryDirectory() as tmp:
+        arpa = Path(tmp) / "lm.arpa"
+        dump_lm_arpa(arpa)
+        lm_words, lm_pairs, declared = read_arpa(arpa)
+    if len(lm_pairs) < 0.99 * declared:
+        raise SystemExit("the LM dump lost part of its bigram section")
+    for name, arr in build_lm_tables(LM(), lm_words, lm_pairs, words, log, declared).items():
+        np.save(OUT / f"{name}.npy", arr, allow_pickle=False)
 
 
 PHRASE_WN = 1  # source bits of the phrase table
@@ -295,4 +397,7 @@ def build_phrases(index: dict[str, int], is_stop) -> dict[str, int]:
 
 
 if __name__ == "__main__":
-    print(build())
+    if "--lm-only" in sys.argv:
+        build_lm_only()
+    else:
+        print(build())

@@ -1,6 +1,7 @@
 """Measure the generic detector (US201) on its own and print tables.
 
     /work/main/.venv/bin/python scripts/tune_generic.py [--reuters N] [--examples] [--curve]
+        [--speed] [--no-prefilter]
 
 Rows: recall/precision/suggestion accuracy on WordNet-spun Wikinews DEV split and fixtures, on the
 screener lexicon TRAIN split placed in sentences (with the full phrase table, and with the screener
@@ -23,12 +24,13 @@ import build_generic_data as D  # noqa: E402
 
 
 def scored(cases, model):
-    """[(case index, token start, token end, score, suggestion)] of every expanded candidate."""
+    """[(case index, token start, token end, score, suggestion)] of every expanded candidate
+    (exact path on every word: the prefilter only keeps words near the shipped threshold)."""
     from unspin.detect.generic import candidates
 
     out = []
     for k, c in enumerate(cases):
-        cands = candidates(c.doc, D.MatchStream(c.doc.text, c.doc.segments), model)
+        cands = candidates(c.doc, D.MatchStream(c.doc.text, c.doc.segments), model, prefilter=False)
         if cands:
             for cand, sc in zip(cands, model.combine_many([x["feats"] for x in cands]).tolist(),
                                 strict=True):
@@ -80,7 +82,8 @@ def speed(docs):
     for d in docs:
         D.run_generic(d)
     dt = time.time() - t
-    print(f"generic_findings alone (MatchStream included): {size / 1e6 / dt:.2f} MB/s")
+    print(f"generic_findings alone (MatchStream included): {size / 1e6 / dt:.2f} MB/s "
+          "(benchmarks/bench_generic.py has the full table)")
 
 
 def main() -> None:
@@ -90,6 +93,8 @@ def main() -> None:
     ap.add_argument("--curve", action="store_true", help="print the trade-off over thresholds")
     ap.add_argument("--speed", action="store_true", help="time analyze() with and without US201")
     ap.add_argument("--rate", type=float, default=0.15)
+    ap.add_argument("--no-prefilter", action="store_true",
+                    help="exact trigram path on every word (what the prefilter must reproduce)")
     args = ap.parse_args()
 
     t = time.time()
@@ -97,6 +102,8 @@ def main() -> None:
 
     model = load_model()
     model.lm  # noqa: B018 - load it now to time it
+    if args.no_prefilter:
+        model.prefilter = False
     print(f"import + model load (LM included) {1000 * (time.time() - t):.0f} ms")
     dev = D.load_wikinews("dev")
     fixtures = D.load_fixtures()

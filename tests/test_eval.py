@@ -14,8 +14,11 @@ from unspin.evaluation.metrics import (
     brier,
     expected_calibration_error,
     original_region,
+    prior_weights,
     reliability,
     span_counts,
+    weighted_brier,
+    weighted_reliability,
 )
 from unspin.evaluation.spinner import Substitution
 from unspin.evaluation.thesaurus_spinner import ThesaurusSpinner
@@ -88,6 +91,18 @@ def test_auc_brier_and_reliability_from_data():
     assert [b.count for b in table] == [1, 1, 0, 0, 0, 0, 0, 0, 0, 2]
     assert table[9].fraction_spun == 0.5
     assert expected_calibration_error(table) == pytest.approx((0.05 + 0.15 + 2 * abs(0.93 - 0.5)) / 4)
+
+
+def test_prior_weighted_brier_and_reliability():
+    labels = [1, 1, 1, 0]
+    w = prior_weights(labels, 0.25)  # three spun, one clean -> spun weigh 1/4 together
+    assert sum(w) == pytest.approx(1.0) and w[3] == pytest.approx(0.75)
+    scores = [0.95, 0.95, 0.95, 0.05]
+    assert weighted_brier(scores, labels, w) == pytest.approx(0.0025)
+    assert weighted_brier(scores, labels, [1.0] * 4) == pytest.approx(brier(scores, labels))
+    table = weighted_reliability([0.91, 0.95, 0.92, 0.93], labels, w, bins=10)
+    assert table[9].count == 4 and table[9].fraction_spun == pytest.approx(0.25)
+    assert prior_weights([0, 0], 0.5) == [1.0, 1.0]
 
 
 def test_pps_split_is_by_canonical_phrase():

@@ -132,3 +132,69 @@ def test_npz_is_not_used_for_pickled_objects():
         with zipfile.ZipFile(p) as z:
             for name in z.namelist():
                 assert name.endswith(".npy")
+
+
+SPUN = [
+    "Police used facial acknowledgment software at the stadium, and the squeeze secretary declined to "
+    "comment on the collapsed apartment edifice.",
+    "The bank lifted involvement rates on Tuesday, citing persistent puffiness and a tight labour "
+    "marketplace. Analysts had expected the relocation, and shares in lenders rose slightly.",
+    "Researchers said the vaccinum trial would enroll about two thousand volunteers. Results from an "
+    "earlier survey suggested the handling was safe, although its potency has not been proven.",
+    "The council approved plans for a new primary schooltime on the border of the township. "
+    "Structure is due to begin next outpouring.",
+]
+
+
+def _all_findings(text: str, prefilter: bool, field: str = "body"):
+    d = doc_of(text, field)
+    return [(f.start, f.end, f.text, f.suggestions[0].text, round(f.confidence, 9), f.evidence)
+            for f in generic_findings(d, MatchStream(d.text, d.segments), FindingBuilder(d),
+                                      prefilter=prefilter)]
+
+
+@pytest.mark.parametrize("text", SPUN + CLEAN + ["White House Squeeze Secretary Resigns"])
+def test_prefilter_never_changes_findings(text):
+    """Oracle: the vectorised prefilter only skips words the exact trigram path would not flag."""
+    assert load_model().prefilter, "prefilter tables missing from models/generic/"
+    for field in ("body", "title"):
+        assert _all_findings(text, True, field) == _all_findings(text, False, field)
+
+
+def test_prefilter_skips_most_words_and_spun_words_survive():
+    from unspin.detect.generic import candidates
+
+    m = load_model()
+    text = " ".join(SPUN + CLEAN)
+    d = doc_of(text)
+    st = MatchStream(d.text, d.segments)
+    full = candidates(d, st, m, prefilter=False)
+    kept = candidates(d, st, m, prefilter=True)
+    assert {c["tok"].start for c in kept} <= {c["tok"].start for c in full}
+    assert len(kept) < len(full)
+    assert {"acknowledgment", "squeeze"} <= {c["word"] for c in kept}
+
+
+def test_bigram_table_matches_lm():
+    from unspin.detect.generic import FLOOR, LOG10_BASE
+
+    m = load_model()
+    pairs = [("<s>", "the"), ("of", "the"), ("facial", "recognition"), ("press", "secretary"),
+             ("the", "zzzqqq"), ("zzzqqq", "the"), ("council", "approved"), ("a", "new")]
+    a = m.lm_ids([p[0] for p in pairs])
+    b = m.lm_ids([p[1] for p in pairs])
+    got = m.bigram(a, b).tolist()
+    for (x, y), g in zip(pairs, got, strict=True):
+        r = m.lm.prob([y, x])
+        want = max(r * LOG10_BASE if r > -400_000_000 else FLOOR, FLOOR)
+        assert abs(g - want) < 0.06, (x, y, g, want)
+
+
+def test_phrase_word_tables_consistent():
+    m = load_model()
+    words = ["support", "vector", "machine", "zzzqqq"]
+    assert m.is_phrase_word(words)[3] is False
+    hits = m.phrase_hits(["support * machine"])
+    for key, fillers in hits.items():
+        assert all(m.is_phrase_word(key.replace("*", " ").split()))
+        assert all(m.is_phrase_word(list(fillers)))

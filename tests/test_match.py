@@ -127,3 +127,43 @@ def test_match_without_an_archive_is_a_plain_error(tmp_path, cli_runner):
     res = cli_runner.invoke(cli, ["match", "--db", str(tmp_path / "nothing.sqlite"), str(ARTICLES)])
     assert res.exit_code == 2
     assert "no archive here yet" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_passage_of_a_long_article_is_found(corpus, tmp_path):
+    """A long archived article is fingerprinted in chunks, so a passage copied out of its middle is found.
+
+    Against the whole article's 2000-odd skeleton shingles the passage's resemblance is a few
+    percent, which the LSH bands find only by luck; against its own chunk it is large.
+    """
+    from unspin.document import record_document
+    from unspin.match.fingerprint import CHUNK_MAX, fingerprint, text_shingles
+
+    long_text = "\n\n".join(d.prose() for d in corpus[1])
+    assert len(text_shingles(long_text)) > 4 * CHUNK_MAX
+    assert len(fingerprint(long_text).keys) > len(fingerprint(corpus[1][0].prose()).keys) * 4
+    arc = open_archive(str(tmp_path / "long.sqlite"))
+    arc.add_documents([record_document({"id": "long", "title": "Omnibus", "text": long_text}, "feed")]
+                      + corpus[0])
+    try:
+        paras = corpus[1][4].prose().split("\n\n")
+        passage = "\n\n".join(paras[len(paras) // 3 : len(paras) // 3 + 4])
+        query = parse_text(_spin(passage, 0.3, 5), "passage.txt", "text")[0]
+        found = arc.find_sources(query)
+        assert found and found[0].id == "long"
+        assert found[0].coverage > 0.8
+    finally:
+        arc.close()
+
+
+def test_a_copied_run_of_a_few_sentences_is_listed_even_as_a_small_share(archive, corpus):
+    from unspin.match.sources import MIN_COVERAGE
+
+    a, b = corpus[0][2], corpus[0][20]
+    pa = a.prose().split("\n\n")
+    sliver = next(p for p in b.prose().split("\n\n")[1:] if p.count(". ") >= 2)  # a paragraph of 3+ sentences
+    text = "\n\n".join(pa + pa[1:] + [sliver])  # a long copy of a, padded, then b's paragraph
+    query = parse_text(_spin(text, 0.3, 11), "sliver.txt", "text")[0]
+    found = {m.id: m for m in archive.find_sources(query)}
+    assert set(found) == {document_id(a), document_id(b)}
+    small = found[document_id(b)]
+    assert small.coverage < MIN_COVERAGE and len(small.alignments) >= 3

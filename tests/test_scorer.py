@@ -25,13 +25,18 @@ def _finding(rule: str, text: str, conf: float = 0.8) -> Finding:
 def test_finding_features_are_densities_by_rule_family():
     fs = [_finding("US101", "squeeze secretary"), _finding("US201", "facial acknowledgment", 0.6),
           _finding("US201", "Facial  acknowledgment", 0.7), _finding("US901", "x")]
-    feats = scorer.finding_features(fs, 200)
-    assert feats["us1_per100"] == pytest.approx(0.5)
-    assert feats["us2_per100"] == pytest.approx(1.0)
-    assert feats["us2_weighted_per100"] == pytest.approx(0.65)
+    words = 400 - scorer.PSEUDO_WORDS  # densities are over words + PSEUDO_WORDS
+    feats = scorer.finding_features(fs, words)
+    assert feats["us1_per100"] == pytest.approx(0.25)
+    assert feats["us2_per100"] == pytest.approx(0.5)
+    assert feats["us2_weighted_per100"] == pytest.approx(0.325)
     assert feats["us2_max_confidence"] == pytest.approx(0.7)
-    assert feats["repeated_odd_per100"] == pytest.approx(1.0)  # the same odd phrase twice
+    assert feats["repeated_odd_per100"] == pytest.approx(0.5)  # the same odd phrase twice
     assert scorer.finding_features([], 10)["us2_per100"] == 0.0
+    # shrinkage: one finding in a short text weighs less than the same density in a long one
+    short = scorer.finding_features(fs[:1], 50)["us1_per100"]
+    long = scorer.finding_features(fs[:1] * 20, 1000)["us1_per100"]
+    assert short < long
 
 
 def test_text_features_see_rare_words_and_readability():
@@ -46,6 +51,9 @@ def test_text_features_see_rare_words_and_readability():
 
 
 def test_model_json_round_trip_and_consistency_check():
+    no_ref = {"features": ["a"], "scaler": {"mean": [0], "scale": [1]}, "logistic": {"coef": [1.0], "intercept": 0.0},
+              "calibration": {"a": 1.0, "b": 0.0, "prior_shift": -1.0}}
+    assert scorer.ScorerModel(no_ref).probability({"a": 1.0}) == pytest.approx(0.5)  # prior shift applied
     data = {"features": ["a", "b"], "scaler": {"mean": [0, 1], "scale": [1, 2]},
             "logistic": {"coef": [2.0, -1.0], "intercept": 0.5}, "calibration": {"a": 1.0, "b": 0.0},
             "reference": {"floor": 1.0, "words": "the police", "zipf_x10": [78, 50]}}
@@ -63,7 +71,12 @@ def test_shipped_model_is_json_with_a_card():
     path = REPO / "models" / "scorer.json"
     data = json.loads(path.read_text(encoding="utf-8"))
     m = scorer.ScorerModel(data)
-    assert set(m.features) <= set(scorer.finding_features([], 100)) | set(scorer.text_features("a b c", {}))
+    from unspin.detect import context_lm
+
+    known = set(scorer.finding_features([], 100)) | set(scorer.text_features("a b c", {})) | set(context_lm.FEATURES)
+    assert set(m.features) <= known
+    assert set(context_lm.FEATURES) <= set(m.features)  # the substitution gain is in the shipped model
+    assert 0.0 < data["calibration"]["prior"] < 1.0
     assert "Article scorer" in (REPO / "models" / "MODEL_CARD.md").read_text(encoding="utf-8")
 
 
@@ -78,7 +91,7 @@ def test_score_is_a_probability_and_spun_copies_score_higher():
     assert all(0.0 <= s <= 1.0 for s in clean + spun)
     assert sum(spun) / len(spun) > sum(clean) / len(clean)
     rep = analyze(arts[0].document(), ctx)
-    assert "rare_word_frac" in rep.features and "us1_per100" in rep.features
+    assert "ctx_gain_mean" in rep.features and "us1_per100" in rep.features
 
 
 def test_check_path_does_not_import_scikit_learn_or_numpy():
@@ -103,3 +116,13 @@ def test_quick_rebuild_is_deterministic(tmp_path):
                        check=True, capture_output=True)
         outs.append(dest.read_bytes())
     assert outs[0] == outs[1]
+
+
+@pytest.mark.slow
+def test_full_rebuild_reproduces_the_shipped_model(tmp_path):
+    """scripts/build_scorer.py gives models/scorer.json byte for byte. This fails when the lexicons,
+    the generic detector or models/context/ changed without a scorer rebuild -- rebuild it then."""
+    dest = tmp_path / "scorer.json"
+    subprocess.run([sys.executable, str(REPO / "scripts" / "build_scorer.py"), "--out", str(dest)],
+                   check=True, capture_output=True)
+    assert dest.read_bytes() == (REPO / "models" / "scorer.json").read_bytes()

@@ -51,9 +51,15 @@ def syllables(word: str) -> int:
 # Features
 
 
+PSEUDO_WORDS = 200  # finding densities count this many finding-free words extra (short texts)
+
+
 def finding_features(findings: list[Finding], words: int) -> dict[str, float]:
-    """Densities per 100 words by rule family, confidence and repeated odd phrases."""
-    per = 100.0 / max(words, 50)
+    """Densities per 100 words by rule family, confidence and repeated odd phrases.
+
+    The densities are shrunk for short texts: they are taken over ``words + PSEUDO_WORDS`` words,
+    so one finding in a 150-word brief does not look like a spun article."""
+    per = 100.0 / (max(words, 0) + PSEUDO_WORDS)
     fam: dict[str, list[Finding]] = {"US1": [], "US2": [], "US3": []}
     for f in findings:
         key = f.rule[:3]
@@ -172,7 +178,7 @@ class ScorerModel:
         self.prior_shift: float = float(cal.get("prior_shift", 0.0))
         ref = data.get("reference") or {"floor": 1.0, "words": "", "zipf_x10": []}
         self.reference: dict[str, float] = {"": float(ref["floor"])}
-        for w, q in zip(ref["words"].split(" "), ref["zipf_x10"]):
+        for w, q in zip(ref["words"].split(" "), ref["zipf_x10"], strict=False):
             if w:
                 self.reference[w] = q / 10.0
         if not (len(self.features) == len(self.mean) == len(self.scale) == len(self.coef)):
@@ -180,7 +186,7 @@ class ScorerModel:
 
     def decision(self, feats: dict[str, float]) -> float:
         z = self.intercept
-        for name, mu, sd, w in zip(self.features, self.mean, self.scale, self.coef):
+        for name, mu, sd, w in zip(self.features, self.mean, self.scale, self.coef, strict=True):
             z += w * (feats.get(name, 0.0) - mu) / (sd or 1.0)
         return z
 

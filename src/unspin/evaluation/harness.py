@@ -129,9 +129,12 @@ def run(suites: tuple[str, ...] = ("detect", "score"), quick: bool = False, seed
             from ..detect.scorer import load_model
 
             model = load_model()
-            res.scorer = (model.data.get("meta", {}) | {"present": True}) if model else {"present": False}
+            res.scorer = (model.data.get("meta", {}) | {"present": True,
+                                                         "prior": model.data.get("calibration", {}).get("prior")}
+                          ) if model else {"present": False}
             res.auc_rows = auc_table(analysed)
-            res.calibration = [calibration(analysed, name) for name in spinners]
+            prior = model.data.get("calibration", {}).get("prior") if model else None
+            res.calibration = [calibration(analysed, name, prior) for name in spinners]
             res.clean_score_rows = clean_scores(analysed, cfg.suspect_threshold, cfg.spun_threshold)
             res.thresholds = threshold_table(analysed)
     for suite in ("match", "rewrite"):

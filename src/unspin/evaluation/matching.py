@@ -416,8 +416,10 @@ def _render(spun_rows, both, stitched_n, neg_rows, tp, fp, fn, archived, n_real,
         f"| halves: first half of one article's paragraphs + second half of another's | {both['halves']} | "
         f"{stitched_n} | {both['halves'] / stitched_n:.1%} |",
         "",
-        "A source that gives less than 15% of the copy (or fewer than 3 sentences) is not listed, by design "
-        "(MIN_COVERAGE in unspin/match/sources.py); the halves misses are such slivers.",
+        "A source is listed when at least 3 of its sentences align and explain 15% of the copy, or when the "
+        "copy holds a run of at least 3 near-verbatim sentences of it (unspin/match/sources.py, is_source). "
+        "The halves misses are slivers of one or two sentences of a long copy, or passages too short to share "
+        "an LSH band with their source's chunk (see docs/matching.md).",
         "",
         "### Same story, not a source: a false source is any match at all",
         "",

@@ -163,6 +163,40 @@ def reliability(scores: Sequence[float], labels: Sequence[int], bins: int = 10) 
     return out
 
 
+def prior_weights(labels: Sequence[int], prior: float) -> list[float]:
+    """Per-item weights that make spun items ``prior`` of the total weight (clean the rest)."""
+    n1 = sum(1 for y in labels if y)
+    n0 = len(labels) - n1
+    if not n0 or not n1:
+        return [1.0] * len(labels)
+    return [prior / n1 if y else (1.0 - prior) / n0 for y in labels]
+
+
+def weighted_brier(scores: Sequence[float], labels: Sequence[int], weights: Sequence[float]) -> float | None:
+    total = sum(weights)
+    if not scores or not total:
+        return None
+    return sum(w * (p - y) ** 2 for p, y, w in zip(scores, labels, weights, strict=True)) / total
+
+
+def weighted_reliability(scores: Sequence[float], labels: Sequence[int], weights: Sequence[float],
+                         bins: int = 10) -> list[ReliabilityBin]:
+    """Like ``reliability``, but the share spun in each bin is weighted (``count`` stays the raw count)."""
+    out = [ReliabilityBin(k / bins, (k + 1) / bins) for k in range(bins)]
+    acc = [[0.0, 0.0, 0.0] for _ in range(bins)]  # weight, weighted score, weighted label
+    for p, y, w in zip(scores, labels, weights, strict=True):
+        k = min(int(p * bins), bins - 1)
+        out[k].count += 1
+        acc[k][0] += w
+        acc[k][1] += w * p
+        acc[k][2] += w * y
+    for b, (w, sp, sy) in zip(out, acc, strict=True):
+        if w:
+            b.mean_score = sp / w
+            b.fraction_spun = sy / w
+    return out
+
+
 def expected_calibration_error(table: list[ReliabilityBin]) -> float | None:
     n = sum(b.count for b in table)
     if not n:

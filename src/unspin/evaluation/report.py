@@ -109,7 +109,11 @@ def _score_section(res: Results) -> list[str]:
         lines += [f"Scorer: `models/scorer.json`, built by `{meta.get('built', '?')}` from "
                   f"{meta.get('training', '?')}; generic detector {meta.get('generic_detector', '?')} at build "
                   f"time; out-of-fold AUC {meta.get('oof_auc', '?')}, Brier {meta.get('oof_brier', '?')} "
-                  "(training distribution).", ""]
+                  "(training distribution, 50/50 balance"
+                  + (f"; {meta['oof_brier_at_prior']} re-weighted to the prior" if "oof_brier_at_prior" in meta else "")
+                  + ")."
+                  + (f" Calibrated for a prior of {meta['prior']:.0%} spun articles among those checked."
+                     if meta.get("prior") is not None else ""), ""]
     lines += ["AUC of spun copies against held-out clean articles (fixtures + Reuters sample; Wikinews is "
               "the scorer's training corpus and is left out here), and against the clean originals of the same "
               "fixture articles only. `held-out spinner` = the scorer never "
@@ -123,9 +127,20 @@ def _score_section(res: Results) -> list[str]:
         lines += ["", f"### Calibration: held-out clean + `{cal['spinner']}` copies (all rates)", "",
                   f"{cal['n']} articles ({cal['positives']} spun). Brier score **{_f(cal['brier'])}**, "
                   f"expected calibration error {_f(cal['ece'])}.", ""]
-        rows = [[f"{b.lo:.1f}–{b.hi:.1f}", str(b.count), _f(b.mean_score) if b.count else "–",
-                 _f(b.fraction_spun) if b.count else "–"] for b in cal["table"]]
-        lines += _table(["score bin", "articles", "mean score", "fraction spun"], rows)
+        if cal.get("table_prior") is not None:
+            lines[-2] = (lines[-2] + f" Re-weighted to the scorer's prior (spun = {cal['prior']:.0%} of "
+                         f"articles, the share its calibration assumes): Brier **{_f(cal['brier_prior'])}**, "
+                         f"expected calibration error {_f(cal['ece_prior'])}.")
+            rows = [[f"{b.lo:.1f}–{b.hi:.1f}", str(b.count), _f(b.mean_score) if b.count else "–",
+                     _f(b.fraction_spun) if b.count else "–",
+                     _f(w.fraction_spun) if w.count else "–"]
+                    for b, w in zip(cal["table"], cal["table_prior"], strict=True)]
+            lines += _table(["score bin", "articles", "mean score", "fraction spun (as sampled)",
+                             f"fraction spun (at prior {cal['prior']:.0%})"], rows)
+        else:
+            rows = [[f"{b.lo:.1f}–{b.hi:.1f}", str(b.count), _f(b.mean_score) if b.count else "–",
+                     _f(b.fraction_spun) if b.count else "–"] for b in cal["table"]]
+            lines += _table(["score bin", "articles", "mean score", "fraction spun"], rows)
     lines += ["", "### Clean articles against the verdict thresholds", "",
               f"Thresholds in force: suspect ≥ {res.suspect_threshold}, spun ≥ {res.spun_threshold} "
               "(`suspect-threshold`, `spun-threshold` in config).", ""]

@@ -5,7 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from .detection import Analysed
-from .metrics import auc, brier, expected_calibration_error, quantile, reliability
+from .metrics import (
+    auc,
+    brier,
+    expected_calibration_error,
+    prior_weights,
+    quantile,
+    reliability,
+    weighted_brier,
+    weighted_reliability,
+)
 
 # Corpora the shipped scorer was trained on (see scripts/build_scorer.py): reported, but apart.
 TRAINING_CORPORA = ("wikinews",)
@@ -36,14 +45,34 @@ def auc_table(analysed: list[Analysed]) -> list[dict[str, Any]]:
     return rows
 
 
-def calibration(analysed: list[Analysed], spinner: str) -> dict[str, Any]:
-    """Brier score and reliability table over held-out clean articles and one spinner's copies."""
+def calibration(analysed: list[Analysed], spinner: str, prior: float | None = None) -> dict[str, Any]:
+    """Brier score and reliability table over held-out clean articles and one spinner's copies: as
+    sampled, and (when ``prior`` is given) re-weighted so spun copies are ``prior`` of the articles --
+    the share of spun articles the scorer's calibration assumes."""
     items = held_out_clean(analysed) + [a for a in analysed if a.sample.spinner == spinner]
     scores = [a.score for a in items]
     labels = [1 if a.sample.spun else 0 for a in items]
     table = reliability(scores, labels, bins=10)
-    return {"spinner": spinner, "n": len(items), "brier": brier(scores, labels), "table": table,
-            "ece": expected_calibration_error(table), "positives": sum(labels)}
+    out = {"spinner": spinner, "n": len(items), "brier": brier(scores, labels), "table": table,
+           "ece": expected_calibration_error(table), "positives": sum(labels), "prior": prior}
+    if prior is not None:
+        w = prior_weights(labels, prior)
+        wtable = weighted_reliability(scores, labels, w, bins=10)
+        out |= {"brier_prior": weighted_brier(scores, labels, w), "table_prior": wtable,
+                "ece_prior": expected_calibration_error_weighted(wtable, scores, w)}
+    return out
+
+
+def expected_calibration_error_weighted(table, scores: list[float], weights: list[float]) -> float | None:
+    """ECE with bins weighted by their share of the (re-weighted) articles."""
+    bins = len(table)
+    mass = [0.0] * bins
+    for p, w in zip(scores, weights, strict=True):
+        mass[min(int(p * bins), bins - 1)] += w
+    total = sum(mass)
+    if not total:
+        return None
+    return sum(m * abs(b.mean_score - b.fraction_spun) for m, b in zip(mass, table, strict=True)) / total
 
 
 def clean_scores(analysed: list[Analysed], suspect: float, spun: float) -> list[dict[str, Any]]:

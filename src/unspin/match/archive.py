@@ -29,6 +29,7 @@ from ..model import Document
 SCHEMA_VERSION = 1
 BATCH_SIZE = 500
 BUSY_TIMEOUT_MS = 120_000
+CACHE_KIB = 131_072  # SQLite page cache per connection, at most 128 MiB
 _PG_LOCK_ID = 0x756E7370  # "unsp": the advisory lock every PostgreSQL writer takes
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -107,7 +108,7 @@ def content_hash(prose: str) -> str:
     """SHA-256 of the normalised words of the prose: same words, same hash, whatever the markup."""
     from ..text import WORD_RE
 
-    words = " ".join(w.lower() for w in WORD_RE.findall(prose))
+    words = " ".join(WORD_RE.findall(prose)).lower()  # same as lowering each word, one pass
     return hashlib.sha256(words.encode("utf-8")).hexdigest()
 
 
@@ -248,7 +249,7 @@ class Archive:
                 for pk, rid, h in conn.execute(q):
                     by_content.setdefault(h, (pk, rid, h))
             new: list[tuple[dict[str, Any], tuple[int, ...]]] = []
-            band_rows: list[dict[str, int]] = []
+            band_rows: list[tuple[int, int]] = []
             for rid, row in rows.items():
                 keys = row.pop("_keys")
                 old = existing.get(rid) or by_content.get(row["content_hash"])
@@ -266,21 +267,23 @@ class Archive:
                 else:
                     self._delete_bands(conn, [pk])
                     conn.execute(update(a).where(a.c.pk == pk).values(**values))
-                    band_rows.extend({"key": k, "article": pk} for k in set(keys))
+                    band_rows.extend((k, pk) for k in set(keys))
                     result.updated += 1
                 result.ids.append(values["id"])
             if new:
                 inserted = conn.execute(a.insert().returning(a.c.pk, a.c.id, sort_by_parameter_order=True),
                                         [r for r, _ in new]).all()
                 for (pk, rid), (_, keys) in zip(inserted, new, strict=False):
-                    band_rows.extend({"key": k, "article": pk} for k in set(keys))
+                    band_rows.extend((k, pk) for k in set(keys))
                     result.ids.append(rid)
                 result.added += len(new)
             if band_rows:
-                # plain DBAPI executemany: ~10x faster than Core's per-row parameter processing here
+                # plain DBAPI executemany: ~10x faster than Core's per-row parameter processing here;
+                # in key order, so consecutive rows land in the same B-tree leaf instead of random ones
+                band_rows.sort()
                 mark = "?" if self.is_sqlite else "%s"
                 conn.exec_driver_sql(f"INSERT INTO unspin_bands (key, article) VALUES ({mark}, {mark})",
-                                     [(r["key"], r["article"]) for r in band_rows])
+                                     band_rows)
 
     def remove(self, ids: Iterable[str]) -> int:
         """Remove articles by archive id; returns how many were there."""
@@ -475,6 +478,11 @@ def open_archive(url: str | None = None, *, create: bool = True) -> Archive:
             cur.execute("PRAGMA foreign_keys = ON")
             cur.execute("PRAGMA journal_mode = WAL")  # readers never block the writer; persistent
             cur.execute("PRAGMA synchronous = NORMAL")  # with WAL: a crash may lose the last commit, never corrupts
+            # The band index takes random-key inserts all over its B-tree: a larger page cache keeps the
+            # upper levels and more leaves in memory (a cap, allocated only as pages are used), and
+            # checkpointing every ~64 MiB of WAL instead of 4 MiB folds repeated page writes together.
+            cur.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+            cur.execute("PRAGMA wal_autocheckpoint = 16384")
             cur.close()
 
         @event.listens_for(engine, "begin")

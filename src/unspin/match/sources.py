@@ -30,6 +30,15 @@ RERANK = 8  # candidates aligned sentence by sentence
 MIN_CONTAINMENT = 0.05  # share of the document's skeleton shingles a candidate must contain
 MIN_COVERAGE = 0.15  # share of the document's prose a source must explain
 MIN_SENTENCES = 3  # aligned sentences a source must explain (all of them for shorter documents)
+# A source that explains less than MIN_COVERAGE is still listed when the document copies a run of its
+# sentences: aligned pairs consecutive on both sides (a gap of one sentence allowed), at least
+# RUN_SENTENCES of them near-verbatim: a skeleton of 3 words or more matching at RUN_SKELETON and a
+# similarity of at least RUN_SIMILARITY.
+# Two reporters writing about one story share names, numbers, even a quote, but not three sentences
+# in a row strung together with the same function words.
+RUN_SENTENCES = 3
+RUN_SIMILARITY = 0.8
+RUN_SKELETON = 0.9
 
 
 @dataclass(frozen=True)
@@ -104,19 +113,51 @@ def find_sources(archive: Any, doc: Document, top: int = 5) -> list[SourceMatch]
         scored.sort(key=lambda t: (-t[0], t[1]))
         for _, _pk, art, chain, src_sentences in scored:
             pairs = [(i, j, w) for i, j, w in chain if i not in claimed]
-            chars = sum(sentences[i].end - sentences[i].start for i, _, _ in pairs)
-            if len(pairs) >= need and chars / total_chars >= MIN_COVERAGE:
+            if is_source(pairs, sentences, src_sentences, total_chars, need):
                 accepted.append((art, pairs, src_sentences))
                 claimed.update(i for i, _, _ in pairs)
         left = [s for k, s in enumerate(sentences) if k not in claimed]
-        left_chars = sum(s.end - s.start for s in left)
-        if not accepted or len(left) < need or left_chars / total_chars < MIN_COVERAGE:
+        if not accepted or len(left) < min(need, RUN_SENTENCES):
             break  # nothing found at all, or too little left to hold another source
         text = "\n\n".join(doc.text[s.start : s.end] for s in left)
 
     matches = [_build_match(doc, art, pairs, sentences, src, total_chars) for art, pairs, src in accepted]
     matches.sort(key=lambda m: (-m.coverage * m.score, m.id))
     return matches[:top]
+
+
+def is_source(pairs: list[tuple[int, int, float]], sentences: list[Sentence], src_sentences: list[Sentence],
+              total_chars: int, need: int) -> bool:
+    """Whether aligned (query i, source j, similarity) pairs make the candidate a likely source.
+
+    Either the pairs explain enough of the document (``need`` sentences and MIN_COVERAGE of its
+    characters), or they hold a copied run (``copied_run``) however small a share of the document it is.
+    """
+    if len(pairs) >= need and sum(sentences[i].end - sentences[i].start for i, _, _ in pairs) >= (
+            MIN_COVERAGE * total_chars):
+        return True
+    return copied_run(pairs, sentences, src_sentences) >= RUN_SENTENCES
+
+
+def copied_run(pairs: list[tuple[int, int, float]], sentences: list[Sentence],
+               src_sentences: list[Sentence]) -> int:
+    """The most near-verbatim pairs in one run of aligned pairs that are consecutive on both sides (one
+    skipped sentence allowed on either side between neighbours). Pairs come from ``align_sentences``,
+    so every one is aligned (similarity >= MIN_SIMILARITY) and they are in order."""
+    from rapidfuzz.distance import Indel
+
+    best = run = 0
+    prev: tuple[int, int] | None = None
+    for i, j, w in pairs:
+        if prev is None or i - prev[0] > 2 or j - prev[1] > 2:
+            run = 0
+        prev = (i, j)
+        q, src = sentences[i], src_sentences[j]
+        if (w >= RUN_SIMILARITY and len(q.skeleton) >= 3
+                and Indel.normalized_similarity(q.skeleton, src.skeleton) >= RUN_SKELETON):
+            run += 1
+            best = max(best, run)
+    return best
 
 
 def _build_match(doc: Document, art: Any, pairs: list[tuple[int, int, float]], sentences: list[Sentence],
