@@ -17,10 +17,12 @@ than the text's style with a reference -- 1987 wire copy and a science feature a
 Cost control: synonyms are tried only for words whose own left-context log-probability is below their
 unigram log-probability plus ``PRUNE`` (a word its context predicts well is not worth replacing), at
 most ``MAX_SYN`` of them; long articles are sub-sampled to at most ``MAX_WORDS`` candidate words
-(evenly spaced, deterministic). Words next to a token the LM does not know (numbers, names, wire
-jargon such as "mln") are skipped, and a word in a context window already seen in the article
-(tables, repeated boilerplate) counts once: with no usable context the "gain" would only say that the synonym
-is a more frequent word. No numpy.
+(evenly spaced, deterministic). No numpy.
+
+Robustness: words next to a token the LM does not know (numbers, names, wire jargon such as "mln")
+are skipped -- with no usable context the "gain" would only say that the synonym is a more frequent
+word; a context window already seen in the article (tables, repeated boilerplate) counts once; and
+the article averages are shrunk towards clean news (``PSEUDO_WORDS``, ``CLEAN_MEANS``).
 """
 
 from __future__ import annotations
@@ -131,7 +133,10 @@ def gains(text: str, prune: float | None = PRUNE, max_syn: int = MAX_SYN, max_wo
     if lm is None:
         return None
     prob = lm.prob
-    syn = load_synonyms()
+    try:
+        syn = load_synonyms()
+    except OSError:  # no models/context/ table: no gain features (the scorer uses clean-news means)
+        return None
     w, cand = _tokens(text)
     cand = [j for j in cand if w[j] in syn]
     step = max(1, math.ceil(len(cand) / max_words))

@@ -225,7 +225,7 @@ class GenericModel:
             arr = np.array([w if w.isascii() and len(w) <= width else "" for w in miss], dtype=t.dtype)
             pos = np.searchsorted(t, arr)
             pos[pos >= len(t)] = 0
-            c.update(zip(miss, ((t[pos] == arr) & (arr != b"")).tolist()))
+            c.update(zip(miss, ((t[pos] == arr) & (arr != b"")).tolist(), strict=True))
         return [c[w] for w in words]
 
     def lm_specials(self) -> tuple[int, int]:
@@ -245,7 +245,7 @@ class GenericModel:
                 c.clear()
             v = self.ids(miss).tolist()
             r = self.lm_ids(miss).tolist() if self.prefilter else [-1] * len(miss)
-            c.update(zip(miss, zip(v, r)))
+            c.update(zip(miss, zip(v, r, strict=True), strict=True))
         pairs = [c[w] for w in words]
         if not pairs:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
@@ -567,7 +567,7 @@ def candidates(doc: Document, stream: MatchStream, model: GenericModel,
     starts_arr = np.asarray(starts, dtype=np.int64)
     pos_s = np.searchsorted(starts_arr, flat_c, side="right") - 1
     pos_i = flat_c - starts_arr[pos_s]
-    pos = list(zip(pos_s.tolist(), pos_i.tolist()))
+    pos = list(zip(pos_s.tolist(), pos_i.tolist(), strict=True))
     # phrase table: a window around w that, with w swapped for a synonym, is a known phrase
     phrases: dict[str, dict[str, int]] = {}
     key_pos: dict[tuple[int, int], list[str]] = {}
@@ -582,8 +582,11 @@ def candidates(doc: Document, stream: MatchStream, model: GenericModel,
         cur = -1
         for p in pos:
             si, i = p
-            if prefilter and not sp[starts[si] + i]:
-                continue
+            if prefilter:
+                f = starts[si] + i
+                # every window holds a neighbour of the word: one must occur in some phrase
+                if not sp[f] or not ((i > 0 and pw[f - 1]) or (i + 1 < len(sents[si]) and pw[f + 1])):
+                    continue
             if si != cur:
                 cur = si
                 st = starts[si]
