@@ -29,9 +29,10 @@ from __future__ import annotations
 
 import gzip
 import math
-import os
 import re
 from functools import cache
+
+from .lm import load_lm
 
 LN = math.log(1.0001)  # pocketsphinx log base -> natural log
 OOV = -400_000_000  # prob() below this: the predicted word is unknown to the LM
@@ -48,22 +49,6 @@ CLEAN_MEANS = {"ctx_gain_mean": 0.19, "ctx_lift_mean": 1.70, "ctx_low_lift_frac"
                "ctx_gain_gt1": 0.053, "ctx_gain_gt2.5": 0.031, "ctx_gain_gt5": 0.012}
 FEATURES = ("ctx_gain_mean", "ctx_lift_mean", "ctx_low_lift_frac") + tuple(
     f"ctx_gain_gt{t:g}" for t in GAIN_THRESHOLDS)
-
-
-def lm_path() -> str:
-    import pocketsphinx
-
-    return os.path.join(os.path.dirname(pocketsphinx.__file__), "model", "en-us", "en-us.lm.bin")
-
-
-@cache
-def load_lm():
-    """The pocketsphinx trigram LM (≈80 ms, memory-mapped), or None when pocketsphinx is missing."""
-    try:
-        from pocketsphinx import NGramModel
-    except ImportError:
-        return None
-    return NGramModel.readfile(lm_path())
 
 
 def synonyms_path():

@@ -56,14 +56,6 @@ FEATURES = [
 ]
 
 
-def _lm_path():
-    import os
-
-    import pocketsphinx
-
-    return os.path.join(os.path.dirname(pocketsphinx.__file__), "model", "en-us", "en-us.lm.bin")
-
-
 class GenericModel:
     """The compiled tables, the phrase table, the combiner weights and (lazily) the LM."""
 
@@ -132,21 +124,11 @@ class GenericModel:
     @property
     def lm(self):
         """The pocketsphinx trigram LM, loaded on first use (only when a word survives the
-        prefilter). Shared with the article scorer's context_lm when that module offers it, so
-        one process reads the LM once."""
+        prefilter). Shared with the article scorer (``detect.lm``), so one process reads it once."""
         if self._lm is None:
-            lm = None
-            try:
-                from .context_lm import load_lm
+            from .lm import load_lm
 
-                lm = load_lm()
-            except ImportError:
-                pass
-            if lm is None or not hasattr(lm, "prob"):
-                from pocketsphinx import NGramModel
-
-                lm = NGramModel.readfile(_lm_path())
-            self._lm = lm
+            self._lm = load_lm()
         return self._lm
 
     def phrase_hits(self, keys: list[str]) -> dict[str, dict[str, int]]:

@@ -70,7 +70,7 @@ def read_tsv(path: Path) -> list[Entry]:
     with open(path, encoding="utf-8", newline="") as fh:
         reader = csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
         header = [h.strip() for h in next(reader, [])]
-        rows = [dict(zip(header, (c.strip() for c in row))) for row in reader if row and row[0].strip()]
+        rows = [dict(zip(header, (c.strip() for c in row), strict=False)) for row in reader if row and row[0].strip()]
     if "tortured_phrase" in header:
         return [
             Entry(id=f"PPS-{n:04d}", spun=r["tortured_phrase"], canonical=r.get("canonical_phrase", ""),
