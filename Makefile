@@ -30,6 +30,12 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests scripts benchmarks
 
+# Rebuild every shipped model from its sources (needs Debian's wordnet-base; ~5-10 min on 2 cores).
+models: $(STAMP)
+	$(BIN)/python scripts/build_generic_model.py
+	$(BIN)/python scripts/build_context_tables.py
+	$(BIN)/python scripts/build_scorer.py
+
 eval: $(STAMP)
 	$(BIN)/unspin eval
 

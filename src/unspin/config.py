@@ -29,6 +29,9 @@ class Config:
     lexicons: tuple[str, ...] = ()  # extra lexicon TSV files (learned or user lists)
     db: str | None = None
     languagetool_url: str | None = None
+    report_min_articles: int = 5  # `unspin report`: a provider needs this many articles to be flagged
+    report_flag_share: float = 0.25  # ... and at least this share of flagged articles
+    report_flag_mean_score: float = 0.5  # ... or at least this mean score
     source: str | None = field(default=None, compare=False)  # file the settings came from
 
     def wants(self, rule: str) -> bool:
@@ -106,7 +109,12 @@ def _coerce(name: str, value: Any, where: str, key: str) -> Any:
         if not isinstance(value, bool):
             raise ConfigError(f"{where}: {key} must be true or false")
         return value
-    if name in ("min_confidence", "suspect_threshold", "spun_threshold"):
+    if name == "report_min_articles":
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ConfigError(f"{where}: {key} must be a whole number of at least 1")
+        return value
+    if name in ("min_confidence", "suspect_threshold", "spun_threshold", "report_flag_share",
+                "report_flag_mean_score"):
         if not isinstance(value, (int, float)) or not 0 <= value <= 1:
             raise ConfigError(f"{where}: {key} must be a number from 0 to 1")
         return float(value)

@@ -91,9 +91,8 @@ def _walk(root: Path, errors: list[InputError]) -> Iterator[Source]:
 # Reading and decoding
 
 
-def read_source(source: Source, *, max_bytes: int = DEFAULT_MAX_BYTES, encoding: str | None = None,
-                stdin_name: str = "-") -> list[Document]:
-    """Read and parse one source into documents; raises InputProblem with a plain message."""
+def read_bytes(source: Source, *, max_bytes: int = DEFAULT_MAX_BYTES, stdin_name: str = "-") -> tuple[str, bytes]:
+    """The raw bytes of a source and the path to report for it; raises InputProblem."""
     if source.path == "-":
         data = sys.stdin.buffer.read(max_bytes + 1)
         path = stdin_name
@@ -117,6 +116,13 @@ def read_source(source: Source, *, max_bytes: int = DEFAULT_MAX_BYTES, encoding:
             raise InputProblem(f"cannot read: {exc.strerror or exc}") from None
     if len(data) > max_bytes:
         raise InputProblem(f"input is over the {_mb(max_bytes)} limit (raise max-file-size to check it)")
+    return path, data
+
+
+def read_source(source: Source, *, max_bytes: int = DEFAULT_MAX_BYTES, encoding: str | None = None,
+                stdin_name: str = "-") -> list[Document]:
+    """Read and parse one source into documents; raises InputProblem with a plain message."""
+    path, data = read_bytes(source, max_bytes=max_bytes, stdin_name=stdin_name)
     text = decode(data, encoding)
     kind = source.kind or kind_for(path, text)
     return parse_text(text, path, kind)
@@ -405,10 +411,15 @@ def parse_jsonl(text: str, path: str) -> list[Document]:
             raise InputProblem(f"line {lineno}: not valid JSON ({exc.msg})") from None
         if not isinstance(rec, dict):
             raise InputProblem(f"line {lineno}: expected a JSON object")
-        docs.append(record_document(rec, f"{path}#{lineno}", lineno))
+        docs.append(record_document(rec, record_path(path, lineno), lineno))
     if not docs:
         raise InputProblem("empty file, nothing to check")
     return docs
+
+
+def record_path(path: str, lineno: int) -> str:
+    """How a JSONL record is named in reports: ``feed.jsonl#LINE``."""
+    return f"{path}#{lineno}"
 
 
 def record_document(rec: dict[str, Any], path: str, lineno: int = 0) -> Document:

@@ -23,8 +23,11 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes, *, keep_mode: bool 
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
+        if mode is None:  # a new file: the usual permissions (mkstemp makes it 0600)
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, mode)
         os.replace(tmp, target)
     except BaseException:
         try:

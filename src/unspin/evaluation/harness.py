@@ -87,7 +87,7 @@ def build_samples(plan: Plan, fixtures: list[ds.Article], spinners: dict[str, ob
         wiki = wiki[: plan.wikinews]
     clean = fixtures + wiki + ds.reuters_articles(plan.reuters, seed=plan.seed)
     samples = [ds.clean_sample(a) for a in clean]
-    for name, sp in spinners.items():
+    for sp in spinners.values():
         for rate in plan.rates:
             for k in range(plan.seeds_per_rate):
                 samples.extend(ds.spin_article(a, sp, rate, plan.seed + k) for a in fixtures)

@@ -115,7 +115,7 @@ def _norm(s: str) -> str:
 
 def auc(scores: Sequence[float], labels: Sequence[int]) -> float | None:
     """Area under the ROC curve (Mann-Whitney, ties count one half); None without both classes."""
-    pairs = sorted(zip(scores, labels), key=lambda t: t[0])
+    pairs = sorted(zip(scores, labels, strict=True), key=lambda t: t[0])
     n_pos = sum(1 for _, y in pairs if y)
     n_neg = len(pairs) - n_pos
     if not n_pos or not n_neg:
@@ -135,7 +135,7 @@ def auc(scores: Sequence[float], labels: Sequence[int]) -> float | None:
 def brier(scores: Sequence[float], labels: Sequence[int]) -> float | None:
     if not scores:
         return None
-    return sum((p - y) ** 2 for p, y in zip(scores, labels)) / len(scores)
+    return sum((p - y) ** 2 for p, y in zip(scores, labels, strict=True)) / len(scores)
 
 
 @dataclass
@@ -151,12 +151,12 @@ def reliability(scores: Sequence[float], labels: Sequence[int], bins: int = 10) 
     """Equal-width bins of the score: how many articles, their mean score and the share that were spun."""
     out = [ReliabilityBin(k / bins, (k + 1) / bins) for k in range(bins)]
     sums = [[0.0, 0] for _ in range(bins)]
-    for p, y in zip(scores, labels):
+    for p, y in zip(scores, labels, strict=True):
         k = min(int(p * bins), bins - 1)
         out[k].count += 1
         sums[k][0] += p
         sums[k][1] += y
-    for b, (s, y) in zip(out, sums):
+    for b, (s, y) in zip(out, sums, strict=True):
         if b.count:
             b.mean_score = s / b.count
             b.fraction_spun = y / b.count

@@ -111,7 +111,7 @@ class ThesaurusSpinner:
             found = None
             for n in range(min(maxlen, len(tokens) - i), 0, -1):
                 toks = tokens[i : i + n]
-                if any(not _GAP.fullmatch(text[a.end() : b.start()]) for a, b in zip(toks, toks[1:])):
+                if any(not _GAP.fullmatch(text[a.end() : b.start()]) for a, b in zip(toks, toks[1:], strict=False)):
                     continue  # punctuation between the words: not a phrase
                 if any(t.group().isupper() and len(t.group()) > 1 for t in toks):
                     continue  # acronyms and all-caps headlines stay as they are

@@ -20,12 +20,13 @@ from ..config import Config
 from ..document import (
     EXTENSIONS,
     InputProblem,
-    Source,
     decode,
     discover,
     kind_for,
     parse_text,
+    read_bytes,
     record_document,
+    record_path,
 )
 from ..model import InputError
 from .providers import ArticleRow, article_row
@@ -87,31 +88,6 @@ class FeedAnalysis:
 # Planning: find inputs, read bytes, cut into tasks (main process)
 
 
-def _read_bytes(source: Source, max_bytes: int, stdin_name: str) -> tuple[str, bytes]:
-    if source.path == "-":
-        data = sys.stdin.buffer.read(max_bytes + 1)
-        path = stdin_name
-    else:
-        path = source.path
-        try:
-            size = os.stat(path).st_size
-            if size > max_bytes:
-                raise InputProblem(f"file is {size / 2**20:.1f} MB, over the {max_bytes / 2**20:.1f} MB "
-                                   "limit (raise max-file-size to read it)")
-            with open(path, "rb") as fh:
-                data = fh.read(max_bytes + 1)
-        except PermissionError:
-            raise InputProblem("permission denied") from None
-        except IsADirectoryError:
-            raise InputProblem("is a folder") from None
-        except OSError as exc:
-            raise InputProblem(f"cannot read: {exc.strerror or exc}") from None
-    if len(data) > max_bytes:
-        raise InputProblem(f"input is over the {max_bytes / 2**20:.1f} MB limit "
-                           "(raise max-file-size to read it)")
-    return path, data
-
-
 def _is_jsonl(path: str, data: bytes) -> bool:
     ext = os.path.splitext(path)[1].lower()
     if ext in EXTENSIONS:
@@ -130,7 +106,7 @@ def read_inputs(paths: list[str], errors: list[tuple[int, InputError]], *, max_b
             errors.append((len(items), discovered.pop(0)))
         name = stdin_name if source.path == "-" else source.path
         try:
-            path, data = _read_bytes(source, max_bytes, stdin_name)
+            path, data = read_bytes(source, max_bytes=max_bytes, stdin_name=stdin_name)
             if not _is_jsonl(path, data):
                 items.append(FileItem(len(items), path, data))
                 continue
@@ -178,7 +154,7 @@ def _documents(item: FileItem | RecordLine, settings: WorkerSettings, errors: li
         except InputProblem as exc:
             errors.append((item.seq, InputError(item.path, str(exc))))
         return
-    where = f"{item.path}#{item.lineno}"  # the same record path as unspin.document.parse_jsonl
+    where = record_path(item.path, item.lineno)
     try:
         rec = json.loads(item.line)
     except json.JSONDecodeError as exc:
