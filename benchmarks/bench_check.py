@@ -29,7 +29,7 @@ The squeeze secretary said nothing.
 
 
 def warm_throughput(mb: float, generic: bool) -> tuple[float, int, float]:
-    from unspin.analyze import Context, analyze
+    from unspin.analysis import Context, analyze
     from unspin.config import Config
     from unspin.document import load_documents
 

@@ -91,7 +91,7 @@ if impl:
     g = importlib.util.module_from_spec(spec); sys.modules[spec.name] = g; spec.loader.exec_module(g)
 else:
     import unspin.detect.generic as g
-from unspin.analyze import FindingBuilder
+from unspin.analysis import FindingBuilder
 from unspin.model import Document, Segment
 from unspin.text import MatchStream
 m = g.load_model()
@@ -122,7 +122,7 @@ def main() -> None:
     import build_generic_data as D
 
     import unspin.detect.generic as g
-    from unspin.analyze import Context, FindingBuilder, analyze
+    from unspin.analysis import Context, FindingBuilder, analyze
     from unspin.config import Config
     from unspin.text import MatchStream, word_count
 

@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from unspin.analyze import FindingBuilder  # noqa: E402
+from unspin.analysis import FindingBuilder  # noqa: E402
 from unspin.model import Document, Segment  # noqa: E402
 from unspin.text import MatchStream, word_count  # noqa: E402
 

@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from unspin.analyze import Context, analyze  # noqa: E402
+from unspin.analysis import Context, analyze  # noqa: E402
 from unspin.config import Config  # noqa: E402
 from unspin.detect.context_lm import FEATURES as CONTEXT_FEATURES  # noqa: E402
 from unspin.detect.scorer import context_features, finding_features, text_features  # noqa: E402

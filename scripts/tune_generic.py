@@ -66,7 +66,7 @@ def curve(model, spun, clean_sets, offsets=(-1.5, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5
 
 
 def speed(docs):
-    from unspin.analyze import Context, analyze
+    from unspin.analysis import Context, analyze
     from unspin.config import Config
 
     size = sum(len(d.text.encode()) for d in docs)

@@ -7,7 +7,7 @@ import stat
 
 import pytest
 
-from unspin.analyze import FindingBuilder
+from unspin.analysis import FindingBuilder
 from unspin.document import parse_text
 from unspin.model import Suggestion
 from unspin.rewrite.apply import FileChangedError, apply_edits, encode_like, unified_diff, write_if_unchanged

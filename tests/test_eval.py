@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from unspin.analyze import FindingBuilder
+from unspin.analysis import FindingBuilder
 from unspin.evaluation import datasets as ds
 from unspin.evaluation.detection import Analysed, counts_for
 from unspin.evaluation.metrics import (

@@ -8,7 +8,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from unspin.analyze import FindingBuilder
+from unspin.analysis import FindingBuilder
 from unspin.detect.generic import RULE, generic_findings, load_model
 from unspin.model import Document, Segment
 from unspin.resources import model_path

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from unspin.analyze import FindingBuilder
+from unspin.analysis import FindingBuilder
 from unspin.document import parse_text
 from unspin.rewrite import grammar
 

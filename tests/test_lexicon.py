@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from unspin.analyze import Context, analyze
+from unspin.analysis import Context, analyze
 from unspin.config import Config
 from unspin.detect.lexicon import Lexicon, Query, canonical_variants, read_tsv
 from unspin.document import parse_text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from unspin.analyze import FindingBuilder
+from unspin.analysis import FindingBuilder
 from unspin.document import parse_text
 from unspin.rewrite.normalise import diff_spans, normalisation_findings, normalise_text
 

@@ -258,7 +258,7 @@ def _run(cli_runner, *args):
 
 
 def test_report_command_writes_all_outputs_matching_analyze(tmp_path, cli_runner):
-    from unspin.analyze import Context, analyze
+    from unspin.analysis import Context, analyze
     from unspin.document import load_documents
 
     feed = _feed(tmp_path)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from unspin.analyze import Context, analyze
+from unspin.analysis import Context, analyze
 from unspin.config import Config
 from unspin.detect import scorer
 from unspin.evaluation import datasets as ds
@@ -97,7 +97,7 @@ def test_score_is_a_probability_and_spun_copies_score_higher():
 def test_check_path_does_not_import_scikit_learn_or_numpy():
     code = (
         "import sys\n"
-        "from unspin.analyze import analyze_text, Context\n"
+        "from unspin.analysis import analyze_text, Context\n"
         "from unspin.config import Config\n"
         "r = analyze_text('The squeeze secretary said so. ' * 20, context=Context(config=Config(generic=False)))\n"
         "assert 0 <= r.score <= 1\n"

@@ -400,12 +400,12 @@ def test_unknown_routes_and_methods_answer_json(server, method, path, status):
 
 
 def test_internal_error_is_one_line_without_traceback(server, monkeypatch, capsys):
-    import unspin.analyze
+    import unspin.analysis
 
     def broken(doc, ctx=None):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(unspin.analyze, "analyze", broken)
+    monkeypatch.setattr(unspin.analysis, "analyze", broken)
     status, body = post_json(server, {"text": "The squeeze secretary spoke."})
     assert status == 500
     assert body == {"error": "internal error while checking (RuntimeError); see the terminal running 'unspin serve'"}

@@ -14,9 +14,9 @@ __all__ = ["analyze", "analyze_text", "load_documents", "Finding", "Document", "
 
 def __getattr__(name: str):
     if name in ("analyze", "analyze_text", "Context"):
-        from . import analyze as _a
+        from . import analysis
 
-        return getattr(_a, name)
+        return getattr(analysis, name)
     if name == "load_documents":
         from .document import load_documents
 

@@ -51,7 +51,7 @@ def check(paths, fmt, select, ignore, fail_level, min_confidence, no_generic, le
         min_confidence=min_confidence, max_file_size=max_file_size, db=db, languagetool_url=languagetool_url,
         lexicons=tuple(lexicons) or None, generic=False if no_generic else None,
     )
-    from ..analyze import Context, analyze
+    from ..analysis import Context, analyze
     from ..document import iter_documents
     from ..formats import get_emitter
 

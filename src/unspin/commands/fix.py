@@ -50,7 +50,7 @@ def fix(paths, show_diff, write, interactive, select, ignore, min_confidence, no
     if write and "-" in paths:
         fail("--write cannot rewrite standard input; drop --write to print the result")
 
-    from ..analyze import Context
+    from ..analysis import Context
     from ..document import discover
     from ..model import InputError
 

@@ -29,7 +29,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..analyze import FindingBuilder
+    from ..analysis import FindingBuilder
     from ..model import Document, Finding
     from ..text import MatchStream
 

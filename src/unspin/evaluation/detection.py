@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..analyze import Context, analyze
+from ..analysis import Context, analyze
 from ..config import Config
 from ..model import Finding
 from .datasets import Sample
@@ -19,7 +19,7 @@ DETECTORS = ("lexicon", "generic", "all")
 def generic_status() -> str | None:
     """None when the generic detector (US201) can run here, else why it cannot."""
     try:
-        from ..analyze import FindingBuilder
+        from ..analysis import FindingBuilder
         from ..detect.generic import generic_findings
         from ..text import MatchStream
         from .datasets import make_document

@@ -146,7 +146,7 @@ def fix_samples(pairs, ctx) -> RestoreCounts:
 
 def detection(pairs, ctx, rules: tuple[str, ...] = ()):
     """Span counts (recall, precision, suggestion accuracy) of analyze's findings on spun samples."""
-    from ..analyze import analyze
+    from ..analysis import analyze
     from .metrics import SpanCounts, span_counts
 
     total = SpanCounts()
@@ -159,7 +159,7 @@ def detection(pairs, ctx, rules: tuple[str, ...] = ()):
 
 def clean_flags(articles, ctx, rules: tuple[str, ...]) -> tuple[int, int]:
     """(findings of ``rules`` on clean originals, words)."""
-    from ..analyze import analyze
+    from ..analysis import analyze
 
     n = words = 0
     for a in articles:
@@ -171,7 +171,7 @@ def clean_flags(articles, ctx, rules: tuple[str, ...]) -> tuple[int, int]:
 
 def run(out_dir: Path, quick: bool = False) -> str:
     """Run the three experiments; returns a Markdown section (also leaves learned.tsv in out_dir)."""
-    from ..analyze import Context
+    from ..analysis import Context
     from ..rewrite.learn import SubstitutionMiner, lexicon_tsv, mine_documents
     from .datasets import fixture_articles, reuters_articles, spin_article
     from .thesaurus_spinner import ThesaurusSpinner

@@ -138,7 +138,7 @@ _CONTEXTS: dict = {}
 
 def _context(config: Config):
     """One analysis Context per worker process and configuration: the lexicon is built once."""
-    from ..analyze import Context
+    from ..analysis import Context
 
     ctx = _CONTEXTS.get(config)
     if ctx is None:
@@ -171,7 +171,7 @@ def _documents(item: FileItem | RecordLine, settings: WorkerSettings, errors: li
 
 def run_task(task: Task, settings: WorkerSettings) -> TaskResult:
     """Decode, parse and analyse one task's documents; failures become errors, never exceptions."""
-    from ..analyze import analyze
+    from ..analysis import analyze
     from .readability import reading_ease
 
     ctx = _context(settings.config)
@@ -200,7 +200,7 @@ def _run_inline(tasks: list[Task], settings: WorkerSettings) -> Iterator[TaskRes
 def _warm_up(settings: WorkerSettings) -> None:
     """Load the lexicon, models and readability tables in this process, so that forked workers
     inherit them instead of each loading its own (about two CPU seconds per process)."""
-    from ..analyze import analyze
+    from ..analysis import analyze
     from .readability import reading_ease
 
     text = "The press secretary said the new figures were published on Monday."

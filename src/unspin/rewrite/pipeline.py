@@ -24,7 +24,7 @@ class DocumentFix:
 def fix_findings(doc: Document, ctx) -> list[Finding]:
     """Every finding with something to apply: the one pipeline's findings (sources, lexicon, models,
     text-quality repairs and grammar all run inside ``analyze``)."""
-    from ..analyze import analyze
+    from ..analysis import analyze
 
     return list(analyze(doc, ctx).findings)
 

@@ -1,4 +1,4 @@
-"""``unspin serve``: a local web page for editors, thin over ``unspin.analyze.analyze``.
+"""``unspin serve``: a local web page for editors, thin over ``unspin.analysis.analyze``.
 
 The server (``server.py``) is a stdlib ``ThreadingHTTPServer`` with a small JSON API; the page is one
 static HTML/JS/CSS set under ``static/`` that renders what the API returns. No detection happens here.

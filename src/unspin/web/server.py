@@ -82,7 +82,7 @@ class WebApp:
     top: int = DEFAULT_TOP
 
     def __post_init__(self) -> None:
-        from ..analyze import Context
+        from ..analysis import Context
 
         self.context = Context(config=self.config, archive=self.archive, top_sources=self.top)
         # One analysis at a time: the machine is shared, and the archive connection is not thread-safe.
@@ -141,7 +141,7 @@ class WebApp:
             raise RequestProblem(422, _plain_input_message(name, str(exc))) from None
         doc = docs[0]
         with self._lock:
-            from ..analyze import analyze
+            from ..analysis import analyze
 
             report = analyze(doc, self.context)
             sources = self._sources_json(doc, report.sources)
