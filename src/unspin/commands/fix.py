@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 
 import click
@@ -126,28 +125,14 @@ def _diff(path: str, old: str, new: str) -> str:
 
 def _load(path: str, max_bytes: int, encoding: str | None):
     """Read a file (or stdin) keeping its bytes, so that a write can check nothing changed since."""
-    from ..document import InputProblem, decode, kind_for, parse_text
+    from ..document import InputProblem, Source, decode, kind_for, parse_text, read_bytes
 
     try:
-        if path == "-":
-            data = sys.stdin.buffer.read(max_bytes + 1)
-        else:
-            if os.path.getsize(path) > max_bytes:
-                raise InputProblem(f"file is over the {max_bytes}-byte limit (raise max-file-size to fix it)")
-            with open(path, "rb") as fh:
-                data = fh.read(max_bytes + 1)
-        if len(data) > max_bytes:
-            raise InputProblem(f"input is over the {max_bytes}-byte limit (raise max-file-size to fix it)")
+        path, data = read_bytes(Source(path), max_bytes=max_bytes, stdin_name=path)
         text = decode(data, encoding)
         return data, parse_text(text, path, kind_for(path, text))
     except InputProblem as exc:
         raise _Problem(str(exc)) from None
-    except PermissionError:
-        raise _Problem("permission denied") from None
-    except IsADirectoryError:
-        raise _Problem("is a folder") from None
-    except OSError as exc:
-        raise _Problem(f"cannot read: {exc.strerror or exc}") from None
 
 
 def _fix_one(doc, ctx, accept):

@@ -123,6 +123,22 @@ def _seeds():
     return np.random.RandomState(_SEED).randint(0, 1 << 62, size=NUM_PERM, dtype=np.int64).astype(np.uint64)
 
 
+def _permuted_hashes(shingles):
+    """splitmix64(crc32(shingle) XOR seed_i) for every shingle (rows) and permutation (columns)."""
+    import numpy as np
+
+    x = hash_shingles(shingles)[:, None] ^ _seeds()[None, :]  # type: ignore[arg-type]
+    t = np.empty_like(x)
+    with np.errstate(over="ignore"):  # in place: one scratch array instead of a dozen temporaries
+        x += np.uint64(0x9E3779B97F4A7C15)
+        x ^= np.right_shift(x, np.uint64(30), out=t)
+        x *= np.uint64(0xBF58476D1CE4E5B9)
+        x ^= np.right_shift(x, np.uint64(27), out=t)
+        x *= np.uint64(0x94D049BB133111EB)
+        x ^= np.right_shift(x, np.uint64(31), out=t)
+    return x
+
+
 def minhash(items: set[str]):
     """A NUM_PERM-value MinHash signature (uint64 values below 2**32); None for an empty set.
 
@@ -133,16 +149,7 @@ def minhash(items: set[str]):
 
     if not items:
         return None
-    x = hash_shingles(items)[:, None] ^ _seeds()[None, :]
-    t = np.empty_like(x)
-    with np.errstate(over="ignore"):  # in place: one scratch array instead of a dozen temporaries
-        x += np.uint64(0x9E3779B97F4A7C15)
-        x ^= np.right_shift(x, np.uint64(30), out=t)
-        x *= np.uint64(0xBF58476D1CE4E5B9)
-        x ^= np.right_shift(x, np.uint64(27), out=t)
-        x *= np.uint64(0x94D049BB133111EB)
-        x ^= np.right_shift(x, np.uint64(31), out=t)
-    return x.min(axis=0) >> np.uint64(32)
+    return _permuted_hashes(items).min(axis=0) >> np.uint64(32)
 
 
 def _chunk_signatures(ordered: list[str]):
@@ -150,15 +157,7 @@ def _chunk_signatures(ordered: list[str]):
     every shingle is hashed once and each chunk's minimum taken with ``np.minimum.reduceat``."""
     import numpy as np
 
-    x = hash_shingles(ordered)[:, None] ^ _seeds()[None, :]  # type: ignore[arg-type]
-    t = np.empty_like(x)
-    with np.errstate(over="ignore"):
-        x += np.uint64(0x9E3779B97F4A7C15)
-        x ^= np.right_shift(x, np.uint64(30), out=t)
-        x *= np.uint64(0xBF58476D1CE4E5B9)
-        x ^= np.right_shift(x, np.uint64(27), out=t)
-        x *= np.uint64(0x94D049BB133111EB)
-        x ^= np.right_shift(x, np.uint64(31), out=t)
+    x = _permuted_hashes(ordered)
     starts = chunk_bounds(len(ordered))
     mins = x.min(axis=0, keepdims=True) if len(starts) == 1 else np.minimum.reduceat(x, starts, axis=0)
     return mins >> np.uint64(32)
