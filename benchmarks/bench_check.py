@@ -70,7 +70,7 @@ def main() -> None:
         rows = [
             ("python -c pass", cold([sys.executable, "-c", "pass"], args.runs)),
             ("unspin --version", cold([exe, "--version"], args.runs)),
-            ("unspin check one.md (lexicon only)", cold([exe, "check", "--no-generic", str(small)], args.runs)),
+            ("unspin check one.md (--no-generic: no US201)", cold([exe, "check", "--no-generic", str(small)], args.runs)),
             ("unspin check one.md (all detectors)", cold([exe, "check", str(small)], args.runs)),
         ]
     print(f"# unspin check benchmark — {time.strftime('%Y-%m-%d')} — {platform.processor() or platform.machine()}, "
@@ -85,7 +85,7 @@ def main() -> None:
     print("| --- | ---: | ---: | ---: |")
     for generic in (False, True):
         rate, n, dt = warm_throughput(args.mb, generic)
-        name = "all detectors" if generic else "lexicon only"
+        name = "all detectors" if generic else "--no-generic (no US201)"
         print(f"| analyze(), {name}, {args.mb:g} MB of fixture articles | {rate:.2f} | {n} | {dt:.1f} |")
 
 
