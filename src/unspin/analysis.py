@@ -112,9 +112,9 @@ def analyze(doc: Document, context: Context | None = None) -> DocumentReport:
     verdict = ("spun" if score >= cfg.spun_threshold else "suspect" if score >= cfg.suspect_threshold
                else "clean")
     if verdict == "spun" and cfg.wants("US901"):
-        first = doc.segments[0] if doc.segments else None
+        first = doc.segments[0] if doc.segments else None  # the title, or the first paragraph
         start, end = (first.start, first.end) if first else (0, 0)
-        findings.append(fb.make("US901", start, start if end == start else min(end, start + 1),
+        findings.append(fb.make("US901", start, end,
                                 f"the article scores {score:.2f}: likely spun as a whole",
                                 confidence=score, evidence={"score": round(score, 4)}))
     findings = [f for f in findings if cfg.wants(f.rule) and f.confidence >= cfg.min_confidence]
