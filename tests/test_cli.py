@@ -116,3 +116,55 @@ def test_console_script_has_no_traceback_on_bad_usage(tmp_path):
     exe = Path(sys.executable).with_name("unspin")
     proc = subprocess.run([str(exe), "check", "--format", "nope", "x"], capture_output=True, text=True)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
+
+
+def test_relative_lexicon_in_config_resolves_against_the_config_file(cli_runner, tmp_path, monkeypatch):
+    (tmp_path / "lex.tsv").write_text("id\tspun\tcanonical\tcondition\tsource\texample_bad\texample_good\n"
+                                      "U1\tblorp phrase\tright phrase\t\tuser\t\t\n")
+    (tmp_path / ".unspin.toml").write_text('lexicons = ["lex.tsv"]\ngeneric = false\n')
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    (sub / "t.txt").write_text("A blorp phrase here.\n")
+    monkeypatch.chdir(sub)
+    code, out, err = run(cli_runner, "check", "--select", "US1", "t.txt")
+    assert code == 1 and "blorp phrase" in out, err
+
+
+def test_broken_lexicon_file_is_one_plain_line(cli_runner, files):
+    bad = files / "bad.tsv"
+    bad.write_bytes(b"id\tspun\n\xff\xfe broken\n")
+    code, _, err = run(cli_runner, "check", "--no-generic", "--lexicon", str(bad), str(files / "clean.txt"))
+    assert code == 2 and err.startswith("unspin: cannot load lexicon") and len(err.strip().splitlines()) == 1
+
+
+def test_output_into_a_missing_folder_is_one_plain_line(cli_runner, files):
+    code, _, err = run(cli_runner, "check", "--no-generic", "-o", str(files / "nodir" / "out.txt"),
+                       str(files / "clean.txt"))
+    assert code == 2 and "cannot write the report" in err and "Traceback" not in err
+
+
+def test_check_db_must_name_an_existing_archive(cli_runner, files):
+    missing = files / "nowhere" / "x.sqlite"
+    code, _, err = run(cli_runner, "check", "--no-generic", "--db", f"sqlite:///{missing}", str(files / "clean.txt"))
+    assert code == 2 and not missing.exists()
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_tool_table_accepted_in_dot_unspin_toml(cli_runner, files, monkeypatch):
+    monkeypatch.chdir(files)
+    (files / ".unspin.toml").write_text('[tool.unspin]\nignore = ["US1"]\ngeneric = false\n')
+    assert run(cli_runner, "check", "spun.txt")[0] == 0
+
+
+def test_jsonl_findings_point_at_the_record_line_in_sarif_and_github(cli_runner, tmp_path):
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text('{"id": "a", "text": "Fine words."}\n{"id": "b", "title": "T", "text": "' + SPUN.strip() + '"}\n')
+    _, out, _ = run(cli_runner, "check", "--no-generic", "--format", "sarif", str(feed))
+    res = next(r for r in json.loads(out)["runs"][0]["results"] if r["ruleId"] == "US102")
+    loc = res["locations"][0]
+    assert loc["physicalLocation"]["artifactLocation"]["uri"] == feed.as_posix()
+    assert loc["physicalLocation"]["region"]["startLine"] == 2 and "charOffset" not in loc["physicalLocation"]["region"]
+    assert loc["logicalLocations"][0]["name"] == f"{feed}#2" and "fixes" not in res
+    _, out, _ = run(cli_runner, "check", "--no-generic", "--format", "github", str(feed))
+    line = next(ln for ln in out.splitlines() if "US102" in ln)
+    assert f"file={feed},line=2,title=US102" in line.replace("%3A", ":").replace("%2C", ",")

@@ -172,8 +172,31 @@ def test_unreadable_file_and_folder(tmp_path, monkeypatch):
     assert msgs["locked"].startswith("cannot list folder: permission denied")
 
 
-def test_bad_jsonl_line_is_reported_with_its_line(tmp_path):
+def test_bad_jsonl_lines_are_reported_and_good_records_still_read(tmp_path):
     p = tmp_path / "feed.jsonl"
-    p.write_text('{"id": 1, "text": "ok"}\n{"id": 2, "text": \n')
-    _, errors = load_documents([str(p)])
-    assert errors[0].error.startswith("line 2: not valid JSON")
+    p.write_text('{"id": 1, "text": "ok"}\n{"id": 2, "text": \n[1, 2]\n{"id": 4, "title": "no text"}\n'
+                 '{"id": 5, "text": "fine too"}\n')
+    docs, errors = load_documents([str(p)])
+    assert [d.id for d in docs] == ["1", "5"]
+    assert [(e.path, e.error.split(" (")[0]) for e in errors] == [
+        (f"{p}#2", "not valid JSON"), (f"{p}#3", "expected a JSON object"), (f"{p}#4", "record has no 'text' string")]
+
+
+def test_jsonl_text_may_hold_unicode_line_separators(tmp_path):
+    import json
+
+    p = tmp_path / "ls.jsonl"
+    rec = {"id": "x", "text": "The squeeze secretary said.\u2028Next\u2029line\x85end"}
+    p.write_text(json.dumps(rec, ensure_ascii=False) + "\r\n" + json.dumps({"id": "y", "text": "b"}) + "\n",
+                 encoding="utf-8")
+    docs, errors = load_documents([str(p)])
+    assert errors == [] and [d.id for d in docs] == ["x", "y"]
+    assert docs[1].path.endswith("#2")
+
+
+def test_escaped_front_matter_title_is_still_prose():
+    md = '---\ntitle: "A \\"quoted\\" title on facial acknowledgment"\n---\n\nBody.\n'
+    doc = parse_text(md, "a.md", "markdown")[0]
+    title = next(s for s in doc.segments if s.field == "title")
+    assert doc.text[title.start:title.end] == 'A \\"quoted\\" title on facial acknowledgment'
+    assert doc.title == 'A "quoted" title on facial acknowledgment'

@@ -220,3 +220,16 @@ def test_fix_with_the_source_archived_restores_its_words(cli_runner, tmp_path, f
     assert r.exit_code == 0, r.stderr
     assert "source" in r.stderr
     assert copy.read_text(encoding="utf-8").split("\n---\n", 1)[1] == text.split("\n---\n", 1)[1]
+
+
+def test_write_through_a_symlink_keeps_the_link(tmp_path):
+    import os
+
+    from unspin.fileio import atomic_write_text
+
+    real = tmp_path / "real.txt"
+    real.write_text("old\n")
+    link = tmp_path / "link.txt"
+    os.symlink(real, link)
+    atomic_write_text(link, "new\n")
+    assert link.is_symlink() and real.read_text() == "new\n"

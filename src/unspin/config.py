@@ -77,7 +77,9 @@ def load_config(path: Path | None = None, *, search: bool = True) -> Config:
             raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-        table = data.get("tool", {}).get("unspin", {}) if path.name == "pyproject.toml" else data
+        tool_table = data.get("tool", {}).get("unspin")
+        table = tool_table if tool_table is not None or path.name == "pyproject.toml" else data
+        table = table or {}
         cfg = replace(_apply(cfg, table, str(path)), source=str(path))
     env = {k: os.environ.get(v) for k, v in (("db", "UNSPIN_DB"), ("languagetool_url", "UNSPIN_LANGUAGETOOL_URL"))}
     return cfg.with_overrides(**{k: v for k, v in env.items() if v and getattr(cfg, k) is None})
@@ -90,6 +92,9 @@ def _apply(cfg: Config, table: dict[str, Any], where: str) -> Config:
         if f is None:
             raise ConfigError(f"{where}: unknown setting {key!r} (known: {', '.join(sorted(_KEYS))})")
         changes[f.name] = _coerce(f.name, value, where, key)
+    if "lexicons" in changes:  # relative to the config file, which may sit folders above the cwd
+        base = Path(where).parent
+        changes["lexicons"] = tuple(str(base / p) if not Path(p).is_absolute() else p for p in changes["lexicons"])
     return replace(cfg, **changes)
 
 

@@ -39,6 +39,15 @@ class InputProblem(Exception):
     """A user's file cannot be checked; the message is one plain sentence."""
 
 
+class PartialInput(InputProblem):
+    """Some records of a JSONL file are bad: the good ones are in ``documents``, the bad lines in ``problems``."""
+
+    def __init__(self, documents: list[Document], problems: list[InputError]):
+        super().__init__(f"{len(problems)} bad record(s)")
+        self.documents = documents
+        self.problems = problems
+
+
 @dataclass(frozen=True)
 class Source:
     """Something to read: a file path, or '-' for standard input."""
@@ -263,11 +272,7 @@ def markdown_prose(text: str, start: int, end: int) -> list[Segment]:
     for m in URL_RE.finditer(body):
         holes.append((m.start(), m.end()))
     spans = [(start + s, start + e) for s, e in _holes_to_spans(0, len(body), holes)]
-    return _split_at_holes(text, spans)
-
-
-def _split_at_holes(text: str, spans: list[tuple[int, int]], field: str = "body") -> list[Segment]:
-    return paragraph_segments(text, spans, field)
+    return paragraph_segments(text, spans)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -363,7 +368,7 @@ def _scalar_span(block: str, node: Any) -> tuple[int, int] | None:
     s, e = node.start_mark.index, node.end_mark.index
     raw = block[s:e]
     if node.style in ('"', "'") and len(raw) >= 2:
-        s, e = s + 1, e - 1
+        return s + 1, e - 1  # the quoted source text is prose even where escapes make it differ
     elif node.style in ("|", ">"):
         return None if "\n" not in raw else (s + raw.index("\n") + 1, e)
     return (s, e) if block[s:e] == node.value or node.style in (None, "") else None
@@ -400,18 +405,31 @@ def parse_html(text: str, path: str) -> Document:
 # JSONL records
 
 
+def jsonl_lines(text: str) -> list[str]:
+    """The lines of a JSONL file: split at \n only (U+2028 and friends may stand raw inside JSON strings)."""
+    lines = text.split("\n")
+    return [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
+
+
 def parse_jsonl(text: str, path: str) -> list[Document]:
-    docs = []
-    for lineno, line in enumerate(text.splitlines(), 1):
+    """Every record of a JSONL file; bad lines raise PartialInput (with the good records) at the end."""
+    docs: list[Document] = []
+    problems: list[InputError] = []
+    for lineno, line in enumerate(jsonl_lines(text), 1):
         if not line.strip():
             continue
+        where = record_path(path, lineno)
         try:
             rec = json.loads(line)
+            if not isinstance(rec, dict):
+                raise InputProblem("expected a JSON object")
+            docs.append(record_document(rec, where, lineno))
         except json.JSONDecodeError as exc:
-            raise InputProblem(f"line {lineno}: not valid JSON ({exc.msg})") from None
-        if not isinstance(rec, dict):
-            raise InputProblem(f"line {lineno}: expected a JSON object")
-        docs.append(record_document(rec, record_path(path, lineno), lineno))
+            problems.append(InputError(where, f"not valid JSON ({exc.msg})"))
+        except InputProblem as exc:
+            problems.append(InputError(where, str(exc).removeprefix(f"line {lineno}: ")))
+    if problems:
+        raise PartialInput(docs, problems)
     if not docs:
         raise InputProblem("empty file, nothing to check")
     return docs
@@ -420,6 +438,14 @@ def parse_jsonl(text: str, path: str) -> list[Document]:
 def record_path(path: str, lineno: int) -> str:
     """How a JSONL record is named in reports: ``feed.jsonl#LINE``."""
     return f"{path}#{lineno}"
+
+
+def split_record_path(path: str) -> tuple[str, int | None]:
+    """(file, line) for a JSONL record path ``feed.jsonl#LINE``; (path, None) for anything else."""
+    base, sep, line = path.rpartition("#")
+    if sep and base and line.isdigit():
+        return base, int(line)
+    return path, None
 
 
 def record_document(rec: dict[str, Any], path: str, lineno: int = 0) -> Document:
@@ -472,12 +498,7 @@ def load_documents(paths: list[str], *, max_bytes: int = DEFAULT_MAX_BYTES, enco
                    stdin_name: str = "-") -> tuple[list[Document], list[InputError]]:
     """Read every input; return the documents and one error per unreadable input."""
     errors: list[InputError] = []
-    docs: list[Document] = []
-    for src in discover(paths, errors):
-        try:
-            docs.extend(read_source(src, max_bytes=max_bytes, encoding=encoding, stdin_name=stdin_name))
-        except InputProblem as exc:
-            errors.append(InputError(stdin_name if src.path == "-" else src.path, str(exc)))
+    docs = list(iter_documents(paths, errors, max_bytes=max_bytes, encoding=encoding, stdin_name=stdin_name))
     return docs, errors
 
 
@@ -485,7 +506,17 @@ def iter_documents(paths: list[str], errors: list[InputError], *, max_bytes: int
                    encoding: str | None = None, stdin_name: str = "-") -> Iterator[Document]:
     """Like load_documents, lazily: documents are yielded as files are read."""
     for src in discover(paths, errors):
-        try:
-            yield from read_source(src, max_bytes=max_bytes, encoding=encoding, stdin_name=stdin_name)
-        except InputProblem as exc:
-            errors.append(InputError(stdin_name if src.path == "-" else src.path, str(exc)))
+        yield from read_source_reporting(src, errors, max_bytes=max_bytes, encoding=encoding, stdin_name=stdin_name)
+
+
+def read_source_reporting(src: Source, errors: list[InputError], *, max_bytes: int = DEFAULT_MAX_BYTES,
+                          encoding: str | None = None, stdin_name: str = "-") -> list[Document]:
+    """read_source, with problems appended to ``errors``: a JSONL file's good records still come back."""
+    try:
+        return read_source(src, max_bytes=max_bytes, encoding=encoding, stdin_name=stdin_name)
+    except PartialInput as exc:
+        errors.extend(exc.problems)
+        return exc.documents
+    except InputProblem as exc:
+        errors.append(InputError(stdin_name if src.path == "-" else src.path, str(exc)))
+        return []

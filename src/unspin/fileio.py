@@ -10,7 +10,7 @@ from pathlib import Path
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes, *, keep_mode: bool = True) -> None:
     """Replace ``path`` with ``data`` so that readers see the old or the new file, never a mix."""
-    target = Path(path)
+    target = Path(os.path.realpath(path))  # write through a symlink, keep the link
     mode = None
     if keep_mode:
         try:

@@ -56,12 +56,6 @@ class Token(NamedTuple):
         return self.text[:1].isalnum()
 
 
-def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
-    """Tokens of text[start:end] with offsets into text."""
-    end = len(text) if end is None else end
-    return [Token(m.group(), m.start(), m.end()) for m in WORD_RE.finditer(text, start, end)]
-
-
 class MatchStream:
     """A lower-cased, single-spaced token stream over a document's prose, mapped back to offsets.
 

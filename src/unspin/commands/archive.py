@@ -47,7 +47,7 @@ def add(paths, encoding, max_file_size, batch_size, progress, db, config_path, n
     or the same words is updated, not duplicated. Unreadable inputs are reported and skipped; the
     exit status is then 2.
     """
-    from ..document import InputProblem, discover, read_source
+    from ..document import discover, read_source_reporting
     from ..match.archive import ArchiveError, display_url
     from ..model import InputError
 
@@ -60,12 +60,7 @@ def add(paths, encoding, max_file_size, batch_size, progress, db, config_path, n
 
     def documents(advance) -> Iterator:
         for src in sources:
-            try:
-                docs = read_source(src, max_bytes=limit, encoding=encoding)
-            except InputProblem as exc:
-                errors.append(InputError(src.path, str(exc)))
-                advance()
-                continue
+            docs = read_source_reporting(src, errors, max_bytes=limit, encoding=encoding)
             for doc in docs:
                 if not doc.segments:
                     errors.append(InputError(doc.path, "no prose to archive"))

@@ -14,6 +14,8 @@ from .common import (
     EXIT_USAGE,
     config_options,
     db_option,
+    fail,
+    load_lexicon_or_fail,
     resolve_config,
     split_codes,
 )
@@ -56,10 +58,12 @@ def check(paths, fmt, select, ignore, fail_level, min_confidence, no_generic, le
     from ..formats import get_emitter
 
     ctx = Context(config=cfg)
+    if cfg.wants("US1"):
+        load_lexicon_or_fail(ctx)
     if cfg.db:
         from ..match.archive import open_archive_or_fail
 
-        ctx.archive = open_archive_or_fail(cfg.db)
+        ctx.archive = open_archive_or_fail(cfg.db, create=False)
     errors: list = []
     reports = []
     for doc in iter_documents(list(paths), errors, max_bytes=cfg.max_file_size, encoding=encoding,
@@ -71,7 +75,10 @@ def check(paths, fmt, select, ignore, fail_level, min_confidence, no_generic, le
     if output:
         from ..fileio import atomic_write_text
 
-        atomic_write_text(output, rendered)
+        try:
+            atomic_write_text(output, rendered)
+        except OSError as exc:
+            fail(f"{output}: cannot write the report: {exc.strerror or exc}")
     else:
         stream_out.write(rendered)
     if fmt != "text" or output:

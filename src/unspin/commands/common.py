@@ -43,6 +43,14 @@ def resolve_config(config_path: Path | None, no_config: bool, **overrides) -> Co
     return cfg.with_overrides(**overrides)
 
 
+def load_lexicon_or_fail(ctx) -> None:
+    """Compile the lexicons now, so that a broken --lexicon file is one plain line, not a traceback."""
+    try:
+        ctx.get_lexicon()
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        fail(f"cannot load lexicon: {exc}")
+
+
 def db_option(f):
     return click.option("--db", "db", metavar="URL", envvar="UNSPIN_DB", show_envvar=True,
                         help="Archive database URL (sqlite:///path or postgresql://...).")(f)

@@ -6,7 +6,17 @@ import sys
 
 import click
 
-from .common import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, config_options, db_option, fail, resolve_config, split_codes
+from .common import (
+    EXIT_CLEAN,
+    EXIT_FINDINGS,
+    EXIT_USAGE,
+    config_options,
+    db_option,
+    fail,
+    load_lexicon_or_fail,
+    resolve_config,
+    split_codes,
+)
 
 
 @click.command()
@@ -54,14 +64,11 @@ def fix(paths, show_diff, write, interactive, select, ignore, min_confidence, no
     from ..model import InputError
 
     ctx = Context(config=cfg)
-    try:
-        ctx.get_lexicon()
-    except (OSError, ValueError) as exc:
-        fail(f"cannot load lexicon: {exc}")
+    load_lexicon_or_fail(ctx)
     if cfg.db:
         from ..match.archive import open_archive_or_fail
 
-        ctx.archive = open_archive_or_fail(cfg.db)
+        ctx.archive = open_archive_or_fail(cfg.db, create=False)
 
     errors: list[InputError] = []
     changed_any = False

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from .common import EXIT_CLEAN, EXIT_USAGE, config_options, fail, resolve_config
+from .common import EXIT_CLEAN, EXIT_USAGE, config_options, fail, load_lexicon_or_fail, resolve_config
 
 DEFAULT_RULE = {"min_articles": 5, "flagged_share": 0.25, "mean_score": 0.5}
 # FlagRule field -> Config attribute (config file keys use dashes: report-min-articles, ...)
@@ -80,6 +80,10 @@ def report(feeds, out_dir, jobs, scheduler, min_articles, flag_share, flag_mean_
                                   mean_score=flag_mean_score)
     except ValueError as exc:
         fail(f"{cfg.source or 'settings'}: report flag rule: {exc}")
+    if cfg.wants("US1"):
+        from ..analysis import Context
+
+        load_lexicon_or_fail(Context(config=cfg))
     if scheduler is not None and jobs is not None:
         fail("--jobs and --scheduler cannot be combined (the Dask cluster decides its own workers)")
     if out_dir.exists() and not out_dir.is_dir():

@@ -6,7 +6,7 @@ import re
 
 import click
 
-from .common import config_options, db_option, fail, resolve_config
+from .common import config_options, db_option, fail, load_lexicon_or_fail, resolve_config
 
 _SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?\s*$", re.I)
 _UNITS = {"b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
@@ -63,9 +63,10 @@ def serve(host, port, open_browser, max_upload, top, no_generic, lexicons, quiet
             from ..match.archive import open_archive_or_fail
         except ImportError:
             fail("this installation cannot open archives yet (unspin.match is missing); run without --db")
-        archive = open_archive_or_fail(cfg.db)
+        archive = open_archive_or_fail(cfg.db, create=False)
 
     app = WebApp(config=cfg, archive=archive, max_upload=max_upload, top=top)
+    load_lexicon_or_fail(app.context)
     app.warm_up()
     try:
         server = make_server(app, host, port, quiet=quiet)

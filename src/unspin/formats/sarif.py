@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..detect.rules import all_rules
+from ..document import split_record_path
 from ..model import DocumentReport, InputError
 
 _LEVEL = {"error": "error", "warning": "warning", "suggestion": "note"}
@@ -14,8 +15,7 @@ _LEVEL = {"error": "error", "warning": "warning", "suggestion": "note"}
 
 def _uri(path: str) -> str:
     """The file a report path names (a JSONL record path is ``feed.jsonl#LINE``)."""
-    base, _, record = path.rpartition("#")
-    return Path(base if base and record.isdigit() else path).as_posix()
+    return Path(split_record_path(path)[0]).as_posix()
 
 
 def emit(reports: list[DocumentReport], errors: list[InputError], **_: object) -> str:
@@ -27,8 +27,12 @@ def emit(reports: list[DocumentReport], errors: list[InputError], **_: object) -
         for f in r.findings:
             end_line = f.line + f.text.count("\n")
             end_col = (len(f.text) - f.text.rfind("\n")) if "\n" in f.text else f.column + len(f.text)
-            region = {"startLine": f.line, "startColumn": f.column, "endLine": end_line, "endColumn": end_col,
-                      "charOffset": f.start, "charLength": f.end - f.start, "snippet": {"text": f.text}}
+            record_line = split_record_path(r.path)[1]
+            if record_line is None:
+                region = {"startLine": f.line, "startColumn": f.column, "endLine": end_line, "endColumn": end_col,
+                          "charOffset": f.start, "charLength": f.end - f.start, "snippet": {"text": f.text}}
+            else:  # offsets index the decoded record, not the JSONL file: point at the record's line only
+                region = {"startLine": record_line, "snippet": {"text": f.text}}
             result = {
                 "ruleId": f.rule,
                 "ruleIndex": index.get(f.rule, -1),
@@ -38,7 +42,11 @@ def emit(reports: list[DocumentReport], errors: list[InputError], **_: object) -
                 "properties": {"confidence": round(f.confidence, 4), "documentScore": round(r.score, 4),
                                "verdict": r.verdict, "evidence": f.evidence},
             }
-            if f.suggestions:
+            if record_line is not None:
+                result["locations"][0]["logicalLocations"] = [{"name": r.path, "kind": "record"}]
+                result["properties"]["recordOffsets"] = {"start": f.start, "end": f.end, "line": f.line,
+                                                         "column": f.column}
+            elif f.suggestions:  # no fixes for JSONL records: their offsets are not file offsets
                 result["fixes"] = [{
                     "description": {"text": f"Replace with {s.text!r} ({s.source})"},
                     "artifactChanges": [{"artifactLocation": {"uri": _uri(r.path)}, "replacements": [

@@ -580,12 +580,12 @@ def _prepare_schema(archive: Archive, create: bool) -> None:
                                "make a new archive and add the articles again")
 
 
-def open_archive_or_fail(url: str) -> Archive:
-    """Open or create the archive, or print ``unspin: <url>: <problem>`` and exit with status 2."""
+def open_archive_or_fail(url: str, *, create: bool = True) -> Archive:
+    """Open (or, with ``create``, create) the archive, or print ``unspin: <url>: <problem>`` and exit 2."""
     import sys
 
     try:
-        return open_archive(url)
+        return open_archive(url, create=create)
     except ArchiveError as exc:
         print(f"unspin: {display_url(url)}: {exc}", file=sys.stderr)
         sys.exit(2)

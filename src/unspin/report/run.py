@@ -22,6 +22,7 @@ from ..document import (
     InputProblem,
     decode,
     discover,
+    jsonl_lines,
     kind_for,
     parse_text,
     read_bytes,
@@ -114,7 +115,7 @@ def read_inputs(paths: list[str], errors: list[tuple[int, InputError]], *, max_b
         except InputProblem as exc:
             errors.append((len(items), InputError(name, str(exc))))
             continue
-        for lineno, line in enumerate(text.splitlines(), 1):
+        for lineno, line in enumerate(jsonl_lines(text), 1):
             if line.strip():
                 items.append(RecordLine(len(items), path, lineno, line))
     errors.extend((len(items), e) for e in discovered)
