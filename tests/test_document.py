@@ -200,3 +200,10 @@ def test_escaped_front_matter_title_is_still_prose():
     title = next(s for s in doc.segments if s.field == "title")
     assert doc.text[title.start:title.end] == 'A \\"quoted\\" title on facial acknowledgment'
     assert doc.title == 'A "quoted" title on facial acknowledgment'
+
+
+def test_html_title_is_linted_as_the_title_field():
+    html = "<html><head><title>The squeeze secretary &amp; more</title></head><body><p>Body.</p></body></html>"
+    doc = parse_text(html, "a.html", "html")[0]
+    assert [(s.field, doc.text[s.start:s.end]) for s in doc.segments] == [
+        ("title", "The squeeze secretary"), ("title", "more"), ("body", "Body.")]

@@ -398,6 +398,10 @@ def parse_html(text: str, path: str) -> Document:
         import html
 
         title = html.unescape(_TAG_RE.sub("", m.group(1) or m.group(2) or "")).strip() or None
+        if m.group(1) is not None:  # <title> sits in <head>, which is skipped: lint it as the title field
+            s1, e1 = m.span(1)
+            inner = [(t.start() + s1, t.end() + s1) for t in re.finditer(r"<[^>]*>|&#?\w+;", text[s1:e1])]
+            segments = paragraph_segments(text, _holes_to_spans(s1, e1, inner), "title") + segments
     return Document(path=path, text=text, segments=tuple(segments), title=title, kind="html")
 
 
