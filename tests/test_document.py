@@ -207,3 +207,18 @@ def test_html_title_is_linted_as_the_title_field():
     doc = parse_text(html, "a.html", "html")[0]
     assert [(s.field, doc.text[s.start:s.end]) for s in doc.segments] == [
         ("title", "The squeeze secretary"), ("title", "more"), ("body", "Body.")]
+
+
+def test_inline_html_tags_and_entities_do_not_split_phrases():
+    from unspin.detect.lexicon import Entry, Lexicon
+    from unspin.text import MatchStream
+
+    html = ('<p>The squeeze <em>secretary</em> said a money&nbsp;related emergency was '
+            '<a href="https://x.example/a">over</a>.</p><p>Secretary two.</p>')
+    doc = parse_text(html, "a.html", "html")[0]
+    assert "https" not in doc.prose() and "em>" not in doc.prose()
+    lex = Lexicon([Entry(id="a", spun="squeeze secretary", canonical="press secretary", source="t"),
+                   Entry(id="b", spun="money related emergency", canonical="financial crisis", source="t"),
+                   Entry(id="c", spun="over secretary", canonical="x", source="t")])
+    hits = [doc.text[h.start:h.end] for h in lex.find(MatchStream(doc.text, doc.segments))]
+    assert hits == ["squeeze <em>secretary", "money&nbsp;related emergency"]  # never across paragraphs

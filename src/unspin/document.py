@@ -215,11 +215,16 @@ def paragraph_segments(text: str, spans: list[tuple[int, int]], field: str = "bo
     return out
 
 
-def _add(out: list[Segment], text: str, s: int, e: int, field: str) -> None:
+def _strip_span(text: str, s: int, e: int) -> tuple[int, int]:
     while s < e and text[s].isspace():
         s += 1
     while e > s and text[e - 1].isspace():
         e -= 1
+    return s, e
+
+
+def _add(out: list[Segment], text: str, s: int, e: int, field: str) -> None:
+    s, e = _strip_span(text, s, e)
     if e > s and re.search(r"[^\W\d_]", text[s:e]):
         out.append(Segment(s, e, field))
 
@@ -385,13 +390,25 @@ _TAG_RE = re.compile(r"<[^>]*>")
 _TITLE_RE = re.compile(r"<title\b[^>]*>(.*?)</title\s*>|<h1\b[^>]*>(.*?)</h1\s*>", re.I | re.S)
 
 
+_INLINE_RE = re.compile(
+    r"</?(?:a|abbr|b|bdi|bdo|cite|data|dfn|em|font|i|ins|kbd|mark|q|s|samp|small|span|strong|sub|sup|time|u|var)"
+    r"\b[^>]*>|&#?\w+;",
+    re.I,
+)
+
+
 def parse_html(text: str, path: str) -> Document:
     holes = [(m.start(), m.end()) for m in _HTML_SKIP_RE.finditer(text)]
-    holes += [(m.start(), m.end()) for m in _TAG_RE.finditer(text)]
-    holes += [(m.start(), m.end()) for m in URL_RE.finditer(text)]
-    holes += [(m.start(), m.end()) for m in re.finditer(r"&#?\w+;", text)]
-    spans = _holes_to_spans(0, len(text), holes)
-    segments = paragraph_segments(text, spans)
+    soft = [(m.start(), m.end()) for m in _INLINE_RE.finditer(text)]  # inside a sentence: no barrier
+    soft_starts = {s for s, _ in soft}
+    holes += [(m.start(), m.end()) for m in _TAG_RE.finditer(text) if m.start() not in soft_starts]
+    holes += [(m.start(), m.end()) for m in URL_RE.finditer(text)
+              if text.rfind("<", 0, m.start()) <= text.rfind(">", 0, m.start())]  # not inside a tag
+    segments = []
+    for seg in paragraph_segments(text, _holes_to_spans(0, len(text), holes)):
+        pieces = [_strip_span(text, s, e) for s, e in _holes_to_spans(seg.start, seg.end, soft)]
+        pieces = [(s, e) for s, e in pieces if e > s]
+        segments += [Segment(s, e, seg.field, joined=k > 0) for k, (s, e) in enumerate(pieces)]
     title = None
     m = _TITLE_RE.search(text)
     if m:

@@ -67,6 +67,7 @@ class Segment:
     start: int
     end: int
     field: str  # "title", "excerpt", "body"
+    joined: bool = False  # continues the previous segment's sentence (text after an inline HTML tag)
 
 
 @dataclass(frozen=True)
@@ -86,8 +87,13 @@ class Document:
     meta: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
     def prose(self) -> str:
-        """The prose of the document joined by blank lines (offsets are not preserved)."""
-        return "\n\n".join(self.text[s.start : s.end] for s in self.segments)
+        """The prose of the document, segments joined by blank lines (offsets are not preserved)."""
+        parts: list[str] = []
+        for s in self.segments:
+            if parts:
+                parts.append(" " if s.joined else "\n\n")
+            parts.append(self.text[s.start : s.end])
+        return "".join(parts)
 
     def body(self) -> str:
         """The body prose only (no title or excerpt)."""

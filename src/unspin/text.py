@@ -71,7 +71,7 @@ class MatchStream:
         pos = 0
         finditer = WORD_RE.finditer
         for seg in segments:
-            if parts:
+            if parts and not seg.joined:
                 parts.append(BARRIER)
                 pos += 2
             base = seg.start
