@@ -70,7 +70,8 @@ def main() -> None:
         rows = [
             ("python -c pass", cold([sys.executable, "-c", "pass"], args.runs)),
             ("unspin --version", cold([exe, "--version"], args.runs)),
-            ("unspin check one.md (--no-generic: no US201)", cold([exe, "check", "--no-generic", str(small)], args.runs)),
+            ("unspin check one.md (--no-generic: no US201)",
+             cold([exe, "check", "--no-generic", str(small)], args.runs)),
             ("unspin check one.md (all detectors)", cold([exe, "check", str(small)], args.runs)),
         ]
     print(f"# unspin check benchmark — {time.strftime('%Y-%m-%d')} — {platform.processor() or platform.machine()}, "
