@@ -139,12 +139,12 @@ def run(suites: tuple[str, ...] = ("detect", "score"), quick: bool = False, seed
             res.thresholds = threshold_table(analysed)
     for suite in ("match", "rewrite"):
         if suite in suites:
-            res.delegated[suite] = _delegate(suite, out_dir, quick, say)
+            res.delegated[suite] = _delegate(suite, quick, say)
     res.seconds = time.perf_counter() - t0
     return res
 
 
-def _delegate(suite: str, out_dir: Path | None, quick: bool, say: Callable[[str], None]) -> str:
+def _delegate(suite: str, quick: bool, say: Callable[[str], None]) -> str:
     module = {"match": "unspin.evaluation.matching", "rewrite": "unspin.evaluation.rewriting"}[suite]
     try:
         mod = importlib.import_module(module)
@@ -153,11 +153,16 @@ def _delegate(suite: str, out_dir: Path | None, quick: bool, say: Callable[[str]
             return f"_Skipped: `{module}` is not in this checkout yet._"
         raise
     say(f"{suite} suite ({module})")
-    result = mod.run(out_dir or Path("docs"), quick)
+    import tempfile
+
+    # A throwaway working folder: the suites leave archives and learned lexicons there, some built
+    # from Reuters text, which is for evaluation only and must not land in docs/.
+    with tempfile.TemporaryDirectory(prefix=f"unspin-eval-{suite}-") as work:
+        result = mod.run(Path(work), quick)
     if isinstance(result, str):
         return result
     if result is None:
-        return f"_`{module}.run` wrote its own output under `{out_dir or 'docs'}`._"
+        return f"_`{module}.run` returned no section._"
     import json
 
     return "```json\n" + json.dumps(result, indent=2, default=str) + "\n```"
