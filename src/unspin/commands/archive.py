@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import click
 
-from .common import EXIT_USAGE, config_options, db_option, fail, resolve_config
+from .common import EXIT_USAGE, config_options, db_option, fail, max_file_size_option, resolve_config
 
 
 def _open(db: str | None, config_path, no_config: bool, create: bool):
@@ -34,7 +34,7 @@ def archive() -> None:
 @archive.command("add")
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--encoding", help="Decode inputs with this encoding instead of UTF-8.")
-@click.option("--max-file-size", type=click.IntRange(1), help="Largest input in bytes [default: 10 MiB].")
+@max_file_size_option
 @click.option("--batch-size", type=click.IntRange(1, 100_000), default=500, show_default=True,
               help="Articles per transaction.")
 @click.option("--progress/--no-progress", default=None, help="Show a progress bar [default: on a terminal].")

@@ -14,8 +14,10 @@ from .common import (
     EXIT_USAGE,
     config_options,
     db_option,
+    detector_options,
     fail,
     load_lexicon_or_fail,
+    max_file_size_option,
     resolve_config,
     split_codes,
 )
@@ -30,12 +32,10 @@ from .common import (
 @click.option("--fail-level", type=click.Choice(["suggestion", "warning", "error"]),
               help="Exit 1 when a finding is at or above this severity [default: warning].")
 @click.option("--min-confidence", type=click.FloatRange(0, 1), help="Drop findings below this confidence.")
-@click.option("--no-generic", is_flag=True, help="Skip the list-free collocation detector (US2xx).")
-@click.option("--lexicon", "lexicons", multiple=True, type=click.Path(exists=True, dir_okay=False),
-              help="Extra lexicon TSV (for example a learned lexicon).")
+@detector_options
 @click.option("--encoding", help="Decode inputs with this encoding instead of UTF-8.")
 @click.option("--stdin-filename", default="-", help="Name to report for input read from '-'.")
-@click.option("--max-file-size", type=click.IntRange(1), help="Largest input in bytes [default: 10 MiB].")
+@max_file_size_option
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write the report here.")
 @click.option("--languagetool-url", envvar="UNSPIN_LANGUAGETOOL_URL", help="LanguageTool server for US5xx.")
 @db_option

@@ -51,6 +51,19 @@ def load_lexicon_or_fail(ctx) -> None:
         fail(f"cannot load lexicon: {exc}")
 
 
+def detector_options(f):
+    """--no-generic and --lexicon, for every command that analyses articles."""
+    f = click.option("--lexicon", "lexicons", multiple=True, type=click.Path(exists=True, dir_okay=False),
+                     help="Extra lexicon TSV (for example a learned lexicon).")(f)
+    f = click.option("--no-generic", is_flag=True, help="Skip the list-free collocation detector (US2xx).")(f)
+    return f
+
+
+def max_file_size_option(f):
+    return click.option("--max-file-size", type=click.IntRange(1),
+                        help="Largest input in bytes [default: 10 MiB].")(f)
+
+
 def db_option(f):
     return click.option("--db", "db", metavar="URL", envvar="UNSPIN_DB", show_envvar=True,
                         help="Archive database URL (sqlite:///path or postgresql://...).")(f)

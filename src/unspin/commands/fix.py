@@ -12,8 +12,10 @@ from .common import (
     EXIT_USAGE,
     config_options,
     db_option,
+    detector_options,
     fail,
     load_lexicon_or_fail,
+    max_file_size_option,
     resolve_config,
     split_codes,
 )
@@ -27,11 +29,9 @@ from .common import (
 @click.option("--select", multiple=True, metavar="CODES", help="Only apply these rule codes or prefixes (US3,US101).")
 @click.option("--ignore", multiple=True, metavar="CODES", help="Never apply these rule codes or prefixes.")
 @click.option("--min-confidence", type=click.FloatRange(0, 1), help="Only apply findings at or above this confidence.")
-@click.option("--no-generic", is_flag=True, help="Skip the list-free collocation detector (US2xx).")
-@click.option("--lexicon", "lexicons", multiple=True, type=click.Path(exists=True, dir_okay=False),
-              help="Extra lexicon TSV (for example a learned lexicon).")
+@detector_options
 @click.option("--encoding", help="Decode inputs with this encoding instead of UTF-8 (and write them back in it).")
-@click.option("--max-file-size", type=click.IntRange(1), help="Largest input in bytes [default: 10 MiB].")
+@max_file_size_option
 @click.option("--languagetool-url", envvar="UNSPIN_LANGUAGETOOL_URL", help="LanguageTool server for US5xx.")
 @click.option("--quiet", "-q", is_flag=True, help="No per-file summary on stderr.")
 @db_option

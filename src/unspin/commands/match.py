@@ -8,7 +8,16 @@ import sys
 import click
 
 from ..model import SCHEMA_VERSION
-from .common import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, config_options, db_option, fail, resolve_config
+from .common import (
+    EXIT_CLEAN,
+    EXIT_FINDINGS,
+    EXIT_USAGE,
+    config_options,
+    db_option,
+    fail,
+    max_file_size_option,
+    resolve_config,
+)
 
 
 @click.command()
@@ -17,7 +26,7 @@ from .common import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, config_options, db_op
 @click.option("--top", type=click.IntRange(1, 100), default=5, show_default=True, help="Most sources per document.")
 @click.option("--encoding", help="Decode inputs with this encoding instead of UTF-8.")
 @click.option("--stdin-filename", default="-", help="Name to report for input read from '-'.")
-@click.option("--max-file-size", type=click.IntRange(1), help="Largest input in bytes [default: 10 MiB].")
+@max_file_size_option
 @db_option
 @config_options
 def match(paths, fmt, top, encoding, stdin_filename, max_file_size, db, config_path, no_config) -> None:

@@ -8,7 +8,16 @@ from pathlib import Path
 
 import click
 
-from .common import EXIT_CLEAN, EXIT_USAGE, config_options, fail, load_lexicon_or_fail, resolve_config
+from .common import (
+    EXIT_CLEAN,
+    EXIT_USAGE,
+    config_options,
+    detector_options,
+    fail,
+    load_lexicon_or_fail,
+    max_file_size_option,
+    resolve_config,
+)
 
 DEFAULT_RULE = {"min_articles": 5, "flagged_share": 0.25, "mean_score": 0.5}
 # FlagRule field -> Config attribute (config file keys use dashes: report-min-articles, ...)
@@ -53,12 +62,10 @@ def flag_rule_settings(cfg, **given):
               help="Spun phrases listed per provider.")
 @click.option("--examples", type=click.IntRange(0), default=3, show_default=True,
               help="Example (highest-scoring) articles listed per provider.")
-@click.option("--no-generic", is_flag=True, help="Skip the list-free collocation detector (US2xx).")
-@click.option("--lexicon", "lexicons", multiple=True, type=click.Path(exists=True, dir_okay=False),
-              help="Extra lexicon TSV (for example a learned lexicon).")
+@detector_options
 @click.option("--encoding", help="Decode inputs with this encoding instead of UTF-8.")
 @click.option("--stdin-filename", default="-", help="Name to report for a feed read from '-'.")
-@click.option("--max-file-size", type=click.IntRange(1), help="Largest input in bytes [default: 10 MiB].")
+@max_file_size_option
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar on stderr [default: when stderr is a terminal].")
 @config_options

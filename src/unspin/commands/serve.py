@@ -6,7 +6,7 @@ import re
 
 import click
 
-from .common import config_options, db_option, fail, load_lexicon_or_fail, resolve_config
+from .common import config_options, db_option, detector_options, fail, load_lexicon_or_fail, resolve_config
 
 _SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?\s*$", re.I)
 _UNITS = {"b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
@@ -40,9 +40,7 @@ class ByteSize(click.ParamType):
               help="Largest article the page accepts (e.g. 500KB, 5MB).")
 @click.option("--top", type=click.IntRange(1, 50), default=5, show_default=True,
               help="Likely sources to show when an archive is configured.")
-@click.option("--no-generic", is_flag=True, help="Skip the list-free collocation detector (US2xx).")
-@click.option("--lexicon", "lexicons", multiple=True, type=click.Path(exists=True, dir_okay=False),
-              help="Extra lexicon TSV (for example a learned lexicon).")
+@detector_options
 @click.option("--quiet", "-q", is_flag=True, help="Do not log each request.")
 @db_option
 @config_options
