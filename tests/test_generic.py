@@ -198,3 +198,23 @@ def test_phrase_word_tables_consistent():
     for key, fillers in hits.items():
         assert all(m.is_phrase_word(key.replace("*", " ").split()))
         assert all(m.is_phrase_word(list(fillers)))
+
+
+def test_hard_wrapped_markdown_reads_like_the_same_text_unwrapped():
+    from unspin.analysis import FindingBuilder
+    from unspin.detect.generic import generic_findings
+    from unspin.document import parse_text
+    from unspin.text import MatchStream
+
+    flat = "Police used facial acknowledgment software at the stadium on Tuesday, officials said.\n"
+    wrapped = flat.replace("facial ", "facial\n")
+
+    def found(text):
+        doc = parse_text(text, "a.md", "markdown")[0]
+        return [(doc.text[f.start:f.end], f.suggestions[0].text)
+                for f in generic_findings(doc, MatchStream(doc.text, doc.segments), FindingBuilder(doc))]
+
+    assert found(flat) == [("acknowledgment", "recognition")]
+    assert found(wrapped) == found(flat)
+    # a new Markdown block on the next line still ends the sentence
+    assert found("Police used facial\n- acknowledgment software at the stadium.\n") == []

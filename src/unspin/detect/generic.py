@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +38,7 @@ RULE = "US201"
 LOG10_BASE = math.log10(1.0001)  # pocketsphinx log-math base
 FLOOR = -7.0  # log10 probability of a word the LM does not know
 _BREAK = frozenset(".!?;:()[]{}\"“”")
+_BLOCK_START = re.compile(r"[#>|*+-]|\d+[.)]\s")
 # phrase-table match kinds: a window of the text that differs from a known phrase in one word
 PHRASE_WINDOWS = ((0, 1), (-1, 0), (0, 2), (-1, 1), (-2, 0))  # (first, last) token offsets around w
 # prefilter: a word goes to the exact (trigram) path only if its bigram-level approximate score is at
@@ -346,6 +348,10 @@ def sentences(doc: Document, stream: MatchStream) -> list[list[tuple[str, Any, b
     flagged only at a sentence start or in a title (elsewhere it is taken for a name)."""
     text = doc.text
     titles = [(s.start, s.end) for s in doc.segments if s.field == "title"]
+    # A sentence ends at a new prose segment (paragraph, field, code or URL in between) and at a line
+    # that starts a Markdown block (heading, list item, quote, table row); a plain line break inside
+    # a paragraph does not end it, so hard-wrapped Markdown reads like the same text unwrapped.
+    seg_starts = {s.start for s in doc.segments if not s.joined}
     out: list[list[tuple[str, Any, bool]]] = []
     cur: list[tuple[str, Any, bool]] = []
     prev_end = -1
@@ -353,7 +359,8 @@ def sentences(doc: Document, stream: MatchStream) -> list[list[tuple[str, Any, b
     find = text.find
     for tok in stream.tokens:
         w, start, end = tok
-        if cur and prev_end >= 0 and find("\n", prev_end, start) >= 0:
+        if cur and (start in seg_starts or (
+                prev_end >= 0 and find("\n", prev_end, start) >= 0 and _BLOCK_START.match(text, start))):
             out.append(cur)
             cur = []
         prev_end = end
