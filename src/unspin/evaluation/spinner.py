@@ -26,6 +26,13 @@ class SpunText:
     rate: float = 0.0
 
 
+def keep_case(original: str, replacement: str) -> str:
+    """Give ``replacement`` the capitalisation of the first letter of ``original``."""
+    if original[:1].isupper():
+        return replacement[:1].upper() + replacement[1:]
+    return replacement
+
+
 class Spinner(Protocol):
     """Replaces about ``rate`` of the content words of a text; deterministic for a given rng."""
 

@@ -20,7 +20,7 @@ from functools import cache
 from pathlib import Path
 
 from ..text import WORD_RE
-from .spinner import SpunText, Substitution
+from .spinner import SpunText, Substitution, keep_case
 
 _STOP = frozenset("""
 a about above after again against all also am an and any are as at be because been before being
@@ -72,13 +72,6 @@ def is_content_word(word: str) -> bool:
     """A word a spinner might replace: alphabetic, 3+ letters, not a closed-class word or acronym."""
     return (len(word) >= 3 and word.replace("-", "").replace("'", "").isalpha()
             and not (word.isupper() and len(word) > 1) and word.lower() not in _STOP)
-
-
-def keep_case(original: str, replacement: str) -> str:
-    """Give ``replacement`` the capitalisation of the first letter of ``original``."""
-    if original[:1].isupper():
-        return replacement[:1].upper() + replacement[1:]
-    return replacement
 
 
 class ThesaurusSpinner:

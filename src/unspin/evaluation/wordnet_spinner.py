@@ -21,7 +21,7 @@ from functools import cache
 from pathlib import Path
 
 from ..text import WORD_RE
-from .spinner import SpunText, Substitution
+from .spinner import SpunText, Substitution, keep_case
 
 WORDNET_DIR = Path("/usr/share/wordnet")
 POS_FILES = {"n": "noun", "v": "verb", "a": "adj", "r": "adv"}
@@ -224,12 +224,6 @@ def regular_inflection(w: str, tag: str) -> str:
     return w
 
 
-def _keep_case(original: str, replacement: str) -> str:
-    if original[:1].isupper():
-        return replacement[:1].upper() + replacement[1:]
-    return replacement
-
-
 class WordNetSpinner:
     """Replaces about ``rate`` of the content words with a WordNet synonym from any sense."""
 
@@ -342,7 +336,7 @@ class WordNetSpinner:
             out.append(chunk)
             length += len(chunk)
             original = text[s:e]
-            repl = _keep_case(original, repl)
+            repl = keep_case(original, repl)
             out.append(repl)
             subs.append(Substitution(length, length + len(repl), original, repl))
             length += len(repl)
