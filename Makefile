@@ -32,7 +32,9 @@ lint: $(STAMP)
 
 # Rebuild every shipped model from its sources (needs Debian's wordnet-base; ~5-10 min on 2 cores).
 models: $(STAMP)
+	$(BIN)/python scripts/build_lexicon_table.py
 	$(BIN)/python scripts/build_generic_model.py
+	$(BIN)/python scripts/build_spinmap.py
 	$(BIN)/python scripts/build_context_tables.py
 	$(BIN)/python scripts/build_scorer.py
 

@@ -1,12 +1,23 @@
 """Warm throughput of analyze() and cold start of `unspin check` on one small Markdown file.
 
-Prints a Markdown table. Usage: python benchmarks/bench_check.py [--mb 2] [--runs 15]
+Prints Markdown tables. Usage:
+
+    python benchmarks/bench_check.py [--mb 2] [--runs 15] [--cold-only] [--breakdown] [--bytecode env|cached]
+
+Cold start runs each command ``--runs`` times in a fresh process and reports the median and minimum
+wall time and the median CPU time of the child (user + system; on a shared machine CPU time is the
+steadier number). ``--bytecode cached`` runs the commands with Python's bytecode cache on (in a
+temporary ``PYTHONPYCACHEPREFIX``, warmed by one run), as after ``pip install``; the default leaves the
+environment alone (with ``PYTHONDONTWRITEBYTECODE=1`` set, unspin's own modules are compiled from
+source at every start). ``--breakdown`` also times each step of one cold check in a fresh process.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -26,6 +37,72 @@ provider:
 The council kept library hours unchanged on Wednesday and cut spending on road repairs by 12 percent.
 The squeeze secretary said nothing.
 """
+
+# One cold `unspin check FILE` done step by step in a fresh process (the same calls as the command,
+# in the same order; each detector module is imported first, then its first call is timed).
+BREAKDOWN = r'''
+import sys, time
+T, C = time.perf_counter, time.process_time
+t00, c00 = T(), C()
+rows, last = [], [t00, c00]
+def mark(name):
+    t, c = T(), C()
+    rows.append((name, (t - last[0]) * 1000, (c - last[1]) * 1000))
+    last[0], last[1] = t, c
+import click
+mark("import click")
+import unspin.cli, unspin.commands.check
+getattr(unspin.cli, "limit_blas_threads", lambda: None)()  # as main() does
+mark("import unspin.cli, unspin.commands.check")
+from unspin.commands.common import resolve_config
+try:
+    from unspin.commands.common import StartupGC
+except ImportError:  # a version from before the collector was paused at start-up
+    class StartupGC:
+        def __enter__(self): return self
+        def __exit__(self, *exc): pass
+        def resume(self): pass
+cfg = resolve_config(None, False, generic=None if sys.argv[2] == "all" else False)
+mark("read settings")
+from unspin import analysis
+from unspin.document import iter_documents
+mark("import unspin.analysis, unspin.document")
+import importlib
+def timed(module, attr, label):
+    try:
+        mod = importlib.import_module(module)
+    except ImportError:
+        return
+    mark(f"import {module}")
+    fn = getattr(mod, attr)
+    def wrapper(*a, **k):
+        mark("(analyze: between steps)")
+        out = fn(*a, **k)
+        mark(label)
+        return out
+    setattr(mod, attr, wrapper)
+with StartupGC() as startup:
+    ctx = analysis.Context(config=cfg)
+    ctx.get_lexicon()
+    mark("load the lexicons")
+    errors = []
+    docs = list(iter_documents([sys.argv[1]], errors))
+    mark("read and parse the document")
+    timed("unspin.detect.generic", "generic_findings", "US201 generic_findings (first call: models)")
+    timed("unspin.rewrite.normalise", "normalisation_findings", "US4 normalisation_findings")
+    timed("unspin.detect.scorer", "score_document", "score_document (first call: models)")
+    reports = []
+    for d in docs:
+        reports.append(analysis.analyze(d, ctx))
+        startup.resume()
+    mark("(analyze: rest)")
+from unspin.formats import get_emitter
+get_emitter("text")(reports, errors)
+mark("emit the report")
+for name, w, c in rows:
+    print(f"{name}\t{w:.1f}\t{c:.1f}")
+print(f"total in process\t{(T() - t00) * 1000:.1f}\t{(C() - c00) * 1000:.1f}")
+'''
 
 
 def warm_throughput(mb: float, generic: bool) -> tuple[float, int, float]:
@@ -49,38 +126,83 @@ def warm_throughput(mb: float, generic: bool) -> tuple[float, int, float]:
     return total / dt / 1024 / 1024, n, dt
 
 
-def cold(cmd: list[str], runs: int) -> tuple[float, float]:
-    times = []
+def _child_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def cold(cmd: list[str], runs: int, env: dict[str, str]) -> tuple[float, float, float]:
+    """(median wall, min wall, median child CPU) over ``runs`` fresh processes."""
+    walls, cpus = [], []
     for _ in range(runs):
+        c0 = _child_cpu()
         t0 = time.perf_counter()
-        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), min(times)
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        walls.append(time.perf_counter() - t0)
+        cpus.append(_child_cpu() - c0)
+    return statistics.median(walls), min(walls), statistics.median(cpus)
+
+
+def breakdown(small: Path, which: str, runs: int, env: dict[str, str]) -> list[tuple[str, float, float]]:
+    """Median wall and CPU ms per step of a cold check over ``runs`` fresh processes."""
+    per_step: dict[str, list[tuple[float, float]]] = {}
+    for _ in range(runs):
+        out = subprocess.run([sys.executable, "-c", BREAKDOWN, str(small), which], capture_output=True, text=True,
+                             env=env, check=True).stdout
+        for line in out.splitlines():
+            name, w, c = line.split("\t")
+            per_step.setdefault(name, []).append((float(w), float(c)))
+    return [(name, statistics.median(w for w, _ in v), statistics.median(c for _, c in v))
+            for name, v in per_step.items()]
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--mb", type=float, default=2.0)
     ap.add_argument("--runs", type=int, default=15)
+    ap.add_argument("--cold-only", action="store_true", help="Skip the warm throughput runs.")
+    ap.add_argument("--breakdown", action="store_true", help="Also time each step of a cold check.")
+    ap.add_argument("--bytecode", choices=("env", "cached"), default="env",
+                    help="env: as the environment says; cached: with a warm bytecode cache (as installed).")
     args = ap.parse_args()
     exe = str(Path(sys.executable).with_name("unspin"))
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ)
+        if args.bytecode == "cached":
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
+            env["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / "pycache")
         small = Path(tmp) / "one.md"
         small.write_text(SMALL)
-        rows = [
-            ("python -c pass", cold([sys.executable, "-c", "pass"], args.runs)),
-            ("unspin --version", cold([exe, "--version"], args.runs)),
-            ("unspin check one.md (--no-generic: no US201)",
-             cold([exe, "check", "--no-generic", str(small)], args.runs)),
-            ("unspin check one.md (all detectors)", cold([exe, "check", str(small)], args.runs)),
+        commands = [
+            ("python -c pass", [sys.executable, "-c", "pass"]),
+            ("unspin --version", [exe, "--version"]),
+            ("unspin check one.md (--no-generic: no US201)", [exe, "check", "--no-generic", str(small)]),
+            ("unspin check one.md (all detectors)", [exe, "check", str(small)]),
         ]
-    print(f"# unspin check benchmark — {time.strftime('%Y-%m-%d')} — {platform.processor() or platform.machine()}, "
-          f"Python {platform.python_version()}\n")
-    print("| cold start | median s | min s | over bare Python (median) |")
-    print("| --- | ---: | ---: | ---: |")
+        if args.bytecode == "cached":
+            for _, cmd in commands:  # fill the cache
+                subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+            subprocess.run([sys.executable, "-c", BREAKDOWN, str(small), "all"], capture_output=True, env=env)
+        rows = [(name, cold(cmd, args.runs, env)) for name, cmd in commands]
+        steps = breakdown(small, "all", args.runs, env) if args.breakdown else []
+    load_after = os.getloadavg()
+    print(f"# unspin check benchmark — {time.strftime('%Y-%m-%d %H:%M')} — "
+          f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"bytecode {args.bytecode}, 1-min load average {load_before[0]:.2f} before, {load_after[0]:.2f} after\n")
+    print("| cold start | median s | min s | over bare Python (median) | median CPU s |")
+    print("| --- | ---: | ---: | ---: | ---: |")
     base = rows[0][1][0]
-    for name, (med, mn) in rows:
-        print(f"| {name} | {med:.3f} | {mn:.3f} | {med - base:+.3f} |")
+    for name, (med, mn, cpu) in rows:
+        print(f"| {name} | {med:.3f} | {mn:.3f} | {med - base:+.3f} | {cpu:.3f} |")
+    if steps:
+        print()
+        print(f"| cold check step (one process, median of {args.runs}) | wall ms | CPU ms |")
+        print("| --- | ---: | ---: |")
+        for name, w, c in steps:
+            print(f"| {name} | {w:.1f} | {c:.1f} |")
+    if args.cold_only:
+        return
     print()
     print("| warm throughput (one core) | MB/s | documents | seconds |")
     print("| --- | ---: | ---: | ---: |")

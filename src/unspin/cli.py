@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib
-import importlib.util
+import os
 import sys
 
 import click
@@ -26,6 +26,8 @@ COMMANDS = {
 
 class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
+        import importlib.util
+
         return sorted(n for n in COMMANDS if importlib.util.find_spec(COMMANDS[n].split(":")[0]) is not None)
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
@@ -47,7 +49,18 @@ def cli() -> None:
     """Find synonym-spun copies of articles, their sources, and the original wording."""
 
 
+def limit_blas_threads() -> None:
+    """One OpenBLAS thread, unless the environment says otherwise; call before numpy is imported.
+
+    numpy's OpenBLAS starts a worker thread per core when it loads (US201 imports numpy); on 2 cores
+    that costs ~40 ms of a cold ``unspin check`` and more CPU, and unspin's arrays are too small to
+    gain anything from threads.
+    """
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+
 def main() -> None:
+    limit_blas_threads()
     try:
         cli(standalone_mode=True)
     except KeyboardInterrupt:
@@ -56,8 +69,6 @@ def main() -> None:
     except BrokenPipeError:
         sys.exit(0)
     except Exception as exc:  # a bug: one plain line for the user, the traceback only on request
-        import os
-
         if os.environ.get("UNSPIN_DEBUG"):
             raise
         click.echo(f"unspin: internal error: {type(exc).__name__}: {exc} (set UNSPIN_DEBUG=1 for details)",

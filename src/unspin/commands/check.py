@@ -12,6 +12,7 @@ from .common import (
     EXIT_CLEAN,
     EXIT_FINDINGS,
     EXIT_USAGE,
+    StartupGC,
     config_options,
     db_option,
     detector_options,
@@ -58,17 +59,19 @@ def check(paths, fmt, select, ignore, fail_level, min_confidence, no_generic, le
     from ..formats import get_emitter
 
     ctx = Context(config=cfg)
-    if cfg.wants("US1"):
-        load_lexicon_or_fail(ctx)
-    if cfg.db:
-        from ..match.archive import open_archive_or_fail
-
-        ctx.archive = open_archive_or_fail(cfg.db, create=False)
     errors: list = []
     reports = []
-    for doc in iter_documents(list(paths), errors, max_bytes=cfg.max_file_size, encoding=encoding,
-                              stdin_name=stdin_filename):
-        reports.append(analyze(doc, ctx))
+    with StartupGC() as startup:
+        if cfg.wants("US1"):
+            load_lexicon_or_fail(ctx)
+        if cfg.db:
+            from ..match.archive import open_archive_or_fail
+
+            ctx.archive = open_archive_or_fail(cfg.db, create=False)
+        for doc in iter_documents(list(paths), errors, max_bytes=cfg.max_file_size, encoding=encoding,
+                                  stdin_name=stdin_filename):
+            reports.append(analyze(doc, ctx))
+            startup.resume()  # the first document has loaded every model it needs
     stream_out = sys.stdout
     color = fmt == "text" and output is None and stream_out.isatty()
     rendered = get_emitter(fmt, color=color)(reports, errors)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 
@@ -67,3 +68,33 @@ def max_file_size_option(f):
 def db_option(f):
     return click.option("--db", "db", metavar="URL", envvar="UNSPIN_DB", show_envvar=True,
                         help="Archive database URL (sqlite:///path or postgresql://...).")(f)
+
+
+class StartupGC:
+    """Pause the cyclic garbage collector while a command loads its tables, then freeze them.
+
+    The lexicon, the models and the modules they need are hundreds of thousands of long-lived objects;
+    with the collector running, every pass over the older generations walks them again while they
+    load (about 50 ms of a 0.3 s cold ``unspin check``). Use as a context manager and call
+    ``resume()`` once everything is loaded (after the first document): ``gc.freeze()`` then moves the
+    loaded objects out of the collector's way for the rest of the run, and collection resumes.
+    """
+
+    def __enter__(self) -> StartupGC:
+        self._was_enabled = gc.isenabled()
+        self._paused = True
+        gc.disable()
+        return self
+
+    def resume(self) -> None:
+        if self._paused:
+            self._paused = False
+            gc.freeze()
+            if self._was_enabled:
+                gc.enable()
+
+    def __exit__(self, *exc: object) -> None:
+        if self._paused:  # nothing was loaded (or it failed): just restore the collector
+            self._paused = False
+            if self._was_enabled:
+                gc.enable()

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import astuple, dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from ..model import Suggestion
 from ..text import BARRIER, MatchStream, normalise_phrase, phrase_in
@@ -94,6 +95,128 @@ def default_lexicon_files() -> list[Path]:
     from ..resources import data_path
 
     return sorted(data_path("lexicon").glob("*.tsv"))
+
+
+# ---------------------------------------------------------------------------------------------------
+# The compiled table of the shipped lexicons
+#
+# Reading the shipped TSVs, normalising 4,000 keys and parsing their conditions takes 20-40 ms at
+# every start. ``data/lexicon/compiled.json`` (built by ``scripts/build_lexicon_table.py``) holds the
+# rows, the normalised keys and the proximity rows ready to load. It is used only while the size and
+# CRC-32 of every shipped TSV equal the ones recorded in it; otherwise the TSVs are compiled as
+# before. User lexicons (``--lexicon``, the ``lexicons`` setting) are always read and compiled at run
+# time, on top of the table.
+
+TABLE_NAME = "compiled.json"
+TABLE_FORMAT = 1  # bump when the table's layout or the meaning of its keys changes
+TABLE_ATTRIBUTION = (
+    "Compiled from data/lexicon/*.tsv by scripts/build_lexicon_table.py; do not edit. "
+    "Rows with source 'pps' (rule US102) come from the Problematic Paper Screener (Guillaume Cabanac, "
+    "Cyril Labbé, Alexander Magazinov; https://dbrech.irit.fr/pls/apex/f?p=9999:5), licensed CC BY 4.0 "
+    "(https://creativecommons.org/licenses/by/4.0/); the other rows are the unspin project's (MIT). "
+    "See data/lexicon/README.md."
+)
+_TABLE_FIELDS = 8  # Entry's fields, tab-joined in one string per row
+
+
+def table_path() -> Path:
+    from ..resources import data_path
+
+    return data_path("lexicon", TABLE_NAME)
+
+
+def source_fingerprint(paths: Iterable[Path]) -> list[list[Any]]:
+    """[file name, bytes, CRC-32] per source file: cheap to compute at start-up, changes with any edit."""
+    import zlib
+
+    out = []
+    for p in paths:
+        data = Path(p).read_bytes()
+        out.append([Path(p).name, len(data), zlib.crc32(data)])
+    return out
+
+
+def build_table(paths: Iterable[Path]) -> dict[str, Any]:
+    """The compiled table of these lexicon files (what the build script writes and the tests compare)."""
+    paths = [Path(p) for p in paths]
+    lexicon = Lexicon.from_files(paths)
+    firsts = lexicon._first_words()
+    if firsts is None:
+        raise ValueError("a lexicon key has an empty word; the compiled table cannot hold it")
+    rows = []
+    for e in lexicon.entries:
+        fields = [str(v) for v in astuple(e)]
+        if len(fields) != _TABLE_FIELDS or any("\t" in f for f in fields):
+            raise ValueError(f"entry {e.id}: cannot be stored in the compiled table")
+        rows.append("\t".join(fields))
+    return {
+        "format": TABLE_FORMAT,
+        "attribution": TABLE_ATTRIBUTION,
+        "sources": source_fingerprint(paths),
+        "proximity": [i for i, _ in lexicon._proximity],
+        "entries": rows,
+        "keys": lexicon._keys,
+        "firsts": firsts,
+    }
+
+
+def dump_table(table: dict[str, Any]) -> str:
+    """Deterministic JSON text, one entry or key per line so that rebuilds diff readably."""
+    import json
+
+    def enc(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+    head = ",\n".join(f"{enc(k)}:{enc(table[k])}" for k in ("format", "attribution", "sources", "proximity"))
+    entries = ",\n".join(enc(row) for row in table["entries"])
+    keys = ",\n".join(f"{enc(k)}:{enc(v)}" for k, v in table["keys"].items())
+    firsts = ",\n".join(f"{enc(k)}:{enc(v)}" for k, v in table["firsts"].items())
+    return f'{{{head},\n"entries":[\n{entries}\n],\n"keys":{{\n{keys}\n}},\n"firsts":{{\n{firsts}\n}}}}\n'
+
+
+def load_table(paths: list[Path], path: Path | None = None) -> dict[str, Any] | None:
+    """The compiled table if it exists, has this format and matches ``paths`` byte for byte; else None."""
+    import json
+
+    path = table_path() if path is None else path
+    try:
+        fingerprint = source_fingerprint(paths)
+        with open(path, encoding="utf-8") as fh:
+            table = json.load(fh)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(table, dict) or table.get("format") != TABLE_FORMAT or table.get("sources") != fingerprint:
+        return None
+    return table
+
+
+class EntryTable(Sequence[Entry]):
+    """Entries made on first use from the table's rows (a check looks at a handful of the 4,000),
+    followed by ``extra`` entries read at run time."""
+
+    def __init__(self, rows: list[str], extra: Sequence[Entry] = ()):
+        self._rows = rows
+        self._extra = list(extra)
+        self._made: dict[int, Entry] = {}
+
+    def __len__(self) -> int:
+        return len(self._rows) + len(self._extra)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+            if index < 0:
+                raise IndexError("entry index out of range")
+        n = len(self._rows)
+        if index >= n:
+            return self._extra[index - n]
+        entry = self._made.get(index)
+        if entry is None:
+            f = self._rows[index].split("\t")
+            entry = self._made[index] = Entry(*f[:7], weight=int(f[7]))
+        return entry
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -217,16 +340,35 @@ class Hit:
 
 
 class Lexicon:
-    """All substitution entries, compiled once into an automaton plus a few proximity rules.
+    """All substitution entries: normalised keys (matched whole-token in the stream) plus a few
+    proximity rules.
 
-    Compiling the shipped ~4,000 rows takes about 40 ms (measured; a cached automaton loaded from
-    disk was no faster), so it is done once per process.
+    Keys are found with an Aho-Corasick automaton. Building it for the shipped ~4,200 keys takes about
+    8 ms, more than looking up the word n-grams of a short document in a dict, so the first documents
+    (up to ``DICT_SCAN_CHARS`` of matching stream in total) are scanned that way and the automaton is
+    built when that budget runs out. Both give the same matches.
     """
 
-    def __init__(self, entries: list[Entry]):
+    DICT_SCAN_CHARS = 60_000
+
+    def __init__(self, entries: Sequence[Entry], *,
+                 compiled: tuple[dict[str, list[int]], list[int], int, dict[str, list[int]]] | None = None):
+        """``compiled``: (keys, proximity rows, n, first words) of ``entries[:n]`` from the compiled
+        table; the remaining entries are indexed here."""
         self.entries = entries
         self._queries: dict[int, Query | None] = {}
-        self._automaton, proximity = self._compile()
+        firsts: dict[str, list[int]] | None = None
+        if compiled is None:
+            keys: dict[str, list[int]] = {}
+            proximity: list[int] = []
+            start = 0
+        else:
+            keys, proximity, start, firsts = compiled
+        added = self._index(range(start, len(entries)), keys, proximity)
+        self._keys = keys  # normalised key -> indices of its entries
+        self._firsts = firsts if not added else None  # first word of a key -> its keys' lengths in words
+        self._automaton: Any = None
+        self._dict_scan_left = self.DICT_SCAN_CHARS
         self._proximity = [(i, self.query(i).head) for i in proximity]
 
     def query(self, index: int) -> Query | None:
@@ -236,26 +378,85 @@ class Lexicon:
             self._queries[index] = Query(cond) if cond else None
         return self._queries[index]
 
-    def _compile(self) -> tuple[object, list[int]]:
-        import ahocorasick
-
-        auto = ahocorasick.Automaton()
-        keyed: dict[str, list[int]] = {}
-        proximity: list[int] = []
-        for i, e in enumerate(self.entries):
+    def _index(self, indices: Iterable[int], keys: dict[str, list[int]], proximity: list[int]) -> bool:
+        """Add entries to ``keys`` or ``proximity``; True if a key was added."""
+        added = False
+        for i in indices:
             q = self.query(i)
             if q is not None and q.head is not None and q.head.slop and q.head.phrase:
                 proximity.append(i)
                 continue
-            key = normalise_phrase(e.spun)
+            key = normalise_phrase(self.entries[i].spun)
             if key:
-                keyed.setdefault(key, []).append(i)
-        for key, items in keyed.items():
-            auto.add_word(key, [len(key), items])
-        if not keyed:
-            return None, proximity
+                keys.setdefault(key, []).append(i)
+                added = True
+        return added
+
+    def _first_words(self) -> dict[str, list[int]] | None:
+        """First word of each key -> the distinct lengths, in words, of the keys starting with it;
+        None if a key has an empty word (then only the automaton can find it)."""
+        if self._firsts is None:
+            firsts: dict[str, set[int]] = {}
+            for key in self._keys:
+                words = key.split(" ")
+                if "" in words:
+                    self._dict_scan_left = 0
+                    return None
+                firsts.setdefault(words[0], set()).add(len(words))
+            self._firsts = {w: sorted(ns) for w, ns in sorted(firsts.items())}
+        return self._firsts
+
+    def _build_automaton(self) -> Any:
+        import ahocorasick
+
+        auto = ahocorasick.Automaton()
+        add = auto.add_word
+        for key, items in self._keys.items():
+            add(key, (len(key), items))
         auto.make_automaton()
-        return auto, proximity
+        return auto
+
+    def _key_matches(self, stream: MatchStream) -> list[tuple[int, int, list[int]]]:
+        """(start, end, entry indices) of every key occurring whole-token in the stream."""
+        s = stream.stream
+        if not self._keys or not s:
+            return []
+        if self._automaton is None and len(s) <= self._dict_scan_left:
+            firsts = self._first_words()
+            if firsts is not None:
+                self._dict_scan_left -= len(s)
+                return self._dict_scan(s, firsts)
+        if self._automaton is None:
+            self._automaton = self._build_automaton()
+        out = []
+        for end_idx, (length, items) in self._automaton.iter(s):
+            i, j = end_idx - length + 1, end_idx + 1
+            if stream.is_boundary(i, j):
+                out.append((i, j, items))
+        return out
+
+    def _dict_scan(self, s: str, firsts: dict[str, list[int]]) -> list[tuple[int, int, list[int]]]:
+        """What the automaton finds, by dict look-ups: a whole-token occurrence starts and ends at a
+        space or an end of the stream (``MatchStream.is_boundary``), and no key has an empty word, so
+        every occurrence is a run of whole space-separated words of the stream starting with a key's
+        first word. (Only the order differs, and ``find`` sorts.)"""
+        keys = self._keys
+        words = s.split(" ")
+        nwords = len(words)
+        pos = 0
+        out = []
+        for a, w in enumerate(words):
+            lengths = firsts.get(w)
+            if lengths is not None:
+                for n in lengths:
+                    if a + n > nwords:
+                        break
+                    key = w if n == 1 else " ".join(words[a:a + n])
+                    items = keys.get(key)
+                    if items is not None:
+                        out.append((pos, pos + len(key), items))
+            pos += len(w) + 1
+        return out
 
     @classmethod
     def from_files(cls, paths: Iterable[Path]) -> Lexicon:
@@ -264,19 +465,22 @@ class Lexicon:
             entries.extend(read_tsv(Path(p)))
         return cls(entries)
 
+    @classmethod
+    def from_table(cls, table: dict[str, Any], extra: Sequence[Entry] = ()) -> Lexicon:
+        """The lexicon of a compiled table (``load_table``) plus ``extra`` entries compiled now."""
+        keys = {key: list(items) for key, items in table["keys"].items()} if extra else table["keys"]
+        rows = table["entries"]
+        return cls(EntryTable(rows, extra), compiled=(keys, list(table["proximity"]), len(rows), table["firsts"]))
+
     def find(self, stream: MatchStream) -> list[Hit]:
         """Every entry occurrence whose condition holds, longest match first where they overlap."""
         s = stream.stream
         raw: list[tuple[int, int, Entry]] = []
-        if self._automaton is not None and s:
-            for end_idx, (length, items) in self._automaton.iter(s):
-                i, j = end_idx - length + 1, end_idx + 1
-                if not stream.is_boundary(i, j):
-                    continue
-                for k in items:
-                    q = self.query(k)
-                    if q is None or q.holds(s):
-                        raw.append((i, j, self.entries[k]))
+        for i, j, items in self._key_matches(stream):
+            for k in items:
+                q = self.query(k)
+                if q is None or q.holds(s):
+                    raw.append((i, j, self.entries[k]))
         vocab = stream.vocabulary
         for k, head in self._proximity:
             if not vocab.issuperset(head.phrase.split()):
@@ -299,8 +503,15 @@ class Lexicon:
 
 @cache
 def default_lexicon(extra: tuple[str, ...] = ()) -> Lexicon:
-    """The shipped lexicons plus any extra files (learned lexicons, user lists)."""
-    return Lexicon.from_files([*default_lexicon_files(), *(Path(p) for p in extra)])
+    """The shipped lexicons (from the compiled table when it is current) plus any extra files."""
+    files = default_lexicon_files()
+    table = load_table(files)
+    if table is None:
+        return Lexicon.from_files([*files, *(Path(p) for p in extra)])
+    extra_entries: list[Entry] = []
+    for p in extra:
+        extra_entries.extend(read_tsv(Path(p)))
+    return Lexicon.from_table(table, extra_entries)
 
 
 def suggestion_objects(entry: Entry, matched: str) -> tuple[Suggestion, ...]:
