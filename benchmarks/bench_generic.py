@@ -1,22 +1,26 @@
 """Speed and start-up cost of US201 (src/unspin/detect/generic.py). Prints a Markdown table.
 
     /work/main/.venv/bin/python benchmarks/bench_generic.py [--docs 100] [--runs 7] [--repeat 3]
-        [--impl FILE]
+        [--impl FILE [--impl-models DIR]]
 
-Rows: US201 alone (MatchStream + generic_findings) with the prefilter and without it (the exact
-trigram path on every word), the whole analyze() with and without US201 (CPU time and wall time:
-the machine is shared, so CPU time is the figure to compare), LM calls per 1,000 words, and cold
-start: importing the module + loading the tables, the first call on a small paragraph (LM loaded
-only if the prefilter leaves a word), and `unspin check one-small-file.md` over bare `python -c pass`.
-Corpus: the first --docs Wikinews DEV articles, clean and WordNet-spun at rate 0.15 (separately). The
-LM call cache is cleared before each timed pass; every row runs once per round, --repeat rounds,
-the best CPU time is kept. --impl FILE also times another copy of generic.py (e.g. the previous
-version: `git show HEAD:src/unspin/detect/generic.py > /tmp/old.py`), interleaved with the current one.
+Rows: US201 alone (MatchStream + generic_findings), US201's own share (generic_findings on a
+MatchStream built beforehand, as analyze() shares it), the whole analyze() without US201/US202, with
+US201 only and with every detector
+(CPU time and wall time: the machine is shared, so CPU time is the figure to compare), pocketsphinx
+LM calls per 1,000 words, and cold start: importing the module + loading the tables, the first
+call on a small paragraph, whether pocketsphinx got imported, and `unspin check one-small-file.md`
+over bare `python -c pass`. Corpus: the first --docs Wikinews DEV articles, clean and WordNet-spun
+at rate 0.15 (separately). LM call caches are cleared before each timed pass; every row runs once
+per round, --repeat rounds, the best CPU time is kept. --impl FILE also times another copy of
+generic.py (e.g. the previous version: `git show HEAD:src/unspin/detect/generic.py > /tmp/old.py`),
+interleaved with the current one, reading its tables from --impl-models (e.g. `git worktree` or a
+copy of the previous models/generic/; default: models/generic/).
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib.util
 import statistics
 import subprocess
@@ -37,12 +41,14 @@ Police used facial acknowledgment software at the stadium, the squeeze secretary
 """
 
 
-def load_impl(path: str):
+def load_impl(path: str, models: str | None = None):
     """Another copy of generic.py as its own module (its own model and LM instance)."""
     spec = importlib.util.spec_from_file_location("unspin.detect._bench_generic", path)
     mod = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = mod
     spec.loader.exec_module(mod)
+    if models:
+        mod.load_model = functools.cache(lambda: mod.GenericModel(Path(models)))
     return mod
 
 
@@ -78,14 +84,15 @@ def cold(cmd: list[str], runs: int) -> tuple[float, float]:
     return statistics.median(times), statistics.median(cpus)
 
 
-def cold_generic(impl: str | None, runs: int) -> tuple[float, float]:
+def cold_generic(impl: str | None, models: str | None, runs: int) -> tuple[float, float, bool]:
     """Median ms of (import + table load) and of the first generic_findings() call, in a fresh
-    process (CPU time of that process)."""
+    process (CPU time of that process), and whether pocketsphinx got imported."""
     code = f"""
 import sys, time
 t0 = time.process_time()
 import importlib.util
-impl = {impl!r}
+from pathlib import Path
+impl, models = {impl!r}, {models!r}
 if impl:
     spec = importlib.util.spec_from_file_location("unspin.detect._bench_generic", impl)
     g = importlib.util.module_from_spec(spec); sys.modules[spec.name] = g; spec.loader.exec_module(g)
@@ -94,21 +101,23 @@ else:
 from unspin.analysis import FindingBuilder
 from unspin.model import Document, Segment
 from unspin.text import MatchStream
-m = g.load_model()
+m = g.GenericModel(Path(models)) if models else g.load_model()
+g.load_model = lambda: m
 t1 = time.process_time()
 text = {SMALL.split("---", 2)[2]!r}
 d = Document(path="x", text=text, segments=(Segment(0, len(text), "body"),))
 g.generic_findings(d, MatchStream(d.text, d.segments), FindingBuilder(d))
 t2 = time.process_time()
-print(1000 * (t1 - t0), 1000 * (t2 - t1))
+print(1000 * (t1 - t0), 1000 * (t2 - t1), int("pocketsphinx" in sys.modules))
 """
-    a, b = [], []
+    a, b, ps = [], [], False
     for _ in range(runs):
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-        x, y = map(float, out.stdout.split())
-        a.append(x)
-        b.append(y)
-    return statistics.median(a), statistics.median(b)
+        x, y, z = out.stdout.split()
+        a.append(float(x))
+        b.append(float(y))
+        ps = ps or z == "1"
+    return statistics.median(a), statistics.median(b), ps
 
 
 def main() -> None:
@@ -117,6 +126,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=7, help="cold-start runs (median)")
     ap.add_argument("--repeat", type=int, default=3, help="warm passes per row (best CPU time kept)")
     ap.add_argument("--impl", default=None, help="also time this copy of generic.py, interleaved")
+    ap.add_argument("--impl-models", default=None, help="models/generic/ directory for --impl")
     args = ap.parse_args()
 
     import build_generic_data as D
@@ -126,20 +136,28 @@ def main() -> None:
     from unspin.config import Config
     from unspin.text import MatchStream, word_count
 
-    impls = [("now", g)] + ([("before", load_impl(args.impl))] if args.impl else [])
+    impls = [("now", g)] + ([("before", load_impl(args.impl, args.impl_models))] if args.impl else [])
     wiki = D.load_wikinews("dev")[: args.docs]
     corpora = {"clean": wiki, "spun": [c.doc for c in D.spun_cases(wiki, 0.15, 7)]}
     counters = {}
     for name, mod in impls:
         model = mod.load_model()
-        counters[name] = model._lm = CountingLM(model.lm)
+        counters[name] = CountingLM(None)
+        if hasattr(model, "cache"):  # a version that calls the pocketsphinx LM
+            counters[name] = model._lm = CountingLM(model.lm)
+    streams = {c: [MatchStream(d.text, d.segments) for d in docs] for c, docs in corpora.items()}
 
-    def us201(mod, prefilter):
+    def us201(mod):
         def run(d):
-            st = MatchStream(d.text, d.segments)
-            if prefilter is None:
-                return mod.generic_findings(d, st, FindingBuilder(d))
-            return mod.generic_findings(d, st, FindingBuilder(d), prefilter=prefilter)
+            return mod.generic_findings(d, MatchStream(d.text, d.segments), FindingBuilder(d))
+        return run
+
+    def us201_own(mod, cname):
+        # the MatchStream is built beforehand (analyze() shares one among all detectors)
+        st = dict(zip(map(id, corpora[cname]), streams[cname], strict=True))
+
+        def run(d):
+            return mod.generic_findings(d, st[id(d)], FindingBuilder(d))
         return run
 
     def with_impl(mod, fn):
@@ -155,17 +173,20 @@ def main() -> None:
     rows = []  # (label, corpus, fn, impl name)
     for cname in corpora:
         for name, mod in impls:
-            if name == "now":
-                rows.append((f"US201 alone, {name} (prefilter)", cname, us201(mod, True), name))
-                rows.append((f"US201 alone, {name}, exact path on every word", cname, us201(mod, False), name))
-            else:
-                rows.append((f"US201 alone, {name}", cname, us201(mod, None), name))
-    ctx_off = Context(config=Config(generic=False))
-    ctx_on = Context(config=Config(generic=True))
-    for cname in corpora:
-        rows.append(("analyze(), US201 off", cname, lambda d: analyze(d, ctx_off), None))
+            rows.append((f"US201 alone (MatchStream + findings), {name}", cname, us201(mod), name))
         for name, mod in impls:
-            rows.append((f"analyze(), US201 on, {name}", cname, with_impl(mod, lambda d: analyze(d, ctx_on)), name))
+            rows.append((f"US201's own share (stream built beforehand), {name}", cname,
+                         us201_own(mod, cname), name))
+    ctx_off = Context(config=Config(generic=False))
+    # --generic also turns on US202 (spinner vocabulary), which is timed on its own row
+    ctx_on = Context(config=Config(generic=True, ignore=("US202",)))
+    ctx_all = Context(config=Config(generic=True))
+    for cname in corpora:
+        rows.append(("analyze(), --no-generic (no US201, no US202)", cname, lambda d: analyze(d, ctx_off), None))
+        for name, mod in impls:
+            rows.append((f"analyze(), US201 on (US202 off), {name}", cname,
+                         with_impl(mod, lambda d: analyze(d, ctx_on)), name))
+        rows.append(("analyze(), all detectors (US201 and US202), now", cname, lambda d: analyze(d, ctx_all), None))
     best: dict[int, tuple[float, float, float]] = {}
     for _ in range(args.repeat):  # interleaved: every row once per round, the best round kept
         for k, (_, cname, fn, name) in enumerate(rows):
@@ -193,10 +214,11 @@ def main() -> None:
     print("\n| cold start (median of runs) | ms |")
     print("| --- | ---: |")
     for name, _ in impls:
-        imp, first = cold_generic(args.impl if name == "before" else None, args.runs)
+        imp, first, ps = cold_generic(args.impl if name == "before" else None,
+                                      args.impl_models if name == "before" else None, args.runs)
         print(f"| {name}: import generic + load tables (CPU) | {imp:.0f} |")
-        print(f"| {name}: first generic_findings() on a small paragraph (CPU, LM load included if needed) "
-              f"| {first:.0f} |")
+        print(f"| {name}: first generic_findings() on a small paragraph (CPU, LM load included if needed; "
+              f"pocketsphinx imported: {'yes' if ps else 'no'}) | {first:.0f} |")
     exe = str(Path(sys.executable).with_name("unspin"))
     with tempfile.TemporaryDirectory() as tmp:
         small = Path(tmp) / "one.md"

@@ -1,8 +1,8 @@
 """Rebuild models/generic/ from scratch: tables, then the combiner weights and threshold.
 
-    /work/main/.venv/bin/python scripts/build_generic_model.py [--skip-tables]
+    /work/main/.venv/bin/python scripts/build_generic_model.py [--skip-tables] [--out weights.json]
 
-Step 1 (scripts/build_generic_tables.py): WordNet, LM bigrams, symspell bigrams, wordfreq -> tables.
+Step 1 (scripts/build_generic_tables.py): WordNet, the LM's n-grams, symspell bigrams, wordfreq -> tables.
 Step 2 (here): spin the Wikinews TRAIN split with the WordNet spinner and put screener TRAIN-split
 phrases in sentences; collect every candidate word the detector expands (with the LM features of
 its best synonym swap); fit a logistic regression (scikit-learn, build time only) that tells spun
@@ -34,11 +34,8 @@ TARGET_FLAGS_PER_1K = 0.3  # on clean Wikinews TRAIN text + fixtures/articles
 PRUNE_OWN = -8.0  # expand a word only if its own context log10-probability is at most this
 MAX_SYN = 8  # synonyms (most frequent first) probed with the left context
 TOP_RIGHT = 3  # of those, the best by left context also probed with the right context
-# prefilter (see src/unspin/detect/generic.py): the exact path runs only on words whose bigram-level
-# approximate score is >= threshold - PREFILTER_MARGIN and whose approximate own context log-prob is
-# <= prune_own + PREFILTER_OWN_MARGIN (or that have a phrase-table filler among their synonyms)
+# candidates(..., prefilter=True) returns only words scoring >= threshold - PREFILTER_MARGIN
 PREFILTER_MARGIN = 3.5
-PREFILTER_OWN_MARGIN = 1.0
 
 
 def candidate_rows(cases: list[D.Case], model, log=None) -> tuple[np.ndarray, np.ndarray, list]:
@@ -83,7 +80,6 @@ def train(log=print) -> dict:
     weights = {
         **knobs,
         "prefilter_margin": PREFILTER_MARGIN,
-        "prefilter_own_margin": PREFILTER_OWN_MARGIN,
         "features": FEATURES,
         "coef": {n: round(float(c), 6) for n, c in zip(FEATURES, clf.coef_[0], strict=True)},
         "intercept": round(float(clf.intercept_[0]), 6),
@@ -116,6 +112,7 @@ def train(log=print) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--skip-tables", action="store_true")
+    ap.add_argument("--out", default=str(D.ROOT / "models" / "generic" / "weights.json"))
     args = ap.parse_args()
     t0 = time.time()
     if not args.skip_tables:
@@ -123,7 +120,7 @@ def main() -> None:
 
         print(build_generic_tables.build())
     weights = train()
-    out = D.ROOT / "models" / "generic" / "weights.json"
+    out = Path(args.out)
     out.write_text(json.dumps(weights, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     print(f"wrote {out} in {time.time() - t0:.0f}s")
 

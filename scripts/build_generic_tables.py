@@ -2,8 +2,9 @@
 
 Sources (all offline, build time only):
   * WordNet 3.0 (Debian /usr/share/wordnet): synonyms from any sense, exception lists.
-  * pocketsphinx's generic US-English trigram LM (en-us.lm.bin, BSD): unigram and bigram
-    log-probabilities, dumped to ARPA text with pocketsphinx's own writer.
+  * pocketsphinx's generic US-English trigram LM (en-us.lm.bin, BSD, from the installed package):
+    its binary trie is parsed with numpy (``read_trie``) and written out whole as flat sorted
+    n-gram tables (``lm_*.npy``), so the detector needs no pocketsphinx at check time.
   * symspellpy's frequency_bigramdictionary_en_243_342.txt (MIT): bigram counts.
   * wordfreq (Apache-2.0): Zipf frequencies and the top-N English word list.
 
@@ -17,9 +18,7 @@ import gzip
 import io
 import json
 import math
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -44,56 +43,83 @@ def site_packages() -> Path:
     return Path(symspellpy.__file__).resolve().parent.parent
 
 
-def dump_lm_arpa(dest: Path) -> None:
-    """Write the pocketsphinx LM as ARPA text. The writer may crash after the bigram section;
-    only unigrams and bigrams are used, so a partial file with a complete bigram section is fine."""
-    lm = site_packages() / "pocketsphinx" / "model" / "en-us" / "en-us.lm.bin"
-    code = (
-        "from pocketsphinx import NGramModel\n"
-        f"lm = NGramModel.readfile({str(lm)!r})\n"
-        f"lm.write({str(dest)!r}, NGramModel.str_to_type('arpa'))\n"
-    )
-    subprocess.run([sys.executable, "-c", code], check=False, capture_output=True)
-
-
-def read_arpa(path: Path) -> tuple[list[str], list[tuple[str, str]], int]:
-    """Unigram words and bigram word pairs of the dump. Its probability columns are NOT used: the
-    writer garbles them on some runs, so probabilities are queried from the binary LM instead."""
-    unigrams: list[str] = []
-    bigrams: list[tuple[str, str]] = []
-    declared = 0
-    section = None
-    with open(path, encoding="utf-8", errors="replace") as fh:
-        for line in fh:
-            if line.startswith("ngram 2="):
-                declared = int(line.split("=")[1])
-            if line.startswith("\\"):
-                section = line.strip()
-                continue
-            parts = line.rstrip("\n").split("\t")
-            if section == "\\1-grams:" and len(parts) >= 2:
-                unigrams.append(parts[1])
-            elif section == "\\2-grams:" and len(parts) >= 4:
-                bigrams.append((parts[1], parts[2]))
-            elif section == "\\3-grams:":
-                break
-    return unigrams, bigrams, declared
-
-
 LOG10_BASE = math.log10(1.0001)  # pocketsphinx log-math base
 
 
-class LM:
-    """log10 probabilities from the binary LM (pocketsphinx NGramModel)."""
+def lm_bin_path() -> Path:
+    """pocketsphinx's generic US-English trigram LM (BSD), shipped inside its wheel."""
+    return site_packages() / "pocketsphinx" / "model" / "en-us" / "en-us.lm.bin"
 
-    def __init__(self):
-        from pocketsphinx import NGramModel
 
-        self.lm = NGramModel.readfile(str(site_packages() / "pocketsphinx" / "model" / "en-us" / "en-us.lm.bin"))
+TRIE_HEADER = b"Trie Language Model"
+QUANT_BINS = 1 << 16  # pocketsphinx quantises bigram probs, bigram backoffs and trigram probs to 16 bits
+LM_WORD_BITS = 17  # bits of an LM word id in the n-gram keys (the LM has 72,547 words)
 
-    def p(self, *words: str) -> float:
-        """log10 P(words[-1] | words[:-1])."""
-        return self.lm.prob(list(reversed(words))) * LOG10_BASE
+
+def read_trie(path: Path | None = None) -> dict:
+    """Parse pocketsphinx's binary trie LM (``en-us.lm.bin``) with numpy.
+
+    Layout (pocketsphinx 5, src/lm/ngram_model_trie.c, lm_trie.c, lm_trie_quant.c): header, order
+    (uint8), n-gram counts (uint32 each), quantiser (int32, then 3 x 65,536 float32 bins: bigram
+    prob, bigram backoff, trigram prob), unigrams (count + 1 records: float32 prob, float32 backoff,
+    uint32 first bigram), the bit-packed bigram level (per entry: history word, 16-bit backoff bin,
+    16-bit prob bin, first trigram; the entries of one predicted word are sorted by history word), the
+    bit-packed trigram level (per entry: second history word, 16-bit prob bin), then the NUL-separated
+    word strings (word id = position; they are sorted). Log-probabilities are in pocketsphinx's log
+    base 1.0001. The header declares 6 bigrams more than the trie holds (the last unigram's pointer
+    is the real count): that is why the ARPA writer crashes near the end of its bigram section."""
+    import struct
+
+    buf = (path or lm_bin_path()).read_bytes()
+    if not buf.startswith(TRIE_HEADER) or buf[len(TRIE_HEADER)] != 3:
+        raise SystemExit("expected pocketsphinx's binary trigram trie LM")
+    pos = len(TRIE_HEADER) + 1
+    n1, n2, n3 = struct.unpack_from("<3I", buf, pos)
+    pos += 12 + 4  # counts, then the quantiser's (unused) type field
+    quant = np.frombuffer(buf, dtype="<f4", count=3 * QUANT_BINS, offset=pos).astype(np.float32)
+    pos += 4 * 3 * QUANT_BINS
+    ug = np.frombuffer(buf, dtype=np.dtype([("prob", "<f4"), ("bo", "<f4"), ("next", "<u4")]),
+                       count=n1 + 1, offset=pos)
+    pos += 12 * (n1 + 1)
+    wbits, nbits = n1.bit_length(), n3.bit_length()
+    mid_bits, long_bits = wbits + 32 + nbits, wbits + 16
+    mid_size = ((1 + n2) * mid_bits + 7) // 8 + 8
+    long_size = ((1 + n3) * long_bits + 7) // 8 + 8
+    mid = np.frombuffer(buf, dtype=np.uint8, count=mid_size, offset=pos)
+    lng = np.frombuffer(buf, dtype=np.uint8, count=long_size, offset=pos + mid_size)
+    pos += mid_size + long_size
+    (k,) = struct.unpack_from("<I", buf, pos)
+    words = [w.decode("ascii") for w in buf[pos + 4:pos + 4 + k].split(b"\0")[:-1]]
+    if len(words) != n1 or pos + 4 + k != len(buf) or words != sorted(words) or wbits > LM_WORD_BITS:
+        raise SystemExit("unexpected trie LM layout")
+
+    def field(mem, bit_off, nb):  # little-endian bit fields, as bitarr_read_int25 reads them
+        b = bit_off >> 3
+        v = np.zeros(len(b), dtype=np.uint64)
+        for j in range(5):
+            v |= mem[b + j].astype(np.uint64) << np.uint64(8 * j)
+        return ((v >> (bit_off & 7).astype(np.uint64)) & np.uint64((1 << nb) - 1)).astype(np.int64)
+
+    nb = int(ug["next"][-1])  # real number of bigram entries
+    e = np.arange(nb + 1, dtype=np.int64) * mid_bits
+    bi_next = field(mid, e + wbits + 32, nbits)
+    e = e[:-1]
+    nt = int(bi_next[-1])
+    t = np.arange(nt, dtype=np.int64) * long_bits
+    return {
+        "words": words, "quant": quant, "uni_prob": ug["prob"][:n1].astype(np.float32),
+        "uni_bo": ug["bo"][:n1].astype(np.float32), "uni_next": ug["next"].astype(np.int64),
+        "bi_word": field(mid, e, wbits), "bi_bo": field(mid, e + wbits, 16),
+        "bi_prob": field(mid, e + wbits + 16, 16), "bi_next": bi_next,
+        "tri_word": field(lng, t, wbits), "tri_prob": field(lng, t + wbits, 16),
+    }
+
+
+def lm_unigram_log10(trie: dict) -> dict[str, float]:
+    """log10 P(w) per LM word, exactly as ``NGramModel.prob([w])`` * log10(1.0001)."""
+    r = trie["uni_prob"].astype(np.int32).astype(np.float64) * LOG10_BASE
+    return dict(zip(trie["words"], r.tolist(), strict=True))
+
 
 def read_symspell() -> dict[tuple[str, str], float]:
     path = site_packages() / "symspellpy" / "frequency_bigramdictionary_en_243_342.txt"
@@ -158,20 +184,15 @@ def build(log=print) -> dict:
     wn = WordNet(wn_data)
     log(f"wordnet: {sum(len(v) for v in wn_data['synsets'].values())} synsets")
 
-    with tempfile.TemporaryDirectory() as tmp:
-        arpa = Path(tmp) / "lm.arpa"
-        dump_lm_arpa(arpa)
-        lm_words, lm_pairs, declared = read_arpa(arpa)
-    log(f"lm: {len(lm_words)} unigrams, {len(lm_pairs)} of {declared} bigrams")
-    if len(lm_pairs) < 0.99 * declared:
-        raise SystemExit("the LM dump lost part of its bigram section")
-    lm = LM()
+    trie = read_trie()
+    lm_words = trie["words"]
+    lm_uni = lm_unigram_log10(trie)
+    log(f"lm: {len(lm_words)} unigrams, {len(trie['bi_word'])} bigrams, {len(trie['tri_word'])} trigrams")
     ss = read_symspell()
     log(f"symspell: {len(ss)} bigrams")
 
     stop = set(STOPWORDS) | EXTRA_STOP
     vocab = {w for w in lm_words if is_word(w)}
-    lm_vocab = set(lm_words)
     vocab |= {w for w in wordfreq.top_n_list("en", 60000) if is_word(w)}
     words = sorted(vocab)
     assert len(words) < SHIFT
@@ -181,8 +202,8 @@ def build(log=print) -> dict:
     zipf = np.zeros(n, dtype=np.float32)
     is_stop = np.zeros(n, dtype=bool)
     for w, i in index.items():
-        if w in lm_vocab:
-            uni_lp[i] = lm.p(w)
+        if w in lm_uni:
+            uni_lp[i] = lm_uni[w]
         zipf[i] = wordfreq.zipf_frequency(w, "en")
         is_stop[i] = w in stop
     log(f"vocab: {n} words")
@@ -219,7 +240,7 @@ def build(log=print) -> dict:
     vals = np.array([table[k] for k in keys.tolist()], dtype=np.float16)
     log(f"bigrams: {len(keys)} symspell content pairs")
 
-    lm_arrays = build_lm_tables(lm, lm_words, lm_pairs, words, log, declared)
+    lm_arrays = build_lm_tables(trie, words, log)
     phrases = build_phrases(index, is_stop)
     log(f"phrases: {len(phrases)} known multi-word terms")
     # wildcard index: "support * machine" -> filler "vector" (one row per phrase and word position)
@@ -254,75 +275,88 @@ def build(log=print) -> dict:
             "phrases": len(phrases)}
 
 
-BIGRAM_RANKS = 1 << 16  # bigram table key = rank_a << 16 | rank_b (uint32): both ranks below this
-BIGRAM_SLACK = 0.05  # a bigram whose log10 P is within this of the backoff estimate is left out
-# The ARPA writer crashes somewhere in the last few dozen bigrams (a different place on each run), so
-# for a deterministic table only the first (declared - DUMP_TAIL) bigrams of the dump are used; the
-# few left out fall back to their backoff estimate (the prefilter's margin covers that).
-DUMP_TAIL = 1000
+def reachable(offsets, word, max_vocab: int) -> np.ndarray:
+    """Which n-gram entries pocketsphinx's lookup can find. Each entry range (offsets[i] to
+    offsets[i + 1]) should be sorted by word, and is searched by interpolation (lm_trie.c
+    uniform_find); a few ranges in en-us.lm.bin are not sorted, and there the search misses some
+    entries: NGramModel.prob backs off for them, so the tables leave them out too."""
+    keep = np.ones(len(word), dtype=bool)
+    bad = np.nonzero(np.diff(word) <= 0)[0] + 1  # entry not above its predecessor
+    lo = offsets[np.searchsorted(offsets, bad, side="right") - 1]
+    bad = bad[bad > lo]  # (the first entry of a range may be anything)
+    for begin in sorted(set(offsets[np.searchsorted(offsets, bad, side="right") - 1].tolist())):
+        end = int(offsets[np.searchsorted(offsets, begin, side="right")])
+        ws = word[begin:end].tolist()
+        for j, key in enumerate(ws):
+            keep[begin + j] = _uniform_find(ws, key, max_vocab) == j
+    return keep
 
 
-def build_lm_tables(lm: LM, lm_words: list[str], lm_pairs: list[tuple[str, str]], words: list[str],
-                    log=print, declared: int = 0) -> dict[str, np.ndarray]:
-    """The LM's unigram and bigram levels as arrays, for the detector's vectorised prefilter.
+def _uniform_find(ws: list[int], key: int, max_vocab: int) -> int:
+    """pocketsphinx's uniform_find over one entry range: the position found, or -1."""
+    before_it, before_v, after_it, after_v = -1, 0, len(ws), max_vocab
+    if key > after_v:
+        return -1
+    while after_it - before_it > 1:
+        pivot = before_it + 1 + ((key - before_v) * (after_it - before_it - 1)) // (after_v - before_v + 1)
+        mid = ws[pivot]
+        if mid < key:
+            before_it, before_v = pivot, mid
+        elif mid > key:
+            after_it, after_v = pivot, mid
+        else:
+            return pivot
+    return -1
 
-    Words get a rank (most probable first). lm_words/lm_rank: sorted ASCII LM words and their rank;
-    lm_uni/lm_bo: log10 unigram probability and backoff weight per rank; lm_bikeys/lm_bilp: sorted
-    bigram keys (rank_a << 16 | rank_b, both ranks < 2**16) and log10 P(b|a), only where it differs
-    from the backoff estimate bo(a) + P(b) by more than BIGRAM_SLACK; vocab_lm: LM rank of every
-    detector vocabulary word (-1 when the LM does not know it). Probabilities are queried from the
-    binary LM, so bi(a, b) reproduces lm.prob([b, a]) up to float16 rounding and the slack."""
-    if declared:
-        if len(lm_pairs) < declared - DUMP_TAIL:
-            raise SystemExit("the LM dump lost more than DUMP_TAIL bigrams; run the build again")
-        lm_pairs = lm_pairs[:declared - DUMP_TAIL]
-    known = sorted({w for w in lm_words if w.isascii() and w != "<UNK>"})
-    uni = {w: lm.p(w) for w in known}
-    order = sorted(known, key=lambda w: (-uni[w] if w != "<s>" else 1.0, w))
-    rank = {w: r for r, w in enumerate(order)}
-    n = len(order)
-    pairs: dict[str, list[str]] = {}
-    for a, b in lm_pairs:
-        if a in rank and b in rank:
-            pairs.setdefault(a, []).append(b)
-    # backoff weight of a: P(x|a) - P(x) for a word x that never follows a
-    probes = [w for w in reversed(order) if uni[w] > -7.0][:50]
-    bo = np.zeros(n, dtype=np.float32)
-    for a in order:
-        follow = set(pairs.get(a, ()))
-        x = next(x for x in probes if x not in follow)
-        bo[rank[a]] = lm.p(a, x) - uni[x]
-    uni_arr = np.array([max(uni[w], -99.0) for w in order], dtype=np.float32)
-    table: dict[int, float] = {}
-    for a in sorted(pairs):
-        ra = rank[a]
-        if ra >= BIGRAM_RANKS:
-            continue
-        for b in pairs[a]:
-            rb = rank[b]
-            if rb >= BIGRAM_RANKS:
-                continue
-            lp = lm.p(a, b)
-            if abs(lp - (float(bo[ra]) + float(uni_arr[rb]))) > BIGRAM_SLACK:
-                table[(ra << 16) | rb] = lp
-    keys = np.array(sorted(table), dtype=np.uint32)
-    log(f"lm tables: {n} words, {len(keys)} bigrams kept of {len(lm_pairs)}")
-    width = max(len(w) for w in known)
+
+def build_lm_tables(trie: dict, words: list[str], log=print) -> dict[str, np.ndarray]:
+    """The whole trigram LM as flat sorted arrays, so the detector scores with numpy and never loads
+    pocketsphinx (``GenericModel.trigram`` reproduces ``NGramModel.prob`` exactly; a test checks).
+
+    lm_words: the LM's words, sorted (id = position, as in the LM). lm_uni: log10 P(w) per word
+    (float32, at least -99). lm_uprob/lm_ubo: unigram log-prob and backoff as the LM stores them
+    (float32, pocketsphinx's log base 1.0001). lm_bi_key: one key per bigram
+    entry, predicted word << 17 | history word (int64, sorted), with lm_bi_p/lm_bi_bo its prob and
+    backoff bins (uint16 into lm_quant). lm_tri_key: per trigram entry, its bigram entry's index << 17
+    | the second history word (int64, sorted), lm_tri_p its prob bin. lm_quant: pocketsphinx's
+    quantiser bins (bigram prob, bigram backoff, trigram prob; float32, 65,536 each). vocab_lm: LM id
+    of every detector vocabulary word (-1 when the LM does not know it)."""
+    lm_words = trie["words"]
+    index = {w: i for i, w in enumerate(lm_words)}
+    n = len(lm_words)
+    pred = np.repeat(np.arange(n, dtype=np.int64), np.diff(trie["uni_next"]))
+    keep_bi = reachable(trie["uni_next"], trie["bi_word"], n)
+    bi_of_tri = np.repeat(np.arange(len(pred), dtype=np.int64), np.diff(trie["bi_next"]))
+    keep_tri = reachable(trie["bi_next"], trie["tri_word"], n)
+    if not keep_bi.all():
+        raise SystemExit("unreachable bigram entries: their trigrams would need re-indexing")
+    bi_key = (pred << LM_WORD_BITS) | trie["bi_word"]
+    tri_key = ((bi_of_tri << LM_WORD_BITS) | trie["tri_word"])[keep_tri]
+    for k in (bi_key, tri_key):
+        if len(k) > 1 and not (np.diff(k) > 0).all():
+            raise SystemExit("LM n-gram keys are not strictly increasing")
+    log(f"lm tables: {n} words, {len(bi_key)} bigrams, {len(tri_key)} trigrams "
+        f"({int((~keep_tri).sum())} unreachable left out)")
+    width = max(len(w) for w in lm_words)
     return {
-        "lm_words": np.array(known, dtype=f"S{width}"),
-        "lm_rank": np.array([rank[w] for w in known], dtype=np.int32),
-        "lm_uni": uni_arr,
-        "lm_bo": bo,
-        "lm_bikeys": keys,
-        "lm_bilp": np.array([table[k] for k in keys.tolist()], dtype=np.float16),
-        "vocab_lm": np.array([rank.get(w, -1) for w in words], dtype=np.int32),
+        "lm_words": np.array(lm_words, dtype=f"S{width}"),
+        "lm_uni": np.maximum(trie["uni_prob"].astype(np.int32) * LOG10_BASE, -99.0).astype(np.float32),
+        "lm_uprob": trie["uni_prob"],
+        "lm_ubo": trie["uni_bo"],
+        "lm_bi_key": bi_key,
+        "lm_bi_p": trie["bi_prob"].astype(np.uint16),
+        "lm_bi_bo": trie["bi_bo"].astype(np.uint16),
+        "lm_tri_key": tri_key,
+        "lm_tri_p": trie["tri_prob"][keep_tri].astype(np.uint16),
+        "lm_quant": trie["quant"],
+        "vocab_lm": np.array([index.get(w, -1) for w in words], dtype=np.int32),
     }
 
 
 def phrase_word_tables(phrases: dict[str, int], words: list[str], syn_off, syn_ids) -> dict[str, np.ndarray]:
     """phrase_words: sorted words occurring in some known phrase; syn_phrase: per vocabulary word,
-    whether one of its synonyms is such a word. A phrase-table window can only match around a word
-    with syn_phrase set whose other window words are all phrase words (the prefilter's shortcut)."""
+    whether one of its synonyms is such a word (a phrase-table window can only match around a word
+    with syn_phrase set whose other window words are all phrase words); phrase_pat: see below."""
     pw = sorted({w for p in phrases for w in p.split(" ") if w.isascii()})
     pws = set(pw)
     in_pw = np.array([w in pws for w in words], dtype=bool)
@@ -330,12 +364,35 @@ def phrase_word_tables(phrases: dict[str, int], words: list[str], syn_off, syn_i
     for i in range(len(words)):
         ids = syn_ids[syn_off[i]:syn_off[i + 1]]
         syn_phrase[i] = bool(in_pw[ids].any()) if len(ids) else False
-    return {"phrase_words": np.array(pw, dtype=f"S{max(len(w) for w in pw)}"), "syn_phrase": syn_phrase}
+    # phrase_pat: every wildcard key of 2-3 words as a number, kind << 28 | the other words' indices
+    # in phrase_words (14 bits each), kind = PHRASE_KINDS[(length, wildcard position)]: the detector
+    # tests windows with one vectorised look-up and builds strings only for those that can match
+    index = {w: i for i, w in enumerate(pw)}
+    if len(pw) >= 1 << 14:
+        raise SystemExit("phrase_pat packs phrase-word indices in 14 bits")
+    pats = set()
+    for p in phrases:
+        ws = p.split(" ")
+        if len(ws) > 3:
+            continue
+        for k in range(len(ws)):
+            others = ws[:k] + ws[k + 1:]
+            if not all(w in index for w in others):
+                continue  # a non-ASCII word: such a key is never looked up
+            code = 0
+            for w in others:
+                code = code << 14 | index[w]
+            pats.add(PHRASE_KINDS[(len(ws), k)] << 28 | code)
+    return {"phrase_words": np.array(pw, dtype=f"S{max(len(w) for w in pw)}"), "syn_phrase": syn_phrase,
+            "phrase_pat": np.array(sorted(pats), dtype=np.int64)}
+
+
+PHRASE_KINDS = {(2, 0): 0, (2, 1): 1, (3, 0): 2, (3, 1): 3, (3, 2): 4}  # (length, wildcard position)
 
 
 def build_lm_only(log=print) -> None:
-    """Rewrite only the prefilter tables: lm_*, vocab_lm, phrase_words, syn_phrase (the rest of
-    models/generic/ is left alone)."""
+    """Rewrite only the LM tables and the phrase-word tables: lm_*, vocab_lm, phrase_words,
+    syn_phrase, phrase_pat (the rest of models/generic/ is left alone)."""
     words = [w.decode("ascii") for w in np.load(OUT / "vocab.npy").tolist()]
     index = {w: i for i, w in enumerate(words)}
     is_stop = np.load(OUT / "stop.npy")
@@ -343,13 +400,11 @@ def build_lm_only(log=print) -> None:
                                 np.load(OUT / "syn_ids.npy"))
     for name, arr in tables.items():
         np.save(OUT / f"{name}.npy", arr, allow_pickle=False)
-    with tempfile.TemporaryDirectory() as tmp:
-        arpa = Path(tmp) / "lm.arpa"
-        dump_lm_arpa(arpa)
-        lm_words, lm_pairs, declared = read_arpa(arpa)
-    if len(lm_pairs) < 0.99 * declared:
-        raise SystemExit("the LM dump lost part of its bigram section")
-    for name, arr in build_lm_tables(LM(), lm_words, lm_pairs, words, log, declared).items():
+    trie = read_trie()
+    for old in ("lm_rank", "lm_bo", "lm_bikeys", "lm_bilp"):  # tables of the previous (bigram) prefilter
+        if (OUT / f"{old}.npy").exists():
+            (OUT / f"{old}.npy").unlink()
+    for name, arr in build_lm_tables(trie, words, log).items():
         np.save(OUT / f"{name}.npy", arr, allow_pickle=False)
 
 

@@ -1,7 +1,7 @@
 """Measure the generic detector (US201) on its own and print tables.
 
     /work/main/.venv/bin/python scripts/tune_generic.py [--reuters N] [--examples] [--curve]
-        [--speed] [--no-prefilter]
+        [--speed]
 
 Rows: recall/precision/suggestion accuracy on WordNet-spun Wikinews DEV split and fixtures, on the
 screener lexicon TRAIN split placed in sentences (with the full phrase table, and with the screener
@@ -24,8 +24,7 @@ import build_generic_data as D  # noqa: E402
 
 
 def scored(cases, model):
-    """[(case index, token start, token end, score, suggestion)] of every expanded candidate
-    (exact path on every word: the prefilter only keeps words near the shipped threshold)."""
+    """[(case index, token start, token end, score, suggestion)] of every expanded candidate."""
     from unspin.detect.generic import candidates
 
     out = []
@@ -93,18 +92,13 @@ def main() -> None:
     ap.add_argument("--curve", action="store_true", help="print the trade-off over thresholds")
     ap.add_argument("--speed", action="store_true", help="time analyze() with and without US201")
     ap.add_argument("--rate", type=float, default=0.15)
-    ap.add_argument("--no-prefilter", action="store_true",
-                    help="exact trigram path on every word (what the prefilter must reproduce)")
     args = ap.parse_args()
 
     t = time.time()
     from unspin.detect.generic import load_model
 
     model = load_model()
-    model.lm  # noqa: B018 - load it now to time it
-    if args.no_prefilter:
-        model.prefilter = False
-    print(f"import + model load (LM included) {1000 * (time.time() - t):.0f} ms")
+    print(f"import + model load {1000 * (time.time() - t):.0f} ms")
     dev = D.load_wikinews("dev")
     fixtures = D.load_fixtures()
     dev_spun = D.spun_cases(dev, args.rate, 7)

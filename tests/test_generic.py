@@ -154,11 +154,70 @@ def _all_findings(text: str, prefilter: bool, field: str = "body"):
 
 
 @pytest.mark.parametrize("text", SPUN + CLEAN + ["White House Squeeze Secretary Resigns"])
-def test_prefilter_never_changes_findings(text):
-    """Oracle: the vectorised prefilter only skips words the exact trigram path would not flag."""
-    assert load_model().prefilter, "prefilter tables missing from models/generic/"
+def test_prefilter_flag_never_changes_findings(text):
+    """``prefilter`` is accepted for compatibility only: findings are the same either way."""
     for field in ("body", "title"):
         assert _all_findings(text, True, field) == _all_findings(text, False, field)
+
+
+def _reference_candidates(text: str, field: str = "body"):
+    """The previous exact path, one NGramModel.prob call at a time (no phrase table): for every
+    expanded word, (word, synonym, own_left, own_right, gain_left, gain_right)."""
+    from unspin.detect.generic import FLOOR, LOG10_BASE
+    from unspin.detect.generic import _sentences_plain as sentences
+
+    m = load_model()
+    lm = m.lm
+    w8 = m.weights
+
+    def p(w, a, b):
+        r = lm.prob([w, a, b])
+        return max(r * LOG10_BASE if r > -400_000_000 else FLOOR, FLOOR)
+
+    def right(x, p1, n1, n2):
+        return p(n1, x, p1) + (p(n2, n1, x) if n1 != "</s>" else 0.0)
+
+    d = doc_of(text, field)
+    out = []
+    for sent in sentences(d, MatchStream(d.text, d.segments)):
+        words = ["<s>", "<s>"] + [x[0] for x in sent] + ["</s>", "</s>"]
+        for i, (w, _, ok) in enumerate(sent):
+            wid = int(m.ids([w])[0])
+            if not ok or wid < 0 or not m.expand_ok[wid]:
+                continue
+            p2, p1, n1, n2 = words[i], words[i + 1], words[i + 3], words[i + 4]
+            own_l, own_r = p(w, p1, p2), right(w, p1, n1, n2)
+            if own_l + own_r > w8["prune_own"]:
+                continue
+            left = sorted(((p(m.word(s), p1, p2), s) for s in m.synonyms(wid)[:w8["max_syn"]]), reverse=True)
+            best = None
+            for _, s in left[:w8["top_right"]]:
+                gl = p(m.word(s), p1, p2) - own_l
+                gr = right(m.word(s), p1, n1, n2) - own_r
+                if best is None or gl + gr > best[2] + best[3]:
+                    best = (w, m.word(s), gl, gr)
+            out.append((best[0], best[1], own_l, own_r, best[2], best[3]))
+    return out
+
+
+@pytest.mark.parametrize("text", SPUN + CLEAN + ["White House Squeeze Secretary Resigns",
+                                                  "Zzqx blorfed the wibbly parliament. Co-operation 42 times!"])
+def test_vectorised_scoring_equals_one_lm_call_at_a_time(text):
+    """Oracle: the table-driven, vectorised scoring gives exactly the values of scoring each word
+    with pocketsphinx's NGramModel.prob, one call at a time (the previous exact path)."""
+    from unspin.detect.generic import candidates
+
+    m = load_model()
+    m.use_phrases = False
+    try:
+        for field in ("body", "title"):
+            d = doc_of(text, field)
+            got = [(c["word"], c["sub"], c["feats"]["own_left"], c["feats"]["own_right"],
+                    c["feats"]["gain_left"], c["feats"]["gain_right"])
+                   for c in candidates(d, MatchStream(d.text, d.segments), m, prefilter=False)]
+            assert got == _reference_candidates(text, field)
+    finally:
+        m.use_phrases = True
 
 
 def test_prefilter_skips_most_words_and_spun_words_survive():
@@ -175,9 +234,14 @@ def test_prefilter_skips_most_words_and_spun_words_survive():
     assert {"acknowledgment", "squeeze"} <= {c["word"] for c in kept}
 
 
-def test_bigram_table_matches_lm():
+def _lm_log10(lm, words):
     from unspin.detect.generic import FLOOR, LOG10_BASE
 
+    r = lm.prob(words)
+    return max(r * LOG10_BASE if r > -400_000_000 else FLOOR, FLOOR)
+
+
+def test_bigram_table_matches_lm():
     m = load_model()
     pairs = [("<s>", "the"), ("of", "the"), ("facial", "recognition"), ("press", "secretary"),
              ("the", "zzzqqq"), ("zzzqqq", "the"), ("council", "approved"), ("a", "new")]
@@ -185,36 +249,72 @@ def test_bigram_table_matches_lm():
     b = m.lm_ids([p[1] for p in pairs])
     got = m.bigram(a, b).tolist()
     for (x, y), g in zip(pairs, got, strict=True):
-        r = m.lm.prob([y, x])
-        want = max(r * LOG10_BASE if r > -400_000_000 else FLOOR, FLOOR)
-        assert abs(g - want) < 0.06, (x, y, g, want)
+        assert g == _lm_log10(m.lm, [y, x]), (x, y)
 
 
-def test_phrase_word_tables_consistent():
+def test_trigram_tables_reproduce_the_lm_exactly():
+    """Every kind of query (stored trigram, stored bigram only, backoff to the unigram, unknown
+    words in any position, sentence marks) gives exactly NGramModel.prob's value."""
     m = load_model()
-    words = ["support", "vector", "machine", "zzzqqq"]
-    assert m.is_phrase_word(words)[3] is False
-    hits = m.phrase_hits(["support * machine"])
-    for key, fillers in hits.items():
-        assert all(m.is_phrase_word(key.replace("*", " ").split()))
-        assert all(m.is_phrase_word(list(fillers)))
+    rng = np.random.default_rng(7)
+    words = [w.decode() for w in m.lm_words.tolist()]
+    n = len(words)
+    # stored trigrams: decode random trigram keys (bigram entry << 17 | p2; bigram key w << 17 | p1)
+    t = rng.integers(0, len(m.lm_tri_key), 300)
+    tk = m.lm_tri_key[t]
+    bk = m.lm_bi_key[tk >> 17]
+    tri = [(words[int(k >> 17)], words[int(k & 0x1FFFF)], words[int(p2 & 0x1FFFF)])
+           for k, p2 in zip(bk, tk, strict=True)]
+    # stored bigrams with a random second history word, and random words
+    b = rng.integers(0, len(m.lm_bi_key), 300)
+    tri += [(words[int(k >> 17)], words[int(k & 0x1FFFF)], words[int(rng.integers(n))]) for k in m.lm_bi_key[b]]
+    tri += [tuple(words[int(i)] for i in rng.integers(0, n, 3)) for _ in range(300)]
+    tri += [("zzzqqq", "the", "of"), ("the", "zzzqqq", "of"), ("the", "of", "zzzqqq"), ("</s>", "said", "he"),
+            ("the", "<s>", "<s>"), ("recognition", "facial", "<s>"), ("ćevapi", "the", "of"),
+            # stored in the LM file, but in unsorted trie ranges that pocketsphinx's search misses:
+            # it backs off for them, and so do the tables (scripts/build_generic_tables.py reachable)
+            ("bullhorns", "and", "whips"), ("jerri", "and", "<s>")]
+    ids = [m.lm_ids([x[k] for x in tri]) for k in range(3)]
+    got = m.trigram(*ids).tolist()
+    want = [_lm_log10(m.lm, list(x)) for x in tri]
+    assert got == want
 
 
-def test_hard_wrapped_markdown_reads_like_the_same_text_unwrapped():
-    from unspin.analysis import FindingBuilder
-    from unspin.detect.generic import generic_findings
+def test_check_path_does_not_load_pocketsphinx():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from unspin.analysis import FindingBuilder\n"
+        "from unspin.detect.generic import generic_findings\n"
+        "from unspin.model import Document, Segment\n"
+        "from unspin.text import MatchStream\n"
+        "t = 'Police used facial acknowledgment software at the stadium.'\n"
+        "d = Document(path='x', text=t, segments=(Segment(0, len(t), 'body'),))\n"
+        "fs = generic_findings(d, MatchStream(t, d.segments), FindingBuilder(d))\n"
+        "assert [f.text for f in fs] == ['acknowledgment'], fs\n"
+        "assert 'pocketsphinx' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+MARKDOWN_CASES = [
+    "# Council Keeps Library Hours\n\nThe council kept library hours.\nPolice used facial\nacknowledgment "
+    "software. The Squeeze Secretary said: yes!\n\n- Item one is here\n- item Two (brackets) here\n\n"
+    "> Quoted text, with a comma; and more\n1. First step\n2) second step\n\nMr. Smith's co-operation "
+    "cost 12 percent, U.S. officials said. ÉCOLE café naïve words. A B C.",
+    "Line one\n\n\nLine two \"quoted\" words [bracket] {brace} end",
+]
+
+
+@pytest.mark.parametrize("text", MARKDOWN_CASES + SPUN + CLEAN)
+def test_sentence_split_matches_plain_python(text):
+    """The numpy sentence split (sentences(), and the detector's own _split) gives the words,
+    tokens, breaks and flaggable marks of the plain token-by-token version."""
+    from unspin.detect.generic import _sentences_plain, sentences
     from unspin.document import parse_text
-    from unspin.text import MatchStream
 
-    flat = "Police used facial acknowledgment software at the stadium on Tuesday, officials said.\n"
-    wrapped = flat.replace("facial ", "facial\n")
-
-    def found(text):
-        doc = parse_text(text, "a.md", "markdown")[0]
-        return [(doc.text[f.start:f.end], f.suggestions[0].text)
-                for f in generic_findings(doc, MatchStream(doc.text, doc.segments), FindingBuilder(doc))]
-
-    assert found(flat) == [("acknowledgment", "recognition")]
-    assert found(wrapped) == found(flat)
-    # a new Markdown block on the next line still ends the sentence
-    assert found("Police used facial\n- acknowledgment software at the stadium.\n") == []
+    for doc in (parse_text(text, "a.md", "markdown")[0], doc_of(text), doc_of(text, "title")):
+        st = MatchStream(doc.text, doc.segments)
+        assert sentences(doc, st) == _sentences_plain(doc, st)

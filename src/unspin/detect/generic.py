@@ -2,23 +2,26 @@
 
 A spinner swaps a word for a WordNet synonym of the wrong sense ("facial recognition" -> "facial
 acknowledgment", "scraped from" -> "scratched from"). For every content word we ask a generic
-English trigram LM (pocketsphinx en-us, loaded from the installed package, memory-mapped) how much
-more probable its context becomes when the word is swapped back for one of its WordNet synonyms
-(any sense, re-inflected): gain = [log P(s|p2 p1) + log P(n1|p1 s) + log P(n2|s n1)] - [same for w].
-Context includes function words. Two extra evidence sources cover collocations the LM lacks: a
-phrase table of known multi-word terms (WordNet multi-word lemmas and the screener lexicon's TRAIN
-canonical phrases) and symspell's bigram counts. A logistic regression fitted at build time
-(``scripts/build_generic_model.py``, weights in ``models/generic/weights.json``) combines the
-numbers; a threshold calibrated on clean news decides. Findings cover the single suspicious word.
+English trigram LM (pocketsphinx en-us) how much more probable its context becomes when the word is
+swapped back for one of its WordNet synonyms (any sense, re-inflected): gain = [log P(s|p2 p1) +
+log P(n1|p1 s) + log P(n2|s n1)] - [same for w]. Context includes function words. Two extra
+evidence sources cover collocations the LM lacks: a phrase table of known multi-word terms (WordNet
+multi-word lemmas and the screener lexicon's TRAIN canonical phrases) and symspell's bigram counts.
+A logistic regression fitted at build time (``scripts/build_generic_model.py``, weights in
+``models/generic/weights.json``) combines the numbers; a threshold calibrated on clean news decides.
+Findings cover the single suspicious word.
 
-Speed: a vectorised prefilter (numpy, one pass per document) first scores every candidate with the
-LM's unigram/bigram levels, precomputed into ``models/generic/lm_*.npy`` (no LM needed); only words
-whose approximate combiner score comes within ``prefilter_margin`` of the threshold, or that have a
-phrase-table match, get the exact trigram scoring below (so the LM is loaded only when some word
-survives). The exact path: a word is only expanded when its own context log-probability is low
-(``prune_own``), at most ``max_syn`` synonyms (most frequent first) get the left-context probe, and
-only the ``top_right`` best of those get the right-context probes. LM calls are cached across
-documents (bounded).
+The LM is not loaded at check time: ``scripts/build_generic_tables.py`` parses pocketsphinx's
+binary trie and writes every unigram, bigram and trigram as flat sorted arrays
+(``models/generic/lm_*.npy``, memory-mapped); :meth:`GenericModel.trigram` answers any batch of
+queries with three ``searchsorted`` calls and reproduces ``NGramModel.prob`` bit for bit (same
+quantised values, same float32 backoff sums, same truncation; a test checks). So a document is
+scored in one vectorised pass: every candidate's own context, the left probe of its ``max_syn``
+most frequent synonyms, the right probe of the best ``top_right`` of those, the features and the
+combiner, all as numpy arrays. A word whose own context log-probability is above ``prune_own`` is
+not expanded (unless a phrase-table window matches), exactly as before. Tokens are classified once
+per distinct token text and remembered across documents (bounded), so the per-document Python work
+is a few list look-ups; sentence breaks are found with numpy.
 """
 
 from __future__ import annotations
@@ -26,7 +29,9 @@ from __future__ import annotations
 import json
 import math
 import re
+from bisect import bisect_left, bisect_right
 from functools import cache
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -37,18 +42,20 @@ if TYPE_CHECKING:  # pragma: no cover
 RULE = "US201"
 LOG10_BASE = math.log10(1.0001)  # pocketsphinx log-math base
 FLOOR = -7.0  # log10 probability of a word the LM does not know
+LOG_ZERO = -400_000_000  # pocketsphinx scores at or below this are "impossible" (FLOOR)
+WORD_BITS = 17  # n-gram keys: word ids take 17 bits (see scripts/build_generic_tables.py)
 _BREAK = frozenset(".!?;:()[]{}\"“”")
 _BLOCK_START = re.compile(r"[#>|*+-]|\d+[.)]\s")
 # phrase-table match kinds: a window of the text that differs from a known phrase in one word
 PHRASE_WINDOWS = ((0, 1), (-1, 0), (0, 2), (-1, 1), (-2, 0))  # (first, last) token offsets around w
-# prefilter: a word goes to the exact (trigram) path only if its bigram-level approximate score is at
-# least threshold - PREFILTER_MARGIN and its approximate own context log-probability at most
-# prune_own + PREFILTER_OWN_MARGIN, or it has a phrase-table filler among its synonyms. Calibrated on
-# Wikinews TRAIN (clean + spun at 0.15 and 0.3): the flagged word farthest below needs 3.2 / 1.0.
-# Overridable in weights.json.
+# phrase_pat kinds by (window length, wildcard position): as in scripts/build_generic_tables.py
+_PHRASE_KIND = {(2, 0): 0, (2, 1): 1, (3, 0): 2, (3, 1): 3, (3, 2): 4}
+# candidates(..., prefilter=True) returns only words scoring at least threshold - PREFILTER_MARGIN
+# (overridable in weights.json); findings never depend on it
 PREFILTER_MARGIN = 3.5
-PREFILTER_OWN_MARGIN = 1.0  # ... and its approximate own context log-prob at most prune_own + this
-CACHE_MAX = 400_000  # LM calls remembered across documents
+CACHE_MAX = 400_000  # token texts (and phrase-table look-ups) remembered across documents
+# token kinds (per distinct token text)
+_LOWER, _CAPITAL, _OTHER, _STOP_PUNCT, _PUNCT = 0, 1, 2, 3, 4
 
 FEATURES = [
     "gain", "gain_left", "gain_right", "own_left", "own_right", "own_pmi", "uni_w", "uni_s",
@@ -58,8 +65,21 @@ FEATURES = [
 ]
 
 
+def _kind(w: str) -> tuple[int, str]:
+    """Token kind and the lower-case form the LM sees (as sentences() decides them)."""
+    if not w[:1].isalnum():
+        return (_STOP_PUNCT if w in _BREAK else _PUNCT), w
+    if w.isalpha() and w.isascii() and len(w) <= 24:
+        if w.islower():
+            return _LOWER, w
+        if w[0].isupper() and (len(w) == 1 or w[1:].islower()):
+            return _CAPITAL, w.lower()
+    return _OTHER, w.lower()
+
+
 class GenericModel:
-    """The compiled tables, the phrase table, the combiner weights and (lazily) the LM."""
+    """The compiled tables (vocabulary, synonyms, the LM's n-grams), the phrase table and the
+    combiner weights."""
 
     def __init__(self, root: Any = None):
         import numpy as np
@@ -98,35 +118,85 @@ class GenericModel:
             self.phrase_bits = arr("phrase_bits")
         except FileNotFoundError:
             self.phrase_keys = None
-        try:
-            self.lm_words = arr("lm_words")  # sorted ASCII LM words
-            self.lm_rank = arr("lm_rank")  # their rank (most probable first)
-            self.lm_uni = arr("lm_uni").astype(np.float64)  # log10 P(w) per rank
-            self.lm_bo = arr("lm_bo").astype(np.float64)  # log10 backoff weight per rank
-            self.lm_bikeys = arr("lm_bikeys")  # sorted rank_a << 16 | rank_b
-            self.lm_bilp = arr("lm_bilp")  # log10 P(b|a)
-            self.vocab_lm = arr("vocab_lm")  # LM rank of each vocabulary word, -1 if unknown
-            self.phrase_words = arr("phrase_words")  # sorted words that occur in a known phrase
-            self.syn_phrase = arr("syn_phrase")  # per word: one of its synonyms is a phrase word
-            self.prefilter = True
-        except FileNotFoundError:
-            self.prefilter = False
+        # the trigram LM as flat sorted tables (scripts/build_generic_tables.py build_lm_tables)
+        self.lm_words = arr("lm_words")  # sorted LM words; an LM id is a position here
+        self.lm_uni = arr("lm_uni").astype(np.float64)  # log10 P(w) per LM id
+        self.lm_uprob = arr("lm_uprob")  # float32 unigram log-prob, pocketsphinx log base
+        self.lm_ubo = arr("lm_ubo")  # float32 unigram backoff weight, pocketsphinx log base
+        self.lm_bi_key = arr("lm_bi_key")  # sorted predicted << 17 | history
+        self.lm_bi_p = arr("lm_bi_p")  # quantiser bin of the bigram's log-prob
+        self.lm_bi_bo = arr("lm_bi_bo")  # ... and of its backoff weight
+        self.lm_tri_key = arr("lm_tri_key")  # sorted bigram entry << 17 | second history word
+        self.lm_tri_p = arr("lm_tri_p")
+        quant = arr("lm_quant")
+        self.q_bp, self.q_bbo, self.q_tp = quant[:65536], quant[65536:131072], quant[131072:]
+        self.vocab_lm = arr("vocab_lm").astype(np.int64)  # LM id of each vocabulary word, -1 if unknown
+        self.phrase_words = arr("phrase_words")  # sorted words that occur in a known phrase
+        self.syn_phrase = arr("syn_phrase")  # per word: one of its synonyms is a phrase word
+        self.phrase_pat = arr("phrase_pat")  # the phrase-table keys of 2-3 words as numbers
+        self.prefilter = True  # (kept for callers: candidates(..., prefilter=...) still works)
+        nsyn = self.syn_off[1:] - self.syn_off[:-1]
+        self.log1p_nsyn = np.array([math.log1p(k) for k in range(int(nsyn.max()) + 1)])
         self._lm = None
         self._specials: tuple[int, int] | None = None
         self._idc: dict[str, tuple[int, int]] = {}
         self._synw: dict[int, dict[str, int]] = {}
         self._pwc: dict[str, bool] = {}
         self._phc: dict[str, Any] = {}  # phrase_hits results per key, across documents
-        self.cache: dict[tuple[str, str, str], float] = {}  # exact LM calls, across documents
         self._ss: dict[int, float] | None = None
         self.use_phrases = True
         self.phrase_sources = 0xFF  # bit 1: WordNet multi-word lemmas, bit 2: screener TRAIN canonicals
+        self._reset_types()
 
-    # -- resources loaded on first use -----------------------------------------------------------
+    # -- token texts, classified once -------------------------------------------------------------
+    def _reset_types(self) -> None:
+        np = self.np
+        self._tid: dict[str, int] = {}
+        self._t_low: list[str] = []
+        cap = 4096
+        self._t_kind = np.zeros(cap, dtype=np.int8)
+        self._t_vid = np.zeros(cap, dtype=np.int64)  # vocabulary id, -1 unknown
+        self._t_lm = np.zeros(cap, dtype=np.int64)  # LM id, -1 unknown
+        self._t_cand = np.zeros(cap, dtype=bool)  # known, has synonyms, not a stop word
+        self._t_content = np.zeros(cap, dtype=bool)  # not a known stop word
+        self._t_pwi = np.zeros(cap, dtype=np.int64)  # index in phrase_words, -1: in no known phrase
+        self._t_sp = np.zeros(cap, dtype=bool)  # one of its synonyms occurs in some known phrase
+
+    def _add_types(self, texts: list[str]) -> None:
+        np = self.np
+        if len(self._tid) + len(texts) > CACHE_MAX:
+            self._reset_types()
+        new = list(dict.fromkeys(t for t in texts if t not in self._tid))
+        n0 = len(self._t_low)
+        n1 = n0 + len(new)
+        if n1 > len(self._t_kind):
+            cap = max(n1, 2 * len(self._t_kind))
+            for name in ("_t_kind", "_t_vid", "_t_lm", "_t_cand", "_t_content", "_t_pwi", "_t_sp"):
+                old = getattr(self, name)
+                grown = np.zeros(cap, dtype=old.dtype)
+                grown[:n0] = old[:n0]
+                setattr(self, name, grown)
+        kinds, lows = zip(*map(_kind, new), strict=True)
+        vid = self.ids(list(lows))
+        known = vid >= 0
+        kid = np.maximum(vid, 0)
+        word = np.array(kinds, dtype=np.int8) <= _OTHER
+        sl = slice(n0, n1)
+        self._t_kind[sl] = kinds
+        self._t_vid[sl] = vid
+        self._t_lm[sl] = self.lm_ids(list(lows))
+        self._t_cand[sl] = word & known & self.expand_ok[kid]
+        self._t_content[sl] = ~(known & self.stop[kid])
+        self._t_pwi[sl] = np.where(word, self._lookup(self.phrase_words, list(lows)), -1)
+        self._t_sp[sl] = known & self.syn_phrase[kid]
+        self._t_low += lows
+        self._tid.update(zip(new, range(n0, n1), strict=True))
+
+    # -- resources ---------------------------------------------------------------------------------
     @property
     def lm(self):
-        """The pocketsphinx trigram LM, loaded on first use (only when a word survives the
-        prefilter). Shared with the article scorer (``detect.lm``), so one process reads it once."""
+        """The pocketsphinx LM itself (``detect.lm.load_lm()``): not used for detection (the
+        ``lm_*`` tables reproduce it); kept for tools and tests that compare against it."""
         if self._lm is None:
             from .lm import load_lm
 
@@ -186,15 +256,36 @@ class GenericModel:
 
     def ids(self, words: list[str]):
         """Vocabulary ids of lower-case ASCII words (-1 when unknown), vectorised."""
+        return self._ids(words, 0)
+
+    def lm_ids(self, words: list[str]):
+        """LM ids of words (-1 when unknown), vectorised."""
+        return self._ids(words, 1)
+
+    def _ids(self, words: list[str], k: int):
+        """(vocabulary id, LM id) of words, one of them, remembered across documents."""
+        np = self.np
+        c = self._idc
+        got = list(map(c.get, words))
+        if None in got:
+            miss = list(dict.fromkeys(w for w, g in zip(words, got, strict=True) if g is None))
+            if len(c) + len(miss) > CACHE_MAX:
+                c.clear()
+            v = self._lookup(self.vocab, miss).tolist()
+            r = self._lookup(self.lm_words, miss).tolist()
+            c.update(zip(miss, zip(v, r, strict=True), strict=True))
+            got = list(map(c.__getitem__, words))
+        return np.fromiter(map(itemgetter(k), got), dtype=np.int64, count=len(got))
+
+    def _lookup(self, table, words: list[str]):
         np = self.np
         if not words:
             return np.zeros(0, dtype=np.int64)
-        width = self.vocab.dtype.itemsize
-        arr = np.array([w if w.isascii() and len(w) <= width else "" for w in words],
-                       dtype=self.vocab.dtype)
-        pos = np.searchsorted(self.vocab, arr)
-        pos[pos >= len(self.vocab)] = 0
-        return np.where(self.vocab[pos] == arr, pos, -1).astype(np.int64)
+        width = table.dtype.itemsize
+        arr = np.array([w if w.isascii() and len(w) <= width else "" for w in words], dtype=table.dtype)
+        pos = np.searchsorted(table, arr)
+        pos[pos >= len(table)] = 0
+        return np.where((table[pos] == arr) & (arr != b""), pos, -1).astype(np.int64)
 
     def is_phrase_word(self, words: list[str]) -> list[bool]:
         """Whether each word occurs in some known phrase (vectorised, remembered across documents)."""
@@ -213,58 +304,92 @@ class GenericModel:
         return [c[w] for w in words]
 
     def lm_specials(self) -> tuple[int, int]:
-        """LM ranks of <s> and </s>."""
+        """LM ids of <s> and </s>."""
         if self._specials is None:
             r = self.lm_ids(["<s>", "</s>"]).tolist()
             self._specials = (r[0], r[1])
         return self._specials
 
     def ids_cached(self, words: list[str]):
-        """(vocabulary ids, LM ranks) of words, remembered across documents."""
-        np = self.np
-        c = self._idc
-        miss = list({w for w in words if w not in c})
-        if miss:
-            if len(c) > CACHE_MAX:
-                c.clear()
-            v = self.ids(miss).tolist()
-            r = self.lm_ids(miss).tolist() if self.prefilter else [-1] * len(miss)
-            c.update(zip(miss, zip(v, r, strict=True), strict=True))
-        pairs = [c[w] for w in words]
-        if not pairs:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        a = np.array(pairs, dtype=np.int64)
-        return a[:, 0], a[:, 1]
+        """(vocabulary ids, LM ids) of words, remembered across documents."""
+        return self.ids(words), self.lm_ids(words)
 
-    def lm_ids(self, words: list[str]):
-        """LM ranks of words (-1 when unknown), vectorised."""
+    # -- the LM --------------------------------------------------------------------------------------
+    def trigram(self, w, p1, p2):
+        """log10 P(w | p2 p1) for arrays of LM ids (-1: unknown): exactly what
+        ``NGramModel.prob([w, p1, p2]) * log10(1.0001)`` gives, floored at FLOOR (FLOOR for an
+        unknown w; an unknown p1 leaves the unigram, an unknown p2 the bigram with backoff)."""
         np = self.np
-        if not words:
-            return np.zeros(0, dtype=np.int64)
-        lw = self.lm_words
-        width = lw.dtype.itemsize
-        arr = np.array([w if w.isascii() and len(w) <= width else "" for w in words], dtype=lw.dtype)
-        pos = np.searchsorted(lw, arr)
-        pos[pos >= len(lw)] = 0
-        return np.where(lw[pos] == arr, self.lm_rank[pos], -1).astype(np.int64)
+        w, p1, p2 = np.broadcast_arrays(np.asarray(w, dtype=np.int64), np.asarray(p1, dtype=np.int64),
+                                        np.asarray(p2, dtype=np.int64))
+        shape = w.shape
+        w, p1, p2 = w.ravel(), p1.ravel(), p2.ravel()
+        b, hb = self._bi(np.concatenate((w, p1)), np.concatenate((p1, p2)))
+        n = len(w)
+        t, ht = self._tri(b[:n], hb[:n], p2)
+        return self._lp(w, p1, p2, b[:n], hb[:n], self._bo(b[n:], hb[n:]), t, ht).reshape(shape)
+
+    # The pieces of trigram(), so that callers can share look-ups: a query P(w | p2 p1) needs the
+    # bigram entry (w | p1), the backoff of the history bigram (p1 | p2), and the trigram entry.
+    def _search(self, table, key):
+        """Positions of keys in a sorted table: (position, found). The keys are searched in sorted
+        order: the table is far larger than the CPU caches, and neighbouring keys share the cache
+        lines their searches touch (about twice as fast as searching them as they come)."""
+        np = self.np
+        if len(key) > 32:
+            order = np.argsort(key)
+            pos = np.empty(len(key), dtype=np.int64)
+            pos[order] = table.searchsorted(key[order])
+        else:
+            pos = table.searchsorted(key)
+        np.minimum(pos, len(table) - 1, out=pos)
+        return pos, table[pos] == key
+
+    def _bi(self, w, p1):
+        """Bigram entries (w | p1) of arrays of LM ids: (entry, found)."""
+        np = self.np
+        pos = np.zeros(len(w), dtype=np.int64)
+        hit = np.zeros(len(w), dtype=bool)
+        q = np.flatnonzero((w >= 0) & (p1 >= 0))
+        if len(q):
+            pos[q], hit[q] = self._search(self.lm_bi_key, (w[q] << WORD_BITS) | p1[q])
+        return pos, hit
+
+    def _tri(self, b, hb, p2):
+        """Trigram entries (bigram entry b, second history word p2): (entry, found)."""
+        np = self.np
+        pos = np.zeros(len(b), dtype=np.int64)
+        hit = np.zeros(len(b), dtype=bool)
+        q = np.flatnonzero(hb & (p2 >= 0))
+        if len(q):
+            pos[q], hit[q] = self._search(self.lm_tri_key, (b[q] << WORD_BITS) | p2[q])
+        return pos, hit
+
+    def _bo(self, b, hb):
+        """float32 backoff weight of bigram entries (0 where not found), pocketsphinx log base."""
+        np = self.np
+        return np.where(hb, self.q_bbo[self.lm_bi_bo[b]], np.float32(0.0))
+
+    def _lp(self, w, p1, p2, b, hb, hbo, t, ht):
+        """log10 P(w | p2 p1) from its look-ups (lm_trie.c lm_trie_score, in float32): b/hb the bigram
+        entry (w | p1), hbo the history bigram's backoff, t/ht the trigram entry."""
+        np = self.np
+        uni = self.lm_uprob[np.maximum(w, 0)]
+        backed = uni + self.lm_ubo[np.maximum(p1, 0)]
+        bp = self.q_bp[self.lm_bi_p[b]]
+        one = np.where(hb, bp, backed)
+        two = np.where(hb, np.where(ht, self.q_tp[self.lm_tri_p[t]], bp + hbo), backed + hbo)
+        r = np.where(p1 < 0, uni, np.where(p2 < 0, one, two))
+        ri = np.maximum(r, np.float32(-2e9)).astype(np.int32)  # C's (int32) truncation
+        v = np.maximum(np.where(ri > LOG_ZERO, ri * LOG10_BASE, FLOOR), FLOOR)
+        return np.where(w >= 0, v, FLOOR)
 
     def bigram(self, a, b):
-        """log10 P(b|a) from the LM's bigram level with backoff (arrays of LM ranks, -1 unknown):
-        what lm.prob([b, a]) returns, up to float16 rounding; FLOOR for an unknown b."""
+        """log10 P(b|a) (arrays of LM ids, -1 unknown): exactly lm.prob([b, a]) * log10(1.0001),
+        floored at FLOOR; FLOOR for an unknown b."""
         np = self.np
-        if a.shape != b.shape:
-            a, b = np.broadcast_arrays(a, b)
-        ka = np.maximum(a, 0)
-        kb = np.maximum(b, 0)
-        lp = self.lm_uni[kb] + np.where(a >= 0, self.lm_bo[ka], 0.0)
-        keys = self.lm_bikeys
-        inside = (a >= 0) & (b >= 0) & (a < 65536) & (b < 65536)
-        key = ((ka.astype(np.int64) << 16) | kb).astype(keys.dtype)
-        pos = np.searchsorted(keys, key)
-        pos[pos >= len(keys)] = 0
-        hit = inside & (keys[pos] == key)
-        lp = np.where(hit, self.lm_bilp[pos].astype(np.float64), lp)
-        return np.where(b >= 0, np.maximum(lp, FLOOR), FLOOR)
+        a = np.asarray(a, dtype=np.int64)
+        return self.trigram(b, a, np.full(a.shape, -1, dtype=np.int64))
 
     def symspell_many(self, a, b):
         """symspell() of arrays of vocabulary ids."""
@@ -336,6 +461,7 @@ def expand_column(np, cols: dict[str, Any], name: str):
     return x
 
 
+
 @cache
 def load_model() -> GenericModel:
     return GenericModel()
@@ -345,7 +471,31 @@ def sentences(doc: Document, stream: MatchStream) -> list[list[tuple[str, Any, b
     """Word sequences for the LM: [(lower-case word, token, may be flagged)] per sentence.
 
     Punctuation other than sentence ends is skipped (the LM has none); a capitalised word may be
-    flagged only at a sentence start or in a title (elsewhere it is taken for a name)."""
+    flagged only at a sentence start or in a title (elsewhere it is taken for a name). Computed by
+    the detector's own (numpy) split, which gives the same result as ``_sentences_plain``."""
+    try:
+        m = load_model()
+    except (FileNotFoundError, ImportError):  # pragma: no cover - no model installed
+        return _sentences_plain(doc, stream)
+    split = _split(m, doc, stream)
+    if split is None:
+        return []
+    _, _, _, wpos, Tw, first, _, ok = split
+    toks = stream.tokens
+    low = m._t_low
+    out: list[list[tuple[str, Any, bool]]] = []
+    cur: list[tuple[str, Any, bool]] = []
+    for k, t, f, o in zip(wpos.tolist(), Tw.tolist(), first.tolist(), ok.tolist(), strict=True):
+        if f and cur:
+            out.append(cur)
+            cur = []
+        cur.append((low[t], toks[k], o))
+    out.append(cur)
+    return out
+
+
+def _sentences_plain(doc: Document, stream: MatchStream) -> list[list[tuple[str, Any, bool]]]:
+    """sentences(), token by token in Python (the reference the numpy split is tested against)."""
     text = doc.text
     titles = [(s.start, s.end) for s in doc.segments if s.field == "title"]
     # A sentence ends at a new prose segment (paragraph, field, code or URL in between) and at a line
@@ -382,323 +532,370 @@ def sentences(doc: Document, stream: MatchStream) -> list[list[tuple[str, Any, b
     return out
 
 
-class _Scorer:
-    """Exact trigram LM scoring, with a cache shared across documents."""
+def _split(m: GenericModel, doc: Document, stream: MatchStream):
+    """The document's words as flat arrays, cut into sentences exactly as sentences() cuts them:
+    (token texts, starts, ends, token index of each word, type id of each word, first-in-sentence,
+    last-in-sentence, may-be-flagged), or None when there is no word."""
+    np = m.np
+    texts = getattr(stream, "_texts", None)
+    if texts is not None:
+        starts, ends = stream._starts, stream._ends
+    else:  # pragma: no cover - another MatchStream layout
+        toks = stream.tokens
+        texts, starts, ends = [t[0] for t in toks], [t[1] for t in toks], [t[2] for t in toks]
+    n = len(texts)
+    if not n:
+        return None
+    tids = list(map(m._tid.get, texts))
+    if None in tids:
+        m._add_types(texts)
+        tids = list(map(m._tid.__getitem__, texts))
+    T = np.fromiter(tids, dtype=np.int64, count=n)
+    kind = m._t_kind[T]
+    wpos = np.flatnonzero(kind <= _OTHER)
+    if not len(wpos):
+        return None
+    # brk[k]: a sentence ends before token k (after sentence punctuation, at a new prose segment,
+    # at a line that starts a Markdown block)
+    brk = np.zeros(n, dtype=bool)
+    np.equal(kind[:-1], _STOP_PUNCT, out=brk[1:])
+    for s in doc.segments:
+        if not s.joined:
+            k = bisect_left(starts, s.start)
+            if 0 < k < n and starts[k] == s.start:
+                brk[k] = True
+    text = doc.text
+    p = text.find("\n")
+    if p >= 0:
+        match = _BLOCK_START.match
+        find = text.find
+        while p >= 0:
+            k = bisect_right(starts, p)  # the first token after the line break
+            if k >= n:
+                break
+            if k and ends[k - 1] <= p and match(text, starts[k]):
+                brk[k] = True
+            p = find("\n", max(p + 1, ends[k]))
+    sid = np.cumsum(brk)[wpos]
+    nw = len(wpos)
+    first = np.empty(nw, dtype=bool)
+    first[0] = True
+    np.not_equal(sid[1:], sid[:-1], out=first[1:])
+    last = np.empty(nw, dtype=bool)
+    last[-1] = True
+    last[:-1] = first[1:]
+    Tw = T[wpos]
+    wk = kind[wpos]
+    ok = wk == _LOWER
+    capital = wk == _CAPITAL
+    if capital.any():
+        cap_ok = first.copy()
+        for s in doc.segments:
+            if s.field == "title":  # words whose token starts inside the title
+                lo, hi = np.searchsorted(wpos, (bisect_left(starts, s.start), bisect_left(starts, s.end)))
+                cap_ok[lo:hi] = True
+        ok |= capital & cap_ok
+    return texts, starts, ends, wpos, Tw, first, last, ok
 
-    def __init__(self, model: GenericModel):
-        self.m = model
-        self.lm = model.lm
-        self.cache = model.cache
-        if len(self.cache) > CACHE_MAX:
-            self.cache.clear()
-        w = model.weights
-        self.prune_own = w.get("prune_own", -8.0)
-        self.max_syn = w.get("max_syn", 8)
-        self.top_right = w.get("top_right", 3)
 
-    def p(self, w: str, a: str, b: str) -> float:
-        k = (w, a, b)
-        v = self.cache.get(k)
-        if v is None:
-            r = self.lm.prob([w, a, b])
-            v = r * LOG10_BASE if r > -400_000_000 else FLOOR
-            if v < FLOOR:
-                v = FLOOR
-            self.cache[k] = v
-        return v
-
-    def right(self, x: str, p1: str, n1: str, n2: str) -> float:
-        r = self.p(n1, x, p1)
-        if n1 != "</s>":
-            r += self.p(n2, n1, x)
-        return r
-
-
-def _phrase_keys(low: list[str], content: list[bool], i: int):
-    """Wildcard keys of the phrase-table windows around word i of a sentence."""
-    n = len(low)
-    for a, b in PHRASE_WINDOWS:
-        if i + a >= 0 and i + b < n and sum(content[i + a:i + b + 1]) >= 2:
-            win = low[i + a:i + b + 1]
-            win[-a] = "*"
-            if "\x00" not in win:  # the prefilter's mark of a word that occurs in no phrase
-                yield " ".join(win)
-
-
-def _phrase_filler(m: GenericModel, phrases, keys, wid: int) -> bool:
-    """Whether a phrase-table key around the word has one of its synonyms as filler."""
-    syn = None
-    for k in keys:
-        hit = phrases.get(k)
-        if hit:
-            if syn is None:
-                syn = m.syn_words(wid)
-            if any(f in syn for f in hit):
-                return True
-    return False
-
-
-def _approx_scores(model: GenericModel, sents, starts: list[int], pos_s, pos_i, vid_all,
-                   own_margin: float, lm_all=None):
-    """Bigram-level approximate combiner score of every candidate (vectorised prefilter).
-
-    Same recipe as the exact path with every trigram probability replaced by the LM's bigram
-    probability (backoff included): own context, the left probe of the first ``max_syn`` synonyms,
-    the right probe of the best ``top_right``, features, combiner. Words whose approximate own
-    context log-probability is above prune_own + own_margin get -inf."""
-    np = model.np
-    m = model
+def _score(m: GenericModel, doc: Document, stream: MatchStream):
+    """Every expanded candidate word of the document with its best synonym swap, its features and
+    its combiner score (arrays), or None. Same decisions, features and values as scoring each word
+    with NGramModel.prob one call at a time (the exact path of the previous versions)."""
+    np = m.np
+    split = _split(m, doc, stream)
+    if split is None:
+        return None
+    texts, starts, ends, wpos, Tw, first, last, ok = split
+    c = np.flatnonzero(ok & m._t_cand[Tw])  # candidate word positions
+    if not len(c):
+        return None
     w = m.weights
+    prune_own = w.get("prune_own", -8.0)
     max_syn = int(w.get("max_syn", 8))
     top_right = int(w.get("top_right", 3))
-    if lm_all is None:
-        lm_all = m.lm_ids([x[0] for sent in sents for x in sent])
-    # the LM word sequence: <s> <s> sentence </s> </s>, per sentence
-    sa = np.asarray(starts, dtype=np.int64)
-    lens_all = np.array([len(x) for x in sents], dtype=np.int64)
-    base = sa + 4 * np.arange(len(sents))
+    nw = len(Tw)
+    sent = np.cumsum(first) - 1  # sentence number of each word
+    sstart = np.flatnonzero(first)
+    ns = len(sstart)
+    # the LM's word sequence: <s> <s> sentence </s> </s>, per sentence
     bos, eos = m.lm_specials()
-    R = np.full(len(lm_all) + 4 * len(sents), eos, dtype=np.int64)
-    R[base] = bos
-    R[base + 1] = bos
-    R[np.repeat(base + 2 - sa, lens_all) + np.arange(len(lm_all))] = lm_all
-    J = base[pos_s] + 2 + pos_i
-    p1, wr, n1 = R[J - 1], R[J], R[J + 1]
-    lens = lens_all[pos_s]
-    notend = pos_i + 1 < lens
-    nc = len(J)
-    three = m.bigram(np.concatenate((p1, wr, n1)), np.concatenate((wr, n1, R[J + 2])))
-    own_l, r_w = three[:nc], three[nc:2 * nc]
-    own_r = r_w + np.where(notend, three[2 * nc:], 0.0)
-    out = np.full(nc, -np.inf)
-    # a word whose own context is clearly probable is not expanded by the exact path either
-    sel = np.nonzero(own_l + own_r <= w.get("prune_own", -8.0) + own_margin)[0]
-    if not len(sel):
-        return out
-    pos_s, pos_i, p1, n1, own_l, r_w, own_r, lens = (
-        x[sel] for x in (pos_s, pos_i, p1, n1, own_l, r_w, own_r, lens))
-    flat = np.asarray(starts, dtype=np.int64)[pos_s] + pos_i
-    wid = vid_all[flat]
-    off = m.syn_off[wid].astype(np.int64)
-    nsyn = m.syn_off[wid + 1].astype(np.int64) - off
-    k = np.minimum(nsyn, max_syn)
-    col = np.arange(max_syn)
-    valid = col[None, :] < k[:, None]
-    S = m.syn_ids[np.where(valid, off[:, None] + col[None, :], 0)].astype(np.int64)
-    SR = m.vocab_lm[S].astype(np.int64)
-    left = np.full(valid.shape, -np.inf)
-    left[valid] = m.bigram(np.broadcast_to(p1[:, None], valid.shape)[valid], SR[valid])
-    order = np.argsort(-left, axis=1, kind="stable")[:, :top_right]
-    pl = np.take_along_axis(left, order, axis=1)
-    pS = np.take_along_axis(S, order, axis=1)
-    pR = np.take_along_axis(SR, order, axis=1)
-    gl = pl - own_l[:, None]
-    gr = m.bigram(pR, n1[:, None]) - r_w[:, None]  # P(n2|n1) is the same for word and synonym
-    tot = np.where(np.isfinite(pl), gl + gr, -np.inf)
-    best = np.argmax(tot, axis=1)[:, None]
-    gl = np.take_along_axis(gl, best, axis=1)[:, 0]
-    gr = np.take_along_axis(gr, best, axis=1)[:, 0]
-    s = np.take_along_axis(pS, best, axis=1)[:, 0]
-    # symspell evidence with the content neighbours
-    prev_id = np.where(pos_i > 0, vid_all[np.maximum(flat - 1, 0)], -1)
-    nxt_id = np.where(pos_i + 1 < lens, vid_all[np.minimum(flat + 1, len(vid_all) - 1)], -1)
-    ss = m.symspell_many(np.concatenate((prev_id, s, prev_id, wid)),
-                         np.concatenate((s, nxt_id, wid, nxt_id))).reshape(4, -1)
+    J_all = np.arange(nw) + 4 * sent + 2
+    L = nw + 4 * ns
+    R = np.full(L, eos, dtype=np.int64)
+    R[J_all] = m._t_lm[Tw]
+    b0 = sstart + 4 * np.arange(ns)
+    R[b0] = bos
+    R[b0 + 1] = bos
+    # per position j: bigram entry (R[j] | R[j-1]), its backoff, trigram entry (R[j] | R[j-2] R[j-1])
+    # and log10 P(R[j] | R[j-2] R[j-1]), where the candidates' own context and probes read them
+    J = J_all[c]
+    need = np.zeros(L + 1, dtype=np.int8)  # 1: bigram needed, 2: bigram and trigram
+    need[J - 1] = 1
+    need[J] = need[J + 1] = need[J + 2] = 2
+    qb = np.flatnonzero(need)
+    qt = np.flatnonzero(need == 2)
+    B = np.zeros(L, dtype=np.int64)
+    HB = np.zeros(L, dtype=bool)
+    B[qb], HB[qb] = m._bi(R[qb], R[qb - 1])
+    hbo = np.zeros(L + 1, dtype=np.float32)  # backoff of the history bigram (R[j-1] | R[j-2])
+    hbo[qb + 1] = m._bo(B[qb], HB[qb])
+    Rt1, Rt2 = R[qt - 1], R[qt - 2]
+    Bt, HBt = B[qt], HB[qt]
+    TT, HT = m._tri(Bt, HBt, Rt2)
+    LP = np.zeros(L)
+    LP[qt] = m._lp(R[qt], Rt1, Rt2, Bt, HBt, hbo[qt], TT, HT)
+    notend = ~last[c]
+    own_l = LP[J]
+    own_r = LP[J + 1] + np.where(notend, LP[J + 2], 0.0)
+    # phrase table: a window around w that, with w swapped for a synonym, is a known phrase
+    ph = _phrase_matches(m, c, Tw, J_all, L) if m.use_phrases and m.phrase_keys is not None else {}
+    keep = own_l + own_r <= prune_own
+    if ph:
+        keep[list(ph)] = True
+    rows = np.flatnonzero(keep)
+    if not len(rows):
+        return None
+    vid = m._t_vid[Tw]
+    f = c[rows]
+    wid = vid[f]
+    nr = len(rows)
+    Jr = J[rows]
+    ol, orr = own_l[rows], own_r[rows]
+    best_s = np.zeros(nr, dtype=np.int64)
+    is_ph = np.zeros(nr, dtype=bool)
+    ph_len = np.zeros(nr)
+    ph_src = [0] * nr
+    if ph:
+        row_of = {int(r): j for j, r in enumerate(rows.tolist())}
+        for ci, (filler, length, bits) in ph.items():
+            j = row_of[ci]
+            is_ph[j] = True
+            best_s[j] = filler
+            ph_len[j] = float(length)
+            ph_src[j] = bits
+    # probes: the first max_syn synonyms of each word get the left probe; the best top_right of
+    # those (by left probe, ties: higher id first, as sorted(..., reverse=True) orders them) get the
+    # right probes; a phrase-table filler is the only probe of its word (it wins anyway)
+    norm = np.flatnonzero(~is_ph)
+    nid = wid[norm]
+    off = m.syn_off[nid].astype(np.int64)
+    k = np.minimum(m.syn_off[nid + 1].astype(np.int64) - off, max_syn)
+    rr = np.repeat(norm, k)
+    S = m.syn_ids[np.repeat(off - (np.cumsum(k) - k), k) + np.arange(len(rr))].astype(np.int64)
+    pj = np.flatnonzero(is_ph)
+    if len(pj):  # phrase rows: their filler alone
+        rr = np.concatenate((rr, pj))
+        S = np.concatenate((S, best_s[pj]))
+    SR = m.vocab_lm[S]
+    Jq = Jr[rr]
+    p1, p2 = R[Jq - 1], R[Jq - 2]
+    bS, hbS = m._bi(SR, p1)
+    tS, htS = m._tri(bS, hbS, p2)
+    left = m._lp(SR, p1, p2, bS, hbS, hbo[Jq], tS, htS)
+    order = np.lexsort((-S, -left, rr))
+    cnt = np.bincount(rr, minlength=nr)
+    rank = np.arange(len(rr)) - (np.cumsum(cnt) - cnt)[rr[order]]  # rank inside the row, sorted
+    sel = order[rank < top_right]
+    pr = rr[sel]
+    s_ = SR[sel]
+    Jp = Jq[sel]
+    n1, n2, p1 = R[Jp + 1], R[Jp + 2], p1[sel]
+    # P(n1 | p1 s): history bigram (s | p1) is the left probe's bigram; P(n2 | s n1): bigram
+    # (n2 | n1) is position J+2's, the history bigram (n1 | s) the one of P(n1 | p1 s)
+    b1, hb1 = m._bi(n1, s_)
+    b12 = np.concatenate((b1, B[Jp + 2]))
+    hb12 = np.concatenate((hb1, HB[Jp + 2]))
+    t12, ht12 = m._tri(b12, hb12, np.concatenate((p1, s_)))
+    bo12 = m._bo(np.concatenate((bS[sel], b1)), np.concatenate((hbS[sel], hb1)))
+    r12 = m._lp(np.concatenate((n1, n2)), np.concatenate((s_, n1)), np.concatenate((p1, s_)), b12, hb12,
+                bo12, t12, ht12)
+    npr = len(sel)
+    r1, r2 = r12[:npr], r12[npr:]
+    pgl = left[sel] - ol[pr]
+    pgr = (r1 + np.where(notend[rows][pr], r2, 0.0)) - orr[pr]
+    # the first best of each row, in probe order
+    cnt = np.bincount(pr, minlength=nr)
+    sbegin = np.cumsum(cnt) - cnt
+    rank = np.arange(len(pr)) - sbegin[pr]
+    M = np.full((nr, max(top_right, 1)), -np.inf)
+    M[pr, rank] = pgl + pgr
+    pick = sbegin + np.argmax(M, axis=1)
+    best_s = S[sel][pick]
+    gl = pgl[pick]
+    gr = pgr[pick]
+    # symspell evidence with the content-word neighbours
+    fst, lst = first[f], last[f]
+    prev_id = np.where(fst, -1, vid[np.maximum(f - 1, 0)])
+    next_id = np.where(lst, -1, vid[np.minimum(f + 1, nw - 1)])
+    ss = m.symspell_many(np.concatenate((prev_id, best_s, prev_id, wid)),
+                         np.concatenate((best_s, next_id, wid, next_id))).reshape(4, -1)
     ss_s = np.maximum(ss[0], ss[1])
     ss_w = np.maximum(ss[2], ss[3])
     uni_w = m.uni_lp[wid].astype(np.float64)
-    uni_s = m.uni_lp[s].astype(np.float64)
-    zw = m.zipf[wid].astype(np.float64)
-    zs = m.zipf[s].astype(np.float64)
-    zero = np.zeros(len(sel))
+    ol, orr = own_l[rows], own_r[rows]
+    nsyn = m.syn_off[wid + 1] - m.syn_off[wid]
     cols = {
-        "gain": gl + gr, "gain_left": gl, "gain_right": gr, "own_left": own_l, "own_right": own_r,
-        "own_pmi": own_l - uni_w, "uni_w": uni_w, "uni_s": uni_s, "zipf_w": zw, "zipf_s": zs,
-        "zipf_diff": zs - zw, "log_nsyn": np.log1p(nsyn), "symspell_s": ss_s, "symspell_w": ss_w,
-        "symspell_diff": ss_s - ss_w, "phrase": zero, "phrase_len": zero,
-        "sent_start": (pos_i == 0).astype(np.float64),
+        "gain": gl + gr, "gain_left": gl, "gain_right": gr, "own_left": ol, "own_right": orr,
+        "own_pmi": ol - uni_w, "uni_w": uni_w, "uni_s": m.uni_lp[best_s].astype(np.float64),
+        "zipf_w": m.zipf[wid].astype(np.float64), "zipf_s": m.zipf[best_s].astype(np.float64),
+        "zipf_diff": (m.zipf[best_s] - m.zipf[wid]).astype(np.float64),
+        "log_nsyn": m.log1p_nsyn[nsyn], "symspell_s": ss_s, "symspell_w": ss_w,
+        "symspell_diff": ss_s - ss_w, "phrase": is_ph.astype(np.float64), "phrase_len": ph_len,
+        "sent_start": fst.astype(np.float64),
     }
-    out[sel] = m.combine_columns(cols)
+    score = m.combine_columns(cols) if "coef" in m.weights else None  # (no combiner yet: training)
+    return {"cols": cols, "score": score, "f": f, "sub": best_s, "phrase_src": ph_src,
+            "texts": texts, "starts": starts, "ends": ends, "wpos": wpos, "Tw": Tw, "first": first,
+            "last": last}
+
+
+def _phrase_matches(m: GenericModel, c, Tw, J_all, L: int) -> dict[int, tuple[int, int, int]]:
+    """Candidates (index into c) whose synonym completes a known phrase: {index: (synonym id,
+    window length, source bits)}; the longest window wins (the first of equal length).
+
+    A window is looked up when it lies inside the sentence and holds at least two content words;
+    only candidates with a synonym that occurs in some phrase are tried, and a window's text is
+    only built when its other words form the rest of some phrase-table key (``phrase_pat``: all
+    windows of all candidates in one vectorised test). Positions are those of the LM sequence
+    (J_all), whose two sentence marks on each side stop every window at the sentence's edge."""
+    np = m.np
+    pc = np.flatnonzero(m._t_sp[Tw[c]])
+    if not len(pc):
+        return {}
+    PW = np.full(L, -1, dtype=np.int64)  # index in phrase_words; -1: no phrase word, or a mark
+    PW[J_all] = m._t_pwi[Tw]
+    CC = np.zeros(L + 1, dtype=np.int64)  # content words before each position
+    content = np.zeros(L, dtype=np.int64)
+    content[J_all] = m._t_content[Tw]
+    np.cumsum(content, out=CC[1:])
+    f = J_all[c[pc]][None, :]
+    A, B, Q1, Q2, TWO, KIND = _window_table(np)
+    x1 = PW[f + Q1]
+    x2 = np.where(TWO, PW[f + Q2], 0)
+    ok = (x1 >= 0) & (x2 >= 0) & (CC[f + B + 1] - CC[f + A] >= 2)
+    key = KIND | np.where(TWO, x1 << 14 | x2, x1)
+    pat = m.phrase_pat
+    ok = ok.T  # by candidate, then window (PHRASE_WINDOWS order)
+    jj, ww = np.nonzero(ok)
+    if not len(jj):
+        return {}
+    key = key.T[jj, ww]
+    found = pat.take(np.searchsorted(pat, key), mode="clip") == key
+    jj, ww = jj[found], ww[found]
+    if not len(jj):
+        return {}
+    low = m._t_low
+    Tl = Tw.tolist()
+    fl = c[pc].tolist()  # word positions
+    wins: dict[int, list[tuple[str, int]]] = {}
+    for j, wi in zip(jj.tolist(), ww.tolist(), strict=True):
+        a, b = PHRASE_WINDOWS[wi]
+        fi = fl[j]
+        win = [low[Tl[q]] for q in range(fi + a, fi + b + 1)]
+        win[-a] = "*"
+        wins.setdefault(j, []).append((" ".join(win), b - a + 1))
+    phrases = m.phrase_hits([k for ks in wins.values() for k, _ in ks])
+    if not phrases:
+        return {}
+    out: dict[int, tuple[int, int, int]] = {}
+    for j, win_keys in wins.items():
+        best = None
+        syn_words = None
+        for k, length in win_keys:  # in PHRASE_WINDOWS order
+            hit = phrases.get(k)
+            if not hit:
+                continue
+            if best is not None and length <= best[1]:
+                continue
+            if syn_words is None:
+                syn_words = m.syn_words(int(m._t_vid[Tl[fl[j]]]))
+            # the first filler (in table order) that is a synonym of the word
+            if len(syn_words) < len(hit):
+                fit = [x for x in syn_words if x in hit]
+                filler = next((x for x in hit if x in fit), None) if len(fit) > 1 else (fit[0] if fit else None)
+            else:
+                filler = next((x for x in hit if x in syn_words), None)
+            if filler is not None:
+                best = (syn_words[filler], length, hit[filler])
+        if best is not None:
+            out[int(pc[j])] = best
     return out
+
+
+@cache
+def _window_table(np):
+    """PHRASE_WINDOWS as columns: first/last offsets, the other words' offsets (the second only in
+    3-word windows) and the phrase_pat kind (shifted)."""
+    rows = []
+    for a, b in PHRASE_WINDOWS:
+        others = [q for q in range(a, b + 1) if q]
+        rows.append((a, b, others[0], others[-1], len(others) == 2, _PHRASE_KIND[(b - a + 1, -a)] << 28))
+    return tuple(np.array(col)[:, None] for col in zip(*rows, strict=True))
+
+
+def _context(m: GenericModel, sc: dict, j: int) -> tuple[str, str, str, str]:
+    """(p2, p1, n1, n2) around candidate j, with <s>/</s> at sentence edges."""
+    f = int(sc["f"][j])
+    low, Tw, first, last = m._t_low, sc["Tw"], sc["first"], sc["last"]
+    p1 = "<s>" if first[f] else low[int(Tw[f - 1])]
+    p2 = "<s>" if first[f] or first[f - 1] else low[int(Tw[f - 2])]
+    n1 = "</s>" if last[f] else low[int(Tw[f + 1])]
+    n2 = "</s>" if last[f] or last[f + 1] else low[int(Tw[f + 2])]
+    return p2, p1, n1, n2
 
 
 def candidates(doc: Document, stream: MatchStream, model: GenericModel,
                prefilter: bool | None = None) -> list[dict[str, Any]]:
-    """Words that may be spun, with the features of their best synonym swap.
+    """Words that may be spun, with the features of their best synonym swap (training, threshold
+    curves). ``prefilter=False`` returns every expanded word; otherwise only words whose score is
+    at least threshold - prefilter_margin (when the model has a threshold)."""
+    from ..text import Token
 
-    With the prefilter (default when its tables are installed and the model has a threshold) only
-    words that can come near the threshold are returned; ``prefilter=False`` returns every
-    expanded word (training, threshold curves)."""
     m = model
-    np = m.np
-    if prefilter is None:
-        prefilter = m.prefilter
-    if prefilter and (not m.prefilter or "threshold" not in m.weights):
-        prefilter = False
-    sents = sentences(doc, stream)
-    if not sents:
+    sc = _score(m, doc, stream)
+    if sc is None:
         return []
-    starts = []
-    all_low: list[str] = []
-    for sent in sents:
-        starts.append(len(all_low))
-        all_low += [x[0] for x in sent]
-    vid_all, lm_all = m.ids_cached(all_low)
-    known = vid_all >= 0
-    kid = np.maximum(vid_all, 0)
-    content_all = (~(known & m.stop[kid])).tolist()
-    vid_list = vid_all.tolist()
-    # candidate positions (sentence, word): flaggable words with synonyms
-    ok_all = np.fromiter((x[2] for sent in sents for x in sent), dtype=bool, count=len(all_low))
-    flat_c = np.nonzero(ok_all & known & m.expand_ok[kid])[0]
-    if not len(flat_c):
-        return []
-    starts_arr = np.asarray(starts, dtype=np.int64)
-    pos_s = np.searchsorted(starts_arr, flat_c, side="right") - 1
-    pos_i = flat_c - starts_arr[pos_s]
-    pos = list(zip(pos_s.tolist(), pos_i.tolist(), strict=True))
-    # phrase table: a window around w that, with w swapped for a synonym, is a known phrase
-    phrases: dict[str, dict[str, int]] = {}
-    key_pos: dict[tuple[int, int], list[str]] = {}
-    if m.use_phrases and m.phrase_keys is not None:
-        # only expandable words can take a phrase-table filler (it must be one of their synonyms);
-        # with the prefilter tables, only words with a synonym that occurs in some phrase, and only
-        # windows whose other words all occur in some phrase (exact shortcut, same hits)
-        keys = []
-        if prefilter:
-            pw = m.is_phrase_word(all_low)
-            sp = m.syn_phrase[kid].tolist()
-        cur = -1
-        for p in pos:
-            si, i = p
-            if prefilter:
-                f = starts[si] + i
-                # every window holds a neighbour of the word: one must occur in some phrase
-                if not sp[f] or not ((i > 0 and pw[f - 1]) or (i + 1 < len(sents[si]) and pw[f + 1])):
-                    continue
-            if si != cur:
-                cur = si
-                st = starts[si]
-                low = all_low[st:st + len(sents[si])]
-                content = content_all[st:st + len(low)]
-                if prefilter:
-                    # words that occur in no phrase become "\x00": a window holding one cannot match
-                    low = [x if ok else "\x00" for x, ok in zip(low, pw[st:st + len(low)], strict=True)]
-            ks = list(_phrase_keys(low, content, i))
-            keys += ks
-            key_pos[p] = ks
-        phrases = m.phrase_hits(keys)
-    if prefilter:
-        approx = _approx_scores(m, sents, starts, pos_s, pos_i, vid_all,
-                                m.weights.get("prefilter_own_margin", PREFILTER_OWN_MARGIN), lm_all)
+    idx = range(len(sc["f"]))
+    if prefilter is not False and "threshold" in m.weights:
         floor = m.weights["threshold"] - m.weights.get("prefilter_margin", PREFILTER_MARGIN)
-        near = (approx >= floor).tolist()
-        pos = [p for p, keep in zip(pos, near, strict=True) if keep or
-               (phrases and _phrase_filler(m, phrases, key_pos.get(p, ()),
-                                           vid_list[starts[p[0]] + p[1]]))]
-        if not pos:
-            return []
-    sc = _Scorer(m)
-    out = []
-    cur = -1
-    for si, i in pos:
-        if si != cur:
-            cur = si
-            sent = sents[si]
-            n = len(sent)
-            words = ["<s>", "<s>"] + [x[0] for x in sent] + ["</s>", "</s>"]
-            st = starts[si]
-        c = _exact(m, sc, sent, n, words, i, vid_list, st, phrases)
-        if c is not None:
-            out.append(c)
-    return out
+        idx = m.np.flatnonzero(sc["score"] >= floor).tolist()
+    return [_candidate(m, sc, j, Token) for j in idx]
 
 
-def _exact(m: GenericModel, sc: _Scorer, sent, n: int, words: list[str], i: int, vid_list,
-           st: int, phrases) -> dict[str, Any] | None:
-    """Exact trigram scoring of word i of a sentence: None when it is not expanded."""
-    wid = vid_list[st + i]
-    j = i + 2
-    p2, p1, w, n1, n2 = words[j - 2], words[j - 1], words[j], words[j + 1], words[j + 2]
-    own_l = sc.p(w, p1, p2)
-    own_r = sc.right(w, p1, n1, n2)
-    syn = m.synonyms(wid)
-    phrase_hit = None
-    syn_words = None
-    if phrases:
-        for a, b in PHRASE_WINDOWS:
-            if i + a < 0 or i + b >= n:
-                continue
-            win = words[j + a:j + b + 1]
-            win[-a] = "*"
-            hit = phrases.get(" ".join(win))
-            if not hit:
-                continue
-            if syn_words is None:
-                syn_words = m.syn_words(wid)
-            for f in hit:
-                if f in syn_words and (phrase_hit is None or b - a + 1 > phrase_hit[1]):
-                    phrase_hit = (f, b - a + 1, hit[f])
-    if own_l + own_r > sc.prune_own and phrase_hit is None:
-        return None
-    cand = syn[:sc.max_syn]
-    left = sorted(((sc.p(m.word(s), p1, p2), s) for s in cand), reverse=True)
-    probe = [s for _, s in left[:sc.top_right]]
-    if phrase_hit is not None:
-        ps = syn_words[phrase_hit[0]]
-        if ps not in probe:
-            probe.append(ps)
-    best = None
-    for s in probe:
-        sw = m.word(s)
-        gl = sc.p(sw, p1, p2) - own_l
-        gr = sc.right(sw, p1, n1, n2) - own_r
-        ph = phrase_hit is not None and phrase_hit[0] == sw
-        key = (ph, gl + gr)
-        if best is None or key > best[0]:
-            best = (key, s, sw, gl, gr)
-    _, s, sw, gl, gr = best
-    ph = phrase_hit is not None and phrase_hit[0] == sw
-    # symspell evidence for the content-word neighbours
-    left_id = vid_list[st + i - 1] if i > 0 else -1
-    right_id = vid_list[st + i + 1] if i + 1 < n else -1
-    ss_s = max(m.symspell(left_id, s), m.symspell(s, right_id))
-    ss_w = max(m.symspell(left_id, wid), m.symspell(wid, right_id))
-    feats = {
-        "gain": gl + gr, "gain_left": gl, "gain_right": gr, "own_left": own_l,
-        "own_right": own_r, "own_pmi": own_l - float(m.uni_lp[wid]),
-        "uni_w": float(m.uni_lp[wid]), "uni_s": float(m.uni_lp[s]),
-        "zipf_w": float(m.zipf[wid]), "zipf_s": float(m.zipf[s]),
-        "zipf_diff": float(m.zipf[s] - m.zipf[wid]), "log_nsyn": math.log1p(len(syn)),
-        "symspell_s": ss_s, "symspell_w": ss_w, "symspell_diff": ss_s - ss_w,
-        "phrase": float(ph), "phrase_len": float(phrase_hit[1]) if ph else 0.0,
-        "sent_start": float(i == 0),
-    }
-    return {"tok": sent[i][1], "word": w, "sub": sw, "feats": feats, "context": (p2, p1, n1, n2),
-            "phrase_src": phrase_hit[2] if ph else 0}
+def _candidate(m: GenericModel, sc: dict, j: int, Token) -> dict[str, Any]:
+    k = int(sc["wpos"][int(sc["f"][j])])
+    tok = Token(sc["texts"][k], sc["starts"][k], sc["ends"][k])
+    feats = {name: float(col[j]) for name, col in sc["cols"].items()}
+    return {"tok": tok, "word": m._t_low[int(sc["Tw"][int(sc["f"][j])])], "sub": m.word(int(sc["sub"][j])),
+            "feats": feats, "context": _context(m, sc, j), "phrase_src": sc["phrase_src"][j]}
 
 
 def generic_findings(doc: Document, stream: MatchStream, fb: FindingBuilder,
                      prefilter: bool | None = None) -> list[Finding]:
+    """US201 findings. (``prefilter`` is accepted for compatibility; findings never depend on it.)"""
     try:
         model = load_model()
     except (FileNotFoundError, ImportError):
         return []
     if not model.weights:
         return []
-    cands = candidates(doc, stream, model, prefilter)
-    if not cands:
+    sc = _score(model, doc, stream)
+    if sc is None:
+        return []
+    thr = model.weights["threshold"]
+    flagged = model.np.flatnonzero(sc["score"] >= thr).tolist()
+    if not flagged:
         return []
     from ..model import Suggestion
     from ..rewrite.case import match_case
+    from ..text import Token
 
-    thr = model.weights["threshold"]
     cal = model.weights.get("calibration", {})
     out = []
-    scores = model.combine_many([c["feats"] for c in cands]).tolist()
-    for c, score in zip(cands, scores, strict=True):
-        if score < thr:
-            continue
+    for j in flagged:
+        c = _candidate(model, sc, j, Token)
+        score = float(sc["score"][j])
         tok = c["tok"]
         suggestion = match_case(tok.text, c["sub"])
         conf = _confidence(score, thr, cal)
@@ -710,7 +907,7 @@ def generic_findings(doc: Document, stream: MatchStream, fb: FindingBuilder,
             "gain", "gain_left", "gain_right", "own_left", "own_right", "zipf_w", "zipf_s",
             "symspell_s", "symspell_w")}
         ev["in_phrase_table"] = bool(f["phrase"])
-        ev["score"] = round(float(score), 3)
+        ev["score"] = round(score, 3)
         ev["threshold"] = round(float(thr), 3)
         ev["replaced"] = c["word"]
         ev["neighbour"] = " ".join(x for x in (ctx_l, c["sub"], ctx_r) if x)
