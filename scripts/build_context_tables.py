@@ -1,4 +1,4 @@
-"""Build models/context/synonyms.tsv.gz: the synonym table of the scorer's substitution-gain features.
+"""Build models/context/syn_*.npy: the synonym table of the scorer's substitution-gain features.
 
 For every single-word English form that WordNet can analyse (lemma, part of speech, inflection) and
 pocketsphinx's generic US-English trigram LM knows, list the single-word WordNet synonyms from ANY
@@ -9,16 +9,23 @@ stoplist are left out. This is the set of "what a writer might have written inst
 ``unspin.detect.context_lm`` scores in context.
 
 Sources (build time only): WordNet 3.0 via models/generic/wordnet.json.gz (read only; Princeton
-licence, see models/LICENSES.md) and the pocketsphinx en-us LM (BSD). Output: one line per form,
-``form<TAB>unigram<TAB>syn syn ...`` (unigram: the LM's log-probability of the form in
-pocketsphinx units, log base 1.0001), sorted, gzip with mtime 0 -- a rebuild gives the same bytes.
+licence, see models/LICENSES.md) and the pocketsphinx en-us LM (BSD). Output, as numpy arrays that
+``context_lm`` memory-maps (no parsing at start-up):
 
-    .venv/bin/python scripts/build_context_tables.py [--out models/context/synonyms.tsv.gz]
+* ``syn_words.npy``: every form and every synonym, sorted, fixed-width ASCII (a word's id is its
+  position);
+* ``syn_off.npy`` (int32, one more than words) and ``syn_ids.npy`` (uint16 word ids): the synonyms
+  of word ``i`` are ``syn_ids[syn_off[i]:syn_off[i + 1]]``, most probable first (empty when the word
+  is only ever a synonym).
+
+``np.save`` output depends only on the data (and numpy's format version), so a rebuild gives the same
+bytes.
+
+    .venv/bin/python scripts/build_context_tables.py [--out models/context]
 """
 
 from __future__ import annotations
 
-import gzip
 import re
 import sys
 from pathlib import Path
@@ -30,7 +37,7 @@ from unspin.detect.lm import lm_path  # noqa: E402
 from unspin.evaluation.wordnet_spinner import POS_FILES, STOPWORDS, load_wordnet  # noqa: E402
 
 K = 10
-OUT = ROOT / "models" / "context" / "synonyms.tsv.gz"
+OUT = ROOT / "models" / "context"
 _WORD = re.compile(r"[a-z][a-z]+")
 TAGS = {"n": ("", "pl"), "v": ("", "s", "ed", "ing"), "a": ("",), "r": ("",)}
 # British -> American spelling rewrites: a synonym that is only the other spelling ("fibre" / "fiber",
@@ -51,6 +58,7 @@ def spelling_key(w: str) -> str:
 def main() -> None:
     import argparse
 
+    import numpy as np
     from pocketsphinx import NGramModel
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -74,7 +82,7 @@ def main() -> None:
                 continue
             for tag in TAGS[pos]:
                 forms.add(wn.inflect(lemma, pos, tag))
-    lines = []
+    table: dict[str, list[str]] = {}
     for form in sorted(forms):
         if not _WORD.fullmatch(form) or form in STOPWORDS or known(form) is None:
             continue
@@ -90,13 +98,21 @@ def main() -> None:
                 if f != form and _WORD.fullmatch(f) and known(f) is not None and spelling_key(f) != key:
                     syns.add(f)
         if syns:
-            best = sorted(syns, key=lambda s: (-uni[s], s))[:K]
-            lines.append(f"{form}\t{uni[form]}\t{' '.join(best)}\n")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with open(out, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0,
-                                               compresslevel=9) as gz:
-        gz.write("".join(lines).encode("utf-8"))
-    print(f"wrote {out}: {len(lines)} forms", file=sys.stderr)
+            table[form] = sorted(syns, key=lambda s: (-uni[s], s))[:K]
+    words = sorted(set(table).union(*table.values()))
+    index = {w: i for i, w in enumerate(words)}
+    if len(words) > 65535:
+        raise SystemExit("more than 65535 words: widen syn_ids")
+    off, ids = [0], []
+    for w in words:
+        ids.extend(index[s] for s in table.get(w, ()))
+        off.append(len(ids))
+    out.mkdir(parents=True, exist_ok=True)
+    width = max(len(w) for w in words)
+    np.save(out / "syn_words.npy", np.array(words, dtype=f"S{width}"), allow_pickle=False)
+    np.save(out / "syn_off.npy", np.array(off, dtype=np.int32), allow_pickle=False)
+    np.save(out / "syn_ids.npy", np.array(ids, dtype=np.uint16), allow_pickle=False)
+    print(f"wrote {out}/syn_*.npy: {len(table)} forms, {len(words)} words, {len(ids)} synonyms", file=sys.stderr)
 
 
 if __name__ == "__main__":

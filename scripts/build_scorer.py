@@ -34,7 +34,8 @@ sys.path.insert(0, str(ROOT / "src"))
 from unspin.analysis import Context, analyze  # noqa: E402
 from unspin.config import Config  # noqa: E402
 from unspin.detect.context_lm import FEATURES as CONTEXT_FEATURES  # noqa: E402
-from unspin.detect.scorer import context_features, finding_features, text_features  # noqa: E402
+from unspin.detect.context_lm import TABLE_FILES as CONTEXT_TABLES  # noqa: E402
+from unspin.detect.scorer import finding_features, text_features  # noqa: E402
 from unspin.evaluation import datasets as ds  # noqa: E402
 from unspin.evaluation.detection import generic_status  # noqa: E402
 from unspin.evaluation.wordnet_spinner import WordNetSpinner  # noqa: E402
@@ -115,8 +116,10 @@ def main() -> None:
             rep = analyze(s.document(), ctx)
             prose = rep.document.prose()
             feats = finding_features(list(rep.findings), rep.words)
-            feats.update(context_features(prose))
-            feats.update(text_features(prose, ref))
+            # the substitution gain exactly as analyze() computed it (from the document's MatchStream)
+            feats.update({k: rep.features[k] for k in CONTEXT_FEATURES})
+            if args.text_features or args.dump:
+                feats.update(text_features(prose, ref))
             X.append([feats[f] for f in features])
             if args.dump:
                 fs = list(rep.findings)
@@ -166,7 +169,7 @@ def main() -> None:
             "generic_detector": "on" if generic else "off",
             "articles_sha256_16": data_hash,
             "seed": SEED,
-            "context_synonyms_sha256_16": _sha(ROOT / "models" / "context" / "synonyms.tsv.gz"),
+            "context_synonyms_sha256_16": _sha_all(ROOT / "models" / "context" / f for f in CONTEXT_TABLES),
             "oof_auc": rnd(float(roc_auc_score(y, oof, sample_weight=w)), 4),
             "oof_brier": rnd(float(brier_score_loss(y, p_oof, sample_weight=w)), 4),
             "oof_brier_at_prior": rnd(float(brier_score_loss(y, 1.0 / (1.0 + np.exp(-(a * oof + b + shift))),
@@ -185,8 +188,13 @@ def main() -> None:
           f"weights {dict(zip(features, model['logistic']['coef'], strict=True))}", file=sys.stderr)
 
 
-def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:16] if path.exists() else "missing"
+def _sha_all(paths) -> str:
+    h = hashlib.sha256()
+    for path in paths:
+        if not path.exists():
+            return "missing"
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
 
 
 if __name__ == "__main__":

@@ -94,14 +94,14 @@ def test_score_is_a_probability_and_spun_copies_score_higher():
     assert "ctx_gain_mean" in rep.features and "us1_per100" in rep.features
 
 
-def test_check_path_does_not_import_scikit_learn_or_numpy():
+def test_check_path_does_not_import_scikit_learn_or_pocketsphinx():
     code = (
         "import sys\n"
         "from unspin.analysis import analyze_text, Context\n"
         "from unspin.config import Config\n"
         "r = analyze_text('The squeeze secretary said so. ' * 20, context=Context(config=Config(generic=False)))\n"
         "assert 0 <= r.score <= 1\n"
-        "print(sorted(m for m in ('sklearn', 'numpy', 'textstat', 'scipy') if m in sys.modules))\n"
+        "print(sorted(m for m in ('sklearn', 'textstat', 'scipy', 'pocketsphinx') if m in sys.modules))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
@@ -126,3 +126,13 @@ def test_full_rebuild_reproduces_the_shipped_model(tmp_path):
     subprocess.run([sys.executable, str(REPO / "scripts" / "build_scorer.py"), "--out", str(dest)],
                    check=True, capture_output=True)
     assert dest.read_bytes() == (REPO / "models" / "scorer.json").read_bytes()
+
+
+def test_substitution_gain_tables_load_when_the_models_are_there():
+    """Without them the scorer silently falls back to clean-news means: a changed LM layout in
+    models/generic/ must fail here, not degrade the score."""
+    from unspin.detect import context_lm
+    from unspin.resources import model_path
+
+    if (model_path("generic") / "lm_bi_key.npy").exists():
+        assert context_lm.available()

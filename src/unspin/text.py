@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Iterable
+from itertools import accumulate, count, repeat
+from operator import add, itemgetter
 from typing import NamedTuple
 
 from .model import Segment
@@ -14,6 +16,9 @@ from .model import Segment
 WORD_RE = re.compile(r"[^\W_]+(?:['’\-‐][^\W_]+)*|[^\w\s]", re.UNICODE)
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "‐": "-", "‑": "-", "–": "-", "—": "-"})
 BARRIER = "¦"  # separates prose segments in the matching stream; never produced by WORD_RE on text
+_SPLIT_RE = re.compile(f"({WORD_RE.pattern})", re.UNICODE)
+# WORD_RE on ASCII-only text, with explicit classes (about 40% faster than the Unicode categories)
+_ASCII_SPLIT_RE = re.compile(r"([A-Za-z0-9]+(?:['\-][A-Za-z0-9]+)*|[\x00-\x08\x0e-\x1b\x7f!-/:-@\[-^`{-~])")
 
 
 def normalise_token(token: str) -> str:
@@ -41,6 +46,24 @@ def _normalised_run(chunk: str) -> str | None:
     return low
 
 
+def _folded_run(chunk: str) -> str:
+    """_normalised_run without the lower-casing (always the same length); ``chunk`` itself if unchanged."""
+    if not chunk.isascii():
+        chunk = chunk.translate(_QUOTES)
+    if "-" in chunk:
+        chunk = _INNER_HYPHEN.sub(" ", chunk)
+    return chunk
+
+
+def _fold_token(token: str) -> str:
+    """normalise_token without the lower-casing."""
+    if not token.isascii():
+        token = token.translate(_QUOTES)
+    if len(token) > 1 and "-" in token:
+        token = token.replace("-", " ")
+    return token
+
+
 def normalise_phrase(phrase: str) -> str:
     """Normalise a lexicon key exactly like text is normalised (token by token, single spaces)."""
     return " ".join(normalise_token(t) for t in WORD_RE.findall(phrase))
@@ -61,37 +84,112 @@ class MatchStream:
 
     Phrase matchers (Aho-Corasick, proximity) search ``stream``; ``span(i, j)`` maps stream offsets
     back to offsets in the original text. Segments are separated by a barrier so that no phrase is
-    matched across a code block, a URL or from the title into the body.
+    matched across a code block, a URL or from the title into the body. Every token is normalised by
+    ``normalise_token``. ``cased`` is the same stream before lower-casing (the same words at the same
+    places), for detectors that need to know how a word was written.
+
+    Built with one regex split per segment and whole-string normalisation (no Python work per token);
+    token offsets (``tokens``, ``token_starts``, ``span``, ...) are worked out from the split on first
+    use.
     """
 
     def __init__(self, text: str, segments: Iterable[Segment]):
+        self._text = text
         parts: list[str] = []
-        starts: list[int] = []  # stream offset where token k starts
-        tokens: list[Token] = []
+        cased: list[str] = []
+        seg_pos: list[int] = []  # stream offset of each tokenised segment's first token
+        segs: list[Segment] = []
         pos = 0
-        finditer = WORD_RE.finditer
+        nwords = 0
+        split, ascii_split = _SPLIT_RE.split, _ASCII_SPLIT_RE.split
+        ascii_text = text.isascii()
+        pieces_of: list[list[str]] = []  # per tokenised segment: gap, token, gap, token, ..., gap
+        same_len: list[bool] = []
         for seg in segments:
             if parts and not seg.joined:
                 parts.append(BARRIER)
+                cased.append(BARRIER)
                 pos += 2
-            base = seg.start
-            low = _normalised_run(text[base:seg.end])
-            for m in finditer(text, base, seg.end):
-                s, e = m.span()
-                norm = low[s - base:e - base] if low is not None else normalise_token(m.group())
-                starts.append(pos)
-                tokens.append(Token(m.group(), s, e))
-                parts.append(norm)
-                pos += len(norm) + 1
-        self._norm_starts = starts
-        self.tokens = tokens
+            chunk = text[seg.start:seg.end]
+            pieces = ascii_split(chunk) if ascii_text or chunk.isascii() else split(chunk)
+            if len(pieces) > 1:
+                toks = pieces[1::2]
+                folded = _folded_run(" ".join(toks))
+                low = folded.lower()
+                same_len.append(len(low) == len(folded))
+                cased.append(folded)
+                parts.append(low)
+                seg_pos.append(pos)
+                segs.append(seg)
+                pieces_of.append(pieces)
+                pos += len(low) + 1
+                nwords += sum(map(str.isalnum, map(itemgetter(0), toks)))
         self.stream = " ".join(parts)
+        self.cased = " ".join(cased)
+        self.word_count = nwords  # prose words (tokens that start with a letter or digit)
+        self._seg_pos = seg_pos
+        self._segs = segs
+        self._pieces = pieces_of
+        self._same_len = same_len
+        self._seg_offsets: dict[int, tuple[list[str], list[int], list[int], list[int]]] = {}
         self._words: set[str] | None = None
+        self._tokens: list[Token] | None = None
+        self._all: tuple[list[str], list[int], list[int], list[int]] | None = None
+
+    def _offsets(self, k: int) -> tuple[list[str], list[int], list[int], list[int]]:
+        """Segment k's token texts, start and end offsets in the text, and start offsets in ``stream``."""
+        got = self._seg_offsets.get(k)
+        if got is None:
+            base = self._segs[k].start
+            pieces = self._pieces[k]
+            n = len(pieces) // 2
+            toks = pieces[1::2]
+            offs = list(accumulate(map(len, pieces)))  # token i = piece 2i+1 spans offs[2i]:offs[2i+1]
+            starts = list(map(base.__add__, offs[0:2 * n:2]))
+            ends = list(map(base.__add__, offs[1:2 * n:2]))
+            # lower-casing keeps lengths unless a segment got longer (only ever by "İ" -> "i̇")
+            lens = map(len, toks) if self._same_len[k] else map(len, map(str.lower, toks))
+            nstarts = list(map(add, accumulate(lens, initial=self._seg_pos[k]), count()))
+            got = self._seg_offsets[k] = (toks, starts, ends, nstarts[:-1])
+        return got
+
+    def _all_offsets(self) -> tuple[list[str], list[int], list[int], list[int]]:
+        if self._all is None:
+            texts: list[str] = []
+            starts: list[int] = []
+            ends: list[int] = []
+            nstarts: list[int] = []
+            for k in range(len(self._segs)):
+                t, s, e, n = self._offsets(k)
+                texts += t
+                starts += s
+                ends += e
+                nstarts += n
+            self._all = (texts, starts, ends, nstarts)
+        return self._all
 
     @property
-    def word_count(self) -> int:
-        """Prose words (tokens that start with a letter or digit)."""
-        return sum(1 for t in self.tokens if t.text[:1].isalnum())
+    def token_texts(self) -> list[str]:
+        """The original text of every token (as ``tokens``, without building tuples)."""
+        return self._all_offsets()[0]
+
+    @property
+    def token_starts(self) -> list[int]:
+        return self._all_offsets()[1]
+
+    @property
+    def token_ends(self) -> list[int]:
+        return self._all_offsets()[2]
+
+    _texts, _starts, _ends = token_texts, token_starts, token_ends  # (names an earlier layout used)
+
+    @property
+    def tokens(self) -> list[Token]:
+        """Every token of the prose with its original text and offsets (worked out on first use)."""
+        if self._tokens is None:
+            texts, starts, ends, _ = self._all_offsets()
+            self._tokens = list(map(tuple.__new__, repeat(Token), zip(texts, starts, ends, strict=True)))
+        return self._tokens
 
     @property
     def vocabulary(self) -> set[str]:
@@ -102,13 +200,18 @@ class MatchStream:
 
     def token_index(self, stream_pos: int) -> int:
         """Index of the token covering stream position ``stream_pos``."""
-        return bisect_right(self._norm_starts, stream_pos) - 1
+        return bisect_right(self._all_offsets()[3], stream_pos) - 1
+
+    def _offset(self, stream_pos: int, end: bool) -> int:
+        k = max(bisect_right(self._seg_pos, stream_pos) - 1, 0)
+        _, starts, ends, nstarts = self._offsets(k)
+        i = bisect_right(nstarts, stream_pos) - 1
+        return ends[i] if end else starts[i]
 
     def span(self, i: int, j: int) -> tuple[int, int]:
-        """Original [start, end) for the stream range [i, j)."""
-        a = self.tokens[self.token_index(i)]
-        b = self.tokens[self.token_index(j - 1)]
-        return a.start, b.end
+        """Original [start, end) for the stream range [i, j) (only the segments it touches are
+        re-tokenised for offsets)."""
+        return self._offset(i, False), self._offset(j - 1, True)
 
     def is_boundary(self, i: int, j: int) -> bool:
         """True when stream range [i, j) starts and ends on token boundaries."""
@@ -133,14 +236,18 @@ def phrase_in(stream: str, phrase: str) -> bool:
 
 
 class LineIndex:
-    """Maps string offsets to 1-based (line, column)."""
+    """Maps string offsets to 1-based (line, column); the line starts are found on first use."""
 
     def __init__(self, text: str):
-        self._starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self._text = text
+        self._starts: list[int] | None = None
 
     def position(self, offset: int) -> tuple[int, int]:
-        line = bisect_right(self._starts, offset) - 1
-        return line + 1, offset - self._starts[line] + 1
+        starts = self._starts
+        if starts is None:
+            starts = self._starts = [0] + [m.end() for m in re.finditer("\n", self._text)]
+        line = bisect_right(starts, offset) - 1
+        return line + 1, offset - starts[line] + 1
 
 
 _SENT_RE = re.compile(r"([.!?]+[\"'”’)\]]*)\s+(?=[\"'“‘(\[]?[A-Z0-9])|\n[ \t]*\n\s*")

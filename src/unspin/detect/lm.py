@@ -1,4 +1,7 @@
-"""The one pocketsphinx trigram language model shared by the generic detector and the article scorer."""
+"""pocketsphinx's trigram language model, for build scripts and tests.
+
+``unspin check`` does not load it: US201 and the article scorer read the same LM from the numpy tables
+in ``models/generic/lm_*.npy`` (built from this file by ``scripts/build_generic_tables.py``)."""
 
 from __future__ import annotations
 

@@ -7,8 +7,9 @@ than the word the text uses -- aggregated over all content words). Text-style fe
 rarity against reference frequencies, lexical variety, readability, function-word profile) are
 still computed and reported when the model asks for them, but the shipped model does not use them:
 they measure house style (1987 wire copy looks "rare") as much as spinning. Weights, feature
-scaling and calibration are JSON; nothing here imports numpy or scikit-learn, so ``unspin check``
-stays lean. When the model file is missing, a transparent density rule is used instead.
+scaling and calibration are JSON, evaluated in plain Python (no scikit-learn at check time; the
+substitution gain is computed with numpy from the LM tables US201 ships). When the model file is
+missing, a transparent density rule is used instead.
 """
 
 from __future__ import annotations
@@ -129,8 +130,9 @@ def _mattr(items: list[str], window: int) -> float:
     return total / (len(items) - window + 1)
 
 
-def context_features(text: str) -> dict[str, float]:
-    """Substitution-gain features of prose ``text`` (``context_lm``; zeros when the LM is unavailable)."""
+def context_features(text: str | MatchStream) -> dict[str, float]:
+    """Substitution-gain features of prose text or of a document's MatchStream (``context_lm``;
+    clean-news means when its tables are unavailable)."""
     from . import context_lm
 
     return context_lm.features(text)
@@ -140,19 +142,19 @@ TEXT_FEATURES = frozenset(text_features("a b c", {}))
 
 
 def extract_features(doc: Document, findings: list[Finding], words: int, ref: dict[str, float] | None = None,
-                     text: bool | None = None) -> dict[str, float]:
+                     text: bool | None = None, stream: MatchStream | None = None) -> dict[str, float]:
     """The scorer features of one analysed document: findings and substitution gain always, text-style
-    features when ``text`` is true (default: when the shipped model uses any of them)."""
+    features when ``text`` is true (default: when the shipped model uses any of them). ``stream``: the
+    document's MatchStream when the caller has one (else it is built)."""
     model = load_model()
-    prose = doc.prose()
     feats = finding_features(findings, words)
-    feats.update(context_features(prose))
+    feats.update(context_features(stream if stream is not None else MatchStream(doc.text, doc.segments)))
     if text is None:
         text = model is None or bool(TEXT_FEATURES & set(model.features))
     if text:
         if ref is None:
             ref = model.reference if model is not None else {}
-        feats.update(text_features(prose, ref))
+        feats.update(text_features(doc.prose(), ref))
     else:
         feats["log_words"] = math.log(max(words, 1))
     return feats
@@ -224,7 +226,7 @@ def score_document(doc: Document, stream: MatchStream, findings: list[Finding], 
                    ) -> tuple[float, dict[str, float]]:
     """Probability in [0, 1] that ``doc`` was spun, and the features it was computed from."""
     model = load_model()
-    feats = extract_features(doc, findings, words)
+    feats = extract_features(doc, findings, words, stream=stream)
     if model is None:
         return density_score(findings, words), feats
     return model.probability(feats), feats

@@ -33,6 +33,10 @@ _CONTROL_RE = re.compile(
 # Two or more spaces between words, not after the end of a sentence (a typing habit, not an artefact).
 _SPACE_RUN_RE = re.compile(r"(?<=[^\s.!?:;\"'”’)\]])[ \u00a0]{2,}(?=\S)")
 _TRAILING_RE = re.compile(r"[ \t]+(?=\r?\n|\Z)")
+# Every character that US401 or US403 could be about (mojibake lead bytes, C1, controls, invisible
+# characters): one fast scan tells whether the slower rule patterns need to run at all.
+_SUSPECT_RE = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u00ad\u00c2-\u00f4"
+                         "\u200b-\u200f\u2060\ufeff]")
 # Line starts whose following spaces are layout, not prose: list markers, quotes, headings, tables.
 _LAYOUT_PREFIX_RE = re.compile(r"^[ \t]*(?:[-*+]|\d+[.)]|>+|#{1,6}|\|)?[ \t]*$")
 
@@ -140,23 +144,30 @@ def normalisation_findings(doc: Document, fb) -> list[Finding]:
                                 {"normalise": rule}))
 
     prose = "".join(doc.text[s:e] for s, e in spans)
-    if _MOJIBAKE_HINT.search(prose) or re.search("[\u0080-\u009f]", prose):
+    suspect = _SUSPECT_RE.search(prose) is not None
+    if suspect and (_MOJIBAKE_HINT.search(prose) or re.search("[\u0080-\u009f]", prose)):
         for s, e, new in _repairs(doc, spans, fix_mojibake):
             add("US401", s, e, new, f"garbled encoding {doc.text[s:e]!r}; read {new!r}", 0.95)
     if not unicodedata.is_normalized("NFC", prose):
         for s, e, new in _repairs(doc, spans, lambda t: unicodedata.normalize("NFC", t)):
             add("US402", s, e, new, f"{doc.text[s:e]!r} is not in Unicode NFC form", 0.9)
-    if _CONTROL_RE.search(prose):
+    if suspect and _CONTROL_RE.search(prose):
         for s, e, new in _repairs(doc, spans, strip_controls):
             names = sorted({unicodedata.name(c, f"U+{ord(c):04X}") for c in doc.text[s:e] if _CONTROL_RE.match(c)
                             or c in "\u200c\u200d"})
             what = ", ".join(names) or "invisible character"
             add("US403", s, e, new, f"stray {what.lower()} in {doc.text[s:e].strip()!r}", 0.95)
-    if "  " in prose or "\u00a0\u00a0" in prose or _TRAILING_RE.search(prose):
+    if "  " in prose or "\u00a0\u00a0" in prose or _has_trailing_blank(prose):
         for s, e in spans:
             _whitespace_findings(doc, s, e, add)
     findings.sort(key=lambda f: (f.start, f.end))
     return findings
+
+
+def _has_trailing_blank(text: str) -> bool:
+    """Whether _TRAILING_RE finds anything (a space or tab before a line end or the end), by substring tests."""
+    return (" \n" in text or "\t\n" in text or " \r\n" in text or "\t\r\n" in text
+            or text.endswith((" ", "\t")))
 
 
 def _whitespace_findings(doc: Document, s: int, e: int, add) -> None:

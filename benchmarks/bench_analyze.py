@@ -1,0 +1,75 @@
+"""Warm throughput of analyze() in CPU time, per detector set, with an optional profile.
+
+Feeds the 52 fixture articles round-robin through ``analyze()`` in one process after a warm-up,
+until ``--mb`` MB of text has been analysed, and reports MB per CPU second (``time.process_time``,
+so a loaded machine does not distort the rate) next to the wall-clock rate and the 1-minute load
+average. ``--profile N`` prints the top N functions by cumulative and by own time instead.
+
+    python benchmarks/bench_analyze.py [--mb 2] [--only no-generic|all] [--profile 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def run(docs, ctx, mb: float) -> tuple[int, int, float, float]:
+    from unspin.analysis import analyze
+
+    target = mb * 1024 * 1024
+    total, n = 0, 0
+    c0, t0 = time.process_time(), time.perf_counter()
+    while total < target:
+        d = docs[n % len(docs)]
+        analyze(d, ctx)
+        total += len(d.text.encode("utf-8"))
+        n += 1
+    return total, n, time.process_time() - c0, time.perf_counter() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--mb", type=float, default=2.0)
+    ap.add_argument("--only", choices=("no-generic", "all"))
+    ap.add_argument("--profile", type=int, metavar="N", help="print the top N functions instead")
+    args = ap.parse_args()
+
+    from unspin.analysis import Context, analyze
+    from unspin.config import Config
+    from unspin.document import load_documents
+
+    docs, _ = load_documents([str(REPO / "fixtures" / "articles")])
+    modes = [m for m in (("no-generic", False), ("all", True)) if args.only in (None, m[0])]
+    if not args.profile:
+        print("| warm throughput (one core) | MB/s (CPU) | MB/s (wall) | documents | CPU s | load average |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for name, generic in modes:
+        ctx = Context(config=Config(generic=generic))
+        for d in docs[:5]:  # warm up: lexicon and models loaded
+            analyze(d, ctx)
+        if args.profile:
+            import cProfile
+            import pstats
+
+            prof = cProfile.Profile()
+            prof.enable()
+            run(docs, ctx, args.mb)
+            prof.disable()
+            print(f"## {name}")
+            st = pstats.Stats(prof)
+            st.sort_stats("cumulative").print_stats(args.profile)
+            st.sort_stats("tottime").print_stats(args.profile)
+            continue
+        total, n, cpu, wall = run(docs, ctx, args.mb)
+        mb = total / 1024 / 1024
+        print(f"| analyze(), {name}, {args.mb:g} MB of fixture articles | {mb / cpu:.2f} | {mb / wall:.2f} | {n} "
+              f"| {cpu:.2f} | {os.getloadavg()[0]:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
