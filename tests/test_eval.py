@@ -74,6 +74,16 @@ def test_a_finding_wider_than_the_substitution_is_judged_on_the_whole_phrase():
     assert good.suggestion_correct == 1 and bad.suggestion_correct == 0
 
 
+def test_a_finding_narrower_than_the_substitution_is_judged_on_the_whole_substitution():
+    original = "We use a fuzzy set and an ant colony here."
+    spun = "We use a fluffy set and an insect settlement here."
+    subs = (Substitution(9, 19, "fuzzy set", "fluffy set"), Substitution(27, 44, "ant colony", "insect settlement"))
+    restored = span_counts([_finding(spun, 9, 15, "fuzzy")], subs, 11, spun, original)
+    half = span_counts([_finding(spun, 34, 44, "colony")], subs, 11, spun, original)
+    assert restored.suggestion_correct == 1 and half.suggestion_correct == 0
+    assert restored.found_substitutions == half.found_substitutions == 1
+
+
 def test_false_flags_per_thousand_words():
     c = span_counts([_finding("x" * 20, 0, 3), _finding("x" * 20, 5, 8)], (), 500)
     assert c.flags_per_1000_words == pytest.approx(4.0)

@@ -85,11 +85,16 @@ def analyze(doc: Document, context: Context | None = None) -> DocumentReport:
 
     if cfg.wants("US1"):
         findings += lexicon_findings(doc, stream, ctx.get_lexicon(), fb)
-    if cfg.generic and cfg.wants("US2"):
+    if cfg.generic and cfg.wants("US201"):
         from .detect.generic import generic_findings
 
         taken = [(f.start, f.end) for f in findings]
         findings += [f for f in generic_findings(doc, stream, fb) if not _overlaps(f, taken)]
+    if cfg.generic and cfg.wants("US202"):
+        from .detect.spinmap import spinmap_findings
+
+        taken = [(f.start, f.end) for f in findings]
+        findings += [f for f in spinmap_findings(doc, stream, fb) if not _overlaps(f, taken)]
     sources: tuple = ()
     if ctx.archive is not None and cfg.wants("US3"):
         from .match.sources import find_sources, findings_from_matches, vouched_by_sources

@@ -536,6 +536,18 @@ def _split(m: GenericModel, doc: Document, stream: MatchStream):
     """The document's words as flat arrays, cut into sentences exactly as sentences() cuts them:
     (token texts, starts, ends, token index of each word, type id of each word, first-in-sentence,
     last-in-sentence, may-be-flagged), or None when there is no word."""
+    cached = getattr(stream, "_generic_split", None)
+    if cached is not None and cached[0] is m and cached[1] is doc:
+        return cached[2]  # US201 and US202 split the same document
+    out = _split_uncached(m, doc, stream)
+    try:
+        stream._generic_split = (m, doc, out)
+    except AttributeError:  # pragma: no cover - a stream type without a __dict__
+        pass
+    return out
+
+
+def _split_uncached(m: GenericModel, doc: Document, stream: MatchStream):
     np = m.np
     texts = getattr(stream, "_texts", None)
     if texts is not None:

@@ -78,10 +78,11 @@ def span_counts(findings: Iterable[Finding], subs: Sequence[Substitution], words
     """Score one document's findings against its substitutions.
 
     A finding is correct if it overlaps a substitution; a substitution is found if any finding
-    overlaps it. A suggestion is correct when the finding's first suggestion equals (ignoring case
-    and spacing) the original wording of the finding's span, reconstructed through the
-    substitutions -- so a finding wider than the substitution ("facial acknowledgment" for a spun
-    "acknowledgment") is judged on the whole phrase.
+    overlaps it. A suggestion is correct when applying the finding's first suggestion restores
+    (ignoring case and spacing) the original wording of the region the finding and the substitutions
+    it overlaps cover, reconstructed through the substitutions -- so a finding wider than the
+    substitution ("facial acknowledgment" for a spun "acknowledgment") is judged on the whole phrase,
+    and one narrower than it on the whole substitution.
     """
     c = SpanCounts(substitutions=len(subs), words=words)
     found = [False] * len(subs)
@@ -95,11 +96,18 @@ def span_counts(findings: Iterable[Finding], subs: Sequence[Substitution], words
             found[i] = True
         if f.suggestions:
             c.suggested += 1
+            got = f.suggestions[0].text
             if original:
-                want = original_region(spun, original, subs, f.start, f.end)
+                # judged on the whole region the finding and its substitutions cover: a finding on one
+                # word of a spun phrase ("fluffy" in "fluffy set") is right when applying it restores
+                # the phrase ("fuzzy set"), wrong when other words stay spun ("insect colony")
+                a = min([f.start] + [subs[i].start for i in hits])
+                b = max([f.end] + [subs[i].end for i in hits])
+                got = spun[a:f.start] + got + spun[f.end:b]
+                want = original_region(spun, original, subs, a, b)
             else:
                 want = " ".join(subs[i].original for i in hits)
-            if _norm(f.suggestions[0].text) == _norm(want):
+            if _norm(got) == _norm(want):
                 c.suggestion_correct += 1
     c.found_substitutions = sum(found)
     return c

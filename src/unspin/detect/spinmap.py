@@ -1,0 +1,350 @@
+"""US202 spinner-vocabulary: words a synonym spinner is known to produce, judged in their context.
+
+Spinners work from one thesaurus, so the same word swaps recur across articles and papers: the
+screener's fingerprints turn "fuzzy" into "fluffy", "ant colony" into "insect settlement",
+"support" into "aid"; news spinners turn "recognition" into "acknowledgment". The lexicons (US1xx)
+only know whole phrases. This rule learns the *word-level* swaps behind them (aligning each
+lexicon phrase with its canonical wording, ``scripts/build_spinmap.py``) and looks for those words
+in any combination: "fluffy controller", "insect settlement calculation" are in no list.
+
+A spinner word alone proves nothing ("fluffy" is a fine word for a kitten), so every occurrence is
+judged in its sentence: how much more probable the trigram LM finds the restored wording than the
+text's (the generic model's numpy copy of pocketsphinx's en-us LM), how often the swap was seen and how
+often the word is itself the *canonical* side of a swap, word frequencies, and whether neighbouring
+words are spinner words too (tortured phrases come in runs). A logistic regression combines them;
+the threshold is calibrated on clean news. The table and weights are ``models/spinmap/spinmap.json``
+(JSON, no pickle); the words were learned from the screener TRAIN split only (and the project's own
+news lexicon), so ``unspin eval`` scores the rule on phrases it never saw.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..analysis import FindingBuilder
+    from ..model import Document, Finding
+    from ..text import MatchStream
+
+RULE = "US202"
+
+FEATURES = [
+    "gain", "gain_left", "gain_right", "gain_inner", "gain_joint", "own_left", "own_right", "uni_t",
+    "uni_c", "zipf_t", "zipf_c", "log_count", "share", "log_canon", "n_t", "n_c", "adjacent",
+    "sent_start", "ss_t", "ss_c", "ss_diff",
+]
+
+
+class SpinMap:
+    """The word-swap table, the combiner weights and the generic model's LM tables."""
+
+    def __init__(self, data: dict[str, Any]):
+        self.pairs: dict[str, list[tuple[str, int]]] = {
+            k: [(c, int(n)) for c, n in v] for k, v in data["pairs"].items()}
+        self.canon: dict[str, int] = data.get("canon", {})
+        self.max_n = max((k.count(" ") + 1 for k in self.pairs), default=1)
+        self.weights: dict[str, Any] = data.get("weights", {})
+        self._trees: tuple | None = None
+        self._single = frozenset(k for k in self.pairs if " " not in k)
+        self._multi_first = frozenset(k.split(" ", 1)[0] for k in self.pairs if " " in k)
+        self._prefixes = frozenset(" ".join(k.split(" ")[:2]) for k in self.pairs if " " in k)
+        self._options: dict[str, _Options] = {}
+        self._flags_of: Any = None
+        self._flags: Any = None
+
+    @classmethod
+    def load(cls, path=None) -> SpinMap:
+        if path is None:
+            from ..resources import model_path
+
+            path = model_path("spinmap", "spinmap.json")
+        with open(path, encoding="utf-8") as fh:
+            return cls(json.load(fh))
+
+    def score(self, rows: list[dict[str, float]]):
+        """Combiner log-odds per feature row (numpy array): boosted trees stored as flat arrays,
+        walked for all rows and trees at once (a leaf points to itself)."""
+        import numpy as np
+
+        w = self.weights
+        if self._trees is None:
+            self._trees = tuple(np.asarray(w[k], dtype=dt) for k, dt in (
+                ("feature", np.int64), ("split", np.float64), ("left", np.int64), ("right", np.int64),
+                ("value", np.float64), ("roots", np.int64)))
+        feature, split, left, right, value, roots = self._trees
+        names = w["features"]
+        X = np.array([[r[n] for n in names] for r in rows], dtype=np.float64).reshape(len(rows), len(names))
+        node = np.broadcast_to(roots, (len(rows), len(roots))).copy()
+        row = np.arange(len(rows))[:, None]
+        for _ in range(int(w["depth"])):
+            node = np.where(X[row, feature[node]] <= split[node], left[node], right[node])
+        return w["baseline"] + value[node].sum(axis=1)
+
+
+@cache
+def load_spinmap() -> SpinMap:
+    return SpinMap.load()
+
+
+class _Options:
+    """A key's canonical options with their LM and vocabulary ids (resolved once per process)."""
+
+    __slots__ = ("texts", "counts", "total", "lm", "vid", "key_lm", "key_vid", "n")
+
+    def __init__(self, key: str, opts: list[tuple[str, int]], m):
+        self.texts = [c for c, _ in opts]
+        self.counts = [n for _, n in opts]
+        self.total = sum(self.counts)
+        self.lm = [m.lm_ids(c.split()).tolist() for c in self.texts]
+        self.vid = [m.ids(c.split()).tolist() for c in self.texts]
+        self.key_lm = m.lm_ids(key.split()).tolist()
+        self.key_vid = m.ids(key.split()).tolist()
+        self.n = key.count(" ") + 1
+
+
+def _type_flags(smap: SpinMap, m):
+    """Per type id of the generic model's token table: 1 = a one-word key, 2 = the first word of a
+    longer key (kept in step with the table, which grows and is sometimes reset)."""
+    np = m.np
+    low = m._t_low
+    if smap._flags_of is not low or len(smap._flags) > len(low):
+        smap._flags_of, smap._flags = low, np.zeros(0, dtype=np.int8)
+    have = len(smap._flags)
+    if have < len(low):
+        single, multi = smap._single, smap._multi_first
+        new = np.fromiter(((w in single) | ((w in multi) << 1) for w in low[have:]), dtype=np.int8,
+                          count=len(low) - have)
+        smap._flags = np.concatenate((smap._flags, new))
+    return smap._flags
+
+
+def candidates(doc: Document, stream: MatchStream, smap: SpinMap, gm=None) -> list[dict[str, Any]]:
+    """Every occurrence of a known spinner word (or n-gram) with the features of its best restoration.
+
+    Occurrences do not overlap: at each word the longest key wins. Work is in the generic model's id
+    space: the document's words come from its sentence split (``generic._split``), canonical options
+    are resolved to ids once per process, and all LM probes of a document are one vectorised call."""
+    from .generic import _split, load_model
+
+    m = gm or load_model()
+    np = m.np
+    split = _split(m, doc, stream)
+    if split is None:
+        return []
+    _texts, starts, ends, wpos, Tw, first, last, ok = split
+    flags = _type_flags(smap, m)[Tw]
+    hits = np.flatnonzero((flags != 0) & ok).tolist()
+    if not hits:
+        return []
+    low = m._t_low
+    Twl = Tw.tolist()
+    firstl = first.tolist()
+    okl = ok.tolist()
+    flagl = flags.tolist()
+    nw = len(Twl)
+    pairs = smap.pairs
+    prefixes = smap._prefixes
+    occ: list[tuple[int, int, str]] = []  # (first word index, words, key)
+    covered = -1
+    for j in hits:
+        if j <= covered:
+            continue
+        n_found, key = 0, ""
+        if flagl[j] & 2 and j + 1 < nw and not firstl[j + 1] and \
+                low[Twl[j]] + " " + low[Twl[j + 1]] in prefixes:
+            for n in range(min(smap.max_n, nw - j), 1, -1):
+                if any(firstl[j + 1:j + n]) or not all(okl[j:j + n]):
+                    continue
+                k = " ".join(low[t] for t in Twl[j:j + n])
+                if k in pairs:
+                    n_found, key = n, k
+                    break
+        if not n_found and flagl[j] & 1:
+            n_found, key = 1, low[Twl[j]]
+        if n_found:
+            occ.append((j, n_found, key))
+            covered = j + n_found - 1
+    if not occ:
+        return []
+    opts = smap._options
+    for _, _, key in occ:
+        if key not in opts:
+            opts[key] = _Options(key, pairs[key], m)
+    lm_w = m._t_lm[Tw].tolist()
+    vid_w = m._t_vid[Tw].tolist()
+    lastl = last.tolist()
+    bos, eos = m.lm_ids(["<s>", "</s>"]).tolist()
+    # context LM ids around each occurrence: p2 p1 [..] n1 n2 (sentence padding as the LM has it)
+    ctx = []
+    for j, n, _ in occ:
+        p1 = bos if firstl[j] else lm_w[j - 1]
+        p2 = bos if firstl[j] or firstl[j - 1] else lm_w[j - 2]
+        e = j + n - 1
+        n1 = eos if lastl[e] else lm_w[e + 1]
+        n2 = None if lastl[e] else (eos if lastl[e + 1] else lm_w[e + 2])
+        ctx.append((p2, p1, n1, n2))
+    by_first = {j: oi for oi, (j, _, _) in enumerate(occ)}
+    by_last = {j + n - 1: oi for oi, (j, n, _) in enumerate(occ)}
+    best = _restore(m, occ, opts, lm_w, ctx, None)
+    # with spinner-word neighbours restored too (only where a neighbour's own restoration helped)
+    joint = [b[0] for b in best]
+    adjacent = [0] * len(occ)
+    nb: dict[int, tuple[int | None, int | None]] = {}
+    for oi, (j, n, _) in enumerate(occ):
+        lo, hi = by_last.get(j - 1), by_first.get(j + n)
+        if lo is not None and firstl[j]:
+            lo = None
+        if hi is not None and firstl[j + n]:
+            hi = None
+        adjacent[oi] = (lo is not None) + (hi is not None)
+        left = best[lo][8][-1] if lo is not None and best[lo][0] > 0 else None
+        right = best[hi][8][0] if hi is not None and best[hi][0] > 0 else None
+        if left is not None or right is not None:
+            nb[oi] = (left, right)
+    if nb:
+        sub = sorted(nb)
+        again = _restore(m, [occ[k] for k in sub], opts, lm_w, [ctx[k] for k in sub], [nb[k] for k in sub])
+        for k, b in zip(sub, again, strict=True):
+            joint[k] = b[0]
+    # symspell counts of the first/last word with their neighbours, text vs restored
+    ss_a: list[int] = []
+    ss_b: list[int] = []
+    for (j, n, key), b in zip(occ, best, strict=True):
+        o = opts[key]
+        e = j + n - 1
+        p1 = -1 if firstl[j] else vid_w[j - 1]
+        n1 = -1 if lastl[e] else vid_w[e + 1]
+        cv = o.vid[b[7]]
+        ss_a += [p1, vid_w[e], p1, cv[-1]]
+        ss_b += [vid_w[j], n1, cv[0], n1]
+    ss = m.symspell_many(np.array(ss_a, dtype=np.int64), np.array(ss_b, dtype=np.int64)).reshape(-1, 4).tolist()
+    uni = m.lm_uni
+    zipf = m.zipf
+    sent_id = np.cumsum(first).tolist()
+
+    def u(ids: list[int]) -> float:
+        return min(float(uni[i]) if i >= 0 else -7.0 for i in ids)
+
+    def z(ids: list[int]) -> float:
+        return min(float(zipf[i]) if i >= 0 else 0.0 for i in ids)
+
+    out = []
+    for oi, (j, n, key) in enumerate(occ):
+        gain, _, gl, gi, gr, ol, orr, k, _ = best[oi]
+        o = opts[key]
+        count = o.counts[k]
+        s_t, s_c = max(ss[oi][0], ss[oi][1]), max(ss[oi][2], ss[oi][3])
+        feats = {
+            "gain": gain, "gain_left": gl, "gain_right": gr, "gain_inner": gi, "gain_joint": joint[oi],
+            "own_left": ol, "own_right": orr, "uni_t": u(o.key_lm), "uni_c": u(o.lm[k]),
+            "zipf_t": z(o.key_vid), "zipf_c": z(o.vid[k]), "log_count": math.log1p(count),
+            "share": count / o.total, "log_canon": math.log1p(smap.canon.get(key, 0)), "n_t": float(n),
+            "n_c": float(len(o.lm[k])), "adjacent": float(adjacent[oi]), "sent_start": float(firstl[j]),
+            "ss_t": s_t, "ss_c": s_c, "ss_diff": s_c - s_t,
+        }
+        e = j + n - 1
+        sid = sent_id[j]
+        before = [low[Twl[x]] for x in range(max(0, j - 2), j) if sent_id[x] == sid]
+        after = [low[Twl[x]] for x in range(e + 1, min(nw, e + 3)) if sent_id[x] == sid]
+        out.append({"start": starts[wpos[j]], "end": ends[wpos[e]], "key": key, "sub": o.texts[k],
+                    "feats": feats, "context": (" ".join(before), " ".join(after))})
+    return out
+
+
+def _restore(m, occ, opts, lm_w, ctx, neighbours):
+    """Best restoration per occurrence by trigram-LM gain: (gain, text, left, inner and right gains,
+    own left, own right, option index, option LM ids). ``neighbours`` gives restored (left, right)
+    context LM ids.
+
+    For the words ``p2 p1 [x1 .. xk] n1 n2`` of a variant: left = log P(x1 | p2 p1), inner = the mean
+    log P of x2..xk, right = log P(n1 | ..) + log P(n2 | ..); the text and each canonical option are
+    scored the same way and compared part by part."""
+    qw: list[int] = []
+    q1: list[int] = []
+    q2: list[int] = []
+    meta: list[tuple[int, int, int]] = []  # (first query, words in the variant, queries) per variant
+    for oi, (j, n, key) in enumerate(occ):
+        p2, p1, n1, n2 = ctx[oi]
+        o = opts[key]
+        rp1, rn1 = p1, n1
+        if neighbours is not None:
+            left, right = neighbours[oi]
+            rp1 = p1 if left is None else left
+            rn1 = n1 if right is None else right
+        tail = [n1] if n2 is None else [n1, n2]
+        rtail = [rn1] if n2 is None else [rn1, n2]
+        for k, mid in enumerate([lm_w[j:j + n]] + o.lm):
+            ws = ([p2, p1] + mid + tail) if k == 0 else ([p2, rp1] + mid + rtail)
+            meta.append((len(qw), len(mid), len(ws) - 2))
+            qw += ws[2:]
+            q1 += ws[1:-1]
+            q2 += ws[:-2]
+    np = m.np
+    lp = m.trigram(np.array(qw, dtype=np.int64), np.array(q1, dtype=np.int64),
+                   np.array(q2, dtype=np.int64)).tolist()
+    out = []
+    v = 0
+    for _, _, key in occ:
+        o = opts[key]
+        best = None
+        own = None
+        for k in range(len(o.lm) + 1):
+            first_q, nmid, nq = meta[v]
+            v += 1
+            vals = lp[first_q:first_q + nq]
+            left = vals[0]
+            inner = sum(vals[1:nmid]) / (nmid - 1) if nmid > 1 else 0.0
+            right = sum(vals[nmid:])
+            if k == 0:
+                own = (left, inner, right)
+                continue
+            ol, oin, orr = own
+            g = (left - ol) + (inner - oin) + (right - orr)
+            c = o.counts[k - 1]
+            if best is None or (g, c) > (best[0], o.counts[best[7]]):
+                best = (g, o.texts[k - 1], left - ol, inner - oin, right - orr, ol, orr, k - 1, o.lm[k - 1])
+        out.append(best)
+    return out
+
+
+def spinmap_findings(doc: Document, stream: MatchStream, fb: FindingBuilder) -> list[Finding]:
+    try:
+        smap = load_spinmap()
+    except (FileNotFoundError, ImportError, ValueError, KeyError):
+        return []
+    if not smap.weights:
+        return []
+    cands = candidates(doc, stream, smap)
+    if not cands:
+        return []
+    from ..model import Suggestion
+    from ..rewrite.case import match_case
+
+    thr = smap.weights["threshold"]
+    at = smap.weights.get("calibration", {}).get("at_threshold", 0.5)
+    base = math.log(at / (1 - at))
+    out = []
+    for c, score in zip(cands, smap.score([c["feats"] for c in cands]).tolist(), strict=True):
+        if score < thr:
+            continue
+        text = doc.text[c["start"]:c["end"]]
+        suggestion = match_case(text, c["sub"])
+        conf = 1.0 / (1.0 + math.exp(-(base + (score - thr))))
+        f = c["feats"]
+        left, right = c["context"]
+        restored = " ".join(x for x in (left, c["sub"], right) if x)
+        ev = {k: round(float(f[k]), 3) for k in ("gain", "gain_left", "gain_right", "own_left", "own_right",
+                                                 "zipf_t", "zipf_c")}
+        ev.update(swap_seen=int(round(math.expm1(f["log_count"]))), adjacent=int(f["adjacent"]),
+                  score=round(float(score), 3), threshold=round(float(thr), 3), replaced=c["key"],
+                  neighbour=restored)
+        how = "far" if f["gain"] >= 2 else "much" if f["gain"] >= 1 else "a little"
+        msg = (f"{text!r} is a word spinners put for {c['sub']!r}, and {restored!r} reads {how} more "
+               f"naturally (LM log10 gain {f['gain']:.1f}); use {suggestion!r}")
+        out.append(fb.make(RULE, c["start"], c["end"], msg,
+                           suggestions=[Suggestion(suggestion, "generic", round(conf, 4))],
+                           confidence=conf, evidence=ev))
+    return out
