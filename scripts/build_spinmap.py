@@ -120,6 +120,8 @@ def swaps(t: str, c: str):
         key, val = tw[i1:i2], cw[j1:j2]
         if all(w in STOP or w.isdigit() for w in key) or not any(w.isalpha() for w in key):
             continue
+        if len(key) > 1 and (key[0] in STOP or key[-1] in STOP):
+            continue  # "the board" -> "management": the function word makes it an ordinary phrase
         yield " ".join(key), " ".join(val)
 
 

@@ -56,7 +56,7 @@ def detector_options(f):
     """--no-generic and --lexicon, for every command that analyses articles."""
     f = click.option("--lexicon", "lexicons", multiple=True, type=click.Path(exists=True, dir_okay=False),
                      help="Extra lexicon TSV (for example a learned lexicon).")(f)
-    f = click.option("--no-generic", is_flag=True, help="Skip the list-free collocation detector (US2xx).")(f)
+    f = click.option("--no-generic", is_flag=True, help="Skip the list-free detectors (US201, US202).")(f)
     return f
 
 

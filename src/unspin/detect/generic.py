@@ -54,6 +54,8 @@ _PHRASE_KIND = {(2, 0): 0, (2, 1): 1, (3, 0): 2, (3, 1): 3, (3, 2): 4}
 # (overridable in weights.json); findings never depend on it
 PREFILTER_MARGIN = 3.5
 CACHE_MAX = 400_000  # token texts (and phrase-table look-ups) remembered across documents
+# LM table look-ups (GenericModel._search): batches of PAGE_MIN keys or more go through a page index
+PAGE, PAGE_MIN = 16, 64
 # token kinds (per distinct token text)
 _LOWER, _CAPITAL, _OTHER, _STOP_PUNCT, _PUNCT = 0, 1, 2, 3, 4
 
@@ -138,6 +140,8 @@ class GenericModel:
         nsyn = self.syn_off[1:] - self.syn_off[:-1]
         self.log1p_nsyn = np.array([math.log1p(k) for k in range(int(nsyn.max()) + 1)])
         self._lm = None
+        self._pages: dict[int, Any] = {}  # page index per LM key table (_search)
+        self._page_steps = np.arange(PAGE)
         self._specials: tuple[int, int] | None = None
         self._idc: dict[str, tuple[int, int]] = {}
         self._synw: dict[int, dict[str, int]] = {}
@@ -332,16 +336,40 @@ class GenericModel:
     # The pieces of trigram(), so that callers can share look-ups: a query P(w | p2 p1) needs the
     # bigram entry (w | p1), the backoff of the history bigram (p1 | p2), and the trigram entry.
     def _search(self, table, key):
-        """Positions of keys in a sorted table: (position, found). The keys are searched in sorted
-        order: the table is far larger than the CPU caches, and neighbouring keys share the cache
-        lines their searches touch (about twice as fast as searching them as they come)."""
+        """Positions of keys in a sorted table (``lm_bi_key``, ``lm_tri_key``): (position, found),
+        the position that of ``table.searchsorted(key)`` clipped to the table.
+
+        The tables are far larger than the CPU caches, so a binary search is a chain of cache misses.
+        The keys are searched in sorted order (neighbouring keys share the cache lines their searches
+        touch), and a batch of PAGE_MIN keys or more goes through a page index (every PAGE-th key
+        of the table, ~1 MB, made on first use): a search in the index, which stays in cache,
+        gives each key's page, and the page is read in one gather (two cache lines) and counted
+        (the keys before it in the page). About 12% off US201's time."""
         np = self.np
-        if len(key) > 32:
+        n = len(key)
+        if n > 32:
             order = np.argsort(key)
-            pos = np.empty(len(key), dtype=np.int64)
-            pos[order] = table.searchsorted(key[order])
+            ks = key[order]
         else:
-            pos = table.searchsorted(key)
+            order, ks = None, key
+        if n >= PAGE_MIN:
+            index = self._pages.get(id(table))
+            if index is None:
+                index = self._pages[id(table)] = np.ascontiguousarray(table[::PAGE])
+            # the last page whose first key is below the key: every key before it is too, every key
+            # from the next page on is not (a partial last page is padded with the table's last key)
+            p = index.searchsorted(ks)
+            p -= 1
+            np.maximum(p, 0, out=p)
+            p *= PAGE
+            p += (table.take(p[:, None] + self._page_steps, mode="clip") < ks[:, None]).sum(axis=1)
+        else:
+            p = table.searchsorted(ks)
+        if order is not None:
+            pos = np.empty(n, dtype=np.int64)
+            pos[order] = p
+        else:
+            pos = p
         np.minimum(pos, len(table) - 1, out=pos)
         return pos, table[pos] == key
 

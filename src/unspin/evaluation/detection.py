@@ -17,15 +17,18 @@ DETECTORS = ("lexicon", "generic", "all")
 
 
 def generic_status() -> str | None:
-    """None when the generic detector (US201) can run here, else why it cannot."""
+    """None when the list-free detectors (US201, US202) can run here, else why they cannot."""
     try:
         from ..analysis import FindingBuilder
         from ..detect.generic import generic_findings
+        from ..detect.spinmap import load_spinmap, spinmap_findings
         from ..text import MatchStream
         from .datasets import make_document
 
         doc = make_document("The squeeze secretary said the facial acknowledgment trial would go on.", "probe")
         generic_findings(doc, MatchStream(doc.text, doc.segments), FindingBuilder(doc))
+        load_spinmap()  # spinmap_findings() alone would hide a missing model
+        spinmap_findings(doc, MatchStream(doc.text, doc.segments), FindingBuilder(doc))
     except Exception as exc:  # missing module or model files: evaluate without it
         return f"{type(exc).__name__}: {exc}"
     return None

@@ -32,11 +32,12 @@ def render(res: Results, command: str) -> str:
         "excerpt + body as prose) spun by each substitution source at each rate "
         f"({', '.join(f'{r:.0%}' for r in p.rates)} of content words; {p.seeds_per_rate} seed(s) per rate).",
         "  - `wordnet`: any-sense WordNet synonyms, word and two-word level "
-        "(`evaluation/wordnet_spinner.py`). **Training spinner** of the generic detector and the scorer.",
+        "(`evaluation/wordnet_spinner.py`). **Training spinner** of US201 and the scorer.",
         "  - `thesaurus`: the hand-written `data/eval/spinner-thesaurus.tsv`, multi-word rows first "
         "(`evaluation/thesaurus_spinner.py`). **Held out**: no detector or model was built from it.",
         "  - `lexicon-reverse`: the news lexicon used backwards (canonical → spun), phrase level. "
-        "Scoring the lexicon on its own rows is *not* a fair test of the lexicon; shown apart.",
+        "Scoring the lexicon on its own rows is *not* a fair test of the lexicon, nor of US202, whose "
+        "word swaps are learned from these rows (and the screener TRAIN split); shown apart.",
         "  A spinner replaces fewer words than asked when it has no entry for enough of them (the "
         "thesaurus and the reversed lexicon especially); the substitution counts below are what was done.",
         "- **Clean text**: the same fixture articles unspun; Wikinews 2019–2020 (CC BY 2.5; the scorer's "
@@ -52,13 +53,15 @@ def render(res: Results, command: str) -> str:
                      f"{res.counts['spun_samples']} spun and {res.counts['clean_samples']} clean documents; "
                      f"spinners: {', '.join(res.spinners)}.")
     if res.generic_note:
-        lines += ["", f"**The generic detector (US201) could not run here** ({res.generic_note}); "
+        lines += ["", f"**The list-free detectors (US201, US202) could not run here** ({res.generic_note}); "
                       "its rows are missing and `all` is the lexicon alone."]
     lines += ["", "Span matching: a finding is correct if it overlaps a substitution; recall counts "
-              "substitutions overlapped by a finding; a suggestion is correct when the finding's first "
-              "suggestion equals the original wording of the finding's span (case-insensitive). Detectors: "
-              "`lexicon` = US1xx findings, `generic` = US201 run alone, `all` = the shipped pipeline "
-              "(lexicon first, generic findings that do not overlap it)."]
+              "substitutions overlapped by a finding; a suggestion is correct when applying the finding's "
+              "first suggestion restores the original wording of the region the finding and the "
+              "substitutions it overlaps cover (case-insensitive; so a finding on one word of a spun phrase "
+              "is right only if the rest of the phrase was not spun). Detectors: `lexicon` = US1xx findings, "
+              "`generic` = the list-free rules US201 and US202 run alone, `all` = the shipped pipeline "
+              "(lexicon first, then US201, then US202, each without findings overlapping earlier ones)."]
 
     if res.spun_rows:
         lines += ["", "## Span detection on spun articles", ""]
