@@ -71,16 +71,19 @@ class SpinMap:
 
         w = self.weights
         if self._trees is None:
-            self._trees = tuple(np.asarray(w[k], dtype=dt) for k, dt in (
-                ("feature", np.int64), ("split", np.float64), ("left", np.int64), ("right", np.int64),
-                ("value", np.float64), ("roots", np.int64)))
-        feature, split, left, right, value, roots = self._trees
+            left, right = np.asarray(w["left"], dtype=np.int64), np.asarray(w["right"], dtype=np.int64)
+            child = np.empty(2 * len(left), dtype=np.int64)  # child[2 i + (x > split)]
+            child[0::2], child[1::2] = left, right
+            self._trees = (np.asarray(w["feature"], dtype=np.int64), np.asarray(w["split"], dtype=np.float64),
+                           child, np.asarray(w["value"], dtype=np.float64), np.asarray(w["roots"], dtype=np.int64))
+        feature, split, child, value, roots = self._trees
         names = w["features"]
         X = np.array([[r[n] for n in names] for r in rows], dtype=np.float64).reshape(len(rows), len(names))
-        node = np.broadcast_to(roots, (len(rows), len(roots))).copy()
-        row = np.arange(len(rows))[:, None]
+        flat = X.ravel()
+        base = (np.arange(len(rows)) * len(names))[:, None]
+        node = np.broadcast_to(roots, (len(rows), len(roots)))
         for _ in range(int(w["depth"])):
-            node = np.where(X[row, feature[node]] <= split[node], left[node], right[node])
+            node = child[2 * node + (flat[base + feature[node]] > split[node])]
         return w["baseline"] + value[node].sum(axis=1)
 
 
@@ -92,7 +95,8 @@ def load_spinmap() -> SpinMap:
 class _Options:
     """A key's canonical options with their LM and vocabulary ids (resolved once per process)."""
 
-    __slots__ = ("texts", "counts", "total", "lm", "vid", "key_lm", "key_vid", "n")
+    __slots__ = ("texts", "counts", "total", "lm", "vid", "key_lm", "key_vid", "n", "uni", "zipf",
+                 "key_uni", "key_zipf")
 
     def __init__(self, key: str, opts: list[tuple[str, int]], m):
         self.texts = [c for c, _ in opts]
@@ -103,6 +107,17 @@ class _Options:
         self.key_lm = m.lm_ids(key.split()).tolist()
         self.key_vid = m.ids(key.split()).tolist()
         self.n = key.count(" ") + 1
+
+        def uni(ids: list[int]) -> float:  # the rarest word's LM unigram log10 P
+            return min(float(m.lm_uni[i]) if i >= 0 else -7.0 for i in ids)
+
+        def zipf(ids: list[int]) -> float:  # ... and its wordfreq Zipf frequency
+            return min(float(m.zipf[i]) if i >= 0 else 0.0 for i in ids)
+
+        self.uni = [uni(x) for x in self.lm]
+        self.zipf = [zipf(x) for x in self.vid]
+        self.key_uni = uni(self.key_lm)
+        self.key_zipf = zipf(self.key_vid)
 
 
 def _type_flags(smap: SpinMap, m):
@@ -221,15 +236,7 @@ def candidates(doc: Document, stream: MatchStream, smap: SpinMap, gm=None) -> li
         ss_a += [p1, vid_w[e], p1, cv[-1]]
         ss_b += [vid_w[j], n1, cv[0], n1]
     ss = m.symspell_many(np.array(ss_a, dtype=np.int64), np.array(ss_b, dtype=np.int64)).reshape(-1, 4).tolist()
-    uni = m.lm_uni
-    zipf = m.zipf
     sent_id = np.cumsum(first).tolist()
-
-    def u(ids: list[int]) -> float:
-        return min(float(uni[i]) if i >= 0 else -7.0 for i in ids)
-
-    def z(ids: list[int]) -> float:
-        return min(float(zipf[i]) if i >= 0 else 0.0 for i in ids)
 
     out = []
     for oi, (j, n, key) in enumerate(occ):
@@ -239,8 +246,8 @@ def candidates(doc: Document, stream: MatchStream, smap: SpinMap, gm=None) -> li
         s_t, s_c = max(ss[oi][0], ss[oi][1]), max(ss[oi][2], ss[oi][3])
         feats = {
             "gain": gain, "gain_left": gl, "gain_right": gr, "gain_inner": gi, "gain_joint": joint[oi],
-            "own_left": ol, "own_right": orr, "uni_t": u(o.key_lm), "uni_c": u(o.lm[k]),
-            "zipf_t": z(o.key_vid), "zipf_c": z(o.vid[k]), "log_count": math.log1p(count),
+            "own_left": ol, "own_right": orr, "uni_t": o.key_uni, "uni_c": o.uni[k],
+            "zipf_t": o.key_zipf, "zipf_c": o.zipf[k], "log_count": math.log1p(count),
             "share": count / o.total, "log_canon": math.log1p(smap.canon.get(key, 0)), "n_t": float(n),
             "n_c": float(len(o.lm[k])), "adjacent": float(adjacent[oi]), "sent_start": float(firstl[j]),
             "ss_t": s_t, "ss_c": s_c, "ss_diff": s_c - s_t,
