@@ -318,3 +318,62 @@ def test_sentence_split_matches_plain_python(text):
     for doc in (parse_text(text, "a.md", "markdown")[0], doc_of(text), doc_of(text, "title")):
         st = MatchStream(doc.text, doc.segments)
         assert sentences(doc, st) == _sentences_plain(doc, st)
+
+
+@pytest.mark.parametrize("popcount", [True, False])
+def test_page_index_search_equals_searchsorted(popcount):
+    """GenericModel._search (sorted keys, page index for batches of PAGE_MIN keys or more, flags
+    counted as 64-bit words or summed) gives table.searchsorted's position, clipped to the table,
+    for keys in the table, between its keys, before its first and after its last."""
+    from unspin.detect.generic import PAGE, PAGE_MIN
+
+    m = load_model()
+    saved = m._popcount
+    if not popcount:
+        m._popcount = None
+    try:
+        rng = np.random.default_rng(11)
+        for table in (m.lm_bi_key, m.lm_tri_key):
+            edges = np.concatenate((table[:PAGE + 2], table[-PAGE - 2:], table[-PAGE - 2:] + 1, table[:3] - 1,
+                                    [0, -1, -(1 << 40), int(table[-1]) + 1, 1 << 40]))
+            for n in (1, PAGE_MIN - 1, PAGE_MIN, 500):
+                keys = np.concatenate((rng.choice(table, n), rng.integers(0, int(table[-1]) + 2, n), edges))
+                keys = rng.permutation(keys)
+                pos, hit = m._search(table, keys)
+                want = np.minimum(table.searchsorted(keys), len(table) - 1)
+                assert np.array_equal(pos, want)
+                assert np.array_equal(hit, table[want] == keys)
+    finally:
+        m._popcount = saved
+
+
+def test_phrase_windows_remembered_by_pattern_give_the_same_matches():
+    """_phrase_matches remembers the known phrases of a window by its pattern number across
+    documents: a warm cache, a cold one and a change of phrase sources give what a fresh model
+    gives."""
+    from unspin.detect.generic import GenericModel, candidates
+
+    text = ("The company also faces a class action lawsuit from shareholders. Giving the lead judgment, "
+            "she said the speech model took about three hours. The union chose industrial action.")
+    d = doc_of(text)
+
+    def phrase_rows(model):
+        return [(c["word"], c["sub"], c["phrase_src"]) for c in
+                candidates(d, MatchStream(d.text, d.segments), model, prefilter=False) if c["phrase_src"]]
+
+    m = load_model()
+    fresh = GenericModel(m.root)
+    want = phrase_rows(fresh)
+    assert want  # the text has phrase-table matches
+    assert phrase_rows(m) == want
+    assert phrase_rows(m) == want  # warm
+    m._phc.clear()
+    assert phrase_rows(m) == want  # cold
+    saved = m.phrase_sources
+    try:
+        for bits in (1, 2, 0):
+            m.phrase_sources = fresh.phrase_sources = bits
+            assert phrase_rows(m) == phrase_rows(fresh)
+    finally:
+        m.phrase_sources = saved
+    assert phrase_rows(m) == want

@@ -90,24 +90,18 @@ class TrigramLM:
         self.np = np
         self.bi_key, self.bi_p, self.bi_bo = generic.lm_bi_key, generic.lm_bi_p, generic.lm_bi_bo
         self.tri_key, self.tri_p = generic.lm_tri_key, generic.lm_tri_p
+        self._search = generic._search
         self.uprob = np.asarray(generic.lm_uprob, dtype=np.float64)
         self.ubo = np.asarray(generic.lm_ubo, dtype=np.float64)
+        self.ubo0 = np.append(self.ubo, 0.0)  # the back-off weight of an unknown history word (-1): 0
         self.q_bi_p = np.asarray(generic.q_bp, dtype=np.float64)
         self.q_bi_bo = np.asarray(generic.q_bbo, dtype=np.float64)
         self.q_tri_p = np.asarray(generic.q_tp, dtype=np.float64)
 
     def _find(self, keys: Any, key: Any):
-        """Positions of ``key`` in the sorted ``keys`` and whether they are there, searched in key
-        order (successive binary searches then share their path through the table)."""
-        np = self.np
-        if len(key) > 8:
-            order = np.argsort(key)
-            pos = np.empty(len(key), dtype=np.int64)
-            pos[order] = keys.searchsorted(key[order])
-        else:
-            pos = keys.searchsorted(key)
-        np.minimum(pos, len(keys) - 1, out=pos)
-        return pos, keys[pos] == key
+        """Positions of ``key`` in the sorted ``keys`` (clipped to the table) and whether they are
+        there: ``GenericModel._search`` (sorted keys, page index)."""
+        return self._search(keys, key)
 
     def bigrams(self, pred, hist):
         """(index, found) of the bigram entries ``hist pred`` (LM ids; a -1 is never found)."""
@@ -130,7 +124,7 @@ class TrigramLM:
         ``h2 h1`` (its back-off weight), t = trigram ``h2 h1 w``. An unknown history word ends the
         history (as in pocketsphinx); an unknown w gets -inf (callers floor it)."""
         np = self.np
-        lp = self.uprob[np.maximum(w, 0)] + np.where(h1 >= 0, self.ubo[np.maximum(h1, 0)], 0.0)
+        lp = self.uprob[w] + self.ubo0[h1]  # (an unknown w is set below, an unknown h1 adds 0)
         # the quantised values are read only where an entry was found: a lookup at a random place
         # in these tables is a cache miss
         i = np.flatnonzero(e_hit)

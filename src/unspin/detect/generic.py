@@ -48,6 +48,7 @@ _BREAK = frozenset(".!?;:()[]{}\"“”")
 _BLOCK_START = re.compile(r"[#>|*+-]|\d+[.)]\s")
 # phrase-table match kinds: a window of the text that differs from a known phrase in one word
 PHRASE_WINDOWS = ((0, 1), (-1, 0), (0, 2), (-1, 1), (-2, 0))  # (first, last) token offsets around w
+_WINDOW_LEN = tuple(b - a + 1 for a, b in PHRASE_WINDOWS)
 # phrase_pat kinds by (window length, wildcard position): as in scripts/build_generic_tables.py
 _PHRASE_KIND = {(2, 0): 0, (2, 1): 1, (3, 0): 2, (3, 1): 3, (3, 2): 4}
 # candidates(..., prefilter=True) returns only words scoring at least threshold - PREFILTER_MARGIN
@@ -55,7 +56,7 @@ _PHRASE_KIND = {(2, 0): 0, (2, 1): 1, (3, 0): 2, (3, 1): 3, (3, 2): 4}
 PREFILTER_MARGIN = 3.5
 CACHE_MAX = 400_000  # token texts (and phrase-table look-ups) remembered across documents
 # LM table look-ups (GenericModel._search): batches of PAGE_MIN keys or more go through a page index
-PAGE, PAGE_MIN = 16, 64
+PAGE, PAGE_MIN = 16, 64  # (PAGE: 16 keys, whose "below the key" flags are counted as two 64-bit words)
 # token kinds (per distinct token text)
 _LOWER, _CAPITAL, _OTHER, _STOP_PUNCT, _PUNCT = 0, 1, 2, 3, 4
 
@@ -125,6 +126,7 @@ class GenericModel:
         self.lm_uni = arr("lm_uni").astype(np.float64)  # log10 P(w) per LM id
         self.lm_uprob = arr("lm_uprob")  # float32 unigram log-prob, pocketsphinx log base
         self.lm_ubo = arr("lm_ubo")  # float32 unigram backoff weight, pocketsphinx log base
+        self.lm_ubo0 = np.append(self.lm_ubo, np.float32(0.0))  # ... and 0 at -1 (an unknown word)
         self.lm_bi_key = arr("lm_bi_key")  # sorted predicted << 17 | history
         self.lm_bi_p = arr("lm_bi_p")  # quantiser bin of the bigram's log-prob
         self.lm_bi_bo = arr("lm_bi_bo")  # ... and of its backoff weight
@@ -142,6 +144,7 @@ class GenericModel:
         self._lm = None
         self._pages: dict[int, Any] = {}  # page index per LM key table (_search)
         self._page_steps = np.arange(PAGE)
+        self._popcount = getattr(np, "bitwise_count", None)  # numpy >= 2
         self._specials: tuple[int, int] | None = None
         self._idc: dict[str, tuple[int, int]] = {}
         self._synw: dict[int, dict[str, int]] = {}
@@ -362,7 +365,13 @@ class GenericModel:
             p -= 1
             np.maximum(p, 0, out=p)
             p *= PAGE
-            p += (table.take(p[:, None] + self._page_steps, mode="clip") < ks[:, None]).sum(axis=1)
+            less = table.take(p[:, None] + self._page_steps, mode="clip") < ks[:, None]
+            if self._popcount is not None:  # PAGE flags (bytes 0/1) = two 64-bit words per key
+                words = self._popcount(less.view(np.uint64))
+                p += words[:, 0]
+                p += words[:, 1]
+            else:  # pragma: no cover - numpy < 2
+                p += less.sum(axis=1)
         else:
             p = table.searchsorted(ks)
         if order is not None:
@@ -374,13 +383,12 @@ class GenericModel:
         return pos, table[pos] == key
 
     def _bi(self, w, p1):
-        """Bigram entries (w | p1) of arrays of LM ids: (entry, found)."""
-        np = self.np
-        pos = np.zeros(len(w), dtype=np.int64)
-        hit = np.zeros(len(w), dtype=bool)
-        q = np.flatnonzero((w >= 0) & (p1 >= 0))
-        if len(q):
-            pos[q], hit[q] = self._search(self.lm_bi_key, (w[q] << WORD_BITS) | p1[q])
+        """Bigram entries (w | p1) of arrays of LM ids: (entry, found); never found when w or p1 is
+        unknown (-1: its key is negative, or found only by chance, so the found flag is masked).
+        The entry of a bigram that is not found is some valid index (never read)."""
+        pos, hit = self._search(self.lm_bi_key, (w << WORD_BITS) | p1)
+        hit &= w >= 0
+        hit &= p1 >= 0
         return pos, hit
 
     def _tri(self, b, hb, p2):
@@ -400,17 +408,22 @@ class GenericModel:
 
     def _lp(self, w, p1, p2, b, hb, hbo, t, ht):
         """log10 P(w | p2 p1) from its look-ups (lm_trie.c lm_trie_score, in float32): b/hb the bigram
-        entry (w | p1), hbo the history bigram's backoff, t/ht the trigram entry."""
+        entry (w | p1), hbo the history bigram's backoff, t/ht the trigram entry.
+
+        The look-ups carry the unknown-word cases (as _bi, _tri and _bo make them): an unknown p1
+        finds no bigram (w | p1) and no history bigram (hbo 0), so the backed-off sum is the
+        unigram alone (``lm_ubo0`` holds a 0 for the unknown p1 at index -1); an unknown p2 finds
+        no trigram and no history bigram, so the sum is the bigram's. A probability at or below
+        pocketsphinx's LOG_ZERO is below FLOOR anyway; an unknown w gets FLOOR."""
         np = self.np
-        uni = self.lm_uprob[np.maximum(w, 0)]
-        backed = uni + self.lm_ubo[np.maximum(p1, 0)]
         bp = self.q_bp[self.lm_bi_p[b]]
-        one = np.where(hb, bp, backed)
-        two = np.where(hb, np.where(ht, self.q_tp[self.lm_tri_p[t]], bp + hbo), backed + hbo)
-        r = np.where(p1 < 0, uni, np.where(p2 < 0, one, two))
-        ri = np.maximum(r, np.float32(-2e9)).astype(np.int32)  # C's (int32) truncation
-        v = np.maximum(np.where(ri > LOG_ZERO, ri * LOG10_BASE, FLOOR), FLOOR)
-        return np.where(w >= 0, v, FLOOR)
+        r = np.where(hb, np.where(ht, self.q_tp[self.lm_tri_p[t]], bp + hbo),
+                     self.lm_uprob[w] + self.lm_ubo0[p1] + hbo)
+        np.maximum(r, np.float32(-2e9), out=r)
+        v = r.astype(np.int32) * LOG10_BASE  # C's (int32) truncation
+        np.maximum(v, FLOOR, out=v)
+        v[w < 0] = FLOOR
+        return v
 
     def bigram(self, a, b):
         """log10 P(b|a) (arrays of LM ids, -1 unknown): exactly lm.prob([b, a]) * log10(1.0001),
@@ -825,41 +838,58 @@ def _phrase_matches(m: GenericModel, c, Tw, J_all, L: int) -> dict[int, tuple[in
     jj, ww = jj[found], ww[found]
     if not len(jj):
         return {}
-    low = m._t_low
-    Tl = Tw.tolist()
+    # A window's text is a function of its pattern key (its kind and the other words' phrase_words
+    # indices), so the known phrases matching it are remembered by that number, across documents
+    # (next to phrase_hits' own results, and dropped with them); the text is built on first sight.
+    jl, wl, kl = jj.tolist(), ww.tolist(), key[found].tolist()
+    cache = m._phc
+    if cache.get("\x00sources") != m.phrase_sources:
+        cache.clear()
+        cache["\x00sources"] = m.phrase_sources
+    hits = list(map(cache.get, kl))
     fl = c[pc].tolist()  # word positions
-    wins: dict[int, list[tuple[str, int]]] = {}
-    for j, wi in zip(jj.tolist(), ww.tolist(), strict=True):
-        a, b = PHRASE_WINDOWS[wi]
-        fi = fl[j]
-        win = [low[Tl[q]] for q in range(fi + a, fi + b + 1)]
-        win[-a] = "*"
-        wins.setdefault(j, []).append((" ".join(win), b - a + 1))
-    phrases = m.phrase_hits([k for ks in wins.values() for k, _ in ks])
-    if not phrases:
-        return {}
+    Tl = None
+    if None in hits:
+        low = m._t_low
+        Tl = Tw.tolist()
+        texts: dict[int, str] = {}
+        for i, h in enumerate(hits):
+            if h is None and kl[i] not in texts:
+                a, b = PHRASE_WINDOWS[wl[i]]
+                fi = fl[jl[i]]
+                win = [low[Tl[q]] for q in range(fi + a, fi + b + 1)]
+                win[-a] = "*"
+                texts[kl[i]] = " ".join(win)
+        got = m.phrase_hits(list(texts.values()))
+        new = {k: got.get(t, {}) for k, t in texts.items()}
+        cache.update(new)
+        hits = [new[k] if h is None else h for k, h in zip(kl, hits, strict=True)]
     out: dict[int, tuple[int, int, int]] = {}
-    for j, win_keys in wins.items():
-        best = None
-        syn_words = None
-        for k, length in win_keys:  # in PHRASE_WINDOWS order
-            hit = phrases.get(k)
-            if not hit:
-                continue
-            if best is not None and length <= best[1]:
-                continue
-            if syn_words is None:
-                syn_words = m.syn_words(int(m._t_vid[Tl[fl[j]]]))
-            # the first filler (in table order) that is a synonym of the word
-            if len(syn_words) < len(hit):
-                fit = [x for x in syn_words if x in hit]
-                filler = next((x for x in hit if x in fit), None) if len(fit) > 1 else (fit[0] if fit else None)
-            else:
-                filler = next((x for x in hit if x in syn_words), None)
-            if filler is not None:
-                best = (syn_words[filler], length, hit[filler])
-        if best is not None:
-            out[int(pc[j])] = best
+    pcl = pc.tolist()
+    cur = -1
+    best: tuple[int, int, int] | None = None
+    syn_words: dict[str, int] | None = None
+    for j, wi, hit in zip(jl, wl, hits, strict=True):  # by candidate, windows in PHRASE_WINDOWS order
+        if j != cur:
+            if best is not None:
+                out[pcl[cur]] = best
+            cur, best, syn_words = j, None, None
+        if not hit:
+            continue
+        length = _WINDOW_LEN[wi]
+        if best is not None and length <= best[1]:
+            continue
+        if syn_words is None:
+            if Tl is None:
+                Tl = Tw.tolist()
+            syn_words = m.syn_words(int(m._t_vid[Tl[fl[j]]]))
+        # the first filler (in table order) that is a synonym of the word
+        fit = hit.keys() & syn_words.keys()
+        if fit:
+            filler = next(x for x in hit if x in fit) if len(fit) > 1 else next(iter(fit))
+            best = (syn_words[filler], length, hit[filler])
+    if best is not None:
+        out[pcl[cur]] = best
     return out
 
 

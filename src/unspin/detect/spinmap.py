@@ -191,7 +191,7 @@ def candidates(doc: Document, stream: MatchStream, smap: SpinMap, gm=None) -> li
     lm_w = m._t_lm[Tw].tolist()
     vid_w = m._t_vid[Tw].tolist()
     lastl = last.tolist()
-    bos, eos = m.lm_ids(["<s>", "</s>"]).tolist()
+    bos, eos = m.lm_specials()
     # context LM ids around each occurrence: p2 p1 [..] n1 n2 (sentence padding as the LM has it)
     ctx = []
     for j, n, _ in occ:
