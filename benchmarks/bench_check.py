@@ -89,6 +89,7 @@ with StartupGC() as startup:
     docs = list(iter_documents([sys.argv[1]], errors))
     mark("read and parse the document")
     timed("unspin.detect.generic", "generic_findings", "US201 generic_findings (first call: models)")
+    timed("unspin.detect.spinmap", "spinmap_findings", "US202 spinmap_findings (first call: model)")
     timed("unspin.rewrite.normalise", "normalisation_findings", "US4 normalisation_findings")
     timed("unspin.detect.scorer", "score_document", "score_document (first call: models)")
     reports = []
@@ -177,7 +178,7 @@ def main() -> None:
         commands = [
             ("python -c pass", [sys.executable, "-c", "pass"]),
             ("unspin --version", [exe, "--version"]),
-            ("unspin check one.md (--no-generic: no US201)", [exe, "check", "--no-generic", str(small)]),
+            ("unspin check one.md (--no-generic: no US201, US202)", [exe, "check", "--no-generic", str(small)]),
             ("unspin check one.md (all detectors)", [exe, "check", str(small)]),
         ]
         if args.bytecode == "cached":
@@ -208,7 +209,7 @@ def main() -> None:
     print("| --- | ---: | ---: | ---: |")
     for generic in (False, True):
         rate, n, dt = warm_throughput(args.mb, generic)
-        name = "all detectors" if generic else "--no-generic (no US201)"
+        name = "all detectors" if generic else "--no-generic (no US201, US202)"
         print(f"| analyze(), {name}, {args.mb:g} MB of fixture articles | {rate:.2f} | {n} | {dt:.1f} |")
 
 
