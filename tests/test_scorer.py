@@ -28,9 +28,12 @@ def test_finding_features_are_densities_by_rule_family():
     words = 400 - scorer.PSEUDO_WORDS  # densities are over words + PSEUDO_WORDS
     feats = scorer.finding_features(fs, words)
     assert feats["us1_per100"] == pytest.approx(0.25)
-    assert feats["us2_per100"] == pytest.approx(0.5)
-    assert feats["us2_weighted_per100"] == pytest.approx(0.325)
+    # the list-free rules count from their second finding on: the first is us2_max_confidence
+    assert feats["us2_per100"] == pytest.approx(0.25)
+    assert feats["us2_weighted_per100"] == pytest.approx(0.15)
     assert feats["us2_max_confidence"] == pytest.approx(0.7)
+    one = scorer.finding_features(fs[1:2], words)
+    assert one["us2_per100"] == one["us2_weighted_per100"] == 0.0 and one["us2_max_confidence"] == 0.6
     assert feats["repeated_odd_per100"] == pytest.approx(0.5)  # the same odd phrase twice
     assert scorer.finding_features([], 10)["us2_per100"] == 0.0
     # shrinkage: one finding in a short text weighs less than the same density in a long one
