@@ -8,10 +8,11 @@ average. ``--profile N`` prints the top N functions by cumulative and by own tim
 The fixtures repeat every 52 documents, which flatters what is remembered across documents (token
 classes, phrase-table look-ups). ``--corpus wikinews`` feeds the Wikinews 2019-2020 articles of
 the shared news corpus instead (about 1.3 MB, each analysed once unless ``--mb`` asks for more),
-after the same warm-up on the fixtures.
+after the same warm-up on the fixtures. ``--join K`` glues K articles' prose into one plain-text
+document (paragraphs kept), to separate the fixed cost per document from the cost per word.
 
     python benchmarks/bench_analyze.py [--mb 2] [--only no-generic|all] [--corpus fixtures|wikinews]
-        [--profile 30]
+        [--join 1] [--profile 30]
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ def main() -> None:
     ap.add_argument("--mb", type=float, default=2.0)
     ap.add_argument("--only", choices=("no-generic", "all"))
     ap.add_argument("--corpus", choices=("fixtures", "wikinews"), default="fixtures")
+    ap.add_argument("--join", type=int, default=1, metavar="K", help="K articles per document")
     ap.add_argument("--profile", type=int, metavar="N", help="print the top N functions instead")
     args = ap.parse_args()
 
@@ -58,6 +60,12 @@ def main() -> None:
         import build_generic_data
 
         docs = build_generic_data.load_wikinews()
+    if args.join > 1:
+        from unspin.document import parse_text
+
+        prose = [d.prose() for d in docs]
+        docs = [parse_text("\n\n".join(prose[i:i + args.join]), f"joined-{i}", "text")[0]
+                for i in range(0, len(prose), args.join)]
     modes = [m for m in (("no-generic", False), ("all", True)) if args.only in (None, m[0])]
     if not args.profile:
         print("| warm throughput (one core) | MB/s (CPU) | MB/s (wall) | documents | CPU s | load average |")
@@ -82,8 +90,9 @@ def main() -> None:
         total, n, cpu, wall = run(docs, ctx, args.mb)
         mb = total / 1024 / 1024
         corpus = {"fixtures": "fixture", "wikinews": "Wikinews"}[args.corpus]
-        print(f"| analyze(), {name}, {args.mb:g} MB of {corpus} articles | {mb / cpu:.2f} | {mb / wall:.2f} | {n} "
-              f"| {cpu:.2f} | {os.getloadavg()[0]:.2f} |")
+        joined = f", {args.join} per document" if args.join > 1 else ""
+        print(f"| analyze(), {name}, {args.mb:g} MB of {corpus} articles{joined} | {mb / cpu:.2f} "
+              f"| {mb / wall:.2f} | {n} | {cpu:.2f} | {os.getloadavg()[0]:.2f} |")
 
 
 if __name__ == "__main__":
