@@ -146,18 +146,21 @@ SPUN = [
 ]
 
 
-def _all_findings(text: str, prefilter: bool, field: str = "body"):
+def _all_findings(text: str, field: str = "body"):
     d = doc_of(text, field)
     return [(f.start, f.end, f.text, f.suggestions[0].text, round(f.confidence, 9), f.evidence)
-            for f in generic_findings(d, MatchStream(d.text, d.segments), FindingBuilder(d),
-                                      prefilter=prefilter)]
+            for f in generic_findings(d, MatchStream(d.text, d.segments), FindingBuilder(d))]
 
 
 @pytest.mark.parametrize("text", SPUN + CLEAN + ["White House Squeeze Secretary Resigns"])
-def test_prefilter_flag_never_changes_findings(text):
-    """``prefilter`` is accepted for compatibility only: findings are the same either way."""
+def test_findings_do_not_depend_on_what_the_model_has_seen(text):
+    """The token-type tables grow across documents and are reset when full: same findings either way."""
+    m = load_model()
     for field in ("body", "title"):
-        assert _all_findings(text, True, field) == _all_findings(text, False, field)
+        warm = _all_findings(text, field)
+        with m.lock:
+            m._reset_types()
+        assert _all_findings(text, field) == warm
 
 
 def _reference_candidates(text: str, field: str = "body"):

@@ -8,11 +8,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from unspin.analysis import Context, analyze
 from unspin.config import Config
 from unspin.detect import spinmap
 from unspin.evaluation import datasets as ds
+from unspin.text import MatchStream
 
 REPO = Path(__file__).resolve().parents[1]
 MODEL = REPO / "models" / "spinmap" / "spinmap.json"
@@ -92,3 +95,86 @@ def test_rebuild_reproduces_the_shipped_model(tmp_path):
     subprocess.run([sys.executable, str(REPO / "scripts" / "build_spinmap.py"), "--out", str(dest)],
                    check=True, capture_output=True)
     assert dest.read_bytes() == MODEL.read_bytes()
+
+
+def test_a_multi_word_key_does_not_match_across_punctuation():
+    smap = spinmap.load_spinmap()
+    key = next(k for k in smap.pairs if k.count(" ") == 1 and k.replace(" ", "").isalpha())
+    a, b = key.split()
+    for sep in (", ", " - ", "/", "; "):
+        text = f"The report listed {a}{sep}{b} and other items in its annex."
+        d = ds.make_document(text, "t.txt")
+        got = spinmap.candidates(d, MatchStream(d.text, d.segments), smap)
+        assert all(c["key"] != key for c in got), (sep, [c["key"] for c in got])
+    d = ds.make_document(f"The report listed {a} {b} and other items in its annex.", "t.txt")
+    assert any(c["key"] == key for c in spinmap.candidates(d, MatchStream(d.text, d.segments), smap))
+
+
+@given(st.lists(st.tuples(st.integers(0, 60), st.integers(0, 12)), max_size=12),
+       st.lists(st.tuples(st.integers(0, 60), st.integers(0, 12)), max_size=12))
+def test_overlap_filter_equals_the_pairwise_definition(earlier, new):
+    from unspin.analysis import _not_taken
+    from unspin.model import Finding
+
+    def fs(spans):
+        return [Finding(rule="US201", start=s, end=s + n, line=1, column=1, text="x", message="m")
+                for s, n in spans]
+
+    kept = _not_taken(fs(new), fs(earlier))
+    want = [f for f in fs(new) if not any(f.start < s + n and s < f.end for s, n in earlier)]
+    assert [(f.start, f.end) for f in kept] == [(f.start, f.end) for f in want]
+
+
+def test_concurrent_documents_give_the_same_findings_as_one_at_a_time(monkeypatch):
+    """The generic model's token tables grow and reset while documents come in; threads must not
+    interleave those steps (a small table size forces resets during the run)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from unspin.detect import generic
+
+    texts = [f"Report {k}: police used facial acknowledgment software near gate {k}. The money related "
+             f"emergency of 2008 hit item{k} and term{k * 7} hard. A counterfeit neural organization "
+             f"sorted word{k * 13} samples." for k in range(40)]
+    ctx = Context(config=Config(select=("US2",)))
+
+    def run(t):
+        r = analyze(ds.make_document(t, "t.txt"), ctx)  # the scorer's context tables run too
+        return [(f.rule, f.start, f.end, f.suggestions[0].text) for f in r.findings] + [round(r.score, 9)]
+
+    from unspin.detect import context_lm
+
+    monkeypatch.setattr(generic, "CACHE_MAX", 300)
+    monkeypatch.setattr(context_lm, "CACHE_MAX", 300)
+    one_at_a_time = [run(t) for t in texts]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        together = list(pool.map(run, texts * 3))
+    assert together == one_at_a_time * 3
+    assert any(one_at_a_time)
+
+
+def test_a_cached_split_is_not_reused_after_the_type_table_was_reset():
+    from unspin.detect import generic
+
+    m = generic.load_model()
+    d = ds.make_document("A counterfeit neural organization was trained on the images.", "t.txt")
+    stream = MatchStream(d.text, d.segments)
+    before = [c["key"] for c in spinmap.candidates(d, stream, spinmap.load_spinmap())]
+    with m.lock:
+        m._reset_types()
+        generic._split(m, ds.make_document("other words entirely here", "o.txt"),
+                       MatchStream("other words entirely here", ds.make_document("other words entirely here",
+                                                                                 "o.txt").segments))
+    assert [c["key"] for c in spinmap.candidates(d, stream, spinmap.load_spinmap())] == before
+    assert before
+
+
+@pytest.mark.parametrize("code", ["US101", "US102", "US201", "US202"])
+def test_each_rule_flags_its_own_example_when_selected_alone(code):
+    """`unspin rules` shows an example and the fixed wording: the rule must flag the one and not the
+    other, also when it is the only rule selected (a family prefix such as "US1" is not needed)."""
+    from unspin.detect.rules import get_rule
+
+    rule = get_rule(code)
+    ctx = Context(config=Config(select=(code,)))
+    assert {f.rule for f in analyze(ds.make_document(rule.example, "t.txt"), ctx).findings} == {code}
+    assert analyze(ds.make_document(rule.instead, "t.txt"), ctx).findings == ()

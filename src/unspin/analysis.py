@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -71,8 +72,30 @@ def lexicon_findings(doc: Document, stream: MatchStream, lexicon: Lexicon, fb: F
     return out
 
 
-def _overlaps(f: Finding, taken: list[tuple[int, int]]) -> bool:
-    return any(f.start < e and s < f.end for s, e in taken)
+class _Taken:
+    """The spans earlier detectors claimed, for "does this finding overlap one" in O(log n).
+
+    Spans are merged into disjoint sorted intervals; a finding overlaps one when the last interval
+    starting before its end also ends after its start."""
+
+    def __init__(self, findings: list[Finding]):
+        merged: list[list[int]] = []
+        for s, e in sorted((f.start, f.end) for f in findings):
+            if merged and s < merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], e)
+            else:
+                merged.append([s, e])
+        self.starts = [m[0] for m in merged]
+        self.ends = [m[1] for m in merged]
+
+    def overlaps(self, f: Finding) -> bool:
+        k = bisect_left(self.starts, f.end) - 1
+        return k >= 0 and f.start < self.ends[k]
+
+
+def _not_taken(new: list[Finding], earlier: list[Finding]) -> list[Finding]:
+    taken = _Taken(earlier)
+    return [f for f in new if not taken.overlaps(f)]
 
 
 def analyze(doc: Document, context: Context | None = None) -> DocumentReport:
@@ -83,29 +106,27 @@ def analyze(doc: Document, context: Context | None = None) -> DocumentReport:
     stream = MatchStream(doc.text, doc.segments)
     findings: list[Finding] = []
 
-    if cfg.wants("US1"):
+    if cfg.wants_family("US1"):
         findings += lexicon_findings(doc, stream, ctx.get_lexicon(), fb)
     if cfg.generic and cfg.wants("US201"):
         from .detect.generic import generic_findings
 
-        taken = [(f.start, f.end) for f in findings]
-        findings += [f for f in generic_findings(doc, stream, fb) if not _overlaps(f, taken)]
+        findings += _not_taken(generic_findings(doc, stream, fb), findings)
     if cfg.generic and cfg.wants("US202"):
         from .detect.spinmap import spinmap_findings
 
-        taken = [(f.start, f.end) for f in findings]
-        findings += [f for f in spinmap_findings(doc, stream, fb) if not _overlaps(f, taken)]
+        findings += _not_taken(spinmap_findings(doc, stream, fb), findings)
     sources: tuple = ()
-    if ctx.archive is not None and cfg.wants("US3"):
+    if ctx.archive is not None and cfg.wants_family("US3"):
         from .match.sources import find_sources, findings_from_matches, vouched_by_sources
 
         sources = tuple(find_sources(ctx.archive, doc, top=ctx.top_sources))
         findings = vouched_by_sources(findings + findings_from_matches(doc, fb, list(sources)), list(sources))
-    if cfg.wants("US4"):
+    if cfg.wants_family("US4"):
         from .rewrite.normalise import normalisation_findings
 
         findings += normalisation_findings(doc, fb)
-    if cfg.languagetool_url and cfg.wants("US5"):
+    if cfg.languagetool_url and cfg.wants_family("US5"):
         from .rewrite.grammar import grammar_findings
 
         findings += grammar_findings(doc, fb, cfg.languagetool_url)

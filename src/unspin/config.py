@@ -38,6 +38,13 @@ class Config:
             return False
         return not any(rule.startswith(p) for p in self.ignore)
 
+    def wants_family(self, family: str) -> bool:
+        """Whether some rule of a family ("US1") can be reported: ``--select US101`` selects part of
+        the family, so its detector must run (the rules it was not asked for are dropped later)."""
+        if self.select and not any(family.startswith(p) or p.startswith(family) for p in self.select):
+            return False
+        return not any(family.startswith(p) for p in self.ignore)
+
     def with_overrides(self, **kwargs: Any) -> Config:
         return replace(self, **{k: v for k, v in kwargs.items() if v is not None})
 

@@ -23,6 +23,8 @@ from .common import (
     split_codes,
 )
 
+LARGE_DOCUMENT = 200_000  # characters: above this, collection resumes before the first document
+
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True)
@@ -62,7 +64,7 @@ def check(paths, fmt, select, ignore, fail_level, min_confidence, no_generic, le
     errors: list = []
     reports = []
     with StartupGC() as startup:
-        if cfg.wants("US1"):
+        if cfg.wants_family("US1"):
             load_lexicon_or_fail(ctx)
         if cfg.db:
             from ..match.archive import open_archive_or_fail
@@ -70,6 +72,8 @@ def check(paths, fmt, select, ignore, fail_level, min_confidence, no_generic, le
             ctx.archive = open_archive_or_fail(cfg.db, create=False)
         for doc in iter_documents(list(paths), errors, max_bytes=cfg.max_file_size, encoding=encoding,
                                   stdin_name=stdin_filename):
+            if len(doc.text) > LARGE_DOCUMENT:
+                startup.resume()  # a long text makes garbage of its own: collect it as usual
             reports.append(analyze(doc, ctx))
             startup.resume()  # the first document has loaded every model it needs
     stream_out = sys.stdout

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from functools import cache
 from operator import itemgetter
 from typing import Any
@@ -163,6 +164,7 @@ class Tables:
         self.syn = np.full((256, max(int(nsyn.max()) if len(nsyn) else 0, 1)), -1, dtype=np.int64)
         self._row_of: dict[int, int] = {}  # table position -> row of syn
         self.specials = tuple(int(x) for x in lm.lm_ids(["<s>", "</s>"]).tolist())
+        self.lock = threading.RLock()
         self._reset()
 
     def rows(self, positions: list[int]) -> list[int]:
@@ -293,6 +295,12 @@ def _gains(toks: list[str], prune: float | None = PRUNE, max_syn: int = MAX_SYN,
     t = load_tables()
     if t is None:
         return None
+    with t.lock:  # the token tables grow (and are reset) in several steps: one document at a time
+        return _gains_locked(t, toks, prune, max_syn, max_words, skip_oov)
+
+
+def _gains_locked(t: Tables, toks: list[str], prune: float | None, max_syn: int, max_words: int,
+                  skip_oov: bool):
     np = t.np
     if len(t.ids) > CACHE_MAX:
         t._reset()

@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import threading
 from bisect import bisect_left, bisect_right
 from functools import cache
 from operator import itemgetter
@@ -153,11 +154,17 @@ class GenericModel:
         self._ss: dict[int, float] | None = None
         self.use_phrases = True
         self.phrase_sources = 0xFF  # bit 1: WordNet multi-word lemmas, bit 2: screener TRAIN canonicals
+        # The token-type tables below grow (and are sometimes reset) as documents come in, in several
+        # steps: one document at a time per model. Callers that read type ids (US201, US202,
+        # sentences()) hold this lock for the whole document; ``generation`` changes at each reset.
+        self.lock = threading.RLock()
+        self.generation = 0
         self._reset_types()
 
     # -- token texts, classified once -------------------------------------------------------------
     def _reset_types(self) -> None:
         np = self.np
+        self.generation += 1
         self._tid: dict[str, int] = {}
         self._t_low: list[str] = []
         cap = 4096
@@ -276,12 +283,14 @@ class GenericModel:
         got = list(map(c.get, words))
         if None in got:
             miss = list(dict.fromkeys(w for w, g in zip(words, got, strict=True) if g is None))
-            if len(c) + len(miss) > CACHE_MAX:
-                c.clear()
             v = self._lookup(self.vocab, miss).tolist()
             r = self._lookup(self.lm_words, miss).tolist()
-            c.update(zip(miss, zip(v, r, strict=True), strict=True))
-            got = list(map(c.__getitem__, words))
+            new = dict(zip(miss, zip(v, r, strict=True), strict=True))
+            if len(c) + len(miss) > CACHE_MAX:
+                c.clear()
+            c.update(new)
+            # from the local results: another thread (the scorer's tables) may clear the cache meanwhile
+            got = [new[w] if g is None else g for w, g in zip(words, got, strict=True)]
         return np.fromiter(map(itemgetter(k), got), dtype=np.int64, count=len(got))
 
     def _lookup(self, table, words: list[str]):
@@ -518,21 +527,22 @@ def sentences(doc: Document, stream: MatchStream) -> list[list[tuple[str, Any, b
         m = load_model()
     except (FileNotFoundError, ImportError):  # pragma: no cover - no model installed
         return _sentences_plain(doc, stream)
-    split = _split(m, doc, stream)
-    if split is None:
-        return []
-    _, _, _, wpos, Tw, first, _, ok = split
-    toks = stream.tokens
-    low = m._t_low
-    out: list[list[tuple[str, Any, bool]]] = []
-    cur: list[tuple[str, Any, bool]] = []
-    for k, t, f, o in zip(wpos.tolist(), Tw.tolist(), first.tolist(), ok.tolist(), strict=True):
-        if f and cur:
-            out.append(cur)
-            cur = []
-        cur.append((low[t], toks[k], o))
-    out.append(cur)
-    return out
+    with m.lock:
+        split = _split(m, doc, stream)
+        if split is None:
+            return []
+        _, _, _, wpos, Tw, first, _, ok = split
+        toks = stream.tokens
+        low = m._t_low
+        out: list[list[tuple[str, Any, bool]]] = []
+        cur: list[tuple[str, Any, bool]] = []
+        for k, t, f, o in zip(wpos.tolist(), Tw.tolist(), first.tolist(), ok.tolist(), strict=True):
+            if f and cur:
+                out.append(cur)
+                cur = []
+            cur.append((low[t], toks[k], o))
+        out.append(cur)
+        return out
 
 
 def _sentences_plain(doc: Document, stream: MatchStream) -> list[list[tuple[str, Any, bool]]]:
@@ -578,11 +588,11 @@ def _split(m: GenericModel, doc: Document, stream: MatchStream):
     (token texts, starts, ends, token index of each word, type id of each word, first-in-sentence,
     last-in-sentence, may-be-flagged), or None when there is no word."""
     cached = getattr(stream, "_generic_split", None)
-    if cached is not None and cached[0] is m and cached[1] is doc:
-        return cached[2]  # US201 and US202 split the same document
+    if cached is not None and cached[0] is m and cached[1] is doc and cached[2] == m.generation:
+        return cached[3]  # US201 and US202 split the same document (type ids of this generation)
     out = _split_uncached(m, doc, stream)
     try:
-        stream._generic_split = (m, doc, out)
+        stream._generic_split = (m, doc, m.generation, out)
     except AttributeError:  # pragma: no cover - a stream type without a __dict__
         pass
     return out
@@ -950,6 +960,11 @@ def generic_findings(doc: Document, stream: MatchStream, fb: FindingBuilder,
         return []
     if not model.weights:
         return []
+    with model.lock:
+        return _findings(model, doc, stream, fb)
+
+
+def _findings(model: GenericModel, doc: Document, stream: MatchStream, fb: FindingBuilder) -> list[Finding]:
     sc = _score(model, doc, stream)
     if sc is None:
         return []

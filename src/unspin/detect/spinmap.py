@@ -52,6 +52,7 @@ class SpinMap:
         self._multi_first = frozenset(k.split(" ", 1)[0] for k in self.pairs if " " in k)
         self._prefixes = frozenset(" ".join(k.split(" ")[:2]) for k in self.pairs if " " in k)
         self._options: dict[str, _Options] = {}
+        self._options_of: Any = None  # the generic model the options' ids come from
         self._flags_of: Any = None
         self._flags: Any = None
 
@@ -142,10 +143,19 @@ def candidates(doc: Document, stream: MatchStream, smap: SpinMap, gm=None) -> li
     Occurrences do not overlap: at each word the longest key wins. Work is in the generic model's id
     space: the document's words come from its sentence split (``generic._split``), canonical options
     are resolved to ids once per process, and all LM probes of a document are one vectorised call."""
-    from .generic import _split, load_model
+    from .generic import load_model
 
     m = gm or load_model()
+    with m.lock:  # the model's token-type tables: one document at a time
+        return _candidates(doc, stream, smap, m)
+
+
+def _candidates(doc: Document, stream: MatchStream, smap: SpinMap, m) -> list[dict[str, Any]]:
+    from .generic import _split
+
     np = m.np
+    if smap._options_of is not m:  # canonical options hold this model's ids
+        smap._options, smap._options_of = {}, m
     split = _split(m, doc, stream)
     if split is None:
         return []
@@ -156,6 +166,7 @@ def candidates(doc: Document, stream: MatchStream, smap: SpinMap, gm=None) -> li
         return []
     low = m._t_low
     Twl = Tw.tolist()
+    wposl = wpos.tolist()
     firstl = first.tolist()
     okl = ok.tolist()
     flagl = flags.tolist()
@@ -168,10 +179,11 @@ def candidates(doc: Document, stream: MatchStream, smap: SpinMap, gm=None) -> li
         if j <= covered:
             continue
         n_found, key = 0, ""
-        if flagl[j] & 2 and j + 1 < nw and not firstl[j + 1] and \
+        if flagl[j] & 2 and j + 1 < nw and wposl[j + 1] == wposl[j] + 1 and not firstl[j + 1] and \
                 low[Twl[j]] + " " + low[Twl[j + 1]] in prefixes:
             for n in range(min(smap.max_n, nw - j), 1, -1):
-                if any(firstl[j + 1:j + n]) or not all(okl[j:j + n]):
+                # the words of a key are adjacent tokens: no punctuation between ("a, b" is not "a b")
+                if wposl[j + n - 1] - wposl[j] != n - 1 or any(firstl[j + 1:j + n]) or not all(okl[j:j + n]):
                     continue
                 k = " ".join(low[t] for t in Twl[j:j + n])
                 if k in pairs:
@@ -324,7 +336,10 @@ def spinmap_findings(doc: Document, stream: MatchStream, fb: FindingBuilder) -> 
         return []
     if not smap.weights:
         return []
-    cands = candidates(doc, stream, smap)
+    try:
+        cands = candidates(doc, stream, smap)
+    except (FileNotFoundError, ImportError):  # the generic model's tables are not installed
+        return []
     if not cands:
         return []
     from ..model import Suggestion

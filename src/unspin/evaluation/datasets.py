@@ -246,12 +246,19 @@ def unseen_phrase_set(limit: int | None = None, seed: int = 0, per_doc: int = 12
     """TEST-split, unconditional screener rows placed into science sentences (one sentence each).
 
     Rows with a screener query (AND/NOT/proximity) are left out: their meaning depends on context
-    the template sentences do not have. The clean twin puts the canonical phrase in the same slot.
+    the template sentences do not have; so are rows whose tortured phrase also occurs in the TRAIN
+    split. The clean twin puts the canonical phrase in the same slot.
     """
     from ..detect.lexicon import canonical_variants
 
-    rows = [r for r in read_pps_half(path)
-            if pps_split(r["canonical_phrase"]) == "test" and not (r.get("pps_query") or "").strip()]
+    half = read_pps_half(path)
+    # a few canonicals differ only in a plural or a query condition, so the same tortured phrase can
+    # sit in both splits ("transcription activator-like effector(s)"): such rows are not unseen
+    seen = {" ".join(r["tortured_phrase"].lower().split()) for r in half
+            if pps_split(r["canonical_phrase"]) == "train"}
+    rows = [r for r in half
+            if pps_split(r["canonical_phrase"]) == "test" and not (r.get("pps_query") or "").strip()
+            and " ".join(r["tortured_phrase"].lower().split()) not in seen]
     rows.sort(key=lambda r: (r["canonical_phrase"].lower(), r["tortured_phrase"].lower()))
     rng = random.Random(seed)
     if limit is not None and limit < len(rows):

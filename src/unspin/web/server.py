@@ -90,7 +90,7 @@ class WebApp:
 
     def warm_up(self) -> None:
         """Load the lexicon now so that the first check is as fast as the rest."""
-        if self.config.wants("US1"):
+        if self.config.wants_family("US1"):
             self.context.get_lexicon()
 
     def info(self) -> dict[str, Any]:
