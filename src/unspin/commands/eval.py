@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .common import config_options, resolve_config
+from .common import config_options, fail, resolve_config
 
 SUITE_CHOICES = ["detect", "score", "match", "rewrite", "all"]
 
@@ -23,9 +23,14 @@ SUITE_CHOICES = ["detect", "score", "match", "rewrite", "all"]
 def eval_command(suites: tuple[str, ...], quick: bool, out: Path, seed: int, config_path: Path | None,
                  no_config: bool) -> None:
     """Evaluate detection, article scores, matching and rewriting on spun copies of the fixtures."""
+    from ..evaluation.datasets import FIXTURE_ARTICLES, NEWS_CORPUS, PPS_HALF
     from ..evaluation.harness import SUITES, run
     from ..evaluation.report import render
 
+    missing = [p for p in (FIXTURE_ARTICLES, NEWS_CORPUS, PPS_HALF) if not p.exists()]
+    if missing:  # an installed copy: the evaluation runs from a source checkout beside ../shared
+        fail(f"{missing[0]}: not found; unspin eval runs from a source checkout with the shared data "
+             "beside it (../shared/data)")
     cfg = resolve_config(config_path, no_config)
     chosen = SUITES if "all" in suites else tuple(s for s in SUITES if s in suites)
     command = " ".join(["unspin eval", *sys.argv[2:]]) if sys.argv[1:2] == ["eval"] else _command(

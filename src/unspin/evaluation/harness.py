@@ -158,7 +158,11 @@ def _delegate(suite: str, quick: bool, say: Callable[[str], None]) -> str:
     # A throwaway working folder: the suites leave archives and learned lexicons there, some built
     # from Reuters text, which is for evaluation only and must not land in docs/.
     with tempfile.TemporaryDirectory(prefix=f"unspin-eval-{suite}-") as work:
-        result = mod.run(Path(work), quick)
+        try:
+            result = mod.run(Path(work), quick)
+        except ModuleNotFoundError as exc:  # scikit-learn and friends: the "build" extra
+            return (f"_Skipped: the {suite} suite needs `{exc.name}` "
+                    "(`pip install 'unspin[build]'`)._")
     if isinstance(result, str):
         return result
     if result is None:

@@ -231,7 +231,11 @@ def _check_reachable(address: str) -> None:
 
     (A Client that cannot connect leaves a traceback on stderr when it is garbage-collected.)
     """
-    from distributed.comm.addressing import parse_address, parse_host_port
+    try:
+        from distributed.comm.addressing import parse_address, parse_host_port
+    except ImportError:
+        raise SchedulerError("--scheduler needs the 'distributed' package "
+                             "(pip install 'unspin[dask]')") from None
 
     try:
         scheme, loc = parse_address(address, strict=True)
@@ -268,7 +272,7 @@ def connect_scheduler(address: str):
         from distributed import Client
     except ImportError:
         raise SchedulerError("--scheduler needs the 'distributed' package "
-                             "(pip install 'dask[distributed]')") from None
+                             "(pip install 'unspin[dask]')") from None
     _check_reachable(address)
     try:
         return Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)

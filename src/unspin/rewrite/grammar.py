@@ -76,6 +76,9 @@ def grammar_findings(doc: Document, fb, url: str) -> list[Finding]:
     joined = "".join(parts)
     try:
         matches = _client(url).check(joined)
+    except ImportError:
+        _warn_once(url, "language-tool-python is not installed: pip install 'unspin[grammar]'")
+        return []
     except Exception as exc:  # connection errors, bad JSON, HTTP errors: all mean "no grammar pass"
         _clients.pop(url, None)
         _warn_once(url, _short_reason(exc))
