@@ -46,6 +46,7 @@ from unspin.text import MatchStream  # noqa: E402
 
 NEWS = ROOT / "data" / "lexicon" / "news.tsv"
 TARGET_PER_1K = 0.15
+FOLDS = 2  # cross-fitting folds of the lexicon rows: a fold's phrases use the other folds' swaps
 MAX_BLOCK = 3
 DEPTH, TREES = 4, 300  # gradient-boosted trees (cross-validated against a logistic regression)
 WORD = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
@@ -83,7 +84,7 @@ def words(s: str) -> list[str]:
 
 
 def fold(canonical: str) -> int:
-    return hashlib.sha1(("fold:" + canonical.strip().lower()).encode()).digest()[0] % 2
+    return hashlib.sha1(("fold:" + canonical.strip().lower()).encode()).digest()[0] % FOLDS
 
 
 def read_rows() -> list[dict]:
@@ -239,10 +240,10 @@ def main() -> None:
         return w.encode() in vocab
 
     full = build_table(rows, known)
-    fold_maps = [sm.SpinMap(build_table([r for r in rows if r["fold"] != k], known)) for k in (0, 1)]
+    fold_maps = [sm.SpinMap(build_table([r for r in rows if r["fold"] != k], known)) for k in range(FOLDS)]
     full_map = sm.SpinMap(full)
-    print(f"rows {len(rows)}, swaps {len(full['pairs'])} (fold maps {len(fold_maps[0].pairs)}/"
-          f"{len(fold_maps[1].pairs)})")
+    print(f"rows {len(rows)}, swaps {len(full['pairs'])} (fold maps "
+          f"{'/'.join(str(len(f.pairs)) for f in fold_maps)})")
 
     X: list[dict] = []
     y: list[int] = []

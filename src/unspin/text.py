@@ -34,34 +34,14 @@ def normalise_token(token: str) -> str:
 _INNER_HYPHEN = re.compile(r"(?<=[^\W_])-(?=[^\W_])")
 
 
-def _normalised_run(chunk: str) -> str | None:
-    """normalise_token applied to a whole run of text at once, or None if lengths would change."""
-    low = chunk.lower()
-    if len(low) != len(chunk):
-        return None
-    if not low.isascii():
-        low = low.translate(_QUOTES)
-    if "-" in low:
-        low = _INNER_HYPHEN.sub(" ", low)
-    return low
-
-
 def _folded_run(chunk: str) -> str:
-    """_normalised_run without the lower-casing (always the same length); ``chunk`` itself if unchanged."""
+    """Typographic quotes/dashes folded and inner hyphens spaced over a whole run of text at once, as
+    ``normalise_token`` does per token but without the lower-casing (always the same length)."""
     if not chunk.isascii():
         chunk = chunk.translate(_QUOTES)
     if "-" in chunk:
         chunk = _INNER_HYPHEN.sub(" ", chunk)
     return chunk
-
-
-def _fold_token(token: str) -> str:
-    """normalise_token without the lower-casing."""
-    if not token.isascii():
-        token = token.translate(_QUOTES)
-    if len(token) > 1 and "-" in token:
-        token = token.replace("-", " ")
-    return token
 
 
 def normalise_phrase(phrase: str) -> str:

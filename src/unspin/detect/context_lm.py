@@ -44,6 +44,7 @@ from operator import itemgetter
 from typing import Any
 
 from ..text import BARRIER, MatchStream
+from .generic import grow_columns
 
 LN = math.log(1.0001)  # pocketsphinx log base -> natural log
 FLOOR = -25.0 / LN  # floor of one term, pocketsphinx units
@@ -223,13 +224,7 @@ class Tables:
         np = self.np
         first = len(self.ids)
         need = first + len(new)
-        if need > len(self.lm_id):
-            size = max(need, 2 * len(self.lm_id))
-            for name in ("lm_id", "low", "form", "case", "brk", "keep", "split"):
-                a = getattr(self, name)
-                b = np.zeros(size, dtype=a.dtype)
-                b[:len(a)] = a
-                setattr(self, name, b)
+        grow_columns(self, ("lm_id", "low", "form", "case", "brk", "keep", "split"), need)
         low = [t.lower() for t in new]
         lows = self.lows
         for w in low:

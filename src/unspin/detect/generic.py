@@ -81,6 +81,20 @@ def _kind(w: str) -> tuple[int, str]:
     return _OTHER, w.lower()
 
 
+def grow_columns(obj: Any, names: tuple[str, ...], need: int) -> None:
+    """Make the numpy columns ``obj.<name>`` hold at least ``need`` rows (doubling, zero-filled, rows
+    kept): the per-token-type tables of this model and of the scorer's context tables."""
+    size = len(getattr(obj, names[0]))
+    if need <= size:
+        return
+    size = max(need, 2 * size)
+    for name in names:
+        old = getattr(obj, name)
+        grown = obj.np.zeros(size, dtype=old.dtype)
+        grown[:len(old)] = old
+        setattr(obj, name, grown)
+
+
 class GenericModel:
     """The compiled tables (vocabulary, synonyms, the LM's n-grams), the phrase table and the
     combiner weights."""
@@ -149,7 +163,6 @@ class GenericModel:
         self._specials: tuple[int, int] | None = None
         self._idc: dict[str, tuple[int, int]] = {}
         self._synw: dict[int, dict[str, int]] = {}
-        self._pwc: dict[str, bool] = {}
         self._phc: dict[str, Any] = {}  # phrase_hits results per key, across documents
         self._ss: dict[int, float] | None = None
         self.use_phrases = True
@@ -183,13 +196,7 @@ class GenericModel:
         new = list(dict.fromkeys(t for t in texts if t not in self._tid))
         n0 = len(self._t_low)
         n1 = n0 + len(new)
-        if n1 > len(self._t_kind):
-            cap = max(n1, 2 * len(self._t_kind))
-            for name in ("_t_kind", "_t_vid", "_t_lm", "_t_cand", "_t_content", "_t_pwi", "_t_sp"):
-                old = getattr(self, name)
-                grown = np.zeros(cap, dtype=old.dtype)
-                grown[:n0] = old[:n0]
-                setattr(self, name, grown)
+        grow_columns(self, ("_t_kind", "_t_vid", "_t_lm", "_t_cand", "_t_content", "_t_pwi", "_t_sp"), n1)
         kinds, lows = zip(*map(_kind, new), strict=True)
         vid = self.ids(list(lows))
         known = vid >= 0
@@ -303,32 +310,12 @@ class GenericModel:
         pos[pos >= len(table)] = 0
         return np.where((table[pos] == arr) & (arr != b""), pos, -1).astype(np.int64)
 
-    def is_phrase_word(self, words: list[str]) -> list[bool]:
-        """Whether each word occurs in some known phrase (vectorised, remembered across documents)."""
-        c = self._pwc
-        miss = list({w for w in words if w not in c})
-        if miss:
-            np = self.np
-            if len(c) > CACHE_MAX:
-                c.clear()
-            t = self.phrase_words
-            width = t.dtype.itemsize
-            arr = np.array([w if w.isascii() and len(w) <= width else "" for w in miss], dtype=t.dtype)
-            pos = np.searchsorted(t, arr)
-            pos[pos >= len(t)] = 0
-            c.update(zip(miss, ((t[pos] == arr) & (arr != b"")).tolist(), strict=True))
-        return [c[w] for w in words]
-
     def lm_specials(self) -> tuple[int, int]:
         """LM ids of <s> and </s>."""
         if self._specials is None:
             r = self.lm_ids(["<s>", "</s>"]).tolist()
             self._specials = (r[0], r[1])
         return self._specials
-
-    def ids_cached(self, words: list[str]):
-        """(vocabulary ids, LM ids) of words, remembered across documents."""
-        return self.ids(words), self.lm_ids(words)
 
     # -- the LM --------------------------------------------------------------------------------------
     def trigram(self, w, p1, p2):

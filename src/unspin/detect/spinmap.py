@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import math
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..analysis import FindingBuilder
@@ -93,10 +93,22 @@ def load_spinmap() -> SpinMap:
     return SpinMap.load()
 
 
+class _Restored(NamedTuple):
+    """An occurrence's best restoration: LM gains (log10) part by part and the text's own context."""
+
+    gain: float
+    left: float
+    inner: float
+    right: float
+    own_left: float
+    own_right: float
+    option: int  # index into the key's _Options
+
+
 class _Options:
     """A key's canonical options with their LM and vocabulary ids (resolved once per process)."""
 
-    __slots__ = ("texts", "counts", "total", "lm", "vid", "key_lm", "key_vid", "n", "uni", "zipf",
+    __slots__ = ("texts", "counts", "total", "lm", "vid", "key_lm", "key_vid", "uni", "zipf",
                  "key_uni", "key_zipf")
 
     def __init__(self, key: str, opts: list[tuple[str, int]], m):
@@ -107,7 +119,6 @@ class _Options:
         self.vid = [m.ids(c.split()).tolist() for c in self.texts]
         self.key_lm = m.lm_ids(key.split()).tolist()
         self.key_vid = m.ids(key.split()).tolist()
-        self.n = key.count(" ") + 1
 
         def uni(ids: list[int]) -> float:  # the rarest word's LM unigram log10 P
             return min(float(m.lm_uni[i]) if i >= 0 else -7.0 for i in ids)
@@ -217,7 +228,7 @@ def _candidates(doc: Document, stream: MatchStream, smap: SpinMap, m) -> list[di
     by_last = {j + n - 1: oi for oi, (j, n, _) in enumerate(occ)}
     best = _restore(m, occ, opts, lm_w, ctx, None)
     # with spinner-word neighbours restored too (only where a neighbour's own restoration helped)
-    joint = [b[0] for b in best]
+    joint = [b.gain for b in best]
     adjacent = [0] * len(occ)
     nb: dict[int, tuple[int | None, int | None]] = {}
     for oi, (j, n, _) in enumerate(occ):
@@ -227,15 +238,15 @@ def _candidates(doc: Document, stream: MatchStream, smap: SpinMap, m) -> list[di
         if hi is not None and firstl[j + n]:
             hi = None
         adjacent[oi] = (lo is not None) + (hi is not None)
-        left = best[lo][8][-1] if lo is not None and best[lo][0] > 0 else None
-        right = best[hi][8][0] if hi is not None and best[hi][0] > 0 else None
+        left = _restored_word(opts, occ, best, lo, -1)
+        right = _restored_word(opts, occ, best, hi, 0)
         if left is not None or right is not None:
             nb[oi] = (left, right)
     if nb:
         sub = sorted(nb)
         again = _restore(m, [occ[k] for k in sub], opts, lm_w, [ctx[k] for k in sub], [nb[k] for k in sub])
         for k, b in zip(sub, again, strict=True):
-            joint[k] = b[0]
+            joint[k] = b.gain
     # symspell counts of the first/last word with their neighbours, text vs restored
     ss_a: list[int] = []
     ss_b: list[int] = []
@@ -244,7 +255,7 @@ def _candidates(doc: Document, stream: MatchStream, smap: SpinMap, m) -> list[di
         e = j + n - 1
         p1 = -1 if firstl[j] else vid_w[j - 1]
         n1 = -1 if lastl[e] else vid_w[e + 1]
-        cv = o.vid[b[7]]
+        cv = o.vid[b.option]
         ss_a += [p1, vid_w[e], p1, cv[-1]]
         ss_b += [vid_w[j], n1, cv[0], n1]
     ss = m.symspell_many(np.array(ss_a, dtype=np.int64), np.array(ss_b, dtype=np.int64)).reshape(-1, 4).tolist()
@@ -252,7 +263,7 @@ def _candidates(doc: Document, stream: MatchStream, smap: SpinMap, m) -> list[di
 
     out = []
     for oi, (j, n, key) in enumerate(occ):
-        gain, _, gl, gi, gr, ol, orr, k, _ = best[oi]
+        gain, gl, gi, gr, ol, orr, k = best[oi]
         o = opts[key]
         count = o.counts[k]
         s_t, s_c = max(ss[oi][0], ss[oi][1]), max(ss[oi][2], ss[oi][3])
@@ -273,10 +284,17 @@ def _candidates(doc: Document, stream: MatchStream, smap: SpinMap, m) -> list[di
     return out
 
 
-def _restore(m, occ, opts, lm_w, ctx, neighbours):
-    """Best restoration per occurrence by trigram-LM gain: (gain, text, left, inner and right gains,
-    own left, own right, option index, option LM ids). ``neighbours`` gives restored (left, right)
-    context LM ids.
+def _restored_word(opts, occ, best, oi: int | None, pos: int) -> int | None:
+    """LM id of the first (pos 0) or last (pos -1) word of occurrence oi's restoration, if restoring
+    it alone made the text more probable; else None."""
+    if oi is None or best[oi].gain <= 0:
+        return None
+    return opts[occ[oi][2]].lm[best[oi].option][pos]
+
+
+def _restore(m, occ, opts, lm_w, ctx, neighbours) -> list[_Restored]:
+    """Best restoration per occurrence by trigram-LM gain. ``neighbours`` gives restored (left,
+    right) context LM ids.
 
     For the words ``p2 p1 [x1 .. xk] n1 n2`` of a variant: left = log P(x1 | p2 p1), inner = the mean
     log P of x2..xk, right = log P(n1 | ..) + log P(n2 | ..); the text and each canonical option are
@@ -323,8 +341,8 @@ def _restore(m, occ, opts, lm_w, ctx, neighbours):
             ol, oin, orr = own
             g = (left - ol) + (inner - oin) + (right - orr)
             c = o.counts[k - 1]
-            if best is None or (g, c) > (best[0], o.counts[best[7]]):
-                best = (g, o.texts[k - 1], left - ol, inner - oin, right - orr, ol, orr, k - 1, o.lm[k - 1])
+            if best is None or (g, c) > (best.gain, o.counts[best.option]):
+                best = _Restored(g, left - ol, inner - oin, right - orr, ol, orr, k - 1)
         out.append(best)
     return out
 
@@ -344,17 +362,17 @@ def spinmap_findings(doc: Document, stream: MatchStream, fb: FindingBuilder) -> 
         return []
     from ..model import Suggestion
     from ..rewrite.case import match_case
+    from .generic import _confidence
 
     thr = smap.weights["threshold"]
-    at = smap.weights.get("calibration", {}).get("at_threshold", 0.5)
-    base = math.log(at / (1 - at))
+    cal = smap.weights.get("calibration", {})
     out = []
     for c, score in zip(cands, smap.score([c["feats"] for c in cands]).tolist(), strict=True):
         if score < thr:
             continue
         text = doc.text[c["start"]:c["end"]]
         suggestion = match_case(text, c["sub"])
-        conf = 1.0 / (1.0 + math.exp(-(base + (score - thr))))
+        conf = _confidence(score, thr, cal)
         f = c["feats"]
         left, right = c["context"]
         restored = " ".join(x for x in (left, c["sub"], right) if x)
