@@ -1,9 +1,12 @@
-"""Warm throughput of analyze() in CPU time, per detector set, with an optional profile.
+"""Warm throughput of analysis in CPU time, per detector set, with an optional profile.
 
-Feeds the 52 fixture articles round-robin through ``analyze()`` in one process after a warm-up,
+Feeds the 52 fixture articles round-robin through ``analyze_many()`` (batches of documents, as
+``unspin check`` and ``unspin report`` analyse a folder or a feed) in one process after a warm-up,
 until ``--mb`` MB of text has been analysed, and reports MB per CPU second (``time.process_time``,
 so a loaded machine does not distort the rate) next to the wall-clock rate and the 1-minute load
-average. ``--profile N`` prints the top N functions by cumulative and by own time instead.
+average. ``--one-by-one`` calls ``analyze()`` per document instead (the pre-commit hook's and the
+web page's case: one article). ``--profile N`` prints the top N functions by cumulative and by own
+time instead.
 
 The fixtures repeat every 52 documents, which flatters what is remembered across documents (token
 classes, phrase-table look-ups). ``--corpus wikinews`` feeds the Wikinews 2019-2020 articles of
@@ -12,7 +15,7 @@ after the same warm-up on the fixtures. ``--join K`` glues K articles' prose int
 document (paragraphs kept), to separate the fixed cost per document from the cost per word.
 
     python benchmarks/bench_analyze.py [--mb 2] [--only no-generic|all] [--corpus fixtures|wikinews]
-        [--join 1] [--profile 30]
+        [--one-by-one] [--join 1] [--profile 30]
 """
 
 from __future__ import annotations
@@ -26,18 +29,27 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 
 
-def run(docs, ctx, mb: float) -> tuple[int, int, float, float]:
-    from unspin.analysis import analyze
+def run(docs, ctx, mb: float, one_by_one: bool = False) -> tuple[int, int, float, float]:
+    """Analyse documents round-robin until ``mb`` MB of text: in batches (``analyze_many``, what
+    ``unspin check`` and ``unspin report`` do with a folder or a feed), or ``analyze`` one at a time."""
+    from unspin.analysis import analyze, analyze_many
 
     target = mb * 1024 * 1024
-    total, n = 0, 0
-    c0, t0 = time.process_time(), time.perf_counter()
+    sizes = [len(d.text.encode("utf-8")) for d in docs]
+    plan: list[int] = []
+    total = 0
     while total < target:
-        d = docs[n % len(docs)]
-        analyze(d, ctx)
-        total += len(d.text.encode("utf-8"))
-        n += 1
-    return total, n, time.process_time() - c0, time.perf_counter() - t0
+        k = len(plan) % len(docs)
+        plan.append(k)
+        total += sizes[k]
+    c0, t0 = time.process_time(), time.perf_counter()
+    if one_by_one:
+        for k in plan:
+            analyze(docs[k], ctx)
+    else:
+        for _ in analyze_many((docs[k] for k in plan), ctx):
+            pass
+    return total, len(plan), time.process_time() - c0, time.perf_counter() - t0
 
 
 def main() -> None:
@@ -46,6 +58,7 @@ def main() -> None:
     ap.add_argument("--only", choices=("no-generic", "all"))
     ap.add_argument("--corpus", choices=("fixtures", "wikinews"), default="fixtures")
     ap.add_argument("--join", type=int, default=1, metavar="K", help="K articles per document")
+    ap.add_argument("--one-by-one", action="store_true", help="analyze() each document alone (no batches)")
     ap.add_argument("--profile", type=int, metavar="N", help="print the top N functions instead")
     args = ap.parse_args()
 
@@ -80,18 +93,19 @@ def main() -> None:
 
             prof = cProfile.Profile()
             prof.enable()
-            run(docs, ctx, args.mb)
+            run(docs, ctx, args.mb, args.one_by_one)
             prof.disable()
             print(f"## {name}")
             st = pstats.Stats(prof)
             st.sort_stats("cumulative").print_stats(args.profile)
             st.sort_stats("tottime").print_stats(args.profile)
             continue
-        total, n, cpu, wall = run(docs, ctx, args.mb)
+        total, n, cpu, wall = run(docs, ctx, args.mb, args.one_by_one)
         mb = total / 1024 / 1024
         corpus = {"fixtures": "fixture", "wikinews": "Wikinews"}[args.corpus]
         joined = f", {args.join} per document" if args.join > 1 else ""
-        print(f"| analyze(), {name}, {args.mb:g} MB of {corpus} articles{joined} | {mb / cpu:.2f} "
+        how = "analyze() one by one" if args.one_by_one else "analyze_many()"
+        print(f"| {how}, {name}, {args.mb:g} MB of {corpus} articles{joined} | {mb / cpu:.2f} "
               f"| {mb / wall:.2f} | {n} | {cpu:.2f} | {os.getloadavg()[0]:.2f} |")
 
 

@@ -2,18 +2,22 @@
 
 Public API (imported lazily so that the command-line start-up stays fast)::
 
-    from unspin import analyze, load_documents, Finding, DocumentReport
+    from unspin import analyze, analyze_many, load_documents, Finding, DocumentReport
+
+``analyze_many`` analyses a folder or feed several documents at a time (the same reports as
+``analyze`` one by one, faster).
 """
 
 from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["analyze", "analyze_text", "load_documents", "Finding", "Document", "DocumentReport", "Config"]
+__all__ = ["analyze", "analyze_many", "analyze_text", "load_documents", "Finding", "Document", "DocumentReport",
+           "Config"]
 
 
 def __getattr__(name: str):
-    if name in ("analyze", "analyze_text", "Context"):
+    if name in ("analyze", "analyze_many", "analyze_text", "Context"):
         from . import analysis
 
         return getattr(analysis, name)

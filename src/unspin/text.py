@@ -116,6 +116,49 @@ class MatchStream:
         self._tokens: list[Token] | None = None
         self._all: tuple[list[str], list[int], list[int], list[int]] | None = None
 
+    @classmethod
+    def concat(cls, text: str, streams: list[MatchStream], bases: list[int]) -> MatchStream:
+        """One stream over several documents laid end to end in ``text`` (document k's text starting at
+        ``bases[k]``), without tokenising again: the streams joined by a barrier, their segments moved
+        by the bases. Each document's first tokenised segment starts a sentence (``joined`` is
+        cleared), so nothing reads across a document boundary."""
+        new = cls.__new__(cls)
+        new._text = text
+        parts: list[str] = []
+        cased: list[str] = []
+        seg_pos: list[int] = []
+        segs: list[Segment] = []
+        pieces: list[list[str]] = []
+        same_len: list[bool] = []
+        pos = 0
+        for s, base in zip(streams, bases, strict=True):
+            if not s._segs:
+                continue
+            if parts:
+                parts.append(BARRIER)
+                cased.append(BARRIER)
+                pos += 2
+            parts.append(s.stream)
+            cased.append(s.cased)
+            seg_pos += [p + pos for p in s._seg_pos]
+            segs += [Segment(g.start + base, g.end + base, g.field, g.joined and i > 0)
+                     for i, g in enumerate(s._segs)]
+            pieces += s._pieces
+            same_len += s._same_len
+            pos += len(s.stream) + 1
+        new.stream = " ".join(parts)
+        new.cased = " ".join(cased)
+        new.word_count = sum(s.word_count for s in streams)
+        new._seg_pos = seg_pos
+        new._segs = segs
+        new._pieces = pieces
+        new._same_len = same_len
+        new._seg_offsets = {}
+        new._words = None
+        new._tokens = None
+        new._all = None
+        return new
+
     def _offsets(self, k: int) -> tuple[list[str], list[int], list[int], list[int]]:
         """Segment k's token texts, start and end offsets in the text, and start offsets in ``stream``."""
         got = self._seg_offsets.get(k)

@@ -56,7 +56,7 @@ def check(paths, fmt, select, ignore, fail_level, min_confidence, no_generic, le
         min_confidence=min_confidence, max_file_size=max_file_size, db=db, languagetool_url=languagetool_url,
         lexicons=tuple(lexicons) or None, generic=False if no_generic else None,
     )
-    from ..analysis import Context, analyze
+    from ..analysis import Context, analyze_many
     from ..document import iter_documents
     from ..formats import get_emitter
 
@@ -70,12 +70,17 @@ def check(paths, fmt, select, ignore, fail_level, min_confidence, no_generic, le
             from ..match.archive import open_archive_or_fail
 
             ctx.archive = open_archive_or_fail(cfg.db, create=False)
-        for doc in iter_documents(list(paths), errors, max_bytes=cfg.max_file_size, encoding=encoding,
-                                  stdin_name=stdin_filename):
-            if len(doc.text) > LARGE_DOCUMENT:
-                startup.resume()  # a long text makes garbage of its own: collect it as usual
-            reports.append(analyze(doc, ctx))
-            startup.resume()  # the first document has loaded every model it needs
+
+        def documents():
+            for doc in iter_documents(list(paths), errors, max_bytes=cfg.max_file_size, encoding=encoding,
+                                      stdin_name=stdin_filename):
+                if len(doc.text) > LARGE_DOCUMENT:
+                    startup.resume()  # a long text makes garbage of its own: collect it as usual
+                yield doc
+
+        for report in analyze_many(documents(), ctx):  # a folder or a feed: several documents per pass
+            reports.append(report)
+            startup.resume()  # the first batch has loaded every model it needs
     stream_out = sys.stdout
     color = fmt == "text" and output is None and stream_out.isatty()
     rendered = get_emitter(fmt, color=color)(reports, errors)

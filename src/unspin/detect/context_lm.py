@@ -279,31 +279,51 @@ def synonyms(word: str) -> list[str]:
 
 
 def _gains(toks: list[str], prune: float | None = PRUNE, max_syn: int = MAX_SYN, max_words: int = MAX_WORDS,
-           skip_oov: bool = True):
-    """(gain, lift) arrays over the scored candidate words, natural log; None without the tables.
+           skip_oov: bool = True, sizes: list[int] | None = None):
+    """(gain, lift, doc) arrays over the scored candidate words, natural log; None without the tables.
 
     ``toks``: a MatchStream's tokens as written (``stream.cased.split(" ")``). . ! ? and segment
     barriers end a sentence (several in a row count once); other punctuation is dropped (the speech
     LM has none). An abbreviation splitting a sentence costs a little context, equally for clean and
     spun text. Candidates: words of the synonym table (3+ letters) in lower case, or capitalised at a
-    sentence start."""
+    sentence start.
+
+    Several documents are scored in one pass when ``toks`` holds their token lists one after the
+    other with a barrier between them and ``sizes`` gives each list's length (barrier included, on
+    the document before it): ``doc`` says which document each scored word is from, and every
+    per-document rule (sub-sampling to ``max_words``, a repeated window counting once) applies per
+    document, so each document gets exactly what it gets alone."""
     t = load_tables()
     if t is None:
         return None
     with t.lock:  # the token tables grow (and are reset) in several steps: one document at a time
-        return _gains_locked(t, toks, prune, max_syn, max_words, skip_oov)
+        return _gains_locked(t, toks, prune, max_syn, max_words, skip_oov, sizes)
 
 
 def _gains_locked(t: Tables, toks: list[str], prune: float | None, max_syn: int, max_words: int,
-                  skip_oov: bool):
+                  skip_oov: bool, sizes: list[int] | None):
     np = t.np
     if len(t.ids) > CACHE_MAX:
         t._reset()
     ids = t.lookup(toks)
-    if t.split[ids].any():
-        toks = [x for tok in toks for x in (_LM_TOKEN.findall(tok) if tok[:1].isalnum() else (tok,))]
+    doc = np.repeat(np.arange(len(sizes)), sizes) if sizes is not None else np.zeros(len(ids), dtype=np.int64)
+    split = np.flatnonzero(t.split[ids]).tolist()
+    if split:  # the LM reads these tokens as several words: only they are cut ("G7" -> "G", "7")
+        out: list[str] = []
+        counts = np.ones(len(toks), dtype=np.int64)
+        at = 0
+        for i in split:
+            out += toks[at:i]
+            pieces = _LM_TOKEN.findall(toks[i])
+            out += pieces
+            counts[i] = len(pieces)
+            at = i + 1
+        out += toks[at:]
+        doc = np.repeat(doc, counts)
+        toks = out
         ids = t.lookup(toks)
-    ids = ids[t.keep[ids]]
+    kept = t.keep[ids]
+    ids, doc = ids[kept], doc[kept]
     n = len(ids)
     # padded with two sentence ends either side: token i sits at i + 2
     brk = np.ones(n + 4, dtype=bool)
@@ -313,9 +333,14 @@ def _gains_locked(t: Tables, toks: list[str], prune: float | None, max_syn: int,
     case = t.case[ids]
     start = brk[1:n + 1]  # the token before is a sentence end (or the start)
     cand = np.flatnonzero((t.form[ids] >= 0) & ((case == _LOWER) | ((case == _CAPITALISED) & start)))
-    step = max(1, math.ceil(len(cand) / max_words))
-    if step > 1:
-        cand = cand[::step]
+    d = doc[cand]
+    # long documents: every step-th candidate (as cand[::step] per document)
+    per_doc = np.bincount(d)
+    if len(per_doc) and per_doc.max() > max_words:
+        step = np.maximum(1, -(-per_doc // max_words))
+        first = np.cumsum(per_doc) - per_doc
+        keep_c = (np.arange(len(cand)) - first[d]) % step[d] == 0
+        cand, d = cand[keep_c], d[keep_c]
     c = cand + 2  # padded positions
     b1, a1 = brk[c - 1], brk[c + 1]
     p1 = np.where(b1, 0, tid[c - 1])  # token ids; 0 is <s>, 1 is </s>
@@ -328,23 +353,24 @@ def _gains_locked(t: Tables, toks: list[str], prune: float | None, max_syn: int,
         # unknown neighbour (number, name, jargon): the gain would be mere frequency
         ok = (lm_id[p1] >= 0) & (lm_id[n1] >= 0)
         if not ok.all():
-            p2, p1, w, n1, n2 = p2[ok], p1[ok], w[ok], n1[ok], n2[ok]
+            p2, p1, w, n1, n2, d = p2[ok], p1[ok], w[ok], n1[ok], n2[ok], d[ok]
     if len(w) > 1:
         # tables and boilerplate repeat whole lines: count each context window (two words either
-        # side) once. Windows can only repeat where "p1 w n1" repeats: only those few are compared.
+        # side) once per document. Windows can only repeat where "p1 w n1" repeats: only those few
+        # are compared.
         low = t.low
         k3 = (low[p1] << 42) | (low[w] << 21) | low[n1]
-        o = np.argsort(k3, kind="stable")
-        same = k3[o[1:]] == k3[o[:-1]]
+        o = np.lexsort((k3, d))  # by document, then window; stable: text order among equals
+        same = (k3[o[1:]] == k3[o[:-1]]) & (d[o[1:]] == d[o[:-1]])
         if same.any():
             rows = np.zeros(len(w), dtype=bool)
             rows[o[1:][same]] = True
             rows[o[:-1][same]] = True
             rows = np.flatnonzero(rows)  # in text order: the first of equal windows is kept
-            seen: set[tuple[int, int, int]] = set()
+            seen: set[tuple[int, int, int, int]] = set()
             drop = []
-            for i, key in zip(rows.tolist(), zip(low[p2[rows]].tolist(), k3[rows].tolist(), low[n2[rows]].tolist(),
-                                                    strict=True), strict=True):
+            for i, key in zip(rows.tolist(), zip(d[rows].tolist(), low[p2[rows]].tolist(), k3[rows].tolist(),
+                                                    low[n2[rows]].tolist(), strict=True), strict=True):
                 if key in seen:
                     drop.append(i)
                 else:
@@ -352,7 +378,7 @@ def _gains_locked(t: Tables, toks: list[str], prune: float | None, max_syn: int,
             if drop:
                 keep = np.ones(len(w), dtype=bool)
                 keep[drop] = False
-                p2, p1, w, n1, n2 = p2[keep], p1[keep], w[keep], n1[keep], n2[keep]
+                p2, p1, w, n1, n2, d = p2[keep], p1[keep], w[keep], n1[keep], n2[keep], d[keep]
     lm = t.lm
     P2, P1, W, N1, N2 = lm_id[p2], lm_id[p1], lm_id[w], lm_id[n1], lm_id[n2]
     # own left context of every word: lp(w | p2 p1)
@@ -392,7 +418,7 @@ def _gains_locked(t: Tables, toks: list[str], prune: float | None, max_syn: int,
         alt = np.full(rows.shape, -np.inf)
         alt[has] = lp[2 * j:2 * j + k] + lp[2 * j + k:2 * j + 2 * k] + np.where(end[r], 0.0, lp[2 * j + 2 * k:])
         gain[ex] = np.maximum(alt.max(axis=1) - base, 0.0) * LN
-    return gain, lift * LN
+    return gain, lift * LN, d
 
 
 def text_stream(text: str) -> MatchStream:
@@ -423,13 +449,40 @@ def gains(text: str | MatchStream, prune: float | None = PRUNE, max_syn: int = M
 def features(text: str | MatchStream) -> dict[str, float]:
     """Article-level substitution-gain features of prose or of a document's MatchStream, shrunk
     towards clean news for short articles (``CLEAN_MEANS`` when the tables are unavailable)."""
-    res = _stream_gains(text)
+    stream = text if isinstance(text, MatchStream) else text_stream(text)
+    return features_many([stream])[0]
+
+
+def features_many(streams: list[MatchStream]) -> list[dict[str, float]]:
+    """``features`` of several documents' MatchStreams, scored in one vectorised pass (the same
+    values as one at a time)."""
+    if not streams:
+        return []
+    if len(streams) == 1:
+        res = _gains(streams[0].cased.split(" "))
+        bounds = [0, None]
+    else:
+        toks: list[str] = []
+        sizes: list[int] = []
+        for s in streams:
+            part = s.cased.split(" ")
+            if toks:
+                toks.append(BARRIER)  # a sentence end between documents, counted with the one before
+                sizes[-1] += 1
+            toks += part
+            sizes.append(len(part))
+        res = _gains(toks, sizes=sizes)
+        if res is not None:
+            bounds = res[2].searchsorted(range(len(streams) + 1)).tolist()
     if res is None:
-        return dict(CLEAN_MEANS)
-    g, lift = res
-    raw = {"ctx_gain_mean": float(g.sum()), "ctx_lift_mean": float(lift.sum()),
-           "ctx_low_lift_frac": float((lift <= PRUNE).sum())}
-    for th in GAIN_THRESHOLDS:
-        raw[f"ctx_gain_gt{th:g}"] = float((g > th).sum())
-    n = len(g)
-    return {k: (raw[k] + PSEUDO_WORDS * CLEAN_MEANS[k]) / (n + PSEUDO_WORDS) for k in FEATURES}
+        return [dict(CLEAN_MEANS) for _ in streams]
+    out = []
+    for i in range(len(streams)):
+        g, lift = res[0][bounds[i]:bounds[i + 1]], res[1][bounds[i]:bounds[i + 1]]
+        raw = {"ctx_gain_mean": float(g.sum()), "ctx_lift_mean": float(lift.sum()),
+               "ctx_low_lift_frac": float((lift <= PRUNE).sum())}
+        for th in GAIN_THRESHOLDS:
+            raw[f"ctx_gain_gt{th:g}"] = float((g > th).sum())
+        n = len(g)
+        out.append({k: (raw[k] + PSEUDO_WORDS * CLEAN_MEANS[k]) / (n + PSEUDO_WORDS) for k in FEATURES})
+    return out

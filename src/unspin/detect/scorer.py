@@ -146,13 +146,17 @@ TEXT_FEATURES = frozenset(text_features("a b c", {}))
 
 
 def extract_features(doc: Document, findings: list[Finding], words: int, ref: dict[str, float] | None = None,
-                     text: bool | None = None, stream: MatchStream | None = None) -> dict[str, float]:
+                     text: bool | None = None, stream: MatchStream | None = None,
+                     context: dict[str, float] | None = None) -> dict[str, float]:
     """The scorer features of one analysed document: findings and substitution gain always, text-style
     features when ``text`` is true (default: when the shipped model uses any of them). ``stream``: the
-    document's MatchStream when the caller has one (else it is built)."""
+    document's MatchStream when the caller has one (else it is built); ``context``: its substitution-
+    gain features when already worked out (``context_lm.features_many`` over a batch)."""
     model = load_model()
     feats = finding_features(findings, words)
-    feats.update(context_features(stream if stream is not None else MatchStream(doc.text, doc.segments)))
+    if context is None:
+        context = context_features(stream if stream is not None else MatchStream(doc.text, doc.segments))
+    feats.update(context)
     if text is None:
         text = model is None or bool(TEXT_FEATURES & set(model.features))
     if text:
@@ -226,11 +230,12 @@ def density_score(findings: list[Finding], words: int) -> float:
     return 1.0 - math.exp(-0.9 * 100.0 * weighted / max(words, 50))
 
 
-def score_document(doc: Document, stream: MatchStream, findings: list[Finding], words: int
-                   ) -> tuple[float, dict[str, float]]:
-    """Probability in [0, 1] that ``doc`` was spun, and the features it was computed from."""
+def score_document(doc: Document, stream: MatchStream, findings: list[Finding], words: int,
+                   context: dict[str, float] | None = None) -> tuple[float, dict[str, float]]:
+    """Probability in [0, 1] that ``doc`` was spun, and the features it was computed from
+    (``context``: the document's substitution-gain features, when worked out already)."""
     model = load_model()
-    feats = extract_features(doc, findings, words, stream=stream)
+    feats = extract_features(doc, findings, words, stream=stream, context=context)
     if model is None:
         return density_score(findings, words), feats
     return model.probability(feats), feats

@@ -172,20 +172,32 @@ def _documents(item: FileItem | RecordLine, settings: WorkerSettings, errors: li
 
 def run_task(task: Task, settings: WorkerSettings) -> TaskResult:
     """Decode, parse and analyse one task's documents; failures become errors, never exceptions."""
-    from ..analysis import analyze
+    from ..analysis import analyze, analyze_many, batches
     from .readability import reading_ease
 
     ctx = _context(settings.config)
     result = TaskResult(task.index)
-    for item in task.items:
-        for doc in _documents(item, settings, result.errors):
+    docs = [(item.seq, doc) for item in task.items for doc in _documents(item, settings, result.errors)]
+    seq_of = {id(doc): seq for seq, doc in docs}
+    for batch in batches(doc for _, doc in docs):
+        try:  # several documents per pass of the LM-heavy detectors
+            reports = list(analyze_many(batch, ctx))
+        except Exception:  # a bug in a detector: find the document, and lose none of the others
+            reports = []
+            for doc in batch:
+                try:
+                    reports.append(analyze(doc, ctx))
+                except Exception as exc:
+                    problem = f"could not be analysed ({type(exc).__name__}: {exc})"
+                    result.errors.append((seq_of[id(doc)], InputError(doc.path, problem)))
+        for report in reports:
+            doc = report.document
             try:
-                report = analyze(doc, ctx)
                 prose = doc.body() or doc.prose()
-                result.rows.append((item.seq, article_row(report, reading_ease(prose))))
-            except Exception as exc:  # a bug in a detector must not lose the rest of the feed
+                result.rows.append((seq_of[id(doc)], article_row(report, reading_ease(prose))))
+            except Exception as exc:
                 problem = f"could not be analysed ({type(exc).__name__}: {exc})"
-                result.errors.append((item.seq, InputError(doc.path, problem)))
+                result.errors.append((seq_of[id(doc)], InputError(doc.path, problem)))
     return result
 
 

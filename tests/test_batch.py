@@ -1,0 +1,120 @@
+"""analyze_many: documents analysed several at a time get exactly the reports analyze() gives."""
+
+from __future__ import annotations
+
+import pytest
+
+from unspin.analysis import BATCH_CHARS, BATCH_DOCS, Context, analyze, analyze_many, batches
+from unspin.config import Config
+from unspin.document import load_documents, parse_text
+from unspin.model import Document, Segment
+from unspin.text import MatchStream
+
+EDGE_TEXTS = [
+    ("markdown", "---\ntitle: Facial Acknowledgment Rolls Out\nexcerpt: The squeeze secretary spoke.\n"
+                 "provider:\n  name: Example\n  domain: example.com\n---\n\nThe squeeze secretary said "
+                 "the money related emergency was over.\n\n```\ncode block profound learning\n```\n"),
+    ("html", "<html><head><title>Profound learning news</title></head><body><p>The <em>facial</em> "
+             "acknowledgment system uses profound learning and an aid vector machine.</p>"
+             "<p>Officials said G7 ministers met on covid19 rules.</p></body></html>"),
+    ("html", "<p><b></b>acknowledgment of the squeeze secretary</p><p>Second paragraph here.</p>"),
+    ("text", ""),
+    ("text", "Word"),
+    ("text", "1987 2001 42."),
+    ("text", "The G7 summit discussed covid19 and 5G networks in 2021. The press secretary spoke."),
+    # repeated boilerplate (a repeated window counts once per document) and a long article (the
+    # substitution gain sub-samples candidates past MAX_WORDS)
+    ("text", "\n\n".join(["Read the full story on the website for more details."] * 30)),
+    ("text", " ".join(["The council approved the annual budget after a long debate about schools, "
+                       "roads and the quality of local services."] * 120)),
+    ("jsonl", '{"id": "a", "title": "Squeeze secretary quits", "text": "The money related emergency '
+              'deepened."}\n{"id": "b", "title": "Clean", "text": "The press secretary spoke."}\n'),
+]
+
+
+def _docs():
+    docs, errors = load_documents(["fixtures"])
+    assert not errors
+    for kind, text in EDGE_TEXTS:
+        docs += parse_text(text, f"edge.{kind}", kind)
+    # a document whose first segment is marked as continuing a sentence (an API user's Document),
+    # after one that ends mid-sentence: the batch must not read across the two
+    docs.append(parse_text("The report praised the facial", "mid.txt", "text")[0])
+    text = "acknowledgment of the new squeeze secretary was quick"
+    docs.append(Document(path="joined.txt", text=text, segments=(Segment(0, len(text), "body", joined=True),)))
+    from unspin.evaluation import datasets as ds
+
+    docs += [s.document() for s in ds.unseen_phrase_set(limit=96).spun]
+    return docs
+
+
+@pytest.fixture(scope="module")
+def docs():
+    return _docs()
+
+
+@pytest.mark.parametrize("generic", [True, False])
+def test_batched_reports_equal_one_by_one(docs, generic):
+    ctx = Context(config=Config(generic=generic))
+    one = [analyze(d, ctx) for d in docs]
+    many = list(analyze_many(docs, ctx))
+    assert len(many) == len(one)
+    rules = set()
+    for a, b in zip(one, many, strict=True):
+        assert b.document is a.document
+        assert b.to_json() == a.to_json()
+        assert b.features == a.features
+        rules |= {f.rule for f in a.findings}
+    # the comparison covers every detector that runs in a batch
+    assert {"US101", "US102"} <= rules
+    if generic:
+        assert {"US201", "US202"} <= rules
+
+
+def test_batches_close_at_documents_or_characters():
+    small = parse_text("The press secretary spoke.", "s.txt", "text")[0]
+    big = parse_text("x" * (BATCH_CHARS + 1), "big.txt", "text")[0]
+    groups = list(batches([small] * (BATCH_DOCS + 3)))
+    assert [len(g) for g in groups] == [BATCH_DOCS, 3]
+    groups = list(batches([small, small, big, small]))
+    assert [[d.path for d in g] for g in groups] == [["s.txt", "s.txt"], ["big.txt"], ["s.txt"]]
+    assert list(batches([])) == []
+
+
+def test_concatenated_stream_maps_tokens_back():
+    docs = [parse_text(t, f"d{i}.md", "markdown")[0] for i, t in enumerate(
+        ["# Title one\n\nFirst body text.", "", "Second <b>doc</b>, with words.\n\nAnd more."])]
+    streams = [MatchStream(d.text, d.segments) for d in docs]
+    text = "\n\n".join(d.text for d in docs)
+    bases = [0, len(docs[0].text) + 2, len(docs[0].text) + 4]
+    joined = MatchStream.concat(text, streams, bases)
+    want = [(t, s + b, e + b) for st, b in zip(streams, bases, strict=True) for t, s, e in st.tokens]
+    assert [tuple(t) for t in joined.tokens] == want
+    assert all(text[s:e] == t for t, s, e in joined.tokens)
+    assert joined.word_count == sum(s.word_count for s in streams)
+    # documents are kept apart by a barrier: no phrase matches across them
+    assert joined.stream.count("¦") >= 1
+
+
+def test_a_detector_bug_loses_only_its_document(monkeypatch):
+    """The batch report: when a batch fails, each document is retried alone; only the one that
+    fails alone becomes an error, every other row is kept."""
+    from unspin.detect import spinmap
+    from unspin.report import run
+
+    real = spinmap.spinmap_findings
+
+    def broken(doc, stream, fb):
+        if "kaboom" in doc.text:
+            raise RuntimeError("kaboom")
+        return real(doc, stream, fb)
+
+    monkeypatch.setattr(spinmap, "spinmap_findings", broken)
+    lines = [f'{{"id": "{i}", "title": "Item {i}", "text": "The press secretary spoke on day {i}."}}'
+             for i in range(5)]
+    lines[2] = '{"id": "2", "title": "Bad", "text": "kaboom said the squeeze secretary."}'
+    items = tuple(run.RecordLine(i, "feed.jsonl", i + 1, line) for i, line in enumerate(lines))
+    result = run.run_task(run.Task(0, items), run.WorkerSettings(Config()))
+    assert sorted(seq for seq, _ in result.rows) == [0, 1, 3, 4]
+    assert [(seq, e.path) for seq, e in result.errors] == [(2, "feed.jsonl#3")]
+    assert "RuntimeError: kaboom" in result.errors[0][1].error
