@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Iterable
-from itertools import accumulate, count, repeat
+from itertools import accumulate, chain, count, repeat
 from operator import add, itemgetter
 from typing import NamedTuple
 
@@ -14,7 +14,17 @@ from .model import Segment
 # Words keep inner apostrophes and hyphens ("don't", "state-of-the-art"); everything else that is not
 # space is a one-character punctuation token.
 WORD_RE = re.compile(r"[^\W_]+(?:['’\-‐][^\W_]+)*|[^\w\s]", re.UNICODE)
-_QUOTES = str.maketrans({"’": "'", "‘": "'", "‐": "-", "‑": "-", "–": "-", "—": "-"})
+_QUOTE_FOLDS = (("’", "'"), ("‘", "'"), ("‐", "-"), ("‑", "-"), ("–", "-"), ("—", "-"))
+
+
+def _fold_quotes(s: str) -> str:
+    """Typographic quotes and dashes as ASCII (str.replace per character present: several times
+    faster than str.translate over a long text)."""
+    for a, b in _QUOTE_FOLDS:
+        if a in s:
+            s = s.replace(a, b)
+    return s
+
 BARRIER = "¦"  # separates prose segments in the matching stream; never produced by WORD_RE on text
 _SPLIT_RE = re.compile(f"({WORD_RE.pattern})", re.UNICODE)
 # WORD_RE on ASCII-only text, with explicit classes (about 40% faster than the Unicode categories)
@@ -24,7 +34,7 @@ _ASCII_SPLIT_RE = re.compile(r"([A-Za-z0-9]+(?:['\-][A-Za-z0-9]+)*|[\x00-\x08\x0
 def normalise_token(token: str) -> str:
     """Lower-case and fold typographic quotes/dashes; inner hyphens become spaces for phrase matching."""
     if not token.isascii():
-        token = token.translate(_QUOTES)
+        token = _fold_quotes(token)
     token = token.lower()
     if len(token) > 1 and "-" in token:
         token = token.replace("-", " ")
@@ -38,7 +48,7 @@ def _folded_run(chunk: str) -> str:
     """Typographic quotes/dashes folded and inner hyphens spaced over a whole run of text at once, as
     ``normalise_token`` does per token but without the lower-casing (always the same length)."""
     if not chunk.isascii():
-        chunk = chunk.translate(_QUOTES)
+        chunk = _fold_quotes(chunk)
     if "-" in chunk:
         chunk = _INNER_HYPHEN.sub(" ", chunk)
     return chunk
@@ -177,18 +187,41 @@ class MatchStream:
         return got
 
     def _all_offsets(self) -> tuple[list[str], list[int], list[int], list[int]]:
+        """Every token's text, start and end offsets in the text and start offset in ``stream``: what
+        ``_offsets`` gives segment by segment, worked out for all segments in a few array operations."""
         if self._all is None:
+            import numpy as np
+
+            pieces = self._pieces
+            if not pieces:
+                self._all = ([], [], [], [])
+                return self._all
+            counts = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
+            flat = list(chain.from_iterable(pieces))
+            cs = np.zeros(len(flat) + 1, dtype=np.int64)
+            np.cumsum(np.fromiter(map(len, flat), dtype=np.int64, count=len(flat)), out=cs[1:])
+            first = np.cumsum(counts) - counts  # each segment's first piece
+            starts_of = np.fromiter((g.start for g in self._segs), dtype=np.int64, count=len(pieces))
+            # the end offset of every piece in the text; a token is every second piece of a segment
+            offs = cs[1:] + np.repeat(starts_of - cs[first], counts)
+            tok = np.flatnonzero((np.arange(len(flat)) - np.repeat(first, counts)) & 1)
             texts: list[str] = []
-            starts: list[int] = []
-            ends: list[int] = []
-            nstarts: list[int] = []
-            for k in range(len(self._segs)):
-                t, s, e, n = self._offsets(k)
-                texts += t
-                starts += s
-                ends += e
-                nstarts += n
-            self._all = (texts, starts, ends, nstarts)
+            for p in pieces:
+                texts += p[1::2]
+            ntok = counts // 2
+            # lower-casing keeps lengths unless a segment got longer (only ever by "İ" -> "i̇")
+            if all(self._same_len):
+                lens = cs[tok + 1] - cs[tok]
+            else:
+                lens = np.fromiter(chain.from_iterable(
+                    map(len, p[1::2] if same else map(str.lower, p[1::2]))
+                    for p, same in zip(pieces, self._same_len, strict=True)), dtype=np.int64, count=len(tok))
+            c = np.zeros(len(tok) + 1, dtype=np.int64)
+            np.cumsum(lens + 1, out=c[1:])
+            tfirst = np.cumsum(ntok) - ntok
+            seg_pos = np.asarray(self._seg_pos, dtype=np.int64)
+            nstarts = c[:-1] + np.repeat(seg_pos - c[tfirst], ntok)
+            self._all = (texts, offs[tok - 1].tolist(), offs[tok].tolist(), nstarts.tolist())
         return self._all
 
     @property

@@ -65,27 +65,36 @@ class SpinMap:
         with open(path, encoding="utf-8") as fh:
             return cls(json.load(fh))
 
-    def score(self, rows: list[dict[str, float]]):
+    def score(self, rows: list[dict[str, float]] | dict[str, Any]):
         """Combiner log-odds per feature row (numpy array): boosted trees stored as flat arrays,
-        walked for all rows and trees at once (a leaf points to itself)."""
+        walked for all rows and trees at once (a leaf points to itself). ``rows``: one dict of
+        features per row, or one sequence per feature (``_Occurrences.columns``)."""
         import numpy as np
 
         w = self.weights
-        if self._trees is None:
-            left, right = np.asarray(w["left"], dtype=np.int64), np.asarray(w["right"], dtype=np.int64)
-            child = np.empty(2 * len(left), dtype=np.int64)  # child[2 i + (x > split)]
+        if self._trees is None:  # int32 node ids: half the memory traffic of the walk
+            left, right = np.asarray(w["left"], dtype=np.int32), np.asarray(w["right"], dtype=np.int32)
+            child = np.empty(2 * len(left), dtype=np.int32)  # child[2 i + (x > split)]
             child[0::2], child[1::2] = left, right
-            self._trees = (np.asarray(w["feature"], dtype=np.int64), np.asarray(w["split"], dtype=np.float64),
-                           child, np.asarray(w["value"], dtype=np.float64), np.asarray(w["roots"], dtype=np.int64))
+            self._trees = (np.asarray(w["feature"], dtype=np.int32), np.asarray(w["split"], dtype=np.float64),
+                           child, np.asarray(w["value"], dtype=np.float64), np.asarray(w["roots"], dtype=np.int32))
         feature, split, child, value, roots = self._trees
         names = w["features"]
-        X = np.array([[r[n] for n in names] for r in rows], dtype=np.float64).reshape(len(rows), len(names))
+        if isinstance(rows, dict):
+            n = len(rows[names[0]]) if names else 0
+            X = np.empty((n, len(names)), dtype=np.float64)
+            for i, name in enumerate(names):
+                X[:, i] = rows[name]
+        else:
+            n = len(rows)
+            X = np.array([[r[name] for name in names] for r in rows], dtype=np.float64).reshape(n, len(names))
         flat = X.ravel()
-        base = (np.arange(len(rows)) * len(names))[:, None]
-        node = np.broadcast_to(roots, (len(rows), len(roots)))
+        base = (np.arange(n, dtype=np.int32) * len(names))[:, None]
+        node = np.broadcast_to(roots, (n, len(roots)))
         for _ in range(int(w["depth"])):
-            node = child[2 * node + (flat[base + feature[node]] > split[node])]
-        return w["baseline"] + value[node].sum(axis=1)
+            go = flat.take(base + feature.take(node)) > split.take(node)
+            node = child.take((node << 1) | go)
+        return w["baseline"] + value.take(node).sum(axis=1)
 
 
 @cache
@@ -109,9 +118,9 @@ class _Options:
     """A key's canonical options with their LM and vocabulary ids (resolved once per process)."""
 
     __slots__ = ("texts", "counts", "total", "lm", "vid", "key_lm", "key_vid", "uni", "zipf",
-                 "key_uni", "key_zipf")
+                 "key_uni", "key_zipf", "log_canon")
 
-    def __init__(self, key: str, opts: list[tuple[str, int]], m):
+    def __init__(self, key: str, opts: list[tuple[str, int]], m, canon: int = 0):
         self.texts = [c for c, _ in opts]
         self.counts = [n for _, n in opts]
         self.total = sum(self.counts)
@@ -130,6 +139,7 @@ class _Options:
         self.zipf = [zipf(x) for x in self.vid]
         self.key_uni = uni(self.key_lm)
         self.key_zipf = zipf(self.key_vid)
+        self.log_canon = math.log1p(canon)  # how often the key is itself the canonical side of a swap
 
 
 def _type_flags(smap: SpinMap, m):
@@ -154,6 +164,14 @@ def candidates(doc: Document, stream: MatchStream, smap: SpinMap, gm=None) -> li
     Occurrences do not overlap: at each word the longest key wins. Work is in the generic model's id
     space: the document's words come from its sentence split (``generic._split``), canonical options
     are resolved to ids once per process, and all LM probes of a document are one vectorised call."""
+
+    found = occurrences(doc, stream, smap, gm)
+    return [] if found is None else [found.row(i) for i in range(len(found))]
+
+
+def occurrences(doc: Document, stream: MatchStream, smap: SpinMap, gm=None) -> _Occurrences | None:
+    """``candidates`` as feature columns (what the combiner reads), with each occurrence's details
+    made only when asked for (``_Occurrences.row``); None when there is none."""
     from .generic import load_model
 
     m = gm or load_model()
@@ -161,7 +179,32 @@ def candidates(doc: Document, stream: MatchStream, smap: SpinMap, gm=None) -> li
         return _candidates(doc, stream, smap, m)
 
 
-def _candidates(doc: Document, stream: MatchStream, smap: SpinMap, m) -> list[dict[str, Any]]:
+class _Occurrences:
+    """A document's spinner-word occurrences: ``columns`` holds one list per feature (FEATURES),
+    ``row(i)`` the i-th occurrence as ``candidates`` gives it."""
+
+    def __init__(self, columns: dict[str, list[float]], details: Any):
+        self.columns = columns
+        self._details = details
+
+    def __len__(self) -> int:
+        return len(self.columns["gain"])
+
+    def row(self, i: int) -> dict[str, Any]:
+        occ, opts, best, starts, ends, wpos, low, Twl, sent_id = self._details
+        j, n, key = occ[i]
+        o = opts[key]
+        e = j + n - 1
+        nw = len(Twl)
+        sid = sent_id[j]
+        before = [low[Twl[x]] for x in range(max(0, j - 2), j) if sent_id[x] == sid]
+        after = [low[Twl[x]] for x in range(e + 1, min(nw, e + 3)) if sent_id[x] == sid]
+        return {"start": starts[wpos[j]], "end": ends[wpos[e]], "key": key, "sub": o.texts[best[i].option],
+                "feats": {name: col[i] for name, col in self.columns.items()},
+                "context": (" ".join(before), " ".join(after))}
+
+
+def _candidates(doc: Document, stream: MatchStream, smap: SpinMap, m) -> _Occurrences | None:
     from .generic import _split
 
     np = m.np
@@ -169,12 +212,12 @@ def _candidates(doc: Document, stream: MatchStream, smap: SpinMap, m) -> list[di
         smap._options, smap._options_of = {}, m
     split = _split(m, doc, stream)
     if split is None:
-        return []
+        return None
     _texts, starts, ends, wpos, Tw, first, last, ok = split
     flags = _type_flags(smap, m)[Tw]
     hits = np.flatnonzero((flags != 0) & ok).tolist()
     if not hits:
-        return []
+        return None
     low = m._t_low
     Twl = Tw.tolist()
     wposl = wpos.tolist()
@@ -206,11 +249,11 @@ def _candidates(doc: Document, stream: MatchStream, smap: SpinMap, m) -> list[di
             occ.append((j, n_found, key))
             covered = j + n_found - 1
     if not occ:
-        return []
+        return None
     opts = smap._options
     for _, _, key in occ:
         if key not in opts:
-            opts[key] = _Options(key, pairs[key], m)
+            opts[key] = _Options(key, pairs[key], m, smap.canon.get(key, 0))
     lm_w = m._t_lm[Tw].tolist()
     vid_w = m._t_vid[Tw].tolist()
     lastl = last.tolist()
@@ -261,27 +304,25 @@ def _candidates(doc: Document, stream: MatchStream, smap: SpinMap, m) -> list[di
     ss = m.symspell_many(np.array(ss_a, dtype=np.int64), np.array(ss_b, dtype=np.int64)).reshape(-1, 4).tolist()
     sent_id = np.cumsum(first).tolist()
 
-    out = []
-    for oi, (j, n, key) in enumerate(occ):
-        gain, gl, gi, gr, ol, orr, k = best[oi]
-        o = opts[key]
-        count = o.counts[k]
-        s_t, s_c = max(ss[oi][0], ss[oi][1]), max(ss[oi][2], ss[oi][3])
-        feats = {
-            "gain": gain, "gain_left": gl, "gain_right": gr, "gain_inner": gi, "gain_joint": joint[oi],
-            "own_left": ol, "own_right": orr, "uni_t": o.key_uni, "uni_c": o.uni[k],
-            "zipf_t": o.key_zipf, "zipf_c": o.zipf[k], "log_count": math.log1p(count),
-            "share": count / o.total, "log_canon": math.log1p(smap.canon.get(key, 0)), "n_t": float(n),
-            "n_c": float(len(o.lm[k])), "adjacent": float(adjacent[oi]), "sent_start": float(firstl[j]),
-            "ss_t": s_t, "ss_c": s_c, "ss_diff": s_c - s_t,
-        }
-        e = j + n - 1
-        sid = sent_id[j]
-        before = [low[Twl[x]] for x in range(max(0, j - 2), j) if sent_id[x] == sid]
-        after = [low[Twl[x]] for x in range(e + 1, min(nw, e + 3)) if sent_id[x] == sid]
-        out.append({"start": starts[wpos[j]], "end": ends[wpos[e]], "key": key, "sub": o.texts[k],
-                    "feats": feats, "context": (" ".join(before), " ".join(after))})
-    return out
+    option = [b.option for b in best]
+    o_of = [opts[key] for _, _, key in occ]
+    ss_t = [max(a, b) for a, b, _, _ in ss]
+    ss_c = [max(c, d) for _, _, c, d in ss]
+    counts = [o.counts[k] for o, k in zip(o_of, option, strict=True)]
+    columns = {
+        "gain": [b.gain for b in best], "gain_left": [b.left for b in best],
+        "gain_right": [b.right for b in best], "gain_inner": [b.inner for b in best], "gain_joint": joint,
+        "own_left": [b.own_left for b in best], "own_right": [b.own_right for b in best],
+        "uni_t": [o.key_uni for o in o_of], "uni_c": [o.uni[k] for o, k in zip(o_of, option, strict=True)],
+        "zipf_t": [o.key_zipf for o in o_of], "zipf_c": [o.zipf[k] for o, k in zip(o_of, option, strict=True)],
+        "log_count": [math.log1p(c) for c in counts],
+        "share": [c / o.total for c, o in zip(counts, o_of, strict=True)],
+        "log_canon": [o.log_canon for o in o_of], "n_t": [float(n) for _, n, _ in occ],
+        "n_c": [float(len(o.lm[k])) for o, k in zip(o_of, option, strict=True)],
+        "adjacent": [float(a) for a in adjacent], "sent_start": [float(firstl[j]) for j, _, _ in occ],
+        "ss_t": ss_t, "ss_c": ss_c, "ss_diff": [c - t for t, c in zip(ss_t, ss_c, strict=True)],
+    }
+    return _Occurrences(columns, (occ, opts, best, starts, ends, wpos, low, Twl, sent_id))
 
 
 def _restored_word(opts, occ, best, oi: int | None, pos: int) -> int | None:
@@ -355,10 +396,10 @@ def spinmap_findings(doc: Document, stream: MatchStream, fb: FindingBuilder) -> 
     if not smap.weights:
         return []
     try:
-        cands = candidates(doc, stream, smap)
+        found = occurrences(doc, stream, smap)
     except (FileNotFoundError, ImportError):  # the generic model's tables are not installed
         return []
-    if not cands:
+    if found is None:
         return []
     from ..model import Suggestion
     from ..rewrite.case import match_case
@@ -366,10 +407,11 @@ def spinmap_findings(doc: Document, stream: MatchStream, fb: FindingBuilder) -> 
 
     thr = smap.weights["threshold"]
     cal = smap.weights.get("calibration", {})
+    scores = smap.score(found.columns)
     out = []
-    for c, score in zip(cands, smap.score([c["feats"] for c in cands]).tolist(), strict=True):
-        if score < thr:
-            continue
+    for i in (scores >= thr).nonzero()[0].tolist():
+        c = found.row(i)
+        score = float(scores[i])
         text = doc.text[c["start"]:c["end"]]
         suggestion = match_case(text, c["sub"])
         conf = _confidence(score, thr, cal)
