@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..text import MatchStream
 
 RULE = "US202"
+_PAD = -7  # an LM id no word has (padding of the restoration arrays)
 
 FEATURES = [
     "gain", "gain_left", "gain_right", "gain_inner", "gain_joint", "own_left", "own_right", "uni_t",
@@ -46,6 +47,8 @@ class SpinMap:
             k: [(c, int(n)) for c, n in v] for k, v in data["pairs"].items()}
         self.canon: dict[str, int] = data.get("canon", {})
         self.max_n = max((k.count(" ") + 1 for k in self.pairs), default=1)
+        # the most words on either side of a swap (the width of the restoration arrays)
+        self.width = max([self.max_n] + [c.count(" ") + 1 for v in self.pairs.values() for c, _ in v])
         self.weights: dict[str, Any] = data.get("weights", {})
         self._trees: tuple | None = None
         self._single = frozenset(k for k in self.pairs if " " not in k)
@@ -118,13 +121,20 @@ class _Options:
     """A key's canonical options with their LM and vocabulary ids (resolved once per process)."""
 
     __slots__ = ("texts", "counts", "total", "lm", "vid", "key_lm", "key_vid", "uni", "zipf",
-                 "key_uni", "key_zipf", "log_canon")
+                 "key_uni", "key_zipf", "log_canon", "mids", "nmids", "count_arr")
 
-    def __init__(self, key: str, opts: list[tuple[str, int]], m, canon: int = 0):
+    def __init__(self, key: str, opts: list[tuple[str, int]], m, canon: int = 0, width: int = 3):
+        np = m.np
         self.texts = [c for c, _ in opts]
         self.counts = [n for _, n in opts]
         self.total = sum(self.counts)
         self.lm = [m.lm_ids(c.split()).tolist() for c in self.texts]
+        # the options' LM ids padded to the map's width, their lengths and counts (for _restore)
+        self.mids = np.full((len(self.lm), width), _PAD, dtype=np.int64)
+        for i, ids in enumerate(self.lm):
+            self.mids[i, :len(ids)] = ids
+        self.nmids = np.array([len(ids) for ids in self.lm], dtype=np.int64)
+        self.count_arr = np.array(self.counts, dtype=np.int64)
         self.vid = [m.ids(c.split()).tolist() for c in self.texts]
         self.key_lm = m.lm_ids(key.split()).tolist()
         self.key_vid = m.ids(key.split()).tolist()
@@ -253,24 +263,29 @@ def _candidates(doc: Document, stream: MatchStream, smap: SpinMap, m) -> _Occurr
     opts = smap._options
     for _, _, key in occ:
         if key not in opts:
-            opts[key] = _Options(key, pairs[key], m, smap.canon.get(key, 0))
-    lm_w = m._t_lm[Tw].tolist()
+            opts[key] = _Options(key, pairs[key], m, smap.canon.get(key, 0), smap.width)
+    Lw = m._t_lm[Tw]
     vid_w = m._t_vid[Tw].tolist()
     lastl = last.tolist()
     bos, eos = m.lm_specials()
-    # context LM ids around each occurrence: p2 p1 [..] n1 n2 (sentence padding as the LM has it)
-    ctx = []
-    for j, n, _ in occ:
-        p1 = bos if firstl[j] else lm_w[j - 1]
-        p2 = bos if firstl[j] or firstl[j - 1] else lm_w[j - 2]
-        e = j + n - 1
-        n1 = eos if lastl[e] else lm_w[e + 1]
-        n2 = None if lastl[e] else (eos if lastl[e + 1] else lm_w[e + 2])
-        ctx.append((p2, p1, n1, n2))
+    # context LM ids around each occurrence: p2 p1 [..] n1 n2 (sentence padding as the LM has it); an
+    # occurrence that ends its sentence has no n2 (has2 false)
+    J = np.fromiter((j for j, _, _ in occ), dtype=np.int64, count=len(occ))
+    N = np.fromiter((n for _, n, _ in occ), dtype=np.int64, count=len(occ))
+    E = J + N - 1
+    fJ = first[J]
+    P1 = np.where(fJ, bos, Lw[J - 1])  # (index -1 only where the value is not used)
+    P2 = np.where(fJ | first[J - 1], bos, Lw[J - 2])
+    has2 = ~last[E]
+    E1, E2 = np.minimum(E + 1, nw - 1), np.minimum(E + 2, nw - 1)
+    N1 = np.where(has2, Lw[E1], eos)
+    N2 = np.where(last[E1], eos, Lw[E2])
+    o_of = [opts[key] for _, _, key in occ]
+    ctx = (J, N, P2, P1, N1, N2, has2)
+    best = _restore(m, Lw, o_of, ctx, P1, N1, smap.width)
+    # with spinner-word neighbours restored too (only where a neighbour's own restoration helped)
     by_first = {j: oi for oi, (j, _, _) in enumerate(occ)}
     by_last = {j + n - 1: oi for oi, (j, n, _) in enumerate(occ)}
-    best = _restore(m, occ, opts, lm_w, ctx, None)
-    # with spinner-word neighbours restored too (only where a neighbour's own restoration helped)
     joint = [b.gain for b in best]
     adjacent = [0] * len(occ)
     nb: dict[int, tuple[int | None, int | None]] = {}
@@ -287,7 +302,10 @@ def _candidates(doc: Document, stream: MatchStream, smap: SpinMap, m) -> _Occurr
             nb[oi] = (left, right)
     if nb:
         sub = sorted(nb)
-        again = _restore(m, [occ[k] for k in sub], opts, lm_w, [ctx[k] for k in sub], [nb[k] for k in sub])
+        idx = np.array(sub, dtype=np.int64)
+        rp1 = np.array([P1[k] if nb[k][0] is None else nb[k][0] for k in sub], dtype=np.int64)
+        rn1 = np.array([N1[k] if nb[k][1] is None else nb[k][1] for k in sub], dtype=np.int64)
+        again = _restore(m, Lw, [o_of[k] for k in sub], tuple(a[idx] for a in ctx), rp1, rn1, smap.width)
         for k, b in zip(sub, again, strict=True):
             joint[k] = b.gain
     # symspell counts of the first/last word with their neighbours, text vs restored
@@ -305,7 +323,6 @@ def _candidates(doc: Document, stream: MatchStream, smap: SpinMap, m) -> _Occurr
     sent_id = np.cumsum(first).tolist()
 
     option = [b.option for b in best]
-    o_of = [opts[key] for _, _, key in occ]
     ss_t = [max(a, b) for a, b, _, _ in ss]
     ss_c = [max(c, d) for _, _, c, d in ss]
     counts = [o.counts[k] for o, k in zip(o_of, option, strict=True)]
@@ -333,59 +350,66 @@ def _restored_word(opts, occ, best, oi: int | None, pos: int) -> int | None:
     return opts[occ[oi][2]].lm[best[oi].option][pos]
 
 
-def _restore(m, occ, opts, lm_w, ctx, neighbours) -> list[_Restored]:
-    """Best restoration per occurrence by trigram-LM gain. ``neighbours`` gives restored (left,
-    right) context LM ids.
+def _restore(m, Lw, o_of, ctx, RP1, RN1, width: int) -> list[_Restored]:
+    """Best restoration per occurrence by trigram-LM gain, all occurrences and options at once.
+
+    ``Lw``: the LM ids of the document's words; ``o_of``: each occurrence's options; ``ctx``: arrays
+    (first word, words, p2, p1, n1, n2, has n2) per occurrence; ``RP1``/``RN1``: the p1/n1 the
+    options are scored with (a restored neighbour, or the text's own).
 
     For the words ``p2 p1 [x1 .. xk] n1 n2`` of a variant: left = log P(x1 | p2 p1), inner = the mean
     log P of x2..xk, right = log P(n1 | ..) + log P(n2 | ..); the text and each canonical option are
-    scored the same way and compared part by part."""
-    qw: list[int] = []
-    q1: list[int] = []
-    q2: list[int] = []
-    meta: list[tuple[int, int, int]] = []  # (first query, words in the variant, queries) per variant
-    for oi, (j, n, key) in enumerate(occ):
-        p2, p1, n1, n2 = ctx[oi]
-        o = opts[key]
-        rp1, rn1 = p1, n1
-        if neighbours is not None:
-            left, right = neighbours[oi]
-            rp1 = p1 if left is None else left
-            rn1 = n1 if right is None else right
-        tail = [n1] if n2 is None else [n1, n2]
-        rtail = [rn1] if n2 is None else [rn1, n2]
-        for k, mid in enumerate([lm_w[j:j + n]] + o.lm):
-            ws = ([p2, p1] + mid + tail) if k == 0 else ([p2, rp1] + mid + rtail)
-            meta.append((len(qw), len(mid), len(ws) - 2))
-            qw += ws[2:]
-            q1 += ws[1:-1]
-            q2 += ws[:-2]
+    scored the same way and compared part by part. The best option has the highest gain, then the
+    highest count, then comes first. (The sums run left to right, as the per-occurrence version
+    summed them: the values are the same to the last bit.)"""
     np = m.np
-    lp = m.trigram(np.array(qw, dtype=np.int64), np.array(q1, dtype=np.int64),
-                   np.array(q2, dtype=np.int64)).tolist()
-    out = []
-    v = 0
-    for _, _, key in occ:
-        o = opts[key]
-        best = None
-        own = None
-        for k in range(len(o.lm) + 1):
-            first_q, nmid, nq = meta[v]
-            v += 1
-            vals = lp[first_q:first_q + nq]
-            left = vals[0]
-            inner = sum(vals[1:nmid]) / (nmid - 1) if nmid > 1 else 0.0
-            right = sum(vals[nmid:])
-            if k == 0:
-                own = (left, inner, right)
-                continue
-            ol, oin, orr = own
-            g = (left - ol) + (inner - oin) + (right - orr)
-            c = o.counts[k - 1]
-            if best is None or (g, c) > (best.gain, o.counts[best.option]):
-                best = _Restored(g, left - ol, inner - oin, right - orr, ol, orr, k - 1)
-        out.append(best)
-    return out
+    J, N, P2, P1, N1, N2, has2 = ctx
+    no = len(o_of)
+    nvar = np.fromiter((len(o.lm) + 1 for o in o_of), dtype=np.int64, count=no)
+    V = int(nvar.sum())
+    vocc = np.repeat(np.arange(no), nvar)  # the occurrence of each variant
+    vstart = np.cumsum(nvar) - nvar  # its first variant: the text itself
+    kvar = np.arange(V) - vstart[vocc]  # 0 the text, k option k - 1
+    opt_rows = kvar > 0
+    cols = np.arange(width)
+    # every variant's words: p2 p1 x1 .. xk n1 [n2], padded (S) ...
+    S = np.full((V, width + 4), _PAD, dtype=np.int64)
+    S[:, 0] = P2[vocc]
+    S[:, 1] = np.where(opt_rows, RP1[vocc], P1[vocc])
+    nmid = np.empty(V, dtype=np.int64)
+    nmid[vstart] = N
+    nmid[opt_rows] = np.concatenate([o.nmids for o in o_of])
+    at = J[:, None] + cols
+    S[vstart, 2:2 + width] = np.where(cols < N[:, None], Lw[np.minimum(at, len(Lw) - 1)], _PAD)
+    S[opt_rows, 2:2 + width] = np.concatenate([o.mids for o in o_of])
+    r = np.arange(V)
+    S[r, 2 + nmid] = np.where(opt_rows, RN1[vocc], N1[vocc])
+    h2 = has2[vocc]
+    S[r[h2], 3 + nmid[h2]] = N2[vocc][h2]
+    # ... and its queries: each word after p2 p1, with the two before it
+    nq = nmid + 1 + h2
+    c = np.arange(width + 4)
+    qr, qc = np.nonzero((c >= 2) & (c < (2 + nq)[:, None]))
+    lp = m.trigram(S[qr, qc], S[qr, qc - 1], S[qr, qc - 2])
+    VAL = np.zeros((V, width + 2))
+    VAL[qr, qc - 2] = lp
+    left = VAL[:, 0]
+    acc = np.zeros(V)
+    for k in range(1, width):
+        acc = acc + np.where(k < nmid, VAL[:, k], 0.0)
+    inner = np.where(nmid > 1, acc / np.maximum(nmid - 1, 1), 0.0)
+    right = VAL[r, nmid] + np.where(h2, VAL[r, np.minimum(nmid + 1, width + 1)], 0.0)
+    ol, oin, orr = left[vstart], inner[vstart], right[vstart]
+    gl, gi, gr = left - ol[vocc], inner - oin[vocc], right - orr[vocc]
+    g = (gl + gi) + gr
+    count = np.zeros(V, dtype=np.int64)
+    count[opt_rows] = np.concatenate([o.count_arr for o in o_of])
+    # per occurrence, among its options: highest gain, then count, then the first option
+    rows = np.flatnonzero(opt_rows)
+    order = rows[np.lexsort((kvar[rows], -count[rows], -g[rows], vocc[rows]))]
+    pick = order[np.flatnonzero(np.r_[True, vocc[order][1:] != vocc[order][:-1]])]
+    return list(map(_Restored._make, zip(g[pick].tolist(), gl[pick].tolist(), gi[pick].tolist(), gr[pick].tolist(),
+                                          ol.tolist(), orr.tolist(), (kvar[pick] - 1).tolist(), strict=True)))
 
 
 def spinmap_findings(doc: Document, stream: MatchStream, fb: FindingBuilder) -> list[Finding]:
