@@ -60,6 +60,9 @@ POINTER_GROUPS = {
     ";c": "domain", ";r": "domain", ";u": "domain", "-c": "domain", "-r": "domain", "-u": "domain",
 }
 GROUPS = sorted(set(POINTER_GROUPS.values()))
+# combinations of pointer groups worth pricing together ("|"-joined, as Relations.related takes them)
+COMBOS = ("similar-to|also-see|derivation|pertainym/derived",
+          "similar-to|also-see|derivation|pertainym/derived|hypernym")
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -120,7 +123,7 @@ class Relations:
 
     def related(self, text: str, rel: str) -> frozenset[str]:
         """Lemmas a word (or multi-word text) can be restored to, without its own lemmas: ``rel`` is
-        "syn", "hop" (synonyms and any pointer) or a pointer group (synonyms and that group)."""
+        "syn", "hop" (synonyms and any pointer) or "|"-joined pointer groups (synonyms and those)."""
         got = self._cache.get((text, rel))
         if got is None:
             out: set[str] = set()
@@ -129,7 +132,8 @@ class Relations:
                 own.add(lemma)
                 out |= self.syn[pos].get(lemma, set())
                 if rel != "syn":
-                    out |= self.hop["any" if rel == "hop" else rel][pos].get(lemma, set())
+                    for g in ("any",) if rel == "hop" else rel.split("|"):
+                        out |= self.hop[g][pos].get(lemma, set())
             got = self._cache[(text, rel)] = frozenset(out - own - {text})
         return got
 
@@ -254,6 +258,26 @@ def main() -> None:
         ia, ib = vid(a), vid(b)
         return ia >= 0 and ib >= 0 and ib in m.synonyms(ia)[:limit]
 
+    def judge(key: list[str], val: list[str], pairs202: dict) -> dict[str, bool]:
+        wp = word_pairs(key, val)
+        ss = sub_spans(key, val)
+        hit = {
+            "us201_probed": any(us201(a, b, max_syn) for a, b in wp),
+            "us201_all": any(us201(a, b, None) for a, b in wp),
+            "wn_syn": any(rel.reaches(a, b, "syn") for a, b in wp),
+            "wn_hop": any(rel.reaches(a, b, "hop") for a, b in wp),
+            "us202_key": any(k in pairs202 for k, _ in ss),
+            "us202_right": any(v in {c for c, _ in pairs202.get(k, ())} for k, v in ss),
+        }
+        hit["union_strict"] = hit["us201_probed"] or hit["us202_right"]
+        hit["union"] = hit["us201_probed"] or hit["us202_key"]
+        hit["union_all"] = hit["wn_hop"] or hit["us201_all"] or hit["us202_key"]
+        for g in GROUPS + list(COMBOS):
+            hit["wn+" + g] = any(rel.reaches(a, b, g) for a, b in wp)
+            hit["cur+" + g] = hit["union"] or hit["wn+" + g]
+        hit["cur+hop"] = hit["union"] or hit["wn_hop"]
+        return hit
+
     def lm_known_bigrams(pairs: list[tuple[str, str]]) -> list[bool]:
         if not pairs:
             return []
@@ -261,168 +285,186 @@ def main() -> None:
         b = m.lm_ids([q for _, q in pairs]).astype("int64")
         return m._bi(b, a)[1].tolist()
 
-    phrase_hit = {k: 0 for k, _ in SOURCES}
-    swap_hit = {k: 0 for k, _ in SOURCES}
-    loose_any_key = 0  # US202: any fold key occurs in the tortured words, swapped or not
+    def exposure(w: str) -> dict[str, int]:
+        i = vid(w)
+        syns = m.synonyms(i) if i >= 0 and m.expand_ok[i] else []
+        out = {"us201_probed": min(len(syns), max_syn), "us201_all": len(syns),
+               "wn_syn": len(rel.related(w, "syn")), "wn_hop": len(rel.related(w, "hop"))}
+        for g in GROUPS + list(COMBOS):
+            out["wn+" + g] = len(rel.related(w, g))
+        return out
+
+    keys_all = [k for k, _ in SOURCES] + [f"{x}+{g}" for g in GROUPS + list(COMBOS) for x in ("wn", "cur")] \
+        + ["cur+hop", "loose_union"]
+    phrase_hit = dict.fromkeys(keys_all, 0)
+    swap_hit = dict.fromkeys(keys_all, 0)
+    loose_any_key = 0  # US202: some fold key occurs in the tortured words, swapped or not
+    loose_union = 0  # ... or US201 as probed reaches a swap
     no_swap: Counter = Counter()
-    blocks = Counter()
-    unknown = Counter()
-    bigram = Counter()
-    same_lemma = 0
-    n_swaps = 0
-    n_rows_swap = 0
-    exposure_swapped: dict[str, list[int]] = defaultdict(list)
-    seen_words: set[str] = set()
+    blocks: Counter = Counter()
+    unknown: Counter = Counter()
+    bigram: Counter = Counter()
+    same_lemma = n_swaps = n_rows_swap = 0
+    swapped_words: set[str] = set()
     examples: dict[str, list[str]] = defaultdict(list)
+    hyphen_rows: list[tuple[dict, dict]] = []  # rows whose only blocks hold hyphenated tokens
 
     for r in pps:
         tw, cw, sw, why = aligned_swaps(r["tortured"], r["canonical"])
         pairs202 = fold_pairs[r["fold"]]
-        tj = " ".join(tw)
-        keys_here = {" ".join(tw[a:b]) for a in range(len(tw)) for b in range(a + 1, min(len(tw), a + 3) + 1)}
-        loose_any_key += any(k in pairs202 for k in keys_here)
+        any_key = any(" ".join(k) in pairs202 for k in spans(tw) if len(k) <= 3)
+        loose_any_key += any_key
         if not sw:
             no_swap[why] += 1
             examples["no swap: " + why].append(f"{r['tortured']} -> {r['canonical']}")
+            if why.startswith("hyphen"):
+                hyphen_rows.append((r, pairs202))
             continue
         n_rows_swap += 1
-        row_hit = dict.fromkeys(phrase_hit, False)
+        row_hit = dict.fromkeys(keys_all, False)
         row_desc = []
         for key, val, i1, i2, j1, j2 in sw:
             n_swaps += 1
             blocks["1->1" if len(key) == len(val) == 1 else
                    "n->n (n>1)" if len(key) == len(val) else "n->m (unequal)"] += 1
-            wp = word_pairs(key, val)
-            hit = {
-                "us201_probed": any(us201(a, b, max_syn) for a, b in wp),
-                "us201_all": any(us201(a, b, None) for a, b in wp),
-                "wn_syn": any(rel.reaches(a, b, "syn") for a, b in wp),
-                "wn_hop": any(rel.reaches(a, b, "hop") for a, b in wp),
-                "us202_key": any(k in pairs202 for k, _ in sub_spans(key, val)),
-                "us202_right": any(v in {c for c, _ in pairs202.get(k, ())} for k, v in sub_spans(key, val)),
-            }
-            hit["union_strict"] = hit["us201_probed"] or hit["us202_right"]
-            hit["union"] = hit["us201_probed"] or hit["us202_key"]
-            hit["union_all"] = hit["wn_hop"] or hit["us201_all"] or hit["us202_key"]
+            hit = judge(key, val, pairs202)
             for k, v in hit.items():
                 swap_hit[k] += v
                 row_hit[k] |= v
-            if any(rel.lemmas(a) & rel.lemmas(b) for a, b in wp):
+            if any(rel.lemmas(a) & rel.lemmas(b) for a, b in word_pairs(key, val)):
                 same_lemma += 1
-            for w in key:
-                unknown["tortured words"] += 1
-                unknown["tortured: not in vocabulary"] += vid(w) < 0
-                unknown["tortured: not in LM"] += int(m.lm_ids([w])[0]) < 0
-            for w in val:
-                unknown["canonical words"] += 1
-                unknown["canonical: not in vocabulary"] += vid(w) < 0
-                unknown["canonical: not in LM"] += int(m.lm_ids([w])[0]) < 0
-            for w in key:
-                if w not in seen_words and vid(w) >= 0:
-                    seen_words.add(w)
-                    syns = m.synonyms(vid(w))
-                    exposure_swapped["us201_probed"].append(min(len(syns), max_syn))
-                    exposure_swapped["us201_all"].append(len(syns))
-                    exposure_swapped["wn_syn"].append(len(rel.related(w, "syn")))
-                    exposure_swapped["wn_hop"].append(len(rel.related(w, "hop")))
+            for side, ws in (("tortured", key), ("canonical", val)):
+                unknown[f"{side} words"] += len(ws)
+                unknown[f"{side}: not in vocabulary"] += sum(vid(w) < 0 for w in ws)
+                unknown[f"{side}: not in LM"] += int((m.lm_ids(ws) < 0).sum())
+            swapped_words.update(key)
             # bigrams of the swapped region with its neighbours, inside the phrase
             cb = [(cw[j - 1], cw[j]) for j in range(max(j1, 1), min(j2 + 1, len(cw)))]
             tb = [(tw[i - 1], tw[i]) for i in range(max(i1, 1), min(i2 + 1, len(tw)))]
             ck, tk = lm_known_bigrams(cb), lm_known_bigrams(tb)
             bigram["canonical bigrams"] += len(ck)
             bigram["canonical bigrams known"] += sum(ck)
-            bigram["tortured bigrams"] += len(tb)
+            bigram["tortured bigrams"] += len(tk)
             bigram["tortured bigrams known"] += sum(tk)
-            if not cb:
-                bigram["swaps without a bigram in the phrase"] += 1
-            else:
+            if cb and tb:
                 bigram["swaps with a bigram"] += 1
                 bigram["swaps: some canonical bigram known"] += any(ck)
                 bigram["swaps: some tortured bigram known"] += any(tk)
                 bigram["swaps: canonical known, no tortured known"] += any(ck) and not any(tk)
+                bigram["swaps: tortured known, no canonical known"] += any(tk) and not any(ck)
             row_desc.append(f"{' '.join(key)}->{' '.join(val)}["
                             + ",".join(k for k in ("us201_probed", "us201_all", "wn_syn", "wn_hop",
                                                    "us202_key", "us202_right") if hit[k]) + "]")
         for k, v in row_hit.items():
             phrase_hit[k] += v
+        loose_union += any_key or row_hit["us201_probed"]
         line = f"{r['tortured']} -> {r['canonical']}  (fold {r['fold']}): {'; '.join(row_desc)}"
-        if row_hit["us201_probed"]:
-            examples["US201 as probed"].append(line)
-        elif row_hit["us201_all"]:
-            examples["US201 table beyond max_syn only"].append(line)
-        if row_hit["wn_syn"] and not row_hit["us201_all"]:
-            examples["WordNet synonym, not in US201 table"].append(line)
-        if row_hit["wn_hop"] and not row_hit["wn_syn"]:
-            examples["WordNet one hop only (not synonym)"].append(line)
-        if row_hit["us202_key"] and not row_hit["us201_probed"]:
-            examples["US202 cross-fitted, not US201"].append(line)
-        if row_hit["us202_key"] and not row_hit["us202_right"]:
-            examples["US202 key known, wrong canonical"].append(line)
-        if not row_hit["union_all"]:
-            examples["no source reaches it"].append(line)
+        cats = {
+            "US201 as probed": row_hit["us201_probed"],
+            "US201 table beyond max_syn only": row_hit["us201_all"] and not row_hit["us201_probed"],
+            "WordNet synonym, not in US201 table": row_hit["wn_syn"] and not row_hit["us201_all"],
+            "WordNet one hop only (not synonym)": row_hit["wn_hop"] and not row_hit["wn_syn"],
+            "US202 cross-fitted, not US201": row_hit["us202_key"] and not row_hit["us201_probed"],
+            "US202 key known, wrong canonical": row_hit["us202_key"] and not row_hit["us202_right"],
+            "no source reaches it": not row_hit["union_all"],
+        }
+        for cat, yes in cats.items():
+            if yes:
+                examples[cat].append(line)
 
-    # candidate-set sizes over the content-word tokens of clean text
-    exposure_clean: dict[str, list[int]] = defaultdict(list)
-    clean_tokens = 0
-    us202_clean_hits = [0] * FOLDS
+    # rows lost only to hyphenated tokens: align with hyphens split; keep swaps of plain tortured words
+    hy = Counter()
+    for r, pairs202 in hyphen_rows:
+        hyphen_parts = {x for w in words(r["tortured"]) if "-" in w for x in w.split("-")}
+        _, _, sw, _ = aligned_swaps(r["tortured"].replace("-", " "), r["canonical"].replace("-", " "))
+        # US201 never judges a hyphenated token: keep the block's plain words
+        sw = [([w for w in s[0] if w not in hyphen_parts], s[1]) for s in sw]
+        sw = [s for s in sw if s[0]]
+        if not sw:
+            continue
+        hy["rows"] += 1
+        hits = [judge(key, val, pairs202) for key, val in sw]
+        for k in ("union", "union_all"):
+            hy[k] += any(h[k] for h in hits)
+        examples["hyphen rows re-aligned"].append(
+            f"{r['tortured']} -> {r['canonical']}: "
+            + "; ".join(f"{' '.join(s[0])}->{' '.join(s[1])}" for s in sw))
+
+    # candidate-set sizes: swapped tortured words, and content-word tokens of clean text
+    def mean_sizes(items: list[tuple[str, int]]) -> dict[str, float]:
+        tot: Counter = Counter()
+        n = 0
+        for w, c in items:
+            n += c
+            for k, v in exposure(w).items():
+                tot[k] += v * c
+        return {k: v / n for k, v in tot.items()} if n else {}
+
+    cps = mean_sizes([(w, 1) for w in sorted(swapped_words)])
+    clean_tokens, key_rate, cpc = 0, 0.0, {}
     if args.clean_docs:
         docs = load_wikinews("train")[:args.clean_docs]
         toks = Counter(w for d in docs for w in words(d.text)
                        if w.isalpha() and w.isascii() and w not in STOPWORDS)
         clean_tokens = sum(toks.values())
-        for w, n in toks.items():
-            i = vid(w)
-            syns = m.synonyms(i) if i >= 0 and m.expand_ok[i] else []
-            for k, size in (("us201_probed", min(len(syns), max_syn)), ("us201_all", len(syns)),
-                            ("wn_syn", len(rel.related(w, "syn"))), ("wn_hop", len(rel.related(w, "hop")))):
-                exposure_clean[k].append((size, n))
-            for f in range(FOLDS):
-                us202_clean_hits[f] += n * (w in fold_pairs[f])
-
-    def mean(xs):
-        return sum(xs) / len(xs) if xs else 0.0
-
-    def wmean(xs):
-        tot = sum(n for _, n in xs)
-        return sum(s * n for s, n in xs) / tot if tot else 0.0
+        cpc = mean_sizes(sorted(toks.items()))
+        key_rate = sum(n * (w in fold_pairs[f]) for f in range(FOLDS) for w, n in toks.items()) / FOLDS / clean_tokens
 
     N = len(pps)
+    labels = dict(SOURCES) | {f"{x}+{g}": f"{'WordNet synonyms' if x == 'wn' else 'US201 probed + US202 key'}"
+                                             f" + {g}" for g in GROUPS + list(COMBOS) for x in ("wn", "cur")}
+    labels |= {"cur+hop": "US201 probed + US202 key + WordNet one hop",
+               "loose_union": "US201 probed + US202 any key in the tortured words"}
     out = {
         "rows_unconditional_train": N, "rows_with_swap": n_rows_swap, "swaps": n_swaps, "max_syn": max_syn,
         "folds": FOLDS, "rows_tortured_in_other_fold": cross_dup, "no_swap": dict(no_swap),
         "blocks": dict(blocks), "same_lemma_swaps": same_lemma, "unknown": dict(unknown),
-        "bigrams": dict(bigram), "us202_any_key_in_phrase": loose_any_key,
-        "coverage": {k: {"label": lab, "phrases": phrase_hit[k], "phrase_frac": phrase_hit[k] / N,
+        "bigrams": dict(bigram), "us202_any_key_in_phrase": loose_any_key, "loose_union": loose_union,
+        "hyphen_rows_realigned": dict(hy),
+        "coverage": {k: {"label": labels[k], "phrases": phrase_hit[k], "phrase_frac": phrase_hit[k] / N,
                          "phrase_frac_of_swapped": phrase_hit[k] / max(1, n_rows_swap),
                          "swaps": swap_hit[k], "swap_frac": swap_hit[k] / max(1, n_swaps)}
-                     for k, lab in SOURCES},
-        "candidates_per_swapped_word": {k: mean(v) for k, v in exposure_swapped.items()},
-        "candidates_per_clean_token": {k: wmean(v) for k, v in exposure_clean.items()},
-        "clean_tokens": clean_tokens,
-        "us202_key_rate_clean": mean([h / clean_tokens for h in us202_clean_hits]) if clean_tokens else 0.0,
+                     for k in keys_all},
+        "candidates_per_swapped_word": cps, "candidates_per_clean_token": cpc,
+        "clean_docs": args.clean_docs, "clean_tokens": clean_tokens, "us202_key_rate_clean": key_rate,
     }
 
     def pct(a, b):
         return f"{a} ({a / b:.3f})" if b else str(a)
 
+    def size(d, k):
+        return f"{d[k]:.1f}" if k in d else ""
+
     print(f"# Candidate-coverage ceiling (screener TRAIN split, unconditional rows: {N}; "
           f"{n_rows_swap} with a swap, {n_swaps} swaps; max_syn={max_syn}, US202 folds={FOLDS})\n")
-    print("| source | phrases covered (of all) | of rows with a swap | swaps covered | "
+    print("| source | phrases covered (of all rows) | of rows with a swap | swaps covered | "
           "cand./swapped word | cand./clean token |")
     print("|---|---|---|---|---|---|")
-    cps, cpc = out["candidates_per_swapped_word"], out["candidates_per_clean_token"]
     for k, lab in SOURCES:
         c = out["coverage"][k]
-        e1 = f"{cps[k]:.1f}" if k in cps else ""
-        e2 = f"{cpc[k]:.1f}" if k in cpc else ""
-        if k == "us202_key" and clean_tokens:
-            e2 = f"key rate {out['us202_key_rate_clean']:.3f}"
+        e2 = f"key rate {key_rate:.3f}" if k == "us202_key" and clean_tokens else size(cpc, k)
         print(f"| {lab} | {pct(c['phrases'], N)} | {c['phrase_frac_of_swapped']:.3f} | "
-              f"{pct(c['swaps'], n_swaps)} | {e1} | {e2} |")
-    print(f"\nUS202 loose: some fold key occurs anywhere in the tortured words (swapped or not): "
-          f"{pct(loose_any_key, N)}. Rows whose tortured wording also sits in another fold: {cross_dup}.")
-    print(f"Clean-token sizes: {clean_tokens} content tokens of {args.clean_docs} Wikinews TRAIN articles "
-          "(US201 columns count words it expands; WordNet columns every content token).\n")
+              f"{pct(c['swaps'], n_swaps)} | {size(cps, k)} | {e2} |")
+    print(f"\nLoose (what span-overlap scoring could credit): some US202 fold key occurs anywhere in the "
+          f"tortured words, swapped or not: {pct(loose_any_key, N)}; that or US201 as probed: "
+          f"{pct(loose_union, N)}. Rows whose tortured wording also sits in another fold: {cross_dup}.")
+    print(f"Hyphen-only rows re-aligned with hyphens split (plain tortured words only; not in the "
+          f"numbers above): {hy['rows']} get a swap, {hy['union']} reachable by US201 probed + US202 key, "
+          f"{hy['union_all']} by every source.")
+    print(f"Candidate-set sizes: mean over the {len(swapped_words)} distinct swapped tortured words, and "
+          f"over the {clean_tokens} content tokens of {args.clean_docs} Wikinews TRAIN articles (0 for a "
+          f"word without candidates; US201: words it expands); US202 key rate: share of clean content "
+          f"tokens that are a one-word key of a fold table.\n")
+
+    print("| WordNet synonyms + pointer group(s) | phrases | swaps | added swaps over synonyms | "
+          "cand./swapped word | cand./clean token | phrases with US201 probed + US202 key |")
+    print("|---|---|---|---|---|---|---|")
+    for g in sorted(GROUPS, key=lambda g: -swap_hit["wn+" + g]) + list(COMBOS) + ["hop"]:
+        k = "wn_hop" if g == "hop" else "wn+" + g
+        print(f"| {'any pointer' if g == 'hop' else g.replace('|', ' + ')} | {pct(phrase_hit[k], N)} | "
+              f"{pct(swap_hit[k], n_swaps)} | {swap_hit[k] - swap_hit['wn_syn']} | {size(cps, k)} | "
+              f"{size(cpc, k)} | {pct(phrase_hit['cur+' + g], N)} |")
+    print()
 
     print("| rows and swaps | count |\n|---|---|")
     print(f"| unconditional TRAIN rows | {N} |")
@@ -440,12 +482,13 @@ def main() -> None:
     print()
 
     print("| LM bigrams around the swaps (inside the phrase) | count |\n|---|---|")
-    print(f"| canonical bigrams known to the LM | {pct(bigram['canonical bigrams known'], bigram['canonical bigrams'])} |")
-    print(f"| tortured bigrams known to the LM | {pct(bigram['tortured bigrams known'], bigram['tortured bigrams'])} |")
+    for side in ("canonical", "tortured"):
+        print(f"| {side} bigrams known to the LM | "
+              f"{pct(bigram[f'{side} bigrams known'], bigram[f'{side} bigrams'])} |")
     sb = bigram["swaps with a bigram"]
-    print(f"| swaps with a neighbour in the phrase | {pct(sb, n_swaps)} |")
+    print(f"| swaps with a neighbour in the phrase (both sides) | {pct(sb, n_swaps)} |")
     for k in ("swaps: some canonical bigram known", "swaps: some tortured bigram known",
-              "swaps: canonical known, no tortured known"):
+              "swaps: canonical known, no tortured known", "swaps: tortured known, no canonical known"):
         print(f"| - {k[7:]} | {pct(bigram[k], sb)} |")
 
     if args.examples:

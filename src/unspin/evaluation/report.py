@@ -85,7 +85,9 @@ def render(res: Results, command: str) -> str:
                   f"{res.unseen_phrases} TEST-split phrases. The lexicon here is built from the TRAIN split "
                   "(plus the news lexicon), so it has never seen these phrases; the last row is the shipped "
                   "system, whose lexicon contains the whole half (test phrases included) — not a held-out "
-                  "number. False flags are measured on the clean twins.", ""]
+                  "number. False flags are measured on the clean twins. How far the list-free rules could "
+                  "go with a perfect judge, given the candidates they can propose: "
+                  "[recall-ceiling.md](recall-ceiling.md) (`scripts/recall_ceiling.py`).", ""]
         rows = []
         for r in res.unseen_rows:
             c, k = r["counts"], r["clean"]
