@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import stat
 
 import pytest
@@ -231,3 +233,197 @@ def test_score_rewrite_counts_exact_restorations_and_word_distance():
     assert (half.restored, half.dist_after) == (1, 1)
     case = score_rewrite(original, spun, "The Press secretary said profits fell sharply.", subs, [])
     assert case.restored == 1  # restoration is case-sensitive
+
+
+# --- markup inside a marked span ---------------------------------------------------------------------
+
+def markup_rewrite(text: str, phrase: str, sugg: str, kind: str = "html"):
+    doc = parse_text(text, {"html": "a.html", "markdown": "a.md"}[kind], kind)[0]
+    return apply_edits(doc, plan_edits([finding(doc, phrase, (sugg, "lexicon"))]))
+
+
+@pytest.mark.parametrize("text,phrase,sugg,expected", [
+    # as many words as the span: each word replaced in place, every tag stays where it was
+    ("<p>Police used <em>facial</em> acknowledgment cameras.</p>", "facial</em> acknowledgment",
+     "facial recognition", "<p>Police used <em>facial</em> recognition cameras.</p>"),
+    ("<p>Police used facial <b>acknowledgment</b> cameras.</p>", "facial <b>acknowledgment",
+     "facial recognition", "<p>Police used facial <b>recognition</b> cameras.</p>"),
+    ('<p>A <a href="/x">boss</a> official spoke.</p>', "boss</a> official", "chief executive",
+     '<p>A <a href="/x">chief</a> executive spoke.</p>'),
+    ("<p><b>Facial</b> acknowledgment is used.</p>", "Facial</b> acknowledgment", "facial recognition",
+     "<p><b>Facial</b> recognition is used.</p>"),
+    ("<p>The OUTSIDE <i>CLERGYMAN</i> spoke.</p>", "OUTSIDE <i>CLERGYMAN", "foreign minister",
+     "<p>The FOREIGN <i>MINISTER</i> spoke.</p>"),
+    # entities between the words stay in place, and are not escaped again
+    ("<p>The outside&nbsp;clergyman spoke.</p>", "outside&nbsp;clergyman", "foreign minister",
+     "<p>The foreign&nbsp;minister spoke.</p>"),
+    ("<p>The outside &amp; clergyman spoke.</p>", "outside &amp; clergyman", "foreign minister",
+     "<p>The foreign &amp; minister spoke.</p>"),
+    # the replacement's own text is escaped, word by word
+    ("<p>The boss <b>official</b> spoke.</p>", "boss <b>official", "R&D chief",
+     "<p>The R&amp;D <b>chief</b> spoke.</p>"),
+    # a different number of words: the tags go to the edges of the replacement, balanced
+    ("<p>The boss <b>market</b> analyst spoke.</p>", "boss <b>market</b> analyst", "chief economist",
+     "<p>The <b>chief economist</b> spoke.</p>"),
+    ("<p>The <em>boss</em> market analyst spoke.</p>", "boss</em> market analyst", "chief economist",
+     "<p>The <em>chief economist</em> spoke.</p>"),
+    ("<p>The boss market <em>analyst</em> spoke.</p>", "boss market <em>analyst", "chief economist",
+     "<p>The <em>chief economist</em> spoke.</p>"),
+    ("<p>The <b>boss</b> <i>market analyst</i> spoke.</p>", "boss</b> <i>market analyst", "chief economist",
+     "<p>The <b></b><i>chief economist</i> spoke.</p>"),
+    ("<p>The <b>boss <i>market</i> analyst</b> spoke.</p>", "boss <i>market</i> analyst", "chief economist",
+     "<p>The <b><i>chief economist</i></b> spoke.</p>"),
+    ("<p>The boss <b>market</b> <i>analyst</i> spoke.</p>", "boss <b>market</b> <i>analyst",
+     "chief economist", "<p>The <i><b>chief economist</b></i> spoke.</p>"),
+])
+def test_html_tags_inside_a_phrase_survive(text, phrase, sugg, expected):
+    result = markup_rewrite(text, phrase, sugg)
+    assert result.text == expected
+    assert not result.skipped
+
+
+@pytest.mark.parametrize("text,phrase,sugg,expected", [
+    ("A _boss_ official spoke.", "boss_ official", "chief executive", "A _chief_ executive spoke."),
+    ("The **squeeze** secretary spoke.", "squeeze** secretary", "press secretary",
+     "The **press** secretary spoke."),
+    ("The **boss market** analyst spoke.", "boss market** analyst", "chief economist",
+     "The **chief economist** spoke."),
+    ("The boss *market analyst* spoke.", "boss *market analyst", "chief economist",
+     "The *chief economist* spoke."),
+    ("The <em>boss</em> official spoke.", "boss</em> official", "chief executive",
+     "The <em>chief</em> executive spoke."),
+    ("The snake_case boss spoke.", "snake_case boss", "python chief", "The python chief spoke."),  # not emphasis
+])
+def test_markdown_emphasis_and_inline_html_inside_a_phrase_survive(text, phrase, sugg, expected):
+    assert markup_rewrite(text, phrase, sugg, "markdown").text == expected
+
+
+def test_an_entity_between_words_is_never_dropped():
+    result = markup_rewrite("<p>The boss &amp; market analyst.</p>", "boss &amp; market analyst", "chief economist")
+    assert result.text == "<p>The boss &amp; market analyst.</p>"
+    assert len(result.skipped) == 1 and "&amp;" in result.skipped[0][1]
+    # inside a word an entity is part of the word it is in
+    result = markup_rewrite("<p>The AT&amp;T boss spoke.</p>", "AT&amp;T boss", "telecom chief")
+    assert result.text == "<p>The Telecom chief spoke.</p>" and not result.skipped
+
+
+def test_article_agreement_across_inline_markup_but_not_across_a_blank_line():
+    assert markup_rewrite("<p>It was a <em>boss</em> official.</p>", "boss</em> official",
+                          "executive").text == "<p>It was an <em>executive</em>.</p>"
+    assert markup_rewrite("It was a **huge** loss.", "huge", "enormous", "markdown").text \
+        == "It was an **enormous** loss."
+    assert rewrite("Take an\n\nelephant home.", ("elephant", ("dog", "lexicon"))) == "Take an\n\ndog home."
+    assert rewrite("Take an\nelephant home.", ("elephant", ("dog", "lexicon"))) == "Take a\ndog home."
+
+
+@pytest.mark.parametrize("sugg", ["chief", "chief executive", "the chief executive", "the chief executive officer"])
+@pytest.mark.parametrize("span", [
+    "boss</b> <i>market</i> analyst", "boss <b>market <i>analyst", "boss</a></b> market <em>analyst",
+    "boss <br> market</i> <span class='x'>analyst", "boss <!-- c --> <b>market</b> analyst",
+])
+def test_no_tag_is_ever_lost_or_added(span, sugg):
+    text = f"<p>The <b><a href='/a'><i>{span}</span></em></i> spoke.</p>"
+    result = markup_rewrite(text, span, sugg)
+    assert not result.skipped
+    tags = sorted(re.findall(r"<[^>]*>", text))
+    assert sorted(re.findall(r"<[^>]*>", result.text)) == tags
+    assert re.sub(r"<[^>]*>", "", result.text).split()[1:-1] == sugg.split()
+
+
+def test_splices_rebuild_the_rewrite_from_the_original():
+    doc = doc_of("It was a huge loss, an enormous one.")
+    result = apply_edits(doc, plan_edits([finding(doc, "huge", ("enormous", "lexicon")),
+                                          finding(doc, "enormous", ("big", "lexicon"))]))
+    assert result.text == "It was an enormous loss, a big one."
+    text = doc.text
+    for s, e, new in reversed(result.splices):
+        text = text[:s] + new + text[e:]
+    assert text == result.text
+    assert [(s, e) for s, e, _ in result.splices] == [(7, 8), (9, 13), (20, 22), (23, 31)]
+
+
+# --- JSONL records: changes carried back into the JSON string literals -------------------------------
+
+def test_string_literals_and_char_offsets():
+    from unspin.rewrite.jsonl import _char_offsets, string_literals
+
+    line = '{"id": 1, "n": {"title": "x"}, "title": "T\\u00e9 \\ud83d\\ude00 \\"q\\"", "title": "last", "v": [1]}'
+    spans = string_literals(line)
+    assert set(spans) == {"title"} and line[slice(*spans["title"])] == '"last"'
+    raw = 'T\\u00e9 \\ud83d\\ude00 \\"q\\" \\/'
+    value = json.loads(f'"{raw}"')
+    index = _char_offsets(raw)
+    assert len(index) == len(value) + 1
+    assert [raw[index[k]:index[k + 1]] for k in range(len(value))] == \
+        ["T", "\\u00e9", " ", "\\ud83d\\ude00", " ", '\\"', "q", '\\"', " ", "\\/"]
+
+
+def _fake_fixer(pairs):
+    """A fix_record that replaces fixed phrases in the record's text (no detectors involved)."""
+    from types import SimpleNamespace
+
+    def fix(doc):
+        findings = []
+        for old, new in pairs:
+            start = doc.text.find(old)
+            while start >= 0:
+                findings.append(FindingBuilder(doc).make("US101", start, start + len(old), "spun",
+                                                         [Suggestion(new, "lexicon")], 0.9))
+                start = doc.text.find(old, start + 1)
+        edits = plan_edits(findings)
+        return SimpleNamespace(document=doc, edits=edits, rewrite=apply_edits(doc, edits))
+
+    return fix
+
+
+def test_fix_feed_changes_only_the_changed_characters():
+    from unspin.rewrite.jsonl import fix_feed
+
+    lines = [
+        '{"id": 1, "title": "Squeeze secretary \\u2014 caf\\u00e9", "text": "A \\"squeeze secretary\\"\\nsaid\\/so."}',
+        '',
+        '{"id":2,"text":"Nothing here.","provider":{"name":"X"}}',
+        '{"id": 3, "text": "broken',
+        '{"text":"Le café: a squeeze secretary.","title":"x","id":"4"}\r',
+        '["not an object"]',
+        '{"id": 5, "title": 7, "text": "the squeeze secretary \\ud83d\\ude00"}',
+        '',
+    ]
+    feed = fix_feed("\n".join(lines), "feed.jsonl", _fake_fixer([("squeeze secretary", "press secretary"),
+                                                                 ("Squeeze secretary", "Press secretary")]))
+    out = feed.text.split("\n")
+    assert out[0] == ('{"id": 1, "title": "Press secretary \\u2014 caf\\u00e9", '
+                      '"text": "A \\"press secretary\\"\\nsaid\\/so."}')
+    assert out[1:4] == lines[1:4] and out[5] == lines[5] and out[7] == ""
+    assert out[4] == '{"text":"Le café: a press secretary.","title":"x","id":"4"}\r'
+    assert out[6] == '{"id": 5, "title": 7, "text": "the press secretary \\ud83d\\ude00"}'
+    assert [(p.path, p.error) for p in feed.problems] == [
+        ("feed.jsonl#4", "not valid JSON (Unterminated string starting at)"),
+        ("feed.jsonl#6", "expected a JSON object")]
+    assert [r.lineno for r in feed.records] == [1, 3, 5, 7]
+    assert [r.new_document is not None for r in feed.records] == [True, False, True, True]
+    assert feed.records[0].new_document.title == "Press secretary \u2014 caf\u00e9"
+
+
+@pytest.mark.parametrize("line,expected", [
+    # the literal has escapes: the replacement is escaped too
+    ('{"text": "caf\\u00e9 boss"}', '{"text": "caf\\u00e9 propri\\u00e9taire"}'),
+    # the literal has raw non-ASCII: raw
+    ('{"text": "café boss"}', '{"text": "café propriétaire"}'),
+    # nothing to tell in the literal: the line decides
+    ('{"title": "Bjørn", "text": "the boss"}', '{"title": "Bjørn", "text": "the propriétaire"}'),
+    # nothing anywhere: json.dumps's default (escaped)
+    ('{"text": "the boss"}', '{"text": "the propri\\u00e9taire"}'),
+    # characters JSON must escape
+    ('{"text": "the boss"}', None),
+])
+def test_fix_feed_writes_non_ascii_the_way_the_file_does(line, expected):
+    from unspin.rewrite.jsonl import fix_feed
+
+    new = "propriétaire" if expected else 'a "quoted"\\ \t word'
+    feed = fix_feed(line, "f.jsonl", _fake_fixer([("boss", new)]))
+    if expected:
+        assert feed.text == expected
+    else:
+        assert feed.text == '{"text": "the a \\"quoted\\"\\\\ \\t word"}'
+    assert json.loads(feed.text)["text"].endswith(new)

@@ -233,3 +233,146 @@ def test_write_through_a_symlink_keeps_the_link(tmp_path):
     os.symlink(real, link)
     atomic_write_text(link, "new\n")
     assert link.is_symlink() and real.read_text() == "new\n"
+
+
+# --- JSONL feeds -------------------------------------------------------------------------------------
+
+FEED_LEXICON = LEXICON + "T4\tcoffee house proprietor\tcafé owner\t\ttest\t\t\n"
+
+FEED_LINES = [
+    # escaped non-ASCII (\u2014, \u00e9), escaped quotes and newlines, a nested object after the text
+    '{"id": "a1", "title": "Police widen facial acknowledgment trial", "text": "The squeeze secretary said '
+    '\\"yes\\".\\n\\nIt follows a money related emergency \\u2014 caf\\u00e9s \\/ bars object.", '
+    '"url": "https://example.org/a1", "provider": {"name": "Wire"}}',
+    "",
+    # nothing to change, CRLF ending: must come back byte for byte
+    '{"id":"a2","title":"Nothing to fix","text":"The press secretary met the caf\\u00e9 owner.","provider":"Wire"}\r',
+    # malformed: reported, kept as is
+    '{"id": "a3", "title": "broken", "text": "the squeeze secretary',
+    # raw non-ASCII: the replacement is written raw too; other fields (1.50, the tags) untouched
+    '{"text": "Le coffee house proprietor: «the squeeze secretary said so» 😀", "id": "a4", '
+    '"tags": ["squeeze secretary"], "n": 1.50}',
+    # escaped non-ASCII and a surrogate pair: the replacement is escaped too
+    '{"id": "a5", "title": "Emoji \\ud83d\\ude00 and a coffee house proprietor", '
+    '"text": "An \\u00e9lan: the squeeze secretary spoke."}',
+    "",
+]
+FEED_FIXED = [
+    '{"id": "a1", "title": "Police widen facial recognition trial", "text": "The press secretary said '
+    '\\"yes\\".\\n\\nIt follows a financial crisis \\u2014 caf\\u00e9s \\/ bars object.", '
+    '"url": "https://example.org/a1", "provider": {"name": "Wire"}}',
+    FEED_LINES[1], FEED_LINES[2], FEED_LINES[3],
+    '{"text": "Le café owner: «the press secretary said so» 😀", "id": "a4", '
+    '"tags": ["squeeze secretary"], "n": 1.50}',
+    '{"id": "a5", "title": "Emoji \\ud83d\\ude00 and a caf\\u00e9 owner", '
+    '"text": "An \\u00e9lan: the press secretary spoke."}',
+    "",
+]
+
+
+@pytest.fixture
+def feed_lexicon(tmp_path):
+    p = tmp_path / "feed-lex.tsv"
+    p.write_text(FEED_LEXICON, encoding="utf-8")
+    return str(p)
+
+
+@pytest.fixture
+def feed(tmp_path):
+    p = tmp_path / "feed.jsonl"
+    p.write_bytes("\n".join(FEED_LINES).encode("utf-8"))
+    return p
+
+
+def test_jsonl_feed_is_rewritten_record_by_record(cli_runner, feed, feed_lexicon):
+    import json
+
+    os.chmod(feed, 0o640)
+    r = run(cli_runner, "--lexicon", feed_lexicon, "--write", str(feed))
+    assert r.exit_code == 2  # the malformed line
+    out = feed.read_bytes().decode("utf-8").split("\n")
+    for k, (got, want) in enumerate(zip(out, FEED_FIXED, strict=True), 1):
+        assert got == want, f"line {k}"
+    assert stat.S_IMODE(feed.stat().st_mode) == 0o640
+    assert sorted(p.name for p in feed.parent.iterdir()) == ["feed-lex.tsv", "feed.jsonl"]  # no temp file left
+    for k in (0, 4, 5):
+        before, after = json.loads(FEED_LINES[k]), json.loads(out[k])
+        assert list(after) == list(before)  # key order
+        assert {key: v for key, v in after.items() if key not in ("title", "text")} == \
+            {key: v for key, v in before.items() if key not in ("title", "text")}
+    errors = [ln for ln in r.stderr.splitlines() if "error" in ln]
+    assert errors == [f"{feed}#4: error: not valid JSON (Unterminated string starting at)"]
+    assert "Traceback" not in r.stderr
+    assert f"{feed}: 7 changes written in 3 of 4 records (lexicon 7)" in r.stderr
+    check = cli_runner.invoke(cli, ["check", "--no-config", "--no-generic", "--lexicon", feed_lexicon, str(feed)])
+    assert check.exit_code == 2 and errors[0] in check.stderr.splitlines()  # reported the way check does
+    again = run(cli_runner, "--lexicon", feed_lexicon, "--write", str(feed))
+    assert again.exit_code == 2 and f"{feed}: no changes" in again.stderr
+    assert feed.read_bytes().decode("utf-8").split("\n") == FEED_FIXED
+
+
+def test_jsonl_feed_print_and_diff_do_not_write(cli_runner, tmp_path, feed_lexicon):
+    good = [ln for k, ln in enumerate(FEED_LINES) if k != 3]
+    fixed = [ln for k, ln in enumerate(FEED_FIXED) if k != 3]
+    p = tmp_path / "feed.ndjson"
+    p.write_text("\n".join(good), encoding="utf-8", newline="")
+    r = run(cli_runner, "--lexicon", feed_lexicon, str(p))
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout_bytes == "\n".join(fixed).encode()  # (.stdout would turn the CRLF into LF)
+    r = run(cli_runner, "--lexicon", feed_lexicon, "--diff", str(p))
+    assert r.exit_code == 1
+    assert f"-{good[0]}\n+{fixed[0]}\n" in r.stdout and f"-{good[3]}\n" in r.stdout
+    assert f" {good[2]}\n".encode() in r.stdout_bytes  # the unchanged record is context, not a change
+    assert p.read_bytes() == "\n".join(good).encode()
+    r = run(cli_runner, "--lexicon", feed_lexicon, "-", input="\n".join(good))  # a feed on stdin
+    assert r.exit_code == 0 and r.stdout_bytes == "\n".join(fixed).encode()
+
+
+def test_jsonl_feed_without_changes_stays_byte_identical(cli_runner, tmp_path, feed_lexicon):
+    data = ('{"id": 1, "text": "The press secretary met the caf\\u00e9 owner.", "x": 1.0}\r\n\r\n'
+            '{"text": "Nothing to see — here.", "id": 2}\n').encode()
+    p = tmp_path / "clean.jsonl"
+    p.write_bytes(data)
+    r = run(cli_runner, "--lexicon", feed_lexicon, "--diff", str(p))
+    assert r.exit_code == 0 and r.stdout == "" and "no changes" in r.stderr
+    r = run(cli_runner, "--lexicon", feed_lexicon, "--write", str(p))
+    assert r.exit_code == 0 and p.read_bytes() == data
+    r = run(cli_runner, "--lexicon", feed_lexicon, str(p))
+    assert r.stdout_bytes == data
+
+
+def test_jsonl_feed_interactive_asks_per_change_and_done_ends_the_feed(cli_runner, tmp_path, feed_lexicon):
+    p = tmp_path / "feed.jsonl"
+    p.write_text("\n".join([FEED_LINES[0], FEED_LINES[5], ""]), encoding="utf-8")
+    # Changes in order: title, "squeeze secretary", "money related emergency" (record 1), then record 2.
+    r = run(cli_runner, "--lexicon", feed_lexicon, "--interactive", "--write", str(p), input="y\nn\nd\n")
+    assert r.exit_code == 0, r.stderr
+    assert r.stderr.count("Apply?") == 3
+    assert f"{p}#1:" in r.stderr
+    line1, line2, _ = p.read_text(encoding="utf-8").split("\n")
+    assert "facial recognition trial" in line1 and "The squeeze secretary said" in line1
+    assert "money related emergency" in line1 and line2 == FEED_LINES[5]
+
+
+# --- markup inside a spun phrase (the bundled news lexicon) ------------------------------------------
+
+def test_html_tags_and_entities_inside_a_spun_phrase_are_kept(cli_runner, tmp_path):
+    p = tmp_path / "story.html"
+    p.write_text(
+        "<p>Police used <em>facial</em> acknowledgment cameras and a facial <b>acknowledgment</b> app.</p>\n"
+        "<p>The <b>squeeze secretary</b> and the outside&nbsp;clergyman met a <a href=\"/x\">boss</a> official"
+        " &amp; the prime <i>pastor</i>.</p>\n", encoding="utf-8")
+    r = cli_runner.invoke(cli, ["fix", "--no-config", "--no-generic", "--select", "US1", "--write", str(p)])
+    assert r.exit_code == 0, r.stderr
+    assert p.read_text(encoding="utf-8") == (
+        "<p>Police used <em>facial</em> recognition cameras and a facial <b>recognition</b> app.</p>\n"
+        "<p>The <b>press secretary</b> and the foreign&nbsp;minister met a <a href=\"/x\">chief</a> executive"
+        " &amp; the prime <i>minister</i>.</p>\n")
+
+
+def test_markdown_emphasis_inside_a_spun_phrase_is_kept(cli_runner, tmp_path):
+    p = tmp_path / "story.md"
+    p.write_text("The **squeeze secretary** met a _boss_ official and an *outside clergyman*.\n", encoding="utf-8")
+    r = cli_runner.invoke(cli, ["fix", "--no-config", "--no-generic", "--select", "US1", str(p)])
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout == "The **press secretary** met a _chief_ executive and a *foreign minister*.\n"

@@ -45,6 +45,10 @@ def fix(paths, show_diff, write, interactive, select, ignore, min_confidence, no
     in place (front matter untouched except its prose fields; a file changed since it was read is left
     alone). A summary per file, with readability before and after, goes to stderr.
 
+    JSONL feeds are rewritten record by record: only the changed title/excerpt/text strings are
+    re-encoded, every other byte stays; a bad line is kept and reported as FILE#LINE. Inline HTML
+    tags, entities and Markdown emphasis inside a rewritten phrase are kept.
+
     Exit status: 0 done; 1 with --diff (and no --write) when something would change; 2 usage error,
     unreadable input or a file that could not be written (after every other input was processed).
     """
@@ -77,14 +81,15 @@ def fix(paths, show_diff, write, interactive, select, ignore, min_confidence, no
     many = len(sources) > 1
     for src in sources:
         try:
-            loaded = _load(src.path, cfg.max_file_size, encoding)
+            data, text, kind = _load(src.path, cfg.max_file_size, encoding)
+            if kind == "jsonl":
+                changed_any |= _fix_feed(src.path, data, text, ctx, errors, interactive=interactive,
+                                         state=state, write=write, show_diff=show_diff, many=many,
+                                         quiet=quiet, encoding=encoding)
+                continue
+            docs = _parse(text, src.path, kind)
         except _Problem as exc:
             errors.append(InputError(src.path, str(exc)))
-            continue
-        data, docs = loaded
-        if len(docs) != 1 or docs[0].kind == "jsonl":
-            errors.append(InputError(src.path, "fix rewrites one article per file; JSONL feeds are not "
-                                               "rewritten (check them with 'unspin check')"))
             continue
         doc = docs[0]
         accept = _interactive_accept(doc, state) if interactive else None
@@ -103,10 +108,10 @@ def fix(paths, show_diff, write, interactive, select, ignore, min_confidence, no
         elif show_diff:
             _echo(_diff(doc.path, doc.text, new_text))
         else:
-            _echo((f"==> {doc.path} <==\n" if many else "") + new_text
-                  + ("\n" if many and not new_text.endswith("\n") else ""))
+            _echo(_printed(doc.path, new_text, many))
         if not quiet:
-            click.echo(_summary(doc.path, result, written=write), err=True)
+            click.echo(_summary(doc.path, [result], written=write,
+                                rewritten=lambda t=new_text, d=doc: [_parse(t, d.path, d.kind)[0]]), err=True)
     for e in errors:
         click.echo(f"{e.path}: error: {e.error}", err=True)
     if errors:
@@ -130,16 +135,67 @@ def _diff(path: str, old: str, new: str) -> str:
     return unified_diff(path, old, new)
 
 
-def _load(path: str, max_bytes: int, encoding: str | None):
-    """Read a file (or stdin) keeping its bytes, so that a write can check nothing changed since."""
-    from ..document import InputProblem, Source, decode, kind_for, parse_text, read_bytes
+def _printed(path: str, new_text: str, many: bool) -> str:
+    return (f"==> {path} <==\n" if many else "") + new_text + ("\n" if many and not new_text.endswith("\n") else "")
+
+
+def _load(path: str, max_bytes: int, encoding: str | None) -> tuple[bytes, str, str]:
+    """Read a file (or stdin) keeping its bytes, so that a write can check nothing changed since;
+    (bytes, decoded text, kind)."""
+    from ..document import InputProblem, Source, decode, kind_for, read_bytes
 
     try:
         path, data = read_bytes(Source(path), max_bytes=max_bytes, stdin_name=path)
         text = decode(data, encoding)
-        return data, parse_text(text, path, kind_for(path, text))
+        return data, text, kind_for(path, text)
     except InputProblem as exc:
         raise _Problem(str(exc)) from None
+
+
+def _parse(text: str, path: str, kind: str):
+    from ..document import InputProblem, parse_text
+
+    try:
+        return parse_text(text, path, kind)
+    except InputProblem as exc:
+        raise _Problem(str(exc)) from None
+
+
+def _fix_feed(path: str, data: bytes, text: str, ctx, errors: list, *, interactive: bool, state: dict,
+              write: bool, show_diff: bool, many: bool, quiet: bool, encoding: str | None) -> bool:
+    """Fix every record of a JSONL feed: only the changed title/excerpt/text strings are re-encoded,
+    every other byte of the file stays. Bad lines are kept as they are and reported (as ``check`` does).
+    Returns whether anything changed."""
+    from ..model import InputError
+    from ..rewrite.jsonl import fix_feed
+
+    first = [True]
+
+    def fix_record(doc):
+        accept = _interactive_accept(doc, state, new_file=first[0]) if interactive else None
+        first[0] = False
+        return _fix_one(doc, ctx, accept)
+
+    feed = fix_feed(text, path, fix_record)
+    errors.extend(feed.problems)
+    if write:
+        if feed.changed:
+            try:
+                _write_back(path, data, feed.text, encoding)
+            except _Problem as exc:
+                errors.append(InputError(path, str(exc)))
+                return True
+        if show_diff:
+            _echo(_diff(path, text, feed.text))
+    elif show_diff:
+        _echo(_diff(path, text, feed.text))
+    else:
+        _echo(_printed(path, feed.text, many))
+    if not quiet:
+        records = feed.records
+        click.echo(_summary(path, [r.fix for r in records], written=write, records=len(records),
+                            rewritten=lambda: [r.new_document or r.document for r in records]), err=True)
+    return feed.changed
 
 
 def _fix_one(doc, ctx, accept):
@@ -164,25 +220,32 @@ def _write_back(path: str, original: bytes, text: str, encoding: str | None) -> 
         raise _Problem(f"not written ({exc.strerror or exc}); the file is unchanged") from None
 
 
-def _summary(path: str, result, *, written: bool) -> str:
+def _summary(path: str, results: list, *, written: bool, rewritten, records: int | None = None) -> str:
+    """One line per file: changes by kind, skipped edits, readability before and after.
+
+    ``results`` are the DocumentFix of the file (one per JSONL record, with ``records`` their count);
+    ``rewritten()`` returns the rewritten documents, for readability."""
     from collections import Counter
 
-    applied = result.rewrite.applied
+    applied = [a for r in results for a in r.rewrite.applied]
+    skipped = sum(len(r.rewrite.skipped) for r in results)
     if not applied:
-        return f"{path}: no changes"
+        return f"{path}: no changes" + (f", {skipped} skipped" if skipped else "")
     by_source = Counter(a.edit.source for a in applied)
     kinds = ", ".join(f"{k} {n}" for k, n in sorted(by_source.items(), key=lambda kv: (-kv[1], kv[0])))
     verb = "written" if written else "proposed"
-    line = f"{path}: {len(applied)} change{'s' if len(applied) != 1 else ''} {verb} ({kinds})"
-    if result.rewrite.skipped:
-        line += f", {len(result.rewrite.skipped)} skipped"
+    line = f"{path}: {len(applied)} change{'s' if len(applied) != 1 else ''} {verb}"
+    if records is not None:
+        touched = sum(1 for r in results if r.rewrite.applied)
+        line += f" in {touched} of {records} record{'s' if records != 1 else ''}"
+    line += f" ({kinds})"
+    if skipped:
+        line += f", {skipped} skipped"
     try:
-        from ..document import parse_text
         from ..rewrite.readability import readability
 
-        before = readability(result.document.prose())
-        after_doc = parse_text(result.rewrite.text, path, result.document.kind)[0]
-        after = readability(after_doc.prose())
+        before = readability("\n\n".join(r.document.prose() for r in results))
+        after = readability("\n\n".join(d.prose() for d in rewritten()))
         line += (f"; readability: Flesch reading ease {before.flesch_reading_ease:.1f} -> "
                  f"{after.flesch_reading_ease:.1f}, grade {before.flesch_kincaid_grade:.1f} -> "
                  f"{after.flesch_kincaid_grade:.1f}")
@@ -191,7 +254,7 @@ def _summary(path: str, result, *, written: bool) -> str:
     return line
 
 
-def _interactive_accept(doc, state):
+def _interactive_accept(doc, state, *, new_file: bool = True):
     """An accept(edit) callback that asks on the terminal: yes, no, all remaining, done, quit."""
     from ..rewrite.apply import apply_edits
 
@@ -235,7 +298,8 @@ def _interactive_accept(doc, state):
             return False
         return answer == "y"
 
-    state.pop("stop_file", None)
+    if new_file:  # "done with this file" ends a whole JSONL feed, not one record
+        state.pop("stop_file", None)
 
     def accept_file(edit) -> bool:
         if state.get("stop_file"):
