@@ -57,6 +57,7 @@ _PHRASE_KIND = {(2, 0): 0, (2, 1): 1, (3, 0): 2, (3, 1): 3, (3, 2): 4}
 PREFILTER_MARGIN = 3.5
 CACHE_MAX = 400_000  # token texts (and phrase-table look-ups) remembered across documents
 # LM table look-ups (GenericModel._search): batches of PAGE_MIN keys or more go through a page index
+PAGE_CHUNK = 4096  # keys per gather of pages
 PAGE, PAGE_MIN = 16, 64  # (PAGE: 16 keys, whose "below the key" flags are counted as two 64-bit words)
 # token kinds (per distinct token text)
 _LOWER, _CAPITAL, _OTHER, _STOP_PUNCT, _PUNCT = 0, 1, 2, 3, 4
@@ -361,13 +362,17 @@ class GenericModel:
             p -= 1
             np.maximum(p, 0, out=p)
             p *= PAGE
-            less = table.take(p[:, None] + self._page_steps, mode="clip") < ks[:, None]
-            if self._popcount is not None:  # PAGE flags (bytes 0/1) = two 64-bit words per key
-                words = self._popcount(less.view(np.uint64))
-                p += words[:, 0]
-                p += words[:, 1]
-            else:  # pragma: no cover - numpy < 2
-                p += less.sum(axis=1)
+            # the pages are read PAGE_CHUNK keys at a time: a whole batch's gather would be a
+            # temporary of tens of MB (page faults, out of cache)
+            for a in range(0, n, PAGE_CHUNK):
+                pc = p[a:a + PAGE_CHUNK]
+                less = table.take(pc[:, None] + self._page_steps, mode="clip") < ks[a:a + PAGE_CHUNK, None]
+                if self._popcount is not None:  # PAGE flags (bytes 0/1) = two 64-bit words per key
+                    words = self._popcount(less.view(np.uint64))
+                    pc += words[:, 0]
+                    pc += words[:, 1]
+                else:  # pragma: no cover - numpy < 2
+                    pc += less.sum(axis=1)
         else:
             p = table.searchsorted(ks)
         if order is not None:

@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 RULE = "US202"
 _PAD = -7  # an LM id no word has (padding of the restoration arrays)
+TREE_ROWS = 256  # rows per pass of the tree walk
 
 FEATURES = [
     "gain", "gain_left", "gain_right", "gain_inner", "gain_joint", "own_left", "own_right", "uni_t",
@@ -83,21 +84,37 @@ class SpinMap:
                            child, np.asarray(w["value"], dtype=np.float64), np.asarray(w["roots"], dtype=np.int32))
         feature, split, child, value, roots = self._trees
         names = w["features"]
+        # the features one row per feature (XT[f, i]: feature f of row i)
         if isinstance(rows, dict):
             n = len(rows[names[0]]) if names else 0
-            X = np.empty((n, len(names)), dtype=np.float64)
-            for i, name in enumerate(names):
-                X[:, i] = rows[name]
+            XT = np.array([rows[name] for name in names], dtype=np.float64).reshape(len(names), n)
         else:
             n = len(rows)
-            X = np.array([[r[name] for name in names] for r in rows], dtype=np.float64).reshape(n, len(names))
-        flat = X.ravel()
-        base = (np.arange(n, dtype=np.int32) * len(names))[:, None]
-        node = np.broadcast_to(roots, (n, len(roots)))
-        for _ in range(int(w["depth"])):
-            go = flat.take(base + feature.take(node)) > split.take(node)
-            node = child.take((node << 1) | go)
-        return w["baseline"] + value.take(node).sum(axis=1)
+            XT = np.array([[r[name] for r in rows] for name in names], dtype=np.float64).reshape(len(names), n)
+        flat = XT.ravel()
+        at = feature.astype(np.int64) * n  # where a node's feature starts in flat
+        out = np.empty(n)
+        # TREE_ROWS rows at a time: the walk's arrays stay in the CPU cache and their memory is reused
+        # (fresh arrays of this size cost a page fault per 4 kB). mode="clip": the indices are valid,
+        # and numpy's checked take is several times slower on int32 indices.
+        for a in range(0, n, TREE_ROWS):
+            rows_ = np.arange(a, min(n, a + TREE_ROWS), dtype=np.int64)[:, None]
+            shape = (len(rows_), len(roots))
+            node, nxt = np.tile(roots, (len(rows_), 1)), np.empty(shape, dtype=np.int32)
+            idx, x, s = np.empty(shape, dtype=np.int64), np.empty(shape), np.empty(shape)
+            go = np.empty(shape, dtype=bool)
+            for _ in range(int(w["depth"])):
+                np.take(at, node, out=idx, mode="clip")
+                idx += rows_
+                np.take(flat, idx, out=x, mode="clip")
+                np.take(split, node, out=s, mode="clip")
+                np.greater(x, s, out=go)
+                node <<= 1
+                node |= go
+                np.take(child, node, out=nxt, mode="clip")
+                node, nxt = nxt, node
+            out[a:a + len(rows_)] = value.take(node, mode="clip").sum(axis=1)
+        return w["baseline"] + out
 
 
 @cache
