@@ -1,4 +1,4 @@
-"""Warm throughput of analyze() and cold start of `unspin check` on one small Markdown file.
+"""Warm throughput of analyze_many() and cold start of `unspin check` on one small Markdown file.
 
 Prints Markdown tables. Usage:
 
@@ -107,6 +107,10 @@ print(f"total in process\t{(T() - t00) * 1000:.1f}\t{(C() - c00) * 1000:.1f}")
 
 
 def warm_throughput(mb: float, generic: bool) -> tuple[float, int, float]:
+    """Wall-clock MB/s of ``analyze_many`` over the fixture articles (``bench_analyze.run``)."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from bench_analyze import run
+
     from unspin.analysis import Context, analyze
     from unspin.config import Config
     from unspin.document import load_documents
@@ -115,15 +119,7 @@ def warm_throughput(mb: float, generic: bool) -> tuple[float, int, float]:
     ctx = Context(config=Config(generic=generic))
     for d in docs[:5]:  # warm up: lexicon and models loaded
         analyze(d, ctx)
-    target = mb * 1024 * 1024
-    total, n = 0, 0
-    t0 = time.perf_counter()
-    while total < target:
-        d = docs[n % len(docs)]
-        analyze(d, ctx)
-        total += len(d.text.encode("utf-8"))
-        n += 1
-    dt = time.perf_counter() - t0
+    total, n, _cpu, dt = run(docs, ctx, mb)
     return total / dt / 1024 / 1024, n, dt
 
 
@@ -210,7 +206,7 @@ def main() -> None:
     for generic in (False, True):
         rate, n, dt = warm_throughput(args.mb, generic)
         name = "all detectors" if generic else "--no-generic (no US201, US202)"
-        print(f"| analyze(), {name}, {args.mb:g} MB of fixture articles | {rate:.2f} | {n} | {dt:.1f} |")
+        print(f"| analyze_many(), {name}, {args.mb:g} MB of fixture articles | {rate:.2f} | {n} | {dt:.1f} |")
 
 
 if __name__ == "__main__":
