@@ -6,7 +6,7 @@ until ``--mb`` MB of text has been analysed, and reports MB per CPU second (``ti
 so a loaded machine does not distort the rate) next to the wall-clock rate and the 1-minute load
 average. ``--one-by-one`` calls ``analyze()`` per document instead (the pre-commit hook's and the
 web page's case: one article). ``--profile N`` prints the top N functions by cumulative and by own
-time instead.
+time instead; ``--stages`` adds CPU seconds per MB for each stage of the pipeline.
 
 The fixtures repeat every 52 documents, which flatters what is remembered across documents (token
 classes, phrase-table look-ups). ``--corpus wikinews`` feeds the Wikinews 2019-2020 articles of
@@ -15,7 +15,7 @@ after the same warm-up on the fixtures. ``--join K`` glues K articles' prose int
 document (paragraphs kept), to separate the fixed cost per document from the cost per word.
 
     python benchmarks/bench_analyze.py [--mb 2] [--only no-generic|all] [--corpus fixtures|wikinews]
-        [--one-by-one] [--join 1] [--profile 30]
+        [--one-by-one] [--join 1] [--profile 30] [--stages]
 """
 
 from __future__ import annotations
@@ -52,6 +52,51 @@ def run(docs, ctx, mb: float, one_by_one: bool = False) -> tuple[int, int, float
     return total, len(plan), time.process_time() - c0, time.perf_counter() - t0
 
 
+def machine_reference() -> float:
+    """Seconds for a pure-Python loop of 10**7 additions: this VM's speed drifts by up to 2x within a
+    day, so a throughput is only comparable with the reference measured beside it."""
+    t = time.perf_counter()
+    total = 0
+    for i in range(10**7):
+        total += i
+    return time.perf_counter() - t
+
+
+def stage_timers():
+    """Wrap the pipeline's main functions with CPU timers (a Counter of seconds per stage); the
+    timers cost a few microseconds per call, negligible against batches."""
+    from collections import Counter
+
+    import unspin.analysis as an
+    from unspin import text
+    from unspin.detect import context_lm, generic, spinmap
+
+    spent: Counter = Counter()
+
+    def wrap(owner, name: str, label: str) -> None:
+        f = getattr(owner, name)
+
+        def timed(*a, **k):
+            t = time.process_time()
+            try:
+                return f(*a, **k)
+            finally:
+                spent[label] += time.process_time() - t
+
+        setattr(owner, name, timed)
+
+    for owner, name, label in (
+            (generic, "_score", "US201 (all of it)"), (generic, "_split_uncached", "  sentence split, token tables"),
+            (generic, "_phrase_matches", "  US201 phrase windows"), (spinmap, "_candidates", "US202 occurrences"),
+            (spinmap, "_restore", "  US202 restorations"), (spinmap.SpinMap, "score", "US202 trees"),
+            (context_lm, "_gains_locked", "scorer's substitution gain"), (an, "lexicon_findings", "lexicon"),
+            (an, "_finish", "per document: normalisation, score, report"),
+            (text.MatchStream, "__init__", "MatchStream (tokens)"),
+            (text.MatchStream, "_all_offsets", "  token offsets")):
+        wrap(owner, name, label)
+    return spent
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--mb", type=float, default=2.0)
@@ -60,7 +105,9 @@ def main() -> None:
     ap.add_argument("--join", type=int, default=1, metavar="K", help="K articles per document")
     ap.add_argument("--one-by-one", action="store_true", help="analyze() each document alone (no batches)")
     ap.add_argument("--profile", type=int, metavar="N", help="print the top N functions instead")
+    ap.add_argument("--stages", action="store_true", help="also print CPU seconds per MB by pipeline stage")
     args = ap.parse_args()
+    timers = stage_timers() if args.stages else None
 
     from unspin.analysis import Context, analyze
     from unspin.config import Config
@@ -81,6 +128,7 @@ def main() -> None:
                 for i in range(0, len(prose), args.join)]
     modes = [m for m in (("no-generic", False), ("all", True)) if args.only in (None, m[0])]
     if not args.profile:
+        print(f"machine reference (pure-Python loop of 10**7 additions): {machine_reference():.2f} s\n")
         print("| warm throughput (one core) | MB/s (CPU) | MB/s (wall) | documents | CPU s | load average |")
         print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for name, generic in modes:
@@ -107,6 +155,13 @@ def main() -> None:
         how = "analyze() one by one" if args.one_by_one else "analyze_many()"
         print(f"| {how}, {name}, {args.mb:g} MB of {corpus} articles{joined} | {mb / cpu:.2f} "
               f"| {mb / wall:.2f} | {n} | {cpu:.2f} | {os.getloadavg()[0]:.2f} |")
+        if timers is not None:
+            print(f"\n| stage ({name}; nested stages are also inside their parent) | CPU s per MB |")
+            print("| --- | ---: |")
+            for stage, sec in timers.most_common():
+                print(f"| {stage} | {sec / mb:.3f} |")
+            print()
+            timers.clear()
 
 
 if __name__ == "__main__":
