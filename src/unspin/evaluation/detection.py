@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..analysis import Context, analyze
+from ..analysis import Context, analyze, analyze_many
 from ..config import Config
 from ..model import Finding
 from .datasets import Sample
@@ -74,9 +74,16 @@ class Analyzer:
         return Analysed(sample, rep.words, rep.score, rep.verdict, list(rep.findings), gen)
 
     def run_all(self, samples: Iterable[Sample], progress: Callable[[str], None] | None = None) -> list[Analysed]:
+        """``run`` of every sample, the documents analysed in batches (``analyze_many``: the same
+        reports, about twice as fast)."""
+        samples = list(samples)
+        docs = [s.document() for s in samples]
+        shipped = analyze_many(docs, self._ctx_all)
+        generic = analyze_many(docs, self._ctx_generic) if self._ctx_generic else None
         out = []
-        for k, s in enumerate(samples, 1):
-            out.append(self.run(s))
+        for k, (s, rep) in enumerate(zip(samples, shipped, strict=True), 1):
+            gen = list(next(generic).findings) if generic is not None else []
+            out.append(Analysed(s, rep.words, rep.score, rep.verdict, list(rep.findings), gen))
             if progress and k % 200 == 0:
                 progress(f"  analysed {k} documents")
         return out
