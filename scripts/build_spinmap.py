@@ -128,8 +128,11 @@ def swaps(t: str, c: str):
         yield " ".join(key), " ".join(val)
 
 
-def build_table(rows: list[dict], known=None) -> dict:
-    """Swaps with counts; ``known(word)`` admits the plural/-ed/-ing forms of one-word swaps."""
+def build_table(rows: list[dict], known=None, pos_of=None) -> dict:
+    """Swaps with counts; ``known(word)`` admits the plural/-ed/-ing forms of one-word swaps, and
+    ``pos_of(word)`` (WordNet parts of speech of a lemma) keeps a derived form only where both words
+    share a part of speech that takes it: -s a noun or a verb, -ed and -ing a verb ("correct" ->
+    "good" gives no "corrects" -> "goods": the shared part of speech is the adjective)."""
     from unspin.rewrite.inflect import inflect, inflection_of
 
     pairs: dict[str, Counter] = defaultdict(Counter)
@@ -147,7 +150,10 @@ def build_table(rows: list[dict], known=None) -> dict:
             for v, _ in vs.items():
                 if " " in v or inflection_of(v):
                     continue
+                shared = None if pos_of is None else pos_of(k) & pos_of(v)
                 for form in ("s", "ed", "ing"):
+                    if shared is not None and not shared & ({"n", "v"} if form == "s" else {"v"}):
+                        continue
                     ki, vi = inflect(k, form), inflect(v, form)
                     if ki not in pairs and known(ki) and known(vi):
                         derived[ki][vi] += 1
@@ -239,8 +245,16 @@ def main() -> None:
     def known(w: str) -> bool:
         return w.encode() in vocab
 
-    full = build_table(rows, known)
-    fold_maps = [sm.SpinMap(build_table([r for r in rows if r["fold"] != k], known)) for k in range(FOLDS)]
+    from unspin.evaluation.wordnet_spinner import POS_FILES, load_wordnet
+
+    wn = load_wordnet()
+
+    def pos_of(w: str) -> set[str]:
+        return {p for p in POS_FILES if wn.is_lemma(w, p)}
+
+    full = build_table(rows, known, pos_of)
+    fold_maps = [sm.SpinMap(build_table([r for r in rows if r["fold"] != k], known, pos_of))
+                 for k in range(FOLDS)]
     full_map = sm.SpinMap(full)
     print(f"rows {len(rows)}, swaps {len(full['pairs'])} (fold maps "
           f"{'/'.join(str(len(f.pairs)) for f in fold_maps)})")

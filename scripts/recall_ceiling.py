@@ -238,8 +238,12 @@ def main() -> None:
 
     rel = Relations()
     rows = read_rows()
+
+    def pos_of(w: str) -> set[str]:
+        return {p for p in POS_FILES if rel.wn.is_lemma(w, p)}
+
     # cross-fitted US202 tables, exactly as build_spinmap makes its fold maps
-    fold_pairs = [build_table([r for r in rows if r["fold"] != k], known)["pairs"] for k in range(FOLDS)]
+    fold_pairs = [build_table([r for r in rows if r["fold"] != k], known, pos_of)["pairs"] for k in range(FOLDS)]
     pps = sorted((r for r in rows if "split_key" in r and not r["query"]),
                  key=lambda r: (r["canonical"].lower(), r["tortured"].lower()))
     tort_fold: dict[str, set[int]] = defaultdict(set)
