@@ -118,3 +118,47 @@ def test_a_detector_bug_loses_only_its_document(monkeypatch):
     assert sorted(seq for seq, _ in result.rows) == [0, 1, 3, 4]
     assert [(seq, e.path) for seq, e in result.errors] == [(2, "feed.jsonl#3")]
     assert "RuntimeError: kaboom" in result.errors[0][1].error
+
+
+def _same(docs, generic=True):
+    ctx = Context(config=Config(generic=generic))
+    one = [analyze(d, ctx) for d in docs]
+    many = list(analyze_many(docs, ctx))
+    for a, b in zip(one, many, strict=True):
+        assert b.to_json() == a.to_json()
+        assert b.features == a.features
+    return one
+
+
+def test_a_document_never_continues_the_sentence_of_the_one_before():
+    """A document that starts with a character that is no token ("_", a space) after one that ends
+    mid-sentence: the batch must still start a new sentence there (found by review: "The squeeze"
+    + "_secretary_ said ..." gave a US201 finding reading across the two files)."""
+    docs = [parse_text("The squeeze", "a.txt", "text")[0],
+            parse_text("_secretary_ said the money related emergency was over.", "b.md", "markdown")[0],
+            parse_text("The results show an added", "c.txt", "text")[0],
+            parse_text("_substance_ in the data set.", "d.txt", "text")[0]]
+    text = " acknowledgment of the new squeeze secretary was quick"
+    docs.append(Document(path="space.txt", text=text, segments=(Segment(0, len(text), "body"),)))
+    reports = _same(docs)
+    assert not any(f.end > len(r.document.text) for r in reports for f in r.findings)
+
+
+def test_segments_out_of_text_order():
+    """HTML with a <title> after the body lists the title segment first: each document's searches stay
+    inside its own tokens, so the batch splits it as the document alone is split."""
+    docs = [parse_text("The new report on the data", "a.txt", "text")[0],
+            parse_text("<p>Officials spoke about it today.</p><title>joined together we stand</title>",
+                       "b.html", "html")[0],
+            parse_text("<p>Fluffy set theory.</p><title>Profound learning</title><p>Aid vector machine.</p>",
+                       "c.html", "html")[0]]
+    assert docs[1].segments[0].field == "title" and docs[1].segments[0].start > docs[1].segments[1].start
+    _same(docs[:2])
+    _same(docs)
+
+
+def test_a_one_word_document_whose_word_is_a_spinner_word():
+    """Found by review: a document whose only word is a US202 key raised IndexError."""
+    docs = [parse_text(w, f"{w}.txt", "text")[0] for w in ("fluffy", "Fluffy", "acknowledgment", "fluffy set")]
+    _same(docs)
+    _same(docs[:1])

@@ -159,27 +159,33 @@ class _Router:
 
 def _joined(docs: list[Document], streams: list[MatchStream]) -> tuple[Document, MatchStream, list[int]]:
     """The documents laid end to end (blank lines between) as one document and its stream, with each
-    document's offset in it. Each document's first tokenised segment starts a sentence, so the
-    sentence split, and with it every LM window, is the one each document gets alone."""
+    document's offset in it. ``meta["parts"]`` tells the sentence split (``generic._split``) where
+    each document's tokens, text and segments are, so each is split, and every LM window read, as
+    when it is analysed alone."""
     if len(docs) == 1:
         return docs[0], streams[0], [0]
     from .model import Segment
 
-    parts: list[str] = []
+    texts: list[str] = []
     bases: list[int] = []
     segs: list[Segment] = []
+    parts: list[tuple[int, int, int, int, tuple[Segment, ...]]] = []
     at = 0
+    tokens = 0
     for d, st in zip(docs, streams, strict=True):
-        if parts:
-            parts.append("\n\n")
+        if texts:
+            texts.append("\n\n")
             at += 2
         bases.append(at)
-        first = st._segs[0] if st._segs else None
-        segs += [Segment(g.start + at, g.end + at, g.field, g.joined and g is not first) for g in d.segments]
-        parts.append(d.text)
+        moved = tuple(Segment(g.start + at, g.end + at, g.field, g.joined) for g in d.segments)
+        segs += moved
+        n = sum(len(p) // 2 for p in st._pieces)  # the document's tokens (as in its stream)
+        parts.append((tokens, tokens + n, at, at + len(d.text), moved))
+        tokens += n
+        texts.append(d.text)
         at += len(d.text)
-    text = "".join(parts)
-    doc = Document(path="<batch>", text=text, segments=tuple(segs))
+    text = "".join(texts)
+    doc = Document(path="<batch>", text=text, segments=tuple(segs), meta={"parts": parts})
     return doc, MatchStream.concat(text, streams, bases), bases
 
 

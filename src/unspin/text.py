@@ -129,9 +129,10 @@ class MatchStream:
     @classmethod
     def concat(cls, text: str, streams: list[MatchStream], bases: list[int]) -> MatchStream:
         """One stream over several documents laid end to end in ``text`` (document k's text starting at
-        ``bases[k]``), without tokenising again: the streams joined by a barrier, their segments moved
-        by the bases. Each document's first tokenised segment starts a sentence (``joined`` is
-        cleared), so nothing reads across a document boundary."""
+        ``bases[k]``), without tokenising again: the streams joined by a barrier (no phrase matches
+        across two documents), their segments moved by the bases, the tokens those of the streams in
+        order. Sentence boundaries are the reader's business (``analysis._joined`` lists where each
+        document starts)."""
         new = cls.__new__(cls)
         new._text = text
         parts: list[str] = []
@@ -151,8 +152,7 @@ class MatchStream:
             parts.append(s.stream)
             cased.append(s.cased)
             seg_pos += [p + pos for p in s._seg_pos]
-            segs += [Segment(g.start + base, g.end + base, g.field, g.joined and i > 0)
-                     for i, g in enumerate(s._segs)]
+            segs += [Segment(g.start + base, g.end + base, g.field, g.joined) for g in s._segs]
             pieces += s._pieces
             same_len += s._same_len
             pos += len(s.stream) + 1

@@ -145,8 +145,8 @@ class Tables:
 
     A token (as written, from ``MatchStream.cased``) gets an id on first sight; per id the cache holds
     the LM id of its lower-case form, the id of that form (for repeated windows), its synonym row, how
-    it is written and whether it ends a sentence or is dropped. The cache is emptied at a document
-    start once it holds ``CACHE_MAX`` tokens."""
+    it is written and whether it ends a sentence or is dropped. The cache is emptied at the start of a
+    document (or of a batch of them) once it holds ``CACHE_MAX`` tokens."""
 
     def __init__(self, generic: Any, root: Any):
         np = generic.np

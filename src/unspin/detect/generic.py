@@ -611,26 +611,31 @@ def _split_uncached(m: GenericModel, doc: Document, stream: MatchStream):
     if not len(wpos):
         return None
     # brk[k]: a sentence ends before token k (after sentence punctuation, at a new prose segment,
-    # at a line that starts a Markdown block)
+    # at a line that starts a Markdown block, at a new document). A batch of documents laid end to
+    # end (``analysis._joined``) lists its documents in ``doc.meta["parts"]``: (first token, end
+    # token, text start, text end, segments) each, and every search below stays inside its part, so
+    # each document is split exactly as it is alone (even when its segments are not in text order).
     brk = np.zeros(n, dtype=bool)
     np.equal(kind[:-1], _STOP_PUNCT, out=brk[1:])
-    for s in doc.segments:
-        if not s.joined:
-            k = bisect_left(starts, s.start)
-            if 0 < k < n and starts[k] == s.start:
-                brk[k] = True
     text = doc.text
-    p = text.find("\n")
-    if p >= 0:
-        match = _BLOCK_START.match
-        find = text.find
+    match = _BLOCK_START.match
+    find = text.find
+    for lo, hi, t0, t1, segments in doc.meta.get("parts") or ((0, n, 0, len(text), doc.segments),):
+        if 0 < lo < n:
+            brk[lo] = True
+        for s in segments:
+            if not s.joined:
+                k = bisect_left(starts, s.start, lo, hi)
+                if lo < k < hi and starts[k] == s.start:
+                    brk[k] = True
+        p = find("\n", t0, t1)
         while p >= 0:
-            k = bisect_right(starts, p)  # the first token after the line break
-            if k >= n:
+            k = bisect_right(starts, p, lo, hi)  # the first token after the line break
+            if k >= hi:
                 break
-            if k and ends[k - 1] <= p and match(text, starts[k]):
+            if k > lo and ends[k - 1] <= p and match(text, starts[k], t1):
                 brk[k] = True
-            p = find("\n", max(p + 1, ends[k]))
+            p = find("\n", max(p + 1, ends[k]), t1)
     sid = np.cumsum(brk)[wpos]
     nw = len(wpos)
     first = np.empty(nw, dtype=bool)
@@ -645,10 +650,12 @@ def _split_uncached(m: GenericModel, doc: Document, stream: MatchStream):
     capital = wk == _CAPITAL
     if capital.any():
         cap_ok = first.copy()
-        for s in doc.segments:
-            if s.field == "title":  # words whose token starts inside the title
-                lo, hi = np.searchsorted(wpos, (bisect_left(starts, s.start), bisect_left(starts, s.end)))
-                cap_ok[lo:hi] = True
+        for lo, hi, _t0, _t1, segments in doc.meta.get("parts") or ((0, n, 0, len(text), doc.segments),):
+            for s in segments:
+                if s.field == "title":  # words whose token starts inside the title
+                    a, b = np.searchsorted(wpos, (bisect_left(starts, s.start, lo, hi),
+                                                  bisect_left(starts, s.end, lo, hi)))
+                    cap_ok[a:b] = True
         ok |= capital & cap_ok
     return texts, starts, ends, wpos, Tw, first, last, ok
 

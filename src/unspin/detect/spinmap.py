@@ -291,8 +291,9 @@ def _candidates(doc: Document, stream: MatchStream, smap: SpinMap, m) -> _Occurr
     N = np.fromiter((n for _, n, _ in occ), dtype=np.int64, count=len(occ))
     E = J + N - 1
     fJ = first[J]
-    P1 = np.where(fJ, bos, Lw[J - 1])  # (index -1 only where the value is not used)
-    P2 = np.where(fJ | first[J - 1], bos, Lw[J - 2])
+    J1, J2 = np.maximum(J - 1, 0), np.maximum(J - 2, 0)  # (clipped only where the value is not used)
+    P1 = np.where(fJ, bos, Lw[J1])
+    P2 = np.where(fJ | first[J1], bos, Lw[J2])
     has2 = ~last[E]
     E1, E2 = np.minimum(E + 1, nw - 1), np.minimum(E + 2, nw - 1)
     N1 = np.where(has2, Lw[E1], eos)
