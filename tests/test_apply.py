@@ -120,6 +120,15 @@ def test_inflect(base, form, expected):
     assert inflect(base, form) == expected
 
 
+def test_inflect_like_does_not_carry_a_phrase_ending_onto_a_shorter_replacement():
+    # found by review: "The *money related* emergency" was fixed to "The *financialed* crisis"
+    assert inflect_like("money related", "financial") == "financial"
+    assert inflect_like("money related", "financially related") == "financially related"
+    assert inflect_like("fast developing", "booming") == "booming"
+    assert inflect_like("money related emergencies", "financial crisis") == "financial crises"
+    assert inflect_like("scratched", "scrape") == "scraped"
+
+
 def test_inflect_like_leaves_inflected_replacements_alone():
     assert inflect_like("scratched", "scraped") == "scraped"
     assert inflect_like("organizations", "agencies") == "agencies"

@@ -133,6 +133,10 @@ def inflect_like(spun: str, replacement: str) -> str:
     target = r_words[idx_r]
     if not form or inflection_of(target) == form or not target.isalpha():
         return replacement
+    if form in ("ed", "ing") and idx_s == -1 and len(r_words) < len(s_words):
+        # a phrase swapped for a shorter one ("money related" -> "financial"): a last word in -ed/-ing
+        # is part of the spun phrase ("related"), not a tense of the replacement ("financialed")
+        return replacement
     if form == "ed" and inflection_of(target) == "s":  # "scrapes" is not a base form: leave it
         return replacement
     r_words[idx_r] = inflect(target, form)
