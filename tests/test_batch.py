@@ -162,3 +162,17 @@ def test_a_one_word_document_whose_word_is_a_spinner_word():
     docs = [parse_text(w, f"{w}.txt", "text")[0] for w in ("fluffy", "Fluffy", "acknowledgment", "fluffy set")]
     _same(docs)
     _same(docs[:1])
+
+
+def test_token_tables_reset_in_the_middle_of_a_batch(monkeypatch):
+    """The per-process token tables of US201/US202 and of the scorer are emptied when they grow past
+    CACHE_MAX, here many times within each batch: the reports stay those of one by one."""
+    from unspin.detect import context_lm, generic
+
+    docs, _ = load_documents(["fixtures/articles"])
+    monkeypatch.setattr(generic, "CACHE_MAX", 300)
+    monkeypatch.setattr(context_lm, "CACHE_MAX", 300)
+    generation = generic.load_model().generation
+    reports = _same(docs[:24])
+    assert generic.load_model().generation > generation + 2
+    assert any(r.findings for r in reports)

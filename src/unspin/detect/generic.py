@@ -192,9 +192,10 @@ class GenericModel:
 
     def _add_types(self, texts: list[str]) -> None:
         np = self.np
-        if len(self._tid) + len(texts) > CACHE_MAX:
-            self._reset_types()
         new = list(dict.fromkeys(t for t in texts if t not in self._tid))
+        if len(self._tid) + len(new) > CACHE_MAX:  # (distinct new types: a batch repeats many)
+            self._reset_types()
+            new = list(dict.fromkeys(texts))
         n0 = len(self._t_low)
         n1 = n0 + len(new)
         grow_columns(self, ("_t_kind", "_t_vid", "_t_lm", "_t_cand", "_t_content", "_t_pwi", "_t_sp"), n1)
