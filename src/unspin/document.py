@@ -439,21 +439,31 @@ def parse_jsonl(text: str, path: str) -> list[Document]:
     for lineno, line in enumerate(jsonl_lines(text), 1):
         if not line.strip():
             continue
-        where = record_path(path, lineno)
-        try:
-            rec = json.loads(line)
-            if not isinstance(rec, dict):
-                raise InputProblem("expected a JSON object")
-            docs.append(record_document(rec, where, lineno))
-        except json.JSONDecodeError as exc:
-            problems.append(InputError(where, f"not valid JSON ({exc.msg})"))
-        except InputProblem as exc:
-            problems.append(InputError(where, str(exc).removeprefix(f"line {lineno}: ")))
+        got = jsonl_record(line, path, lineno)
+        if isinstance(got, InputError):
+            problems.append(got)
+        else:
+            docs.append(got[1])
     if problems:
         raise PartialInput(docs, problems)
     if not docs:
         raise InputProblem("empty file, nothing to check")
     return docs
+
+
+def jsonl_record(line: str, path: str, lineno: int) -> tuple[dict, Document] | InputError:
+    """One line of a JSONL feed as (record, Document), or the InputError naming its problem
+    (``feed.jsonl#LINE``: not valid JSON, not an object, no text...)."""
+    where = record_path(path, lineno)
+    try:
+        rec = json.loads(line)
+        if not isinstance(rec, dict):
+            raise InputProblem("expected a JSON object")
+        return rec, record_document(rec, where, lineno)
+    except json.JSONDecodeError as exc:
+        return InputError(where, f"not valid JSON ({exc.msg})")
+    except InputProblem as exc:
+        return InputError(where, str(exc).removeprefix(f"line {lineno}: "))
 
 
 def record_path(path: str, lineno: int) -> str:

@@ -9,7 +9,6 @@ sorts them back into input order. So neither the executor nor the task size chan
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import sys
@@ -23,11 +22,10 @@ from ..document import (
     decode,
     discover,
     jsonl_lines,
+    jsonl_record,
     kind_for,
     parse_text,
     read_bytes,
-    record_document,
-    record_path,
 )
 from ..model import InputError
 from .providers import ArticleRow, article_row
@@ -155,19 +153,11 @@ def _documents(item: FileItem | RecordLine, settings: WorkerSettings, errors: li
         except InputProblem as exc:
             errors.append((item.seq, InputError(item.path, str(exc))))
         return
-    where = record_path(item.path, item.lineno)
-    try:
-        rec = json.loads(item.line)
-    except json.JSONDecodeError as exc:
-        errors.append((item.seq, InputError(where, f"not valid JSON ({exc.msg})")))
-        return
-    if not isinstance(rec, dict):
-        errors.append((item.seq, InputError(where, "expected a JSON object")))
-        return
-    try:
-        yield record_document(rec, where, item.lineno)
-    except InputProblem as exc:
-        errors.append((item.seq, InputError(where, str(exc).removeprefix(f"line {item.lineno}: "))))
+    got = jsonl_record(item.line, item.path, item.lineno)
+    if isinstance(got, InputError):
+        errors.append((item.seq, got))
+    else:
+        yield got[1]
 
 
 def run_task(task: Task, settings: WorkerSettings) -> TaskResult:

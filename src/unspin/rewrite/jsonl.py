@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from json.decoder import scanstring
 from typing import Any
 
-from ..document import InputProblem, record_document, record_path
+from ..document import jsonl_record, record_document, record_path
 from ..model import Document, InputError
 
 _WS = " \t\n\r"
@@ -65,19 +65,12 @@ def fix_feed(text: str, path: str, fix_record: Callable[[Document], Any]) -> Fee
             out.append(line)
             continue
         where = record_path(path, lineno)
-        try:
-            rec = json.loads(body)
-            if not isinstance(rec, dict):
-                raise InputProblem("expected a JSON object")
-            doc = record_document(rec, where, lineno)
-        except json.JSONDecodeError as exc:
-            result.problems.append(InputError(where, f"not valid JSON ({exc.msg})"))
+        got = jsonl_record(body, path, lineno)
+        if isinstance(got, InputError):
+            result.problems.append(got)
             out.append(line)
             continue
-        except InputProblem as exc:
-            result.problems.append(InputError(where, str(exc).removeprefix(f"line {lineno}: ")))
-            out.append(line)
-            continue
+        rec, doc = got
         fixed = fix_record(doc)
         record = RecordFix(lineno, doc, fixed)
         result.records.append(record)
