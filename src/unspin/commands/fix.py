@@ -166,15 +166,22 @@ def _fix_feed(path: str, data: bytes, text: str, ctx, errors: list, *, interacti
     """Fix every record of a JSONL feed: only the changed title/excerpt/text strings are re-encoded,
     every other byte of the file stays. Bad lines are kept as they are and reported (as ``check`` does).
     Returns whether anything changed."""
+    from ..analysis import analyze_many
+    from ..document import jsonl_lines, jsonl_record
     from ..model import InputError
     from ..rewrite.jsonl import fix_feed
+    from ..rewrite.pipeline import fix_document
 
+    # the records' findings first, several records per pass (as `check` analyses a feed)
+    records = [got[1] for lineno, line in enumerate(jsonl_lines(text), 1) if line.strip()
+               for got in (jsonl_record(line, path, lineno),) if not isinstance(got, InputError)]
+    found = {r.path: list(r.findings) for r in analyze_many(records, ctx)}
     first = [True]
 
     def fix_record(doc):
         accept = _interactive_accept(doc, state, new_file=first[0]) if interactive else None
         first[0] = False
-        return _fix_one(doc, ctx, accept)
+        return fix_document(doc, ctx, accept=accept, findings=found.get(doc.path))
 
     feed = fix_feed(text, path, fix_record)
     errors.extend(feed.problems)

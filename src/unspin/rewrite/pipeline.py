@@ -29,10 +29,13 @@ def fix_findings(doc: Document, ctx) -> list[Finding]:
     return list(analyze(doc, ctx).findings)
 
 
-def fix_document(doc: Document, ctx, *, min_confidence: float | None = None, accept=None) -> DocumentFix:
-    """Find, choose and apply edits; ``accept(edit) -> bool`` can veto each edit (interactive mode)."""
+def fix_document(doc: Document, ctx, *, min_confidence: float | None = None, accept=None,
+                 findings: list[Finding] | None = None) -> DocumentFix:
+    """Find, choose and apply edits; ``accept(edit) -> bool`` can veto each edit (interactive mode).
+    ``findings``: the document's findings when already worked out (``analyze_many`` over a feed)."""
     cfg = ctx.config
-    findings = fix_findings(doc, ctx)
+    if findings is None:
+        findings = fix_findings(doc, ctx)
     edits = plan_edits(findings, select=cfg.select, ignore=cfg.ignore,
                        min_confidence=cfg.min_confidence if min_confidence is None else min_confidence)
     if accept is not None:
