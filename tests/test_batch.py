@@ -181,3 +181,13 @@ def test_token_tables_reset_between_batches(monkeypatch):
     reports = _same(docs[:24])
     assert m.generation > generation + 10
     assert any(r.findings for r in reports)
+
+
+def test_front_matter_keys_do_not_reach_the_batch_machinery():
+    """The batch's own bookkeeping lives on its internal stream, not in Document.meta, which holds a
+    user's front matter (here a key named "parts")."""
+    text = "---\ntitle: Squeeze secretary\nparts: 3\n---\n\nThe squeeze secretary spoke of profound learning.\n"
+    doc = parse_text(text, "a.md", "markdown")[0]
+    assert doc.meta.get("parts") == 3
+    reports = _same([doc, parse_text("The facial acknowledgment system.", "b.txt", "text")[0], doc])
+    assert reports[0].findings

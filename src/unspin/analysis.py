@@ -159,9 +159,9 @@ class _Router:
 
 def _joined(docs: list[Document], streams: list[MatchStream]) -> tuple[Document, MatchStream, list[int]]:
     """The documents laid end to end (blank lines between) as one document and its stream, with each
-    document's offset in it. ``meta["parts"]`` tells the sentence split (``generic._split``) where
-    each document's tokens, text and segments are, so each is split, and every LM window read, as
-    when it is analysed alone."""
+    document's offset in it. The stream's ``parts`` tell the sentence split (``generic._split``)
+    where each document's tokens, text and segments are, so each is split, and every LM window read,
+    as when it is analysed alone."""
     if len(docs) == 1:
         return docs[0], streams[0], [0]
     from .model import Segment
@@ -185,8 +185,9 @@ def _joined(docs: list[Document], streams: list[MatchStream]) -> tuple[Document,
         texts.append(d.text)
         at += len(d.text)
     text = "".join(texts)
-    doc = Document(path="<batch>", text=text, segments=tuple(segs), meta={"parts": parts})
-    return doc, MatchStream.concat(text, streams, bases), bases
+    stream = MatchStream.concat(text, streams, bases)
+    stream.parts = parts
+    return Document(path="<batch>", text=text, segments=tuple(segs)), stream, bases
 
 
 def _analyze_batch(docs: list[Document], ctx: Context) -> list[DocumentReport]:

@@ -125,6 +125,9 @@ class MatchStream:
         self._words: set[str] | None = None
         self._tokens: list[Token] | None = None
         self._all: tuple[list[str], list[int], list[int], list[int]] | None = None
+        # several documents laid end to end (``analysis._joined``): per document (first token, end
+        # token, text start, text end, segments); None for one document
+        self.parts: list[tuple[int, int, int, int, tuple[Segment, ...]]] | None = None
 
     @classmethod
     def concat(cls, text: str, streams: list[MatchStream], bases: list[int]) -> MatchStream:
@@ -167,6 +170,7 @@ class MatchStream:
         new._words = None
         new._tokens = None
         new._all = None
+        new.parts = None
         return new
 
     def _offsets(self, k: int) -> tuple[list[str], list[int], list[int], list[int]]:

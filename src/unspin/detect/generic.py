@@ -613,15 +613,16 @@ def _split_uncached(m: GenericModel, doc: Document, stream: MatchStream):
         return None
     # brk[k]: a sentence ends before token k (after sentence punctuation, at a new prose segment,
     # at a line that starts a Markdown block, at a new document). A batch of documents laid end to
-    # end (``analysis._joined``) lists its documents in ``doc.meta["parts"]``: (first token, end
-    # token, text start, text end, segments) each, and every search below stays inside its part, so
-    # each document is split exactly as it is alone (even when its segments are not in text order).
+    # end (``analysis._joined``) lists its documents in ``stream.parts``: (first token, end token,
+    # text start, text end, segments) each, and every search below stays inside its part, so each
+    # document is split exactly as it is alone (even when its segments are not in text order).
     brk = np.zeros(n, dtype=bool)
     np.equal(kind[:-1], _STOP_PUNCT, out=brk[1:])
     text = doc.text
     match = _BLOCK_START.match
     find = text.find
-    for lo, hi, t0, t1, segments in doc.meta.get("parts") or ((0, n, 0, len(text), doc.segments),):
+    parts = getattr(stream, "parts", None) or ((0, n, 0, len(text), doc.segments),)
+    for lo, hi, t0, t1, segments in parts:
         if 0 < lo < n:
             brk[lo] = True
         for s in segments:
@@ -651,7 +652,7 @@ def _split_uncached(m: GenericModel, doc: Document, stream: MatchStream):
     capital = wk == _CAPITAL
     if capital.any():
         cap_ok = first.copy()
-        for lo, hi, _t0, _t1, segments in doc.meta.get("parts") or ((0, n, 0, len(text), doc.segments),):
+        for lo, hi, _t0, _t1, segments in parts:
             for s in segments:
                 if s.field == "title":  # words whose token starts inside the title
                     a, b = np.searchsorted(wpos, (bisect_left(starts, s.start, lo, hi),
