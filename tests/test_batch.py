@@ -247,3 +247,17 @@ def test_random_mixes_batched_equal_one_by_one(seed):
     import random
 
     _same(_random_documents(random.Random(seed)))
+
+
+def test_a_word_scores_the_same_alone_and_in_a_batch():
+    """Found by review: US201's combiner was a matrix product, whose rounding may depend on a row's
+    place in the batch (1 ulp in a confidence). Two copies of a line, alone and beside another
+    document, must give identical confidences."""
+    t = "Water main bursts in White Plains, New York, US"
+    a = parse_text(t + "\n\n" + t, "a.txt", "text")[0]
+    other = parse_text("The council approved the annual budget after a long debate.", "b.txt", "text")[0]
+    ctx = Context()
+    alone = analyze(a, ctx)
+    batched = list(analyze_many([other, a, other], ctx))[1]
+    assert [f.confidence for f in batched.findings] == [f.confidence for f in alone.findings]
+    assert batched.features == alone.features

@@ -477,7 +477,13 @@ class GenericModel:
         mean = np.array([w["mean"][n] for n in names])
         scale = np.array([w["scale"][n] for n in names])
         coef = np.array([w["coef"][n] for n in names])
-        return w["intercept"] + ((X - mean) / scale) @ coef
+        # summed feature by feature, not by a matrix product: BLAS may round a row differently with
+        # its place in the matrix, and a word must score the same alone as in a batch
+        Z = (X - mean) / scale
+        z = np.zeros(len(Z))
+        for k in range(len(names)):
+            z += Z[:, k] * coef[k]
+        return w["intercept"] + z
 
 
 def expand(feats: dict[str, float], name: str) -> float:
