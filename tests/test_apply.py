@@ -120,13 +120,21 @@ def test_inflect(base, form, expected):
     assert inflect(base, form) == expected
 
 
-def test_inflect_like_does_not_carry_a_phrase_ending_onto_a_shorter_replacement():
-    # found by review: "The *money related* emergency" was fixed to "The *financialed* crisis"
-    assert inflect_like("money related", "financial") == "financial"
-    assert inflect_like("money related", "financially related") == "financially related"
-    assert inflect_like("fast developing", "booming") == "booming"
-    assert inflect_like("money related emergencies", "financial crisis") == "financial crises"
-    assert inflect_like("scratched", "scrape") == "scraped"
+def test_inflect_like_keeps_the_replacement_when_the_inflected_word_does_not_exist():
+    # found by review: "The *money related* emergency" was fixed to "The *financialed* crisis", and a
+    # US201 suggestion "standardized" -> "similared"; a phrase ending in a verb still inflects
+    from unspin.rewrite.apply import known_word
+
+    assert known_word("financial") and not known_word("financialed")
+    assert inflect_like("money related", "financial", known_word) == "financial"
+    assert inflect_like("standardized", "similar", known_word) == "similar"
+    assert inflect_like("money related emergencies", "financial crisis", known_word) == "financial crises"
+    assert inflect_like("scratched", "scrape", known_word) == "scraped"
+    assert inflect_like("was handed", "receive", known_word) == "received"
+    assert inflect_like("fast tracked", "accelerate", known_word) == "accelerated"
+    assert inflect_like("rubber stamped", "approve", known_word) == "approved"
+    assert inflect_like("kick starting", "start", known_word) == "starting"
+    assert inflect_like("money related", "financial") == "financialed"  # (no vocabulary: as before)
 
 
 def test_inflect_like_leaves_inflected_replacements_alone():

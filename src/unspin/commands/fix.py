@@ -172,10 +172,13 @@ def _fix_feed(path: str, data: bytes, text: str, ctx, errors: list, *, interacti
     from ..rewrite.jsonl import fix_feed
     from ..rewrite.pipeline import fix_document
 
-    # the records' findings first, several records per pass (as `check` analyses a feed)
-    records = [got[1] for lineno, line in enumerate(jsonl_lines(text), 1) if line.strip()
-               for got in (jsonl_record(line, path, lineno),) if not isinstance(got, InputError)]
-    found = {r.path: list(r.findings) for r in analyze_many(records, ctx)}
+    # the records' findings first, several records per pass (as `check` analyses a feed); not when
+    # asking about each edit, where the first question should come at once
+    found: dict[str, list] = {}
+    if not interactive:
+        records = [got[1] for lineno, line in enumerate(jsonl_lines(text), 1) if line.strip()
+                   for got in (jsonl_record(line, path, lineno),) if not isinstance(got, InputError)]
+        found = {r.path: list(r.findings) for r in analyze_many(records, ctx)}
     first = [True]
 
     def fix_record(doc):

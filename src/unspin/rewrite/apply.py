@@ -84,7 +84,18 @@ def shape_replacement(original: str, edit: Edit) -> str:
         if original[:1].isupper() and text[:1].islower():
             return text[:1].upper() + text[1:]
         return text
-    return match_case(original, inflect_like(original, text))
+    return match_case(original, inflect_like(original, text, known_word))
+
+
+def known_word(word: str) -> bool:
+    """Whether a lower-case word is in the generic model's vocabulary (the LM's words and wordfreq's
+    top 60,000; ``models/generic``); every word counts as known without the model."""
+    try:
+        from ..detect.generic import load_model
+
+        return bool(load_model().ids([word])[0] >= 0)
+    except (FileNotFoundError, ImportError, OSError):
+        return True
 
 
 def _field_of(doc: Document, start: int, end: int) -> str | None:

@@ -116,11 +116,13 @@ def _keep_case(model: str, word: str) -> str:
     return word[:1].upper() + word[1:] if model[:1].isupper() else word
 
 
-def inflect_like(spun: str, replacement: str) -> str:
+def inflect_like(spun: str, replacement: str, known=None) -> str:
     """``replacement`` inflected the way ``spun`` is: inflect_like("scratched", "scrape") == "scraped".
 
     For phrases the head is inflected: the last word for noun phrases ("money related emergencies" ->
     "financial crises"); a leading verb when the spun phrase's first word carries -ed or -ing.
+    ``known(word)``, when given, must accept the inflected word, else the replacement stays as it is:
+    "money related" -> "financial" (not "financialed"), "standardized" -> "similar".
     """
     s_words, r_words = spun.split(), replacement.split()
     if not s_words or not r_words:
@@ -133,13 +135,12 @@ def inflect_like(spun: str, replacement: str) -> str:
     target = r_words[idx_r]
     if not form or inflection_of(target) == form or not target.isalpha():
         return replacement
-    if form in ("ed", "ing") and idx_s == -1 and len(r_words) < len(s_words):
-        # a phrase swapped for a shorter one ("money related" -> "financial"): a last word in -ed/-ing
-        # is part of the spun phrase ("related"), not a tense of the replacement ("financialed")
-        return replacement
     if form == "ed" and inflection_of(target) == "s":  # "scrapes" is not a base form: leave it
         return replacement
-    r_words[idx_r] = inflect(target, form)
+    inflected = inflect(target, form)
+    if known is not None and not known(inflected.lower()):
+        return replacement  # no such word: the ending was part of the spun phrase ("related")
+    r_words[idx_r] = inflected
     return " ".join(r_words)
 
 
