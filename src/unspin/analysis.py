@@ -200,21 +200,15 @@ def _analyze_batch(docs: list[Document], ctx: Context) -> list[DocumentReport]:
         lexicon = ctx.get_lexicon()
         for i, d in enumerate(docs):
             found[i] += lexicon_findings(d, streams[i], lexicon, builders[i])
-    us201 = cfg.generic and cfg.wants("US201")
-    us202 = cfg.generic and cfg.wants("US202")
-    if us201 or us202:
+    rules = [r for r in ("US201", "US202") if cfg.generic and cfg.wants(r)]
+    if rules:
+        from .detect.generic import generic_findings
+        from .detect.spinmap import spinmap_findings
+
         joined, joined_stream, bases = _joined(docs, streams)
         router = _Router(builders, bases)
-        if us201:
-            from .detect.generic import generic_findings
-
-            generic_findings(joined, joined_stream, router)
-            for i, new in enumerate(router.take()):
-                found[i] += _not_taken(new, found[i])
-        if us202:
-            from .detect.spinmap import spinmap_findings
-
-            spinmap_findings(joined, joined_stream, router)
+        for rule in rules:  # in this order: a US202 finding on a span US201 took is dropped
+            (generic_findings if rule == "US201" else spinmap_findings)(joined, joined_stream, router)
             for i, new in enumerate(router.take()):
                 found[i] += _not_taken(new, found[i])
     from .detect.context_lm import features_many

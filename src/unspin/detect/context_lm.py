@@ -458,24 +458,19 @@ def features_many(streams: list[MatchStream]) -> list[dict[str, float]]:
     values as one at a time)."""
     if not streams:
         return []
-    if len(streams) == 1:
-        res = _gains(streams[0].cased.split(" "))
-        bounds = [0, None]
-    else:
-        toks: list[str] = []
-        sizes: list[int] = []
-        for s in streams:
-            part = s.cased.split(" ")
-            if toks:
-                toks.append(BARRIER)  # a sentence end between documents, counted with the one before
-                sizes[-1] += 1
-            toks += part
-            sizes.append(len(part))
-        res = _gains(toks, sizes=sizes)
-        if res is not None:
-            bounds = res[2].searchsorted(range(len(streams) + 1)).tolist()
+    toks: list[str] = []
+    sizes: list[int] = []
+    for s in streams:
+        part = s.cased.split(" ")
+        if toks:
+            toks.append(BARRIER)  # a sentence end between documents, counted with the one before
+            sizes[-1] += 1
+        toks += part
+        sizes.append(len(part))
+    res = _gains(toks, sizes=sizes)
     if res is None:
         return [dict(CLEAN_MEANS) for _ in streams]
+    bounds = res[2].searchsorted(range(len(streams) + 1)).tolist()
     out = []
     for i in range(len(streams)):
         g, lift = res[0][bounds[i]:bounds[i + 1]], res[1][bounds[i]:bounds[i + 1]]

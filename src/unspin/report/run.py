@@ -169,6 +169,11 @@ def run_task(task: Task, settings: WorkerSettings) -> TaskResult:
     result = TaskResult(task.index)
     docs = [(item.seq, doc) for item in task.items for doc in _documents(item, settings, result.errors)]
     seq_of = {id(doc): seq for seq, doc in docs}
+
+    def failed(doc, exc: Exception) -> None:
+        problem = f"could not be analysed ({type(exc).__name__}: {exc})"
+        result.errors.append((seq_of[id(doc)], InputError(doc.path, problem)))
+
     for batch in batches(doc for _, doc in docs):
         try:  # several documents per pass of the LM-heavy detectors
             reports = list(analyze_many(batch, ctx))
@@ -178,16 +183,14 @@ def run_task(task: Task, settings: WorkerSettings) -> TaskResult:
                 try:
                     reports.append(analyze(doc, ctx))
                 except Exception as exc:
-                    problem = f"could not be analysed ({type(exc).__name__}: {exc})"
-                    result.errors.append((seq_of[id(doc)], InputError(doc.path, problem)))
+                    failed(doc, exc)
         for report in reports:
             doc = report.document
             try:
                 prose = doc.body() or doc.prose()
                 result.rows.append((seq_of[id(doc)], article_row(report, reading_ease(prose))))
             except Exception as exc:
-                problem = f"could not be analysed ({type(exc).__name__}: {exc})"
-                result.errors.append((seq_of[id(doc)], InputError(doc.path, problem)))
+                failed(doc, exc)
     return result
 
 
