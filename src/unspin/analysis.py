@@ -211,14 +211,21 @@ def _analyze_batch(docs: list[Document], ctx: Context) -> list[DocumentReport]:
             (generic_findings if rule == "US201" else spinmap_findings)(joined, joined_stream, router)
             for i, new in enumerate(router.take()):
                 found[i] += _not_taken(new, found[i])
+    slots: list[Any] = [None] * len(docs)
+    if cfg.generic:  # soft evidence per slot (detect/article.py): the article score, "suspicious"
+        from .detect.article import batch_slots
+
+        if not rules:
+            joined, joined_stream, bases = _joined(docs, streams)
+        slots = batch_slots(joined, joined_stream, bases, docs)
     from .detect.context_lm import features_many
 
     contexts = features_many(streams)
-    return [_finish(d, streams[i], builders[i], found[i], contexts[i], ctx) for i, d in enumerate(docs)]
+    return [_finish(d, streams[i], builders[i], found[i], contexts[i], ctx, slots[i]) for i, d in enumerate(docs)]
 
 
 def _finish(doc: Document, stream: MatchStream, fb: FindingBuilder, findings: list[Finding],
-            context: dict[str, float], ctx: Context) -> DocumentReport:
+            context: dict[str, float], ctx: Context, slots: list[Any] | None = None) -> DocumentReport:
     """The per-document rest of the analysis: sources, normalisation, grammar, the score."""
     cfg = ctx.config
     sources: tuple = ()
@@ -239,7 +246,16 @@ def _finish(doc: Document, stream: MatchStream, fb: FindingBuilder, findings: li
     words = stream.word_count
     from .detect.scorer import score_document
 
-    score, features = score_document(doc, stream, findings, words, context=context)
+    extra: dict[str, Any] = {}
+    if slots is not None:
+        from .detect.article import suspicious, with_corpus
+
+        if ctx.archive is not None:
+            from .match.corpus import corpus_for
+
+            slots = with_corpus(doc, slots, corpus_for(ctx.archive))
+        extra["suspicious"] = suspicious(slots, fb._lines)
+    score, features = score_document(doc, stream, findings, words, context=context, slots=slots)
     verdict = ("spun" if score >= cfg.spun_threshold else "suspect" if score >= cfg.suspect_threshold
                else "clean")
     if verdict == "spun" and cfg.wants("US901"):
@@ -251,7 +267,7 @@ def _finish(doc: Document, stream: MatchStream, fb: FindingBuilder, findings: li
     findings = [f for f in findings if cfg.wants(f.rule) and f.confidence >= cfg.min_confidence]
     findings.sort(key=lambda f: (f.start, f.end, f.rule))
     return DocumentReport(path=doc.path, score=score, verdict=verdict, findings=tuple(findings), words=words,
-                          document=doc, features=features, sources=sources)
+                          document=doc, features=features, sources=sources, extra=extra)
 
 
 def analyze_text(text: str, *, path: str = "<text>", kind: str = "text", context: Context | None = None

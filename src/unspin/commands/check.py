@@ -41,10 +41,12 @@ LARGE_DOCUMENT = 200_000  # characters: above this, collection resumes before th
 @max_file_size_option
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write the report here.")
 @click.option("--languagetool-url", envvar="UNSPIN_LANGUAGETOOL_URL", help="LanguageTool server for US5xx.")
+@click.option("--explain", is_flag=True,
+              help="Text output: also list each document's most suspicious words with their best restoration.")
 @db_option
 @config_options
 def check(paths, fmt, select, ignore, fail_level, min_confidence, no_generic, lexicons, encoding, stdin_filename,
-          max_file_size, output, languagetool_url, db, config_path, no_config) -> None:
+          max_file_size, output, languagetool_url, explain, db, config_path, no_config) -> None:
     """Check articles (files, folders, '-' for stdin) for spun phrasing.
 
     Exit status: 0 clean, 1 findings at or above the fail level, 2 usage error or unreadable input
@@ -83,7 +85,7 @@ def check(paths, fmt, select, ignore, fail_level, min_confidence, no_generic, le
             startup.resume()  # the first batch has loaded every model it needs
     stream_out = sys.stdout
     color = fmt == "text" and output is None and stream_out.isatty()
-    rendered = get_emitter(fmt, color=color)(reports, errors)
+    rendered = get_emitter(fmt, color=color, explain=explain)(reports, errors)
     if output:
         from ..fileio import atomic_write_text
 

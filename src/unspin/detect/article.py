@@ -1,0 +1,235 @@
+"""Soft evidence per candidate slot, summed over the article, and the article's most suspicious words.
+
+A *slot* is a span of the text (a word, or a phrase a spinner's swap covers) with the best
+restoration a judge found for it and the judge's probability that the span was spun::
+
+    Slot(start, end, text, best, p_spun, margin, features)
+
+``score_slots(doc, stream)`` gives a document's slots. It is the per-slot candidate judge of
+``unspin.detect.slots`` when that module is installed, else the list-free signals the pipeline
+already computes: every word US201 expands (its best WordNet synonym in the trigram LM, the
+combiner's log-odds as ``margin``) and every occurrence of a known spinner word US202 restores
+(its boosted-tree log-odds); where both cover a span the higher wins. No hard threshold is applied:
+the article score and the ranking use the soft values.
+
+* ``slot_features`` sums the slots over the article for the article scorer (``detect/scorer.py``):
+  the share of slots whose restoration the judge prefers, counts per 100 words above a few
+  probabilities, the mean of the top 5 / top 10, the mean log-odds -- shrunk towards a clean
+  article's values for short texts (``PSEUDO_SLOTS``, ``PSEUDO_WORDS``).
+* ``suspicious`` ranks the slots (highest ``p_spun`` first, one per span) into the additive JSON
+  field ``suspicious`` of each document: ``{"start", "end", "line", "column", "text",
+  "suggestion", "score"}``, at most ``TOP`` entries, above ``MIN_SCORE``.
+
+With an archive configured (``--db``), the domain n-gram counts of the archived originals
+(``unspin.match.corpus``) add a collocation term to every slot's log-odds (``corpus_margin``).
+
+Numpy only at run time; the slots of a batch of documents come from the scores the detectors
+computed on the joined batch (``analysis._joined``), no second LM pass.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from typing import Any
+
+TOP = 10
+MIN_SCORE = 0.05  # a slot below this is not listed as suspicious (clean words the judge keeps)
+PSEUDO_WORDS = 200  # densities are taken over words + PSEUDO_WORDS (as the scorer's finding densities)
+PSEUDO_SLOTS = 20  # shares and means are shrunk towards CLEAN with this many clean slots
+# typical values over clean news (Wikinews train split), the shrinkage targets
+CLEAN = {"slot_share_p50": 0.004, "slot_share_p20": 0.02, "slot_mean_lo": -6.0}
+FEATURES = ("slot_share_p50", "slot_share_p20", "slot_per100_p50", "slot_per100_p20", "slot_per100_p05",
+            "slot_top5", "slot_top10", "slot_mean_lo", "slot_lo_excess_per100")
+LO_FLOOR = -12.0
+
+
+@dataclass(frozen=True)
+class Slot:
+    start: int
+    end: int
+    text: str
+    best: str
+    p_spun: float
+    margin: float  # the judge's log-odds that the span was spun
+    features: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
+
+
+def _sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Slots from the list-free detectors (US201 and US202)
+
+
+def _judge():
+    """The per-slot judge of ``unspin.detect.slots`` when installed, else None."""
+    try:
+        from .slots import score_slots as judge
+    except ImportError:
+        return None
+    return judge
+
+
+def score_slots(doc: Any, stream: Any) -> list[Slot]:
+    """The slots of one document (see the module doc)."""
+    judge = _judge()
+    if judge is not None:
+        return list(judge(doc, stream))
+    return batch_slots(doc, stream, [0], [doc])[0]
+
+
+def batch_slots(joined: Any, stream: Any, bases: list[int], docs: list[Any]) -> list[list[Slot]]:
+    """The slots of each document of a batch laid end to end (``analysis._joined``), from the US201
+    and US202 scores the detectors left on the joined stream (computed here when they did not run)."""
+    judge = _judge()
+    if judge is not None:
+        from ..text import MatchStream
+
+        return [list(judge(d, MatchStream(d.text, d.segments))) for d in docs]
+    out: list[list[Slot]] = [[] for _ in docs]
+    text = joined.text
+
+    def put(start: int, end: int, best: str, lo: float, feats: dict[str, float]) -> None:
+        k = bisect_right(bases, start) - 1
+        base = bases[k]
+        out[k].append(Slot(start - base, end - base, text[start:end], best, _sigmoid(lo), lo, feats))
+
+    from ..rewrite.case import match_case
+
+    sc = getattr(stream, "_us201_scored", False)
+    if sc is False:
+        sc = _us201(joined, stream)
+    if sc is not None and sc.get("score") is not None:
+        from .generic import load_model
+
+        m = load_model()
+        texts, starts, ends, wpos, Tw = sc["texts"], sc["starts"], sc["ends"], sc["wpos"], sc["Tw"]
+        score = sc["score"].tolist()
+        gain = sc["cols"]["gain"].tolist()
+        for j, f in enumerate(sc["f"].tolist()):
+            k = int(wpos[f])
+            tok = texts[k]
+            put(starts[k], ends[k], match_case(tok, m.word(int(sc["sub"][j]))), score[j], {"gain": gain[j]})
+    us202 = getattr(stream, "_us202_scored", False)
+    if us202 is False:
+        us202 = _us202(joined, stream)
+    if us202 is not None:
+        found, scores = us202
+        for i, lo in enumerate(scores.tolist()):
+            c = found.row(i)
+            put(c["start"], c["end"], match_case(text[c["start"]:c["end"]], c["sub"]), lo,
+                {"gain": float(c["feats"]["gain"]), "us202": 1.0})
+    return [_one_per_span(s) for s in out]
+
+
+def _us201(doc: Any, stream: Any):
+    try:
+        from .generic import _score, load_model
+
+        m = load_model()
+        if not m.weights:
+            return None
+        with m.lock:
+            return _score(m, doc, stream)
+    except (FileNotFoundError, ImportError):
+        return None
+
+
+def _us202(doc: Any, stream: Any):
+    try:
+        from .spinmap import load_spinmap, occurrences
+
+        smap = load_spinmap()
+        if not smap.weights:
+            return None
+        found = occurrences(doc, stream, smap)
+    except (FileNotFoundError, ImportError, ValueError, KeyError):
+        return None
+    return None if found is None else (found, smap.score(found.columns))
+
+
+def _one_per_span(slots: list[Slot]) -> list[Slot]:
+    """Overlapping slots (a US202 phrase over a US201 word): the higher log-odds wins."""
+    slots.sort(key=lambda s: -s.margin)
+    taken: list[tuple[int, int]] = []
+    keep: list[Slot] = []
+    for s in slots:
+        if any(s.start < b and a < s.end for a, b in taken):
+            continue
+        taken.append((s.start, s.end))
+        keep.append(s)
+    keep.sort(key=lambda s: s.start)
+    return keep
+
+
+# ---------------------------------------------------------------------------------------------------
+# Archive as a corpus: domain collocation evidence
+
+
+CORPUS_WEIGHT = 0.5  # log-odds per natural-log unit of domain n-gram gain (see docs/evaluation.md)
+CORPUS_CAP = 4.0
+
+
+def with_corpus(doc: Any, slots: list[Slot], corpus: Any) -> list[Slot]:
+    """Slots with the domain collocation term added to their log-odds: how much more often the
+    archived originals show the restoration than the observed word between the same neighbours
+    (``CorpusCounts.gain``), capped, times ``CORPUS_WEIGHT``."""
+    if corpus is None or not slots or not corpus.documents:
+        return slots
+    from ..text import WORD_RE
+
+    text = doc.text
+    out = []
+    for s in slots:
+        left = [m.group().lower() for m in WORD_RE.finditer(text, max(0, s.start - 40), s.start)][-2:]
+        right = [m.group().lower() for m in WORD_RE.finditer(text, s.end, s.end + 40)][:2]
+        g = corpus.gain(left, s.text.lower().split(), s.best.lower().split(), right)
+        g = max(-CORPUS_CAP, min(CORPUS_CAP, g))
+        lo = s.margin + CORPUS_WEIGHT * g
+        out.append(Slot(s.start, s.end, s.text, s.best, _sigmoid(lo), lo, s.features | {"corpus_gain": g}))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------
+# Article features and the ranking
+
+
+def slot_features(slots: list[Slot], words: int) -> dict[str, float]:
+    """Document features from the slots of one article (see the module doc)."""
+    n = len(slots)
+    ps = sorted((s.p_spun for s in slots), reverse=True)
+    per = 100.0 / (max(words, 0) + PSEUDO_WORDS)
+    k50 = sum(1 for p in ps if p >= 0.5)
+    k20 = sum(1 for p in ps if p >= 0.2)
+    k05 = sum(1 for p in ps if p >= 0.05)
+    lo = [max(LO_FLOOR, s.margin) for s in slots]
+    return {
+        "slot_share_p50": (k50 + PSEUDO_SLOTS * CLEAN["slot_share_p50"]) / (n + PSEUDO_SLOTS),
+        "slot_share_p20": (k20 + PSEUDO_SLOTS * CLEAN["slot_share_p20"]) / (n + PSEUDO_SLOTS),
+        "slot_per100_p50": per * k50,
+        "slot_per100_p20": per * k20,
+        "slot_per100_p05": per * k05,
+        "slot_top5": sum(ps[:5]) / 5.0,
+        "slot_top10": sum(ps[:10]) / 10.0,
+        "slot_mean_lo": (sum(lo) + PSEUDO_SLOTS * CLEAN["slot_mean_lo"]) / (n + PSEUDO_SLOTS),
+        "slot_lo_excess_per100": per * sum(max(0.0, x + 2.0) for x in lo),
+    }
+
+
+def suspicious(slots: list[Slot], lines: Any, top: int = TOP, min_score: float = MIN_SCORE) -> list[dict[str, Any]]:
+    """The ``top`` most suspicious slots, most suspicious first, as JSON-ready dicts (``lines``: a
+    ``text.LineIndex`` of the document, for line and column)."""
+    ranked = sorted((s for s in slots if s.p_spun >= min_score and s.best.lower() != s.text.lower()),
+                    key=lambda s: (-s.p_spun, s.start))[:top]
+    out = []
+    for s in ranked:
+        line, col = lines.position(s.start)
+        out.append({"start": s.start, "end": s.end, "line": line, "column": col, "text": s.text,
+                    "suggestion": s.best, "score": round(s.p_spun, 4)})
+    return out
