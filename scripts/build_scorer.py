@@ -36,8 +36,8 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from unspin.analysis import Context, analyze  # noqa: E402
 from unspin.config import Config  # noqa: E402
-from unspin.detect.context_lm import FEATURES as CONTEXT_FEATURES  # noqa: E402
 from unspin.detect.article import FEATURES as SLOT_FEATURES  # noqa: E402
+from unspin.detect.context_lm import FEATURES as CONTEXT_FEATURES  # noqa: E402
 from unspin.detect.context_lm import TABLE_FILES as CONTEXT_TABLES  # noqa: E402
 from unspin.detect.scorer import finding_features, text_features  # noqa: E402
 from unspin.evaluation import datasets as ds  # noqa: E402

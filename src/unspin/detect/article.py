@@ -41,8 +41,20 @@ PSEUDO_SLOTS = 20  # shares and means are shrunk towards CLEAN with this many cl
 # typical values over clean news (Wikinews train split), the shrinkage targets
 CLEAN = {"slot_share_p50": 0.004, "slot_share_p20": 0.02, "slot_mean_lo": -6.0}
 FEATURES = ("slot_share_p50", "slot_share_p20", "slot_per100_p50", "slot_per100_p20", "slot_per100_p05",
-            "slot_top5", "slot_top10", "slot_mean_lo", "slot_lo_excess_per100")
+            "slot_top5", "slot_top10", "slot_mean_lo", "slot_lo_excess_per100", "odd_bigram_share",
+            "odd_trigram_share")
+# candidate-free oddness: the share of word pairs (a content word and its neighbour, both common
+# words the LM knows) that the LM has never seen as a bigram, and of triples whose bigrams it knows
+# but not the trigram; shrunk towards clean news with ODD_PSEUDO pairs / triples
+ODD_MIN_UNI = -5.5  # log10 unigram probability: both words at least this common
+ODD_PSEUDO = {"odd_bigram_share": (50, 0.146), "odd_trigram_share": (40, 0.655)}
 LO_FLOOR = -12.0
+
+
+class ArticleSlots(list):
+    """A document's slots (a list of Slot) and its candidate-free oddness counts (``odd``)."""
+
+    odd: dict[str, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -109,7 +121,7 @@ def batch_slots(joined: Any, stream: Any, bases: list[int], docs: list[Any]) -> 
         from .generic import load_model
 
         m = load_model()
-        texts, starts, ends, wpos, Tw = sc["texts"], sc["starts"], sc["ends"], sc["wpos"], sc["Tw"]
+        texts, starts, ends, wpos, _Tw = sc["texts"], sc["starts"], sc["ends"], sc["wpos"], sc["Tw"]
         score = sc["score"].tolist()
         gain = sc["cols"]["gain"].tolist()
         for j, f in enumerate(sc["f"].tolist()):
@@ -125,7 +137,43 @@ def batch_slots(joined: Any, stream: Any, bases: list[int], docs: list[Any]) -> 
             c = found.row(i)
             put(c["start"], c["end"], match_case(text[c["start"]:c["end"]], c["sub"]), lo,
                 {"gain": float(c["feats"]["gain"]), "us202": 1.0})
-    return [_one_per_span(s) for s in out]
+    res = [ArticleSlots(_one_per_span(s)) for s in out]
+    for r, odd in zip(res, _oddness(joined, stream, bases, len(docs)), strict=True):
+        r.odd = odd
+    return res
+
+
+def _oddness(doc: Any, stream: Any, bases: list[int], n: int) -> list[dict[str, float] | None]:
+    """Per document of the batch: (unseen, pairs) bigram and (unseen, triples) trigram counts."""
+    try:
+        from .generic import _split, load_model
+
+        m = load_model()
+    except (FileNotFoundError, ImportError):
+        return [None] * n
+    np = m.np
+    with m.lock:
+        split = _split(m, doc, stream)
+        if split is None:
+            return [None] * n
+        _texts, starts, _ends, wpos, Tw, first, _last, ok = split
+        R = m._t_lm[Tw]
+        cont = ok & m._t_cand[Tw]
+    common = (R >= 0) & (m.lm_uni[np.maximum(R, 0)] > ODD_MIN_UNI)
+    which = np.searchsorted(np.asarray(bases), np.asarray(starts)[wpos], side="right") - 1
+    i = np.flatnonzero(~first)
+    known = common[i - 1] & common[i] & (cont[i] | cont[i - 1])
+    i = i[known]
+    b, hb = m._bi(R[i], R[i - 1])
+    j = i[(i >= 2) & ~first[np.maximum(i - 1, 0)]]
+    bj, hbj = m._bi(R[j], R[j - 1])
+    j3 = hbj & common[j - 2]
+    _t, ht = m._tri(bj[j3], hbj[j3], R[j - 2][j3])
+    j = j[j3]
+    cnt = [np.bincount(which[x], weights=w, minlength=n) for x, w in (
+        (i, None), (i, (~hb).astype(float)), (j, None), (j, (~ht).astype(float)))]
+    return [{"pairs": float(cnt[0][k]), "pairs_unseen": float(cnt[1][k]), "triples": float(cnt[2][k]),
+             "triples_unseen": float(cnt[3][k])} for k in range(n)]
 
 
 def _us201(doc: Any, stream: Any):
@@ -201,7 +249,13 @@ def with_corpus(doc: Any, slots: list[Slot], corpus: Any) -> list[Slot]:
 
 
 def slot_features(slots: list[Slot], words: int) -> dict[str, float]:
-    """Document features from the slots of one article (see the module doc)."""
+    """Document features from the slots of one article (see the module doc) and, when ``slots``
+    carries them (``ArticleSlots.odd``), the candidate-free oddness shares."""
+    odd = getattr(slots, "odd", None) or {}
+    k_b, c_b = ODD_PSEUDO["odd_bigram_share"]
+    k_t, c_t = ODD_PSEUDO["odd_trigram_share"]
+    oddf = {"odd_bigram_share": (odd.get("pairs_unseen", 0.0) + k_b * c_b) / (odd.get("pairs", 0.0) + k_b),
+            "odd_trigram_share": (odd.get("triples_unseen", 0.0) + k_t * c_t) / (odd.get("triples", 0.0) + k_t)}
     n = len(slots)
     ps = sorted((s.p_spun for s in slots), reverse=True)
     per = 100.0 / (max(words, 0) + PSEUDO_WORDS)
@@ -219,7 +273,7 @@ def slot_features(slots: list[Slot], words: int) -> dict[str, float]:
         "slot_top10": sum(ps[:10]) / 10.0,
         "slot_mean_lo": (sum(lo) + PSEUDO_SLOTS * CLEAN["slot_mean_lo"]) / (n + PSEUDO_SLOTS),
         "slot_lo_excess_per100": per * sum(max(0.0, x + 2.0) for x in lo),
-    }
+    } | oddf
 
 
 def suspicious(slots: list[Slot], lines: Any, top: int = TOP, min_score: float = MIN_SCORE) -> list[dict[str, Any]]:

@@ -48,10 +48,10 @@ def _words(text: str) -> list[list[str]]:
     out: list[list[str]] = [[]]
     last = 0
     for m in WORD_RE.finditer(text):
-        gap = text[last:m.start()]
+        w = m.group()
+        gap = text[last:m.start()] + ("" if w[:1].isalnum() else w)
         if out[-1] and ("\n\n" in gap or any(c in gap for c in ".!?;:")):
             out.append([])
-        w = m.group()
         if w[:1].isalnum():
             out[-1].append(w.lower())
         last = m.end()
@@ -119,7 +119,7 @@ def _record_batch(archive: Any, batch: list[tuple[str, str]]) -> int:
         counts: Counter = Counter()
         totals = [0, 0, 0]
         fresh: list[str] = []
-        for (h, prose), key in zip(batch, keys, strict=True):
+        for (_h, prose), key in zip(batch, keys, strict=True):
             if key in seen or key in fresh:
                 continue
             _, t = count_text(prose, counts)
