@@ -62,10 +62,16 @@ class Slot:
     start: int
     end: int
     text: str
-    best: str
+    best: str | None  # None: the judge has no restoration for this slot
     p_spun: float
-    margin: float  # the judge's log-odds that the span was spun
+    margin: float  # the judge's own margin (US201/US202: log-odds; unspin.detect.slots: LM gain, log10)
     features: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
+
+
+def _logit(p: float) -> float:
+    """log(p / (1 - p)), at least LO_FLOOR and at most -LO_FLOOR."""
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return max(LO_FLOOR, min(-LO_FLOOR, math.log(p / (1 - p))))
 
 
 def _sigmoid(x: float) -> float:
@@ -79,41 +85,33 @@ def _sigmoid(x: float) -> float:
 # Slots from the list-free detectors (US201 and US202)
 
 
-def _judge():
-    """The per-slot judge of ``unspin.detect.slots`` when installed, else None."""
-    try:
-        from .slots import score_slots as judge
-    except ImportError:
-        return None
-    return judge
-
-
 def score_slots(doc: Any, stream: Any) -> list[Slot]:
     """The slots of one document (see the module doc)."""
-    judge = _judge()
-    if judge is not None:
-        return list(judge(doc, stream))
     return batch_slots(doc, stream, [0], [doc])[0]
 
 
-def batch_slots(joined: Any, stream: Any, bases: list[int], docs: list[Any]) -> list[list[Slot]]:
-    """The slots of each document of a batch laid end to end (``analysis._joined``), from the US201
-    and US202 scores the detectors left on the joined stream (computed here when they did not run)."""
-    judge = _judge()
-    if judge is not None:
-        from ..text import MatchStream
-
-        return [list(judge(d, MatchStream(d.text, d.segments))) for d in docs]
+def batch_slots(joined: Any, stream: Any, bases: list[int], docs: list[Any]) -> list[ArticleSlots]:
+    """The slots of each document of a batch laid end to end (``analysis._joined``): the slot judge's
+    (``unspin.detect.slots``, when installed) and the US201 / US202 scores, from what the detectors
+    left on the joined stream (computed here when they did not run); one slot per span."""
     out: list[list[Slot]] = [[] for _ in docs]
     text = joined.text
 
-    def put(start: int, end: int, best: str, lo: float, feats: dict[str, float]) -> None:
+    def put(start: int, end: int, best: str | None, p: float, margin: float, feats: dict[str, float]) -> None:
         k = bisect_right(bases, start) - 1
         base = bases[k]
-        out[k].append(Slot(start - base, end - base, text[start:end], best, _sigmoid(lo), lo, feats))
+        out[k].append(Slot(start - base, end - base, text[start:end], best, p, margin, feats))
 
     from ..rewrite.case import match_case
 
+    res = getattr(stream, "_us203_columns", False)
+    if res is False:
+        res = _us203(joined, stream)
+    if res is not None:
+        p = res["p"].tolist()
+        gain = res["cols"]["gain"].tolist()
+        for k, (a, b, best) in enumerate(zip(res["start"], res["end"], res["best"], strict=True)):
+            put(a, b, match_case(text[a:b], best) if best else None, p[k], gain[k], {"gain": gain[k], "us203": 1.0})
     sc = getattr(stream, "_us201_scored", False)
     if sc is False:
         sc = _us201(joined, stream)
@@ -121,13 +119,13 @@ def batch_slots(joined: Any, stream: Any, bases: list[int], docs: list[Any]) -> 
         from .generic import load_model
 
         m = load_model()
-        texts, starts, ends, wpos, _Tw = sc["texts"], sc["starts"], sc["ends"], sc["wpos"], sc["Tw"]
+        texts, starts, ends, wpos = sc["texts"], sc["starts"], sc["ends"], sc["wpos"]
         score = sc["score"].tolist()
         gain = sc["cols"]["gain"].tolist()
         for j, f in enumerate(sc["f"].tolist()):
             k = int(wpos[f])
-            tok = texts[k]
-            put(starts[k], ends[k], match_case(tok, m.word(int(sc["sub"][j]))), score[j], {"gain": gain[j]})
+            put(starts[k], ends[k], match_case(texts[k], m.word(int(sc["sub"][j]))), _sigmoid(score[j]), score[j],
+                {"gain": gain[j]})
     us202 = getattr(stream, "_us202_scored", False)
     if us202 is False:
         us202 = _us202(joined, stream)
@@ -135,12 +133,25 @@ def batch_slots(joined: Any, stream: Any, bases: list[int], docs: list[Any]) -> 
         found, scores = us202
         for i, lo in enumerate(scores.tolist()):
             c = found.row(i)
-            put(c["start"], c["end"], match_case(text[c["start"]:c["end"]], c["sub"]), lo,
+            put(c["start"], c["end"], match_case(text[c["start"]:c["end"]], c["sub"]), _sigmoid(lo), lo,
                 {"gain": float(c["feats"]["gain"]), "us202": 1.0})
-    res = [ArticleSlots(_one_per_span(s)) for s in out]
-    for r, odd in zip(res, _oddness(joined, stream, bases, len(docs)), strict=True):
+    slots = [ArticleSlots(_one_per_span(s)) for s in out]
+    for r, odd in zip(slots, _oddness(joined, stream, bases, len(docs)), strict=True):
         r.odd = odd
-    return res
+    return slots
+
+
+def _us203(doc: Any, stream: Any):
+    """The slot judge's columns (``unspin.detect.slots.slot_columns``), None when it is not installed."""
+    try:
+        from .slots import load_slot_model, slot_columns
+
+        sm = load_slot_model()
+        if not sm.trained:
+            return None
+        return slot_columns(doc, stream, sm)
+    except (FileNotFoundError, ImportError):
+        return None
 
 
 def _oddness(doc: Any, stream: Any, bases: list[int], n: int) -> list[dict[str, float] | None]:
@@ -203,8 +214,8 @@ def _us202(doc: Any, stream: Any):
 
 
 def _one_per_span(slots: list[Slot]) -> list[Slot]:
-    """Overlapping slots (a US202 phrase over a US201 word): the higher log-odds wins."""
-    slots.sort(key=lambda s: -s.margin)
+    """Overlapping slots (a US202 phrase over a US201 word): the higher p_spun wins."""
+    slots.sort(key=lambda s: (-s.p_spun, s.start))
     taken: list[tuple[int, int]] = []
     keep: list[Slot] = []
     for s in slots:
@@ -235,12 +246,15 @@ def with_corpus(doc: Any, slots: list[Slot], corpus: Any) -> list[Slot]:
     text = doc.text
     out = []
     for s in slots:
+        if not s.best:
+            out.append(s)
+            continue
         left = [m.group().lower() for m in WORD_RE.finditer(text, max(0, s.start - 40), s.start)][-2:]
         right = [m.group().lower() for m in WORD_RE.finditer(text, s.end, s.end + 40)][:2]
         g = corpus.gain(left, s.text.lower().split(), s.best.lower().split(), right)
         g = max(-CORPUS_CAP, min(CORPUS_CAP, g))
-        lo = s.margin + CORPUS_WEIGHT * g
-        out.append(Slot(s.start, s.end, s.text, s.best, _sigmoid(lo), lo, s.features | {"corpus_gain": g}))
+        lo = _logit(s.p_spun) + CORPUS_WEIGHT * g
+        out.append(Slot(s.start, s.end, s.text, s.best, _sigmoid(lo), s.margin, s.features | {"corpus_gain": g}))
     return out
 
 
@@ -262,7 +276,7 @@ def slot_features(slots: list[Slot], words: int) -> dict[str, float]:
     k50 = sum(1 for p in ps if p >= 0.5)
     k20 = sum(1 for p in ps if p >= 0.2)
     k05 = sum(1 for p in ps if p >= 0.05)
-    lo = [max(LO_FLOOR, s.margin) for s in slots]
+    lo = [_logit(s.p_spun) for s in slots]
     return {
         "slot_share_p50": (k50 + PSEUDO_SLOTS * CLEAN["slot_share_p50"]) / (n + PSEUDO_SLOTS),
         "slot_share_p20": (k20 + PSEUDO_SLOTS * CLEAN["slot_share_p20"]) / (n + PSEUDO_SLOTS),
@@ -279,7 +293,7 @@ def slot_features(slots: list[Slot], words: int) -> dict[str, float]:
 def suspicious(slots: list[Slot], lines: Any, top: int = TOP, min_score: float = MIN_SCORE) -> list[dict[str, Any]]:
     """The ``top`` most suspicious slots, most suspicious first, as JSON-ready dicts (``lines``: a
     ``text.LineIndex`` of the document, for line and column)."""
-    ranked = sorted((s for s in slots if s.p_spun >= min_score and s.best.lower() != s.text.lower()),
+    ranked = sorted((s for s in slots if s.p_spun >= min_score and s.best and s.best.lower() != s.text.lower()),
                     key=lambda s: (-s.p_spun, s.start))[:top]
     out = []
     for s in ranked:
