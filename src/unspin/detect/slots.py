@@ -1,0 +1,331 @@
+"""Candidate slots: every content word, judged against the words a spinner could have replaced by it.
+
+Public API (used by the article rescoring and the ranked suspicious words)::
+
+    from unspin.detect.slots import Slot, score_slots, score_slots_many
+    slots = score_slots(doc, stream)           # one document
+    per_doc = score_slots_many(docs, streams)  # a batch, the same slots as one by one
+
+A :class:`Slot` is one content word (or, for phrase candidates, a run of 2-4 words) that the
+detector considered: ``start``/``end`` are character offsets in ``doc.text``, ``text`` the slot's
+text, ``best`` the best restoration (inflected to the observed form, the case not yet matched; None
+when the word has no candidate), ``p_spun`` the calibrated probability that the slot is spun (the
+logistic combiner, trained on our own spinner's tokens; see models/MODEL_CARD.md, "US203"),
+``margin`` the trigram LM gain in log10 of the best restoration over the text (>0: the LM prefers
+the restoration) and ``features`` the combiner's inputs by name. Slots come in text order.
+
+How: for each content word the reverse-thesaurus table (``models/thesaurus/``, built by
+``scripts/build_thesaurus.py`` from WordNet 3.0, Moby and MyThes) lists the words a spinner could
+have replaced by it, already in the word's inflection. Each candidate gets the left LM probe
+log P(c | p2 p1); the best ``TOP_RIGHT`` by it get the right probes log P(n1 | p1 c) + log P(n2 | c n1)
+(the generic model's exact trigram tables, ``detect.generic``). A slot whose own context is very
+probable is not expanded (``prune_own``): it keeps candidate-free features only. The features (LM
+gain, frequency ratio, symspell bigram counts, candidate sources, a candidate-free oddness
+signal) go to a logistic regression exported as JSON (``models/thesaurus/weights.json``, fitted by
+``scripts/build_slots.py``); US203 flags slots at its threshold, which keeps false flags on
+held-out clean news under the budget.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..analysis import FindingBuilder
+    from ..model import Document, Finding
+    from ..text import MatchStream
+
+RULE = "US203"
+TOP_RIGHT = 3  # candidates per slot that get the right LM probes
+MAX_CAND = 48  # candidates per slot probed (the table's cap)
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One considered slot of a document (see the module docstring)."""
+
+    start: int
+    end: int
+    text: str
+    best: str | None
+    p_spun: float
+    margin: float
+    features: dict[str, float] = field(default_factory=dict, compare=False, hash=False)
+
+
+class SlotModel:
+    """The reverse-thesaurus tables and the combiner weights (loaded once, memory-mapped)."""
+
+    def __init__(self, root: Any = None):
+        import numpy as np
+
+        if root is None:
+            from ..resources import model_path
+
+            root = model_path("thesaurus")
+        self.np = np
+        self.root = root
+
+        def arr(name: str):
+            return np.asarray(np.load(root / f"{name}.npy", mmap_mode="r", allow_pickle=False))
+
+        self.cand_off = arr("cand_off").astype(np.int64)
+        self.cand_ids = arr("cand_ids")
+        self.cand_src = arr("cand_src")
+        self.n_cand = self.cand_off[1:] - self.cand_off[:-1]
+        wpath = root / "weights.json"
+        self.weights: dict[str, Any] = json.loads(wpath.read_text(encoding="utf-8")) if wpath.exists() else {}
+        self._phrases: dict[str, list[str]] | None = None
+
+    @property
+    def phrases(self) -> dict[str, list[str]]:
+        if self._phrases is None:
+            path = self.root / "phrases.json"
+            self._phrases = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        return self._phrases
+
+    def candidates(self, vid: int) -> list[int]:
+        """Vocabulary ids of the words a spinner could have replaced by word ``vid``."""
+        a, b = int(self.cand_off[vid]), int(self.cand_off[vid + 1])
+        return self.cand_ids[a:b].tolist()
+
+    def log_odds(self, cols: dict[str, Any]):
+        """Combiner log-odds of feature columns (numpy), feature by feature (batch-invariant)."""
+        np = self.np
+        w = self.weights
+        names = list(w["coef"])
+        n = len(next(iter(cols.values()))) if cols else 0
+        z = np.full(n, float(w["intercept"]))
+        for name in names:
+            x = _expand(np, cols, name)
+            z += (x - w["mean"][name]) / w["scale"][name] * w["coef"][name]
+        return z
+
+
+def _expand(np, cols: dict[str, Any], name: str):
+    base, _, op = name.partition(":")
+    x = np.asarray(cols[base], dtype=np.float64)
+    if op == "neg":
+        return np.minimum(x, 0.0)
+    if op == "pos":
+        return np.maximum(x, 0.0)
+    if op == "sq":
+        return x * x
+    if op == "clip":
+        return np.clip(x, -6.0, 6.0)
+    return x
+
+
+@cache
+def load_slot_model() -> SlotModel:
+    return SlotModel()
+
+
+FEATURES = (
+    "own_left", "own_right", "own", "own_pmi", "uni_w", "zipf_w", "expanded", "log_ncand",
+    "gain", "gain_left", "gain_right", "zipf_c", "zipf_diff", "src_syn", "src_hop", "src_moby",
+    "src_mythes", "n_src", "rank", "ss_w", "ss_c", "ss_diff", "sent_start", "gain2",
+)
+
+
+def score_slots(doc: Document, stream: MatchStream) -> list[Slot]:
+    """The slots of one document (see the module docstring)."""
+    return score_slots_many([doc], [stream])[0]
+
+
+def score_slots_many(docs: list[Document], streams: list[MatchStream]) -> list[list[Slot]]:
+    """``score_slots`` of each document (list of lists, in order)."""
+    out = []
+    for doc, stream in zip(docs, streams, strict=True):
+        res = slot_columns(doc, stream)
+        out.append(_slots_of(res) if res is not None else [])
+    return out
+
+
+def _slots_of(res: dict[str, Any]) -> list[Slot]:
+    cols = res["cols"]
+    names = list(cols)
+    p = res["p"]
+    best = res["best"]
+    starts, ends, text = res["start"], res["end"], res["doc"].text
+    rows = [dict(zip(names, vals, strict=True)) for vals in zip(*(cols[n].tolist() for n in names), strict=True)]
+    out = []
+    for k, r in enumerate(rows):
+        s, e = starts[k], ends[k]
+        out.append(Slot(s, e, text[s:e], best[k], float(p[k]), float(cols["gain"][k]), r))
+    return out
+
+
+def slot_columns(doc: Document, stream: MatchStream, model: SlotModel | None = None) -> dict[str, Any] | None:
+    """Every slot of the document as feature columns (numpy), with offsets, best candidates and the
+    combiner's p_spun (None without a trained combiner: 0.0 everywhere), or None without words."""
+    from .generic import _split, load_model
+
+    m = load_model()
+    sm = model or load_slot_model()
+    with m.lock:
+        split = _split(m, doc, stream)
+        if split is None:
+            return None
+        return _columns(m, sm, doc, split)
+
+
+def _columns(m, sm: SlotModel, doc: Document, split) -> dict[str, Any] | None:
+    np = m.np
+    texts, starts, ends, wpos, Tw, first, last, ok = split
+    vid = m._t_vid[Tw]
+    nv = len(sm.n_cand)
+    # slots: words that may be flagged, known, content (not a stop word), alphabetic
+    c = np.flatnonzero(ok & (vid >= 0) & m._t_content[Tw])
+    if len(c):
+        c = c[vid[c] < nv]
+    if not len(c):
+        return None
+    w_ = sm.weights
+    prune_own = float(w_.get("prune_own", -6.0))
+    max_cand = int(w_.get("max_cand", MAX_CAND))
+    nw = len(Tw)
+    sent = np.cumsum(first) - 1
+    sstart = np.flatnonzero(first)
+    ns = len(sstart)
+    bos, eos = m.lm_specials()
+    J_all = np.arange(nw) + 4 * sent + 2
+    L = nw + 4 * ns
+    R = np.full(L, eos, dtype=np.int64)
+    R[J_all] = m._t_lm[Tw]
+    b0 = sstart + 4 * np.arange(ns)
+    R[b0] = bos
+    R[b0 + 1] = bos
+    J = J_all[c]
+    notend = ~last[c]
+    # own context of each slot
+    q = np.concatenate((J, J + 1, J + 2))
+    lp = m.trigram(R[q], R[q - 1], R[q - 2])
+    n = len(c)
+    own_l = lp[:n]
+    own_r = lp[n:2 * n] + np.where(notend, lp[2 * n:], 0.0)
+    wid = vid[c]
+    uni_w = m.uni_lp[wid].astype(np.float64)
+    ncand = np.minimum(sm.n_cand[wid], max_cand)
+    expand = (own_l + own_r <= prune_own) & (ncand > 0)
+    rows = np.flatnonzero(expand)
+    gain = np.zeros(n)
+    gain_l = np.zeros(n)
+    gain_r = np.zeros(n)
+    gain2 = np.zeros(n)
+    best = np.full(n, -1, dtype=np.int64)
+    bsrc = np.zeros(n, dtype=np.int64)
+    brank = np.zeros(n)
+    if len(rows):
+        k = ncand[rows]
+        rr = np.repeat(rows, k)
+        off = sm.cand_off[wid[rows]]
+        pos = np.repeat(off - (np.cumsum(k) - k), k) + np.arange(len(rr))
+        S = sm.cand_ids[pos].astype(np.int64)
+        SRC = sm.cand_src[pos].astype(np.int64)
+        RANK = (pos - np.repeat(off, k)).astype(np.float64)
+        SR = m.vocab_lm[S]
+        Jq = J[rr]
+        left = m.trigram(SR, R[Jq - 1], R[Jq - 2]) - own_l[rr]
+        # the best TOP_RIGHT by left probe get the right probes
+        order = np.lexsort((RANK, -left, rr))
+        cnt = np.bincount(rr, minlength=n)
+        rank = np.arange(len(rr)) - (np.cumsum(cnt) - cnt)[rr[order]]
+        sel = order[rank < TOP_RIGHT]
+        pr, s_, Jp = rr[sel], SR[sel], Jq[sel]
+        r1 = m.trigram(R[Jp + 1], s_, R[Jp - 1])
+        r2 = m.trigram(R[Jp + 2], R[Jp + 1], s_)
+        right = r1 + np.where(notend[pr], r2, 0.0) - own_r[pr]
+        tot = left[sel] + right
+        # best and second best per slot
+        o2 = np.lexsort((-tot, pr))
+        pr2 = pr[o2]
+        cnt2 = np.bincount(pr2, minlength=n)
+        beg = np.cumsum(cnt2) - cnt2
+        top = o2[beg[rows]]
+        gain[rows] = tot[top]
+        gain_l[rows] = left[sel][top]
+        gain_r[rows] = right[top]
+        has2 = cnt2[rows] > 1
+        sec = o2[np.minimum(beg[rows] + 1, len(o2) - 1)]
+        gain2[rows] = np.where(has2, tot[sec], -10.0)
+        best[rows] = S[sel][top]
+        bsrc[rows] = SRC[sel][top]
+        brank[rows] = RANK[sel][top]
+    bid = np.maximum(best, 0)
+    has = best >= 0
+    zipf_w = m.zipf[wid].astype(np.float64)
+    zipf_c = np.where(has, m.zipf[bid].astype(np.float64), zipf_w)
+    fst, lst = first[c], last[c]
+    prev_id = np.where(fst, -1, vid[np.maximum(c - 1, 0)])
+    next_id = np.where(lst, -1, vid[np.minimum(c + 1, nw - 1)])
+    bb = np.where(has, best, -1)
+    ss = m.symspell_many(np.concatenate((prev_id, bb, prev_id, wid)),
+                         np.concatenate((bb, next_id, wid, next_id))).reshape(4, -1)
+    ss_c = np.maximum(ss[0], ss[1])
+    ss_w = np.maximum(ss[2], ss[3])
+    cols = {
+        "own_left": own_l, "own_right": own_r, "own": own_l + own_r, "own_pmi": own_l - uni_w,
+        "uni_w": uni_w, "zipf_w": zipf_w, "expanded": expand.astype(np.float64),
+        "log_ncand": np.log1p(ncand.astype(np.float64)), "gain": gain, "gain_left": gain_l,
+        "gain_right": gain_r, "zipf_c": zipf_c, "zipf_diff": zipf_c - zipf_w,
+        "src_syn": (bsrc & 1 > 0).astype(np.float64), "src_hop": (bsrc & 2 > 0).astype(np.float64),
+        "src_moby": (bsrc & 4 > 0).astype(np.float64), "src_mythes": (bsrc & 8 > 0).astype(np.float64),
+        "n_src": np.array([0.0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4])[bsrc & 15],
+        "rank": brank / max_cand, "ss_w": ss_w, "ss_c": ss_c, "ss_diff": np.where(has, ss_c - ss_w, 0.0),
+        "sent_start": fst.astype(np.float64), "gain2": gain2,
+    }
+    p = 1.0 / (1.0 + np.exp(-sm.log_odds(cols))) if sm.weights.get("coef") else np.zeros(n)
+    wp = wpos[c]
+    start = [starts[i] for i in wp.tolist()]
+    end = [ends[i] for i in wp.tolist()]
+    low = m._t_low
+    names = [None if b < 0 else m.word(b) for b in best.tolist()]
+    return {"cols": cols, "p": p, "best": names, "start": start, "end": end, "doc": doc,
+            "words": [low[t] for t in Tw[c].tolist()]}
+
+
+def slot_findings(doc: Document, stream: MatchStream, fb: FindingBuilder) -> list[Finding]:
+    """US203 findings: slots whose p_spun reaches the calibrated threshold."""
+    try:
+        sm = load_slot_model()
+    except (FileNotFoundError, ImportError):  # pragma: no cover - no model installed
+        return []
+    thr = sm.weights.get("threshold")
+    if thr is None:
+        return []
+    res = slot_columns(doc, stream, sm)
+    if res is None:
+        return []
+    flagged = sm.np.flatnonzero(res["p"] >= thr).tolist()
+    if not flagged:
+        return []
+    from ..model import Suggestion
+    from ..rewrite.case import match_case
+
+    out = []
+    cols = res["cols"]
+    for k in flagged:
+        best = res["best"][k]
+        if best is None:
+            continue
+        s, e = res["start"][k], res["end"][k]
+        word = doc.text[s:e]
+        sug = match_case(word, best)
+        p = float(res["p"][k])
+        gain = float(cols["gain"][k])
+        ev = {"p_spun": round(p, 4), "threshold": round(float(thr), 4), "gain": round(gain, 3),
+              "replaced": best}
+        msg = (f"{word!r} reads like a thesaurus swap: {sug!r} fits the context "
+               f"{10 ** min(gain, 9):,.0f}x better per the LM (p_spun {p:.2f}); use {sug!r}")
+        out.append(fb.make(RULE, s, e, msg, suggestions=[Suggestion(sug, "thesaurus", round(p, 4))],
+                           confidence=round(p, 4), evidence=ev))
+    return out
+
+
+def sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x))
