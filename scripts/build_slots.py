@@ -26,6 +26,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from unspin.detect import slots as sl  # noqa: E402
 from unspin.evaluation.datasets import clean_sample, fixture_articles, spin_article  # noqa: E402
@@ -41,6 +42,9 @@ def main() -> None:
     ap.add_argument("--cal-docs", type=int, default=250)
     ap.add_argument("--budget", type=float, default=0.4)
     ap.add_argument("--C", type=float, default=0.3)
+    ap.add_argument("--kind", choices=("trees", "logistic"), default="trees")
+    ap.add_argument("--depth", type=int, default=4)
+    ap.add_argument("--trees", type=int, default=200)
     ap.add_argument("--prune-own", type=float, default=-6.0)
     ap.add_argument("--out", type=Path, default=ROOT / "models" / "thesaurus" / "weights.json")
     args = ap.parse_args()
@@ -63,15 +67,27 @@ def main() -> None:
     X = np.stack([sl._expand(np, rows.cols, n) for n in names], axis=1)
     mean, scale = X.mean(axis=0), X.std(axis=0)
     scale[scale == 0] = 1.0
-    clf = LogisticRegression(C=args.C, max_iter=2000)
-    clf.fit((X - mean) / scale, rows.y)
-    weights = {
-        "kind": "logistic", "features": names,
-        "coef": {n: float(c) for n, c in zip(names, clf.coef_[0], strict=True)},
-        "mean": {n: float(v) for n, v in zip(names, mean, strict=True)},
-        "scale": {n: float(v) for n, v in zip(names, scale, strict=True)},
-        "intercept": float(clf.intercept_[0]), "prune_own": args.prune_own, "max_cand": sl.MAX_CAND,
-    }
+    if args.kind == "logistic":
+        clf = LogisticRegression(C=args.C, max_iter=2000)
+        clf.fit((X - mean) / scale, rows.y)
+        weights = {
+            "kind": "logistic", "features": names,
+            "coef": {n: float(c) for n, c in zip(names, clf.coef_[0], strict=True)},
+            "mean": {n: float(v) for n, v in zip(names, mean, strict=True)},
+            "scale": {n: float(v) for n, v in zip(names, scale, strict=True)},
+            "intercept": float(clf.intercept_[0]),
+        }
+    else:
+        from build_spinmap import export_trees
+        from sklearn.ensemble import HistGradientBoostingClassifier
+
+        names = list(sl.FEATURES)
+        X = np.stack([rows.cols[n] for n in names], axis=1)
+        clf = HistGradientBoostingClassifier(max_depth=args.depth, max_iter=args.trees, learning_rate=0.05,
+                                             random_state=0)
+        clf.fit(X, rows.y)
+        weights = export_trees(clf, names)
+    weights.update({"prune_own": args.prune_own, "max_cand": sl.MAX_CAND})
     sm.weights = weights
     cal = collect([clean_sample(a) for a in wikinews_part_articles("cal", args.cal_docs)])
     p = 1.0 / (1.0 + np.exp(-sm.log_odds(cal.cols)))
@@ -83,8 +99,7 @@ def main() -> None:
         "data": "Wikinews train part + fixtures, clean and spun by thesaurus half A at 10%/20%; "
                 "screener TRAIN split in templates with canonical twins"}
     args.out.write_text(json.dumps(weights, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    print(json.dumps({k: weights[k] for k in ("threshold", "intercept")}), f"{time.time() - t0:.0f}s",
-          file=sys.stderr)
+    print(json.dumps({"threshold": weights["threshold"]}), f"{time.time() - t0:.0f}s", file=sys.stderr)
 
 
 if __name__ == "__main__":

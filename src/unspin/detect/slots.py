@@ -80,6 +80,8 @@ class SlotModel:
         wpath = root / "weights.json"
         self.weights: dict[str, Any] = json.loads(wpath.read_text(encoding="utf-8")) if wpath.exists() else {}
         self._phrases: dict[str, list[str]] | None = None
+        self._glove: Any = None
+        self._trees: Any = None
 
     @property
     def phrases(self) -> dict[str, list[str]]:
@@ -93,10 +95,29 @@ class SlotModel:
         a, b = int(self.cand_off[vid]), int(self.cand_off[vid + 1])
         return self.cand_ids[a:b].tolist()
 
+    @property
+    def trained(self) -> bool:
+        """Whether a combiner is present (the build script computes features without one)."""
+        return self.weights.get("kind") in ("logistic", "boosted-trees")
+
+    @property
+    def glove(self):
+        """int8 unit GloVe vectors (x 127) per vocabulary id, zero rows for unknown words."""
+        if self._glove is None:
+            self._glove = self.np.load(self.root / "glove.npy", mmap_mode="r", allow_pickle=False)
+        return self._glove
+
     def log_odds(self, cols: dict[str, Any]):
-        """Combiner log-odds of feature columns (numpy), feature by feature (batch-invariant)."""
+        """Combiner log-odds of feature columns (numpy): boosted trees walked as in US202
+        (``SpinMap.score``), or a logistic regression summed feature by feature (batch-invariant)."""
         np = self.np
         w = self.weights
+        if w.get("kind") == "boosted-trees":
+            if self._trees is None:
+                from .spinmap import SpinMap
+
+                self._trees = SpinMap({"pairs": {}, "weights": w})
+            return self._trees.score({n: _expand(np, cols, n) for n in w["features"]})
         names = list(w["coef"])
         n = len(next(iter(cols.values()))) if cols else 0
         z = np.full(n, float(w["intercept"]))
@@ -129,7 +150,9 @@ FEATURES = (
     "own_left", "own_right", "own", "own_pmi", "uni_w", "zipf_w", "expanded", "log_ncand",
     "gain", "gain_left", "gain_right", "zipf_c", "zipf_diff", "src_syn", "src_hop", "src_moby",
     "src_mythes", "n_src", "rank", "ss_w", "ss_c", "ss_diff", "sent_start", "gain2",
+    "fit_w", "fit_c", "fit_diff", "bi_w", "bi_c", "bi_diff", "nb_gain", "nb_zipf_diff",
 )
+WINDOW = 5  # content words on each side that make the GloVe context
 
 
 def score_slots(doc: Document, stream: MatchStream) -> list[Slot]:
@@ -268,7 +291,43 @@ def _columns(m, sm: SlotModel, doc: Document, split) -> dict[str, Any] | None:
                          np.concatenate((bb, next_id, wid, next_id))).reshape(4, -1)
     ss_c = np.maximum(ss[0], ss[1])
     ss_w = np.maximum(ss[2], ss[3])
+    # GloVe fit of the word and of its best candidate to the context window (content words within
+    # WINDOW words on each side, the slot itself left out)
+    G = sm.glove
+    cw = m._t_content[Tw] & (vid >= 0) & (vid < nv)
+    V = np.zeros((nw + 2 * WINDOW + 1, G.shape[1]), dtype=np.float32)
+    V[WINDOW + 1:WINDOW + 1 + nw][cw] = G[vid[cw]]
+    CS = np.cumsum(V, axis=0)
+    ctx = CS[c + 2 * WINDOW + 1] - CS[c] - V[c + WINDOW + 1]
+    cn = np.linalg.norm(ctx, axis=1) * 127.0
+    cn[cn == 0] = 1.0
+    Gw = np.asarray(G[wid], dtype=np.float32)
+    Gc = np.asarray(G[bid], dtype=np.float32)
+    fit_w = np.einsum("ij,ij->i", Gw, ctx) / cn
+    fit_c = np.where(has, np.einsum("ij,ij->i", Gc, ctx) / cn, fit_w)
+    # explicit LM bigrams (not backoff) around the word and around its best candidate
+    cl = np.where(has, m.vocab_lm[bid], -1)
+    wl = R[J]
+    _, k1 = m._bi(wl, R[J - 1])
+    _, k2 = m._bi(R[J + 1], wl)
+    _, k3 = m._bi(cl, R[J - 1])
+    _, k4 = m._bi(R[J + 1], cl)
+    bi_w = k1.astype(np.float64) + (k2 & notend)
+    bi_c = np.where(has, k3.astype(np.float64) + (k4 & notend), bi_w)
+    # the neighbouring slots (adjacent words): tortured phrases come in runs
+    adj_l = np.zeros(n, dtype=bool)
+    adj_l[1:] = (c[1:] == c[:-1] + 1) & ~fst[1:]
+    adj_r = np.zeros(n, dtype=bool)
+    adj_r[:-1] = adj_l[1:]
+    zd = zipf_c - zipf_w
+    g_l = np.where(adj_l, np.roll(gain, 1), 0.0)
+    g_r = np.where(adj_r, np.roll(gain, -1), 0.0)
+    z_l = np.where(adj_l, np.roll(zd, 1), 0.0)
+    z_r = np.where(adj_r, np.roll(zd, -1), 0.0)
     cols = {
+        "fit_w": fit_w.astype(np.float64), "fit_c": fit_c.astype(np.float64),
+        "fit_diff": (fit_c - fit_w).astype(np.float64), "bi_w": bi_w, "bi_c": bi_c, "bi_diff": bi_c - bi_w,
+        "nb_gain": np.maximum(g_l, g_r), "nb_zipf_diff": np.maximum(z_l, z_r),
         "own_left": own_l, "own_right": own_r, "own": own_l + own_r, "own_pmi": own_l - uni_w,
         "uni_w": uni_w, "zipf_w": zipf_w, "expanded": expand.astype(np.float64),
         "log_ncand": np.log1p(ncand.astype(np.float64)), "gain": gain, "gain_left": gain_l,
@@ -279,7 +338,7 @@ def _columns(m, sm: SlotModel, doc: Document, split) -> dict[str, Any] | None:
         "rank": brank / max_cand, "ss_w": ss_w, "ss_c": ss_c, "ss_diff": np.where(has, ss_c - ss_w, 0.0),
         "sent_start": fst.astype(np.float64), "gain2": gain2,
     }
-    p = 1.0 / (1.0 + np.exp(-sm.log_odds(cols))) if sm.weights.get("coef") else np.zeros(n)
+    p = 1.0 / (1.0 + np.exp(-sm.log_odds(cols))) if sm.trained else np.zeros(n)
     wp = wpos[c]
     start = [starts[i] for i in wp.tolist()]
     end = [ends[i] for i in wp.tolist()]

@@ -194,7 +194,7 @@ def scores_of(rows: Rows, model) -> dict[str, Any]:
     """The combiner's p_spun and every feature alone, by name."""
     import numpy as np
 
-    out = {"combined (p_spun)": 1.0 / (1.0 + np.exp(-model.log_odds(rows.cols)))} if model.weights.get("coef") else {}
+    out = {"combined (p_spun)": 1.0 / (1.0 + np.exp(-model.log_odds(rows.cols)))} if model.trained else {}
     out.update(rows.cols)
     return out
 
@@ -212,7 +212,8 @@ def evaluate(n_docs: int = 150, n_reuters: int = 150, rate: float = 0.1, seed: i
     log(f"{len(arts)} held-out clean articles")
     clean = collect([clean_sample(a) for a in arts])
     sets = {
-        "thesaurus-B 10% (our spinner, unseen half)": collect([spin_article(a, SlotSpinner("B"), rate, seed) for a in arts]),
+        "thesaurus-B 10% (our spinner, unseen half)": collect(
+            [spin_article(a, SlotSpinner("B"), rate, seed) for a in arts]),
         "thesaurus (hand-written, held out) 10%": collect(
             [spin_article(a, spinners(("thesaurus",))["thesaurus"], rate, seed) for a in arts]),
     }
@@ -236,7 +237,7 @@ def evaluate(n_docs: int = 150, n_reuters: int = 150, rate: float = 0.1, seed: i
                 entry["curve"][str(b)] = span_metrics(rows, sign * np.asarray(s), t)
             table[feat] = entry
         shipped = None
-        if shipped_thr is not None and model.weights.get("coef"):
+        if shipped_thr is not None and model.trained:
             ps = s_all["combined (p_spun)"]
             pc = c_all["combined (p_spun)"]
             shipped = dict(span_metrics(rows, ps, shipped_thr - 1e-12),
