@@ -44,15 +44,17 @@ def main() -> None:
     ap.add_argument("--C", type=float, default=0.3)
     ap.add_argument("--kind", choices=("trees", "logistic"), default="trees")
     ap.add_argument("--depth", type=int, default=4)
-    ap.add_argument("--trees", type=int, default=200)
-    ap.add_argument("--prune-own", type=float, default=-6.0)
+    ap.add_argument("--trees", type=int, default=60)
+    ap.add_argument("--lr", type=float, default=0.15)
+    ap.add_argument("--prune-own", type=float, default=-8.5)
+    ap.add_argument("--max-cand", type=int, default=12)
     ap.add_argument("--out", type=Path, default=ROOT / "models" / "thesaurus" / "weights.json")
     args = ap.parse_args()
     from sklearn.linear_model import LogisticRegression
 
     t0 = time.time()
     sm = sl.load_slot_model()
-    sm.weights = {"prune_own": args.prune_own, "max_cand": sl.MAX_CAND}  # features only, no combiner
+    sm.weights = {"prune_own": args.prune_own, "max_cand": args.max_cand}  # features only, no combiner
     arts = wikinews_part_articles("train", args.docs) + fixture_articles()
     spinner = SlotSpinner("A")
     samples = [clean_sample(a) for a in arts]
@@ -67,9 +69,10 @@ def main() -> None:
     X = np.stack([sl._expand(np, rows.cols, n) for n in names], axis=1)
     mean, scale = X.mean(axis=0), X.std(axis=0)
     scale[scale == 0] = 1.0
+    ex = rows.cols["expanded"] > 0  # the combiner scores expanded slots; the others get their base rate
     if args.kind == "logistic":
         clf = LogisticRegression(C=args.C, max_iter=2000)
-        clf.fit((X - mean) / scale, rows.y)
+        clf.fit(((X - mean) / scale)[ex], rows.y[ex])
         weights = {
             "kind": "logistic", "features": names,
             "coef": {n: float(c) for n, c in zip(names, clf.coef_[0], strict=True)},
@@ -82,15 +85,18 @@ def main() -> None:
         from sklearn.ensemble import HistGradientBoostingClassifier
 
         names = list(sl.FEATURES)
-        X = np.stack([rows.cols[n] for n in names], axis=1)
-        clf = HistGradientBoostingClassifier(max_depth=args.depth, max_iter=args.trees, learning_rate=0.05,
+        X = np.stack([rows.cols[n][ex] for n in names], axis=1)
+        clf = HistGradientBoostingClassifier(max_depth=args.depth, max_iter=args.trees, learning_rate=args.lr,
                                              random_state=0)
-        clf.fit(X, rows.y)
+        clf.fit(X, rows.y[ex])
         weights = export_trees(clf, names)
-    weights.update({"prune_own": args.prune_own, "max_cand": sl.MAX_CAND})
+    weights.update({"prune_own": args.prune_own, "max_cand": args.max_cand,
+                    "p_unexpanded": float(rows.y[~ex].mean()) if (~ex).any() else 0.0})
     sm.weights = weights
     cal = collect([clean_sample(a) for a in wikinews_part_articles("cal", args.cal_docs)])
-    p = 1.0 / (1.0 + np.exp(-sm.log_odds(cal.cols)))
+    p = np.full(len(cal.y), weights.get("p_unexpanded", 0.0))
+    ex = cal.cols["expanded"] > 0
+    p[ex] = 1.0 / (1.0 + np.exp(-sm.log_odds({k: v[ex] for k, v in cal.cols.items()})))
     thr = threshold_at(p, cal.words, args.budget)
     weights["threshold"] = float(min(max(thr, 0.5), 0.999)) + 1e-9
     weights["training"] = {

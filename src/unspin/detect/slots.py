@@ -169,7 +169,7 @@ def score_slots_many(docs: list[Document], streams: list[MatchStream]) -> list[l
     return out
 
 
-def _slots_of(res: dict[str, Any]) -> list[Slot]:
+def _slots_of(res: SlotColumns) -> list[Slot]:
     cols = res["cols"]
     names = list(cols)
     p = res["p"]
@@ -183,7 +183,7 @@ def _slots_of(res: dict[str, Any]) -> list[Slot]:
     return out
 
 
-def slot_columns(doc: Document, stream: MatchStream, model: SlotModel | None = None) -> dict[str, Any] | None:
+def slot_columns(doc: Document, stream: MatchStream, model: SlotModel | None = None) -> SlotColumns | None:
     """Every slot of the document as feature columns (numpy), with offsets, best candidates and the
     combiner's p_spun (None without a trained combiner: 0.0 everywhere), or None without words."""
     from .generic import _split, load_model
@@ -197,7 +197,7 @@ def slot_columns(doc: Document, stream: MatchStream, model: SlotModel | None = N
         return _columns(m, sm, doc, split)
 
 
-def _columns(m, sm: SlotModel, doc: Document, split) -> dict[str, Any] | None:
+def _columns(m, sm: SlotModel, doc: Document, split) -> SlotColumns | None:
     np = m.np
     texts, starts, ends, wpos, Tw, first, last, ok = split
     vid = m._t_vid[Tw]
@@ -225,12 +225,25 @@ def _columns(m, sm: SlotModel, doc: Document, split) -> dict[str, Any] | None:
     R[b0 + 1] = bos
     J = J_all[c]
     notend = ~last[c]
-    # own context of each slot
-    q = np.concatenate((J, J + 1, J + 2))
-    lp = m.trigram(R[q], R[q - 1], R[q - 2])
+    # per LM position j: bigram entry (R[j] | R[j-1]), its backoff, the trigram entry and
+    # log10 P(R[j] | R[j-2] R[j-1]), read once for the positions the slots' contexts need (as
+    # generic._score reads them: the same values as GenericModel.trigram)
+    need = np.zeros(L + 1, dtype=np.int8)
+    need[J - 1] = 1
+    need[J] = need[J + 1] = need[J + 2] = 2
+    qb = np.flatnonzero(need)
+    qt = np.flatnonzero(need == 2)
+    B = np.zeros(L, dtype=np.int64)
+    HB = np.zeros(L, dtype=bool)
+    B[qb], HB[qb] = m._bi(R[qb], R[qb - 1])
+    hbo = np.zeros(L + 1, dtype=np.float32)
+    hbo[qb + 1] = m._bo(B[qb], HB[qb])
+    TT, HT = m._tri(B[qt], HB[qt], R[qt - 2])
+    LP = np.zeros(L)
+    LP[qt] = m._lp(R[qt], R[qt - 1], R[qt - 2], B[qt], HB[qt], hbo[qt], TT, HT)
     n = len(c)
-    own_l = lp[:n]
-    own_r = lp[n:2 * n] + np.where(notend, lp[2 * n:], 0.0)
+    own_l = LP[J]
+    own_r = LP[J + 1] + np.where(notend, LP[J + 2], 0.0)
     wid = vid[c]
     uni_w = m.uni_lp[wid].astype(np.float64)
     ncand = np.minimum(sm.n_cand[wid], max_cand)
@@ -243,6 +256,8 @@ def _columns(m, sm: SlotModel, doc: Document, split) -> dict[str, Any] | None:
     best = np.full(n, -1, dtype=np.int64)
     bsrc = np.zeros(n, dtype=np.int64)
     brank = np.zeros(n)
+    k3 = np.zeros(n, dtype=bool)
+    k4 = np.zeros(n, dtype=bool)
     if len(rows):
         k = ncand[rows]
         rr = np.repeat(rows, k)
@@ -253,21 +268,32 @@ def _columns(m, sm: SlotModel, doc: Document, split) -> dict[str, Any] | None:
         RANK = (pos - np.repeat(off, k)).astype(np.float64)
         SR = m.vocab_lm[S]
         Jq = J[rr]
-        left = m.trigram(SR, R[Jq - 1], R[Jq - 2]) - own_l[rr]
+        p1, p2 = R[Jq - 1], R[Jq - 2]
+        bS, hbS = m._bi(SR, p1)
+        tS, htS = m._tri(bS, hbS, p2)
+        left = m._lp(SR, p1, p2, bS, hbS, hbo[Jq], tS, htS) - own_l[rr]
         # the best TOP_RIGHT by left probe get the right probes
         order = np.lexsort((RANK, -left, rr))
         cnt = np.bincount(rr, minlength=n)
         rank = np.arange(len(rr)) - (np.cumsum(cnt) - cnt)[rr[order]]
         sel = order[rank < TOP_RIGHT]
-        pr, s_, Jp = rr[sel], SR[sel], Jq[sel]
-        r1 = m.trigram(R[Jp + 1], s_, R[Jp - 1])
-        r2 = m.trigram(R[Jp + 2], R[Jp + 1], s_)
-        right = r1 + np.where(notend[pr], r2, 0.0) - own_r[pr]
+        pr, s_, Jp, p1 = rr[sel], SR[sel], Jq[sel], p1[sel]
+        n1, n2 = R[Jp + 1], R[Jp + 2]
+        # P(n1 | p1 s): history bigram (s | p1) is the left probe's; P(n2 | s n1): bigram (n2 | n1)
+        # is position J+2's, its history bigram (n1 | s) the one of P(n1 | p1 s)
+        b1, hb1 = m._bi(n1, s_)
+        b12 = np.concatenate((b1, B[Jp + 2]))
+        hb12 = np.concatenate((hb1, HB[Jp + 2]))
+        t12, ht12 = m._tri(b12, hb12, np.concatenate((p1, s_)))
+        bo12 = m._bo(np.concatenate((bS[sel], b1)), np.concatenate((hbS[sel], hb1)))
+        r12 = m._lp(np.concatenate((n1, n2)), np.concatenate((s_, n1)), np.concatenate((p1, s_)), b12, hb12,
+                    bo12, t12, ht12)
+        npr = len(sel)
+        right = r12[:npr] + np.where(notend[pr], r12[npr:], 0.0) - own_r[pr]
         tot = left[sel] + right
         # best and second best per slot
         o2 = np.lexsort((-tot, pr))
-        pr2 = pr[o2]
-        cnt2 = np.bincount(pr2, minlength=n)
+        cnt2 = np.bincount(pr, minlength=n)
         beg = np.cumsum(cnt2) - cnt2
         top = o2[beg[rows]]
         gain[rows] = tot[top]
@@ -279,6 +305,8 @@ def _columns(m, sm: SlotModel, doc: Document, split) -> dict[str, Any] | None:
         best[rows] = S[sel][top]
         bsrc[rows] = SRC[sel][top]
         brank[rows] = RANK[sel][top]
+        k3[rows] = hbS[sel][top]
+        k4[rows] = hb1[top]
     bid = np.maximum(best, 0)
     has = best >= 0
     zipf_w = m.zipf[wid].astype(np.float64)
@@ -306,13 +334,7 @@ def _columns(m, sm: SlotModel, doc: Document, split) -> dict[str, Any] | None:
     fit_w = np.einsum("ij,ij->i", Gw, ctx) / cn
     fit_c = np.where(has, np.einsum("ij,ij->i", Gc, ctx) / cn, fit_w)
     # explicit LM bigrams (not backoff) around the word and around its best candidate
-    cl = np.where(has, m.vocab_lm[bid], -1)
-    wl = R[J]
-    _, k1 = m._bi(wl, R[J - 1])
-    _, k2 = m._bi(R[J + 1], wl)
-    _, k3 = m._bi(cl, R[J - 1])
-    _, k4 = m._bi(R[J + 1], cl)
-    bi_w = k1.astype(np.float64) + (k2 & notend)
+    bi_w = HB[J].astype(np.float64) + (HB[J + 1] & notend)
     bi_c = np.where(has, k3.astype(np.float64) + (k4 & notend), bi_w)
     # the neighbouring slots (adjacent words): tortured phrases come in runs
     adj_l = np.zeros(n, dtype=bool)
@@ -338,14 +360,47 @@ def _columns(m, sm: SlotModel, doc: Document, split) -> dict[str, Any] | None:
         "rank": brank / max_cand, "ss_w": ss_w, "ss_c": ss_c, "ss_diff": np.where(has, ss_c - ss_w, 0.0),
         "sent_start": fst.astype(np.float64), "gain2": gain2,
     }
-    p = 1.0 / (1.0 + np.exp(-sm.log_odds(cols))) if sm.trained else np.zeros(n)
-    wp = wpos[c]
-    start = [starts[i] for i in wp.tolist()]
-    end = [ends[i] for i in wp.tolist()]
-    low = m._t_low
-    names = [None if b < 0 else m.word(b) for b in best.tolist()]
-    return {"cols": cols, "p": p, "best": names, "start": start, "end": end, "doc": doc,
-            "words": [low[t] for t in Tw[c].tolist()]}
+    p = np.zeros(n)
+    if sm.trained:  # the combiner scores the expanded slots; the others get their base rate
+        p[:] = float(w_.get("p_unexpanded", 0.0))
+        if len(rows):
+            p[rows] = 1.0 / (1.0 + np.exp(-sm.log_odds({k: v[rows] for k, v in cols.items()})))
+    return SlotColumns(m, doc, cols, p, best, wpos[c], starts, ends, [m._t_low[t] for t in Tw[c].tolist()])
+
+
+class SlotColumns:
+    """``slot_columns`` result: feature columns ``cols``, ``p`` (p_spun), and per slot (built on first
+    use) ``best`` (restoration or None), ``start``/``end`` (offsets), ``words`` (lower-case text)."""
+
+    def __init__(self, m, doc, cols, p, best_ids, wpos, starts, ends, words):
+        self.m, self.doc, self.cols, self.p, self.best_ids = m, doc, cols, p, best_ids
+        self._wpos, self._starts, self._ends, self.words = wpos, starts, ends, words
+        self._best: list[str | None] | None = None
+
+    def name(self, k: int) -> str | None:
+        b = int(self.best_ids[k])
+        return None if b < 0 else self.m.word(b)
+
+    def span(self, k: int) -> tuple[int, int]:
+        i = int(self._wpos[k])
+        return self._starts[i], self._ends[i]
+
+    @property
+    def best(self) -> list[str | None]:
+        if self._best is None:
+            self._best = [self.name(k) for k in range(len(self.best_ids))]
+        return self._best
+
+    @property
+    def start(self) -> list[int]:
+        return [self._starts[i] for i in self._wpos.tolist()]
+
+    @property
+    def end(self) -> list[int]:
+        return [self._ends[i] for i in self._wpos.tolist()]
+
+    def __getitem__(self, key: str):
+        return getattr(self, key)
 
 
 def slot_findings(doc: Document, stream: MatchStream, fb: FindingBuilder) -> list[Finding]:
@@ -369,10 +424,10 @@ def slot_findings(doc: Document, stream: MatchStream, fb: FindingBuilder) -> lis
     out = []
     cols = res["cols"]
     for k in flagged:
-        best = res["best"][k]
+        best = res.name(k)
         if best is None:
             continue
-        s, e = res["start"][k], res["end"][k]
+        s, e = res.span(k)
         word = doc.text[s:e]
         sug = match_case(word, best)
         p = float(res["p"][k])

@@ -194,7 +194,12 @@ def scores_of(rows: Rows, model) -> dict[str, Any]:
     """The combiner's p_spun and every feature alone, by name."""
     import numpy as np
 
-    out = {"combined (p_spun)": 1.0 / (1.0 + np.exp(-model.log_odds(rows.cols)))} if model.trained else {}
+    out = {}
+    if model.trained:
+        p = np.full(len(rows.y), float(model.weights.get("p_unexpanded", 0.0)))
+        ex = rows.cols["expanded"] > 0
+        p[ex] = 1.0 / (1.0 + np.exp(-model.log_odds({k: v[ex] for k, v in rows.cols.items()})))
+        out["combined (p_spun)"] = p
     out.update(rows.cols)
     return out
 
