@@ -200,15 +200,17 @@ def _analyze_batch(docs: list[Document], ctx: Context) -> list[DocumentReport]:
         lexicon = ctx.get_lexicon()
         for i, d in enumerate(docs):
             found[i] += lexicon_findings(d, streams[i], lexicon, builders[i])
-    rules = [r for r in ("US201", "US202") if cfg.generic and cfg.wants(r)]
+    rules = [r for r in ("US201", "US202", "US203") if cfg.generic and cfg.wants(r)]
     if rules:
         from .detect.generic import generic_findings
+        from .detect.slots import slot_findings
         from .detect.spinmap import spinmap_findings
 
+        detectors = {"US201": generic_findings, "US202": spinmap_findings, "US203": slot_findings}
         joined, joined_stream, bases = _joined(docs, streams)
         router = _Router(builders, bases)
-        for rule in rules:  # in this order: a US202 finding on a span US201 took is dropped
-            (generic_findings if rule == "US201" else spinmap_findings)(joined, joined_stream, router)
+        for rule in rules:  # in this order: a later rule's finding on a span an earlier one took is dropped
+            detectors[rule](joined, joined_stream, router)
             for i, new in enumerate(router.take()):
                 found[i] += _not_taken(new, found[i])
     slots: list[Any] = [None] * len(docs)
