@@ -111,6 +111,8 @@ def batch_slots(joined: Any, stream: Any, bases: list[int], docs: list[Any]) -> 
         p = res["p"].tolist()
         gain = res["cols"]["gain"].tolist()
         for k, (a, b, best) in enumerate(zip(res["start"], res["end"], res["best"], strict=True)):
+            if _name_like(text, a):
+                continue
             put(a, b, match_case(text[a:b], best) if best else None, p[k], gain[k], {"gain": gain[k], "us203": 1.0})
     sc = getattr(stream, "_us201_scored", False)
     if sc is False:
@@ -139,6 +141,16 @@ def batch_slots(joined: Any, stream: Any, bases: list[int], docs: list[Any]) -> 
     for r, odd in zip(slots, _oddness(joined, stream, bases, len(docs)), strict=True):
         r.odd = odd
     return slots
+
+
+def _name_like(text: str, start: int) -> bool:
+    """A capitalised word that does not start a sentence, paragraph or quote: likely a name."""
+    if not text[start:start + 1].isupper():
+        return False
+    k = start - 1
+    while k >= 0 and text[k] in " \t":
+        k -= 1
+    return k >= 0 and text[k] not in ".!?:\"“'‘\n([#>*-"
 
 
 def _us203(doc: Any, stream: Any):
