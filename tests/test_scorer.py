@@ -76,9 +76,7 @@ def test_shipped_model_is_json_with_a_card():
     path = REPO / "models" / "scorer.json"
     data = json.loads(path.read_text(encoding="utf-8"))
     m = scorer.ScorerModel(data)
-    from unspin.detect import context_lm
-
-    from unspin.detect import article
+    from unspin.detect import article, context_lm
 
     known = (set(scorer.finding_features([], 100)) | set(scorer.text_features("a b c", {})) | set(context_lm.FEATURES)
              | set(article.FEATURES))

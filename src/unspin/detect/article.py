@@ -31,8 +31,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 TOP = 10
 MIN_SCORE = 0.05  # a slot below this is not listed as suspicious (clean words the judge keeps)
@@ -57,15 +56,16 @@ class ArticleSlots(list):
     odd: dict[str, float] | None = None
 
 
-@dataclass(frozen=True)
-class Slot:
+class Slot(NamedTuple):
+    """One candidate slot (a NamedTuple: a batch makes them by the ten thousand)."""
+
     start: int
     end: int
     text: str
     best: str | None  # None: the judge has no restoration for this slot
     p_spun: float
     margin: float  # the judge's own margin (US201/US202: log-odds; unspin.detect.slots: LM gain, log10)
-    features: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
+    features: dict[str, float] = {}  # noqa: RUF012 - never mutated; which judge made the slot
 
 
 def _logit(p: float) -> float:
@@ -94,26 +94,16 @@ def batch_slots(joined: Any, stream: Any, bases: list[int], docs: list[Any]) -> 
     """The slots of each document of a batch laid end to end (``analysis._joined``): the slot judge's
     (``unspin.detect.slots``, when installed) and the US201 / US202 scores, from what the detectors
     left on the joined stream (computed here when they did not run); one slot per span."""
-    out: list[list[Slot]] = [[] for _ in docs]
     text = joined.text
-
-    def put(start: int, end: int, best: str | None, p: float, margin: float, feats: dict[str, float]) -> None:
-        k = bisect_right(bases, start) - 1
-        base = bases[k]
-        out[k].append(Slot(start - base, end - base, text[start:end], best, p, margin, feats))
-
-    from ..rewrite.case import match_case
-
+    rows: list[tuple[list[int], list[int], list[Any], list[float], list[float], dict[str, float]]] = []
     res = getattr(stream, "_us203_columns", False)
     if res is False:
         res = _us203(joined, stream)
     if res is not None:
-        p = res["p"].tolist()
-        gain = res["cols"]["gain"].tolist()
-        for k, (a, b, best) in enumerate(zip(res["start"], res["end"], res["best"], strict=True)):
-            if _name_like(text, a):
-                continue
-            put(a, b, match_case(text[a:b], best) if best else None, p[k], gain[k], {"gain": gain[k], "us203": 1.0})
+        keep = [k for k, a in enumerate(res["start"]) if not _name_like(text, a)]
+        p, gain = res["p"].tolist(), res["cols"]["gain"].tolist()
+        rows.append(([res["start"][k] for k in keep], [res["end"][k] for k in keep], [res["best"][k] for k in keep],
+                     [p[k] for k in keep], [gain[k] for k in keep], _US203))
     sc = getattr(stream, "_us201_scored", False)
     if sc is False:
         sc = _us201(joined, stream)
@@ -121,26 +111,39 @@ def batch_slots(joined: Any, stream: Any, bases: list[int], docs: list[Any]) -> 
         from .generic import load_model
 
         m = load_model()
-        texts, starts, ends, wpos = sc["texts"], sc["starts"], sc["ends"], sc["wpos"]
-        score = sc["score"].tolist()
-        gain = sc["cols"]["gain"].tolist()
-        for j, f in enumerate(sc["f"].tolist()):
-            k = int(wpos[f])
-            put(starts[k], ends[k], match_case(texts[k], m.word(int(sc["sub"][j]))), _sigmoid(score[j]), score[j],
-                {"gain": gain[j]})
+        ks = sc["wpos"][sc["f"]].tolist()
+        lo = sc["score"].tolist()
+        rows.append(([sc["starts"][k] for k in ks], [sc["ends"][k] for k in ks],
+                     [m.word(i) for i in sc["sub"].tolist()], [_sigmoid(x) for x in lo], lo, _US201))
     us202 = getattr(stream, "_us202_scored", False)
     if us202 is False:
         us202 = _us202(joined, stream)
     if us202 is not None:
         found, scores = us202
-        for i, lo in enumerate(scores.tolist()):
-            c = found.row(i)
-            put(c["start"], c["end"], match_case(text[c["start"]:c["end"]], c["sub"]), _sigmoid(lo), lo,
-                {"gain": float(c["feats"]["gain"]), "us202": 1.0})
+        lo = scores.tolist()
+        cs = [found.row(i) for i in range(len(lo))]
+        rows.append(([c["start"] for c in cs], [c["end"] for c in cs], [c["sub"] for c in cs],
+                     [_sigmoid(x) for x in lo], lo, _US202))
+    out: list[list[Slot]] = [[] for _ in docs]
+    for starts, ends, best, p, margin, judge in rows:
+        if len(bases) == 1:
+            which = [0] * len(starts)
+        else:
+            import numpy as np
+
+            which = (np.searchsorted(np.asarray(bases), np.asarray(starts, dtype=np.int64), side="right") - 1).tolist()
+        for k, a, b, w, q, g in zip(which, starts, ends, best, p, margin, strict=True):
+            base = bases[k]
+            out[k].append(Slot(a - base, b - base, text[a:b], w, q, g, judge))
     slots = [ArticleSlots(_one_per_span(s)) for s in out]
     for r, odd in zip(slots, _oddness(joined, stream, bases, len(docs)), strict=True):
         r.odd = odd
     return slots
+
+
+_US201 = {"judge": 201.0}  # Slot.features: which judge made the slot (shared, never mutated)
+_US202 = {"judge": 202.0}
+_US203 = {"judge": 203.0}
 
 
 def _name_like(text: str, start: int) -> bool:
@@ -226,17 +229,20 @@ def _us202(doc: Any, stream: Any):
 
 
 def _one_per_span(slots: list[Slot]) -> list[Slot]:
-    """Overlapping slots (a US202 phrase over a US201 word): the higher p_spun wins."""
+    """Overlapping slots (the same word from two judges, a US202 phrase over a word): taken by
+    p_spun, highest first, each unless it overlaps one taken before; in text order."""
     slots.sort(key=lambda s: (-s.p_spun, s.start))
-    taken: list[tuple[int, int]] = []
-    keep: list[Slot] = []
+    starts: list[int] = []  # the kept slots, sorted by start (they do not overlap)
+    kept: list[Slot] = []
     for s in slots:
-        if any(s.start < b and a < s.end for a, b in taken):
+        i = bisect_right(starts, s.start)
+        if i and kept[i - 1].end > s.start:
             continue
-        taken.append((s.start, s.end))
-        keep.append(s)
-    keep.sort(key=lambda s: s.start)
-    return keep
+        if i < len(starts) and starts[i] < s.end:
+            continue
+        starts.insert(i, s.start)
+        kept.insert(i, s)
+    return kept
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -288,7 +294,7 @@ def slot_features(slots: list[Slot], words: int) -> dict[str, float]:
     k50 = sum(1 for p in ps if p >= 0.5)
     k20 = sum(1 for p in ps if p >= 0.2)
     k05 = sum(1 for p in ps if p >= 0.05)
-    lo = [_logit(s.p_spun) for s in slots]
+    lo = [_logit(p) for p in ps]
     return {
         "slot_share_p50": (k50 + PSEUDO_SLOTS * CLEAN["slot_share_p50"]) / (n + PSEUDO_SLOTS),
         "slot_share_p20": (k20 + PSEUDO_SLOTS * CLEAN["slot_share_p20"]) / (n + PSEUDO_SLOTS),
@@ -308,8 +314,10 @@ def suspicious(slots: list[Slot], lines: Any, top: int = TOP, min_score: float =
     ranked = sorted((s for s in slots if s.p_spun >= min_score and s.best and s.best.lower() != s.text.lower()),
                     key=lambda s: (-s.p_spun, s.start))[:top]
     out = []
+    from ..rewrite.case import match_case
+
     for s in ranked:
         line, col = lines.position(s.start)
         out.append({"start": s.start, "end": s.end, "line": line, "column": col, "text": s.text,
-                    "suggestion": s.best, "score": round(s.p_spun, 4)})
+                    "suggestion": match_case(s.text, s.best), "score": round(s.p_spun, 4)})
     return out
