@@ -396,3 +396,82 @@ def test_sources_panel_shows_aligned_passages_and_escapes_archive_text(archive_p
     assert_no_alert(driver)
     assert driver.execute_script("return window.__pwned === undefined;")
     assert severe_console_messages(driver) == []
+
+
+# ---------------------------------------------------------------------------------------------------
+# Front matter as fields, the fixed title, overlapping findings (one place, one count)
+
+
+class OverlapApp(WebApp):
+    """The real analysis, plus a second finding (another rule) on words overlapping the first one's:
+    what the page gets when two rules mark one place."""
+
+    def describe(self, report, sources):
+        out = super().describe(report, sources)
+        spans = [f for f in out["findings"] if f["scope"] == "span"]
+        if spans:
+            first = dict(spans[0])
+            start = first["start"] + first["text"].index(" ") + 1  # its last word(s)
+            first.update(rule="US301", rule_name="source-substitution", start=start,
+                         text=out["text"][start:first["end"]], suggestions=[{"text": "spokesman", "source": "source",
+                                                                            "score": 0.9}])
+            out["findings"].append(first)
+        return out
+
+
+@pytest.fixture(scope="module")
+def overlap_server(tmp_path_factory):
+    tsv = tmp_path_factory.mktemp("lexicon-overlap") / "news-test.tsv"
+    tsv.write_text(NEWS_TSV, encoding="utf-8")
+    app = OverlapApp(config=Config(generic=False), max_upload=8 * 1024)
+    app.context.lexicon = Lexicon.from_files([tsv])
+    srv, thread = start_in_thread(app)
+    yield srv
+    srv.shutdown()
+    srv.server_close()
+    thread.join(5)
+
+
+def test_front_matter_fields_and_fixed_title(page):
+    md = ("---\ntitle: Squeeze secretary backs the cameras\nauthor: A. Reporter\ntags: [cameras, city]\n---\n\n"
+          "The squeeze secretary said facial acknowledgment would not be used.\n")
+    paste_and_check(page, md, "markdown")
+    keys = [e.text for e in page.find_elements(By.CSS_SELECTOR, "#article-view dl.front-matter dt")]
+    values = [e.text for e in page.find_elements(By.CSS_SELECTOR, "#article-view dl.front-matter dd")]
+    assert keys == ["title", "author", "tags"]
+    assert values[1:] == ["A. Reporter", "cameras, city"]
+    assert "---" not in text_of(page, "article-view")  # no raw YAML lines
+    # the title's finding is marked inside its field
+    assert [m.text for m in marks(page)][0] == "Squeeze secretary"
+    assert page.find_elements(By.CSS_SELECTOR, "dl.front-matter dd mark.finding")
+    assert text_of(page, "doc-title") == "Squeeze secretary backs the cameras"
+    page.find_element(By.ID, "accept-all").click()
+    assert "title: Press secretary backs the cameras" in fixed_text(page)
+    page.find_element(By.ID, "tab-fixed").click()
+    wait(page).until(lambda d: text_of(d, "doc-title") == "Press secretary backs the cameras")
+    page.find_element(By.ID, "tab-marked").click()
+    assert text_of(page, "doc-title") == "Squeeze secretary backs the cameras"
+
+
+def test_overlapping_findings_one_place_readable_and_twin_stops_offering(overlap_server, browser_session):
+    driver = browser_session[0]
+    driver.get(f"http://127.0.0.1:{overlap_server.server_address[1]}/")
+    WebDriverWait(driver, WAIT).until(lambda d: "upload limit" in d.find_element(By.ID, "server-info").text)
+    paste_and_check(driver, "The squeeze secretary said facial acknowledgment would not be used.\n", "text")
+    # three findings, two places
+    assert len(driver.find_elements(By.CSS_SELECTOR, "#findings-list .finding-card")) == 3
+    assert " 2 spun phrases " in text_of(driver, "summary-text")
+    assert text_of(driver, "finding-count") == "2"
+    # the two overlapping findings are one mark that carries both numbers
+    assert [(m.text, m.get_attribute("data-n")) for m in marks(driver)] == [
+        ("squeeze secretary", "1,2"), ("facial acknowledgment", "3")]
+    # accept the lexicon's word: the overlapping twin no longer offers its own
+    card(driver, 1).find_element(By.CSS_SELECTOR, "button.suggestion").click()
+    wait(driver).until(lambda d: "covered" in card(d, 2).get_attribute("class"))
+    assert card(driver, 2).find_elements(By.CSS_SELECTOR, "button.suggestion") == []
+    assert "Covered by the change accepted in #1" in card(driver, 2).text
+    assert fixed_text(driver).startswith("The press secretary said")
+    # undo: the twin offers its word again
+    card(driver, 1).find_element(By.CSS_SELECTOR, "button.undo").click()
+    wait(driver).until(lambda d: card(d, 2).find_elements(By.CSS_SELECTOR, "button.suggestion"))
+    assert severe_console_messages(driver) == []
