@@ -475,3 +475,35 @@ def test_overlapping_findings_one_place_readable_and_twin_stops_offering(overlap
     card(driver, 1).find_element(By.CSS_SELECTOR, "button.undo").click()
     wait(driver).until(lambda d: card(d, 2).find_elements(By.CSS_SELECTOR, "button.suggestion"))
     assert severe_console_messages(driver) == []
+
+
+def test_report_tables_sort_in_the_browser_under_its_csp(browser_session, tmp_path):
+    """The provider report's inline script runs (its hash is in the CSP) and sorts by a clicked column."""
+    from unspin.report.html import ReportSettings, render_html
+    from unspin.report.providers import ArticleRow, FlagRule, aggregate_providers, totals
+
+    rows = [ArticleRow(path=f"{p}{i}.md", provider=p, domain=None, score=s, verdict="clean", words=100, findings=0)
+            for p, s in (("Alpha", 0.9), ("Beta", 0.1), ("Gamma", 0.5)) for i in range(2)]
+    providers = aggregate_providers(rows, FlagRule(min_articles=1))
+    rule = FlagRule()
+    html = render_html(providers, totals(rows, providers, 0), [], ReportSettings(
+        title="t", rule=rule, rule_text=rule.describe(0.5), suspect_threshold=0.5, spun_threshold=0.8))
+    path = tmp_path / "report.html"
+    path.write_text(html, encoding="utf-8")
+    driver = browser_session[0]
+    driver.get(path.as_uri())
+    driver.get_log("browser")
+
+    def names():
+        table = driver.find_elements(By.CSS_SELECTOR, "table.sortable")[0]
+        return [r.find_elements(By.TAG_NAME, "td")[0].text for r in table.find_elements(By.CSS_SELECTOR, "tbody tr")]
+
+    head = driver.find_element(By.XPATH, "(//table[contains(@class,'sortable')])[1]//th[text()='Mean score']")
+    head.click()
+    assert names() == ["Beta", "Gamma", "Alpha"]
+    assert head.get_attribute("aria-sort") == "ascending"
+    head.click()
+    assert names() == ["Alpha", "Gamma", "Beta"]
+    driver.find_element(By.XPATH, "(//table[contains(@class,'sortable')])[1]//th[text()='Provider']").click()
+    assert names() == ["Alpha", "Beta", "Gamma"]
+    assert [e for e in driver.get_log("browser") if "Content Security Policy" in e["message"]] == []
