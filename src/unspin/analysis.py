@@ -236,6 +236,10 @@ def _finish(doc: Document, stream: MatchStream, fb: FindingBuilder, findings: li
 
         findings += grammar_findings(doc, fb, cfg.languagetool_url)
 
+    from .suppress import suppress  # inline <!-- unspin: ... --> comments, per-file-ignores, allow
+
+    findings = suppress(doc.text, doc.path, findings, allow=cfg.allow, per_file_ignores=cfg.per_file_ignores,
+                        base=cfg.base)
     words = stream.word_count
     from .detect.scorer import score_document
 
@@ -248,6 +252,7 @@ def _finish(doc: Document, stream: MatchStream, fb: FindingBuilder, findings: li
         findings.append(fb.make("US901", start, end,
                                 f"the article scores {score:.2f}: likely spun as a whole",
                                 confidence=score, evidence={"score": round(score, 4)}))
+        findings = suppress(doc.text, doc.path, findings, per_file_ignores=cfg.per_file_ignores, base=cfg.base)
     findings = [f for f in findings if cfg.wants(f.rule) and f.confidence >= cfg.min_confidence]
     findings.sort(key=lambda f: (f.start, f.end, f.rule))
     return DocumentReport(path=doc.path, score=score, verdict=verdict, findings=tuple(findings), words=words,

@@ -71,7 +71,9 @@ document.querySelectorAll("table.sortable").forEach(function (table) {
       rows.forEach(function (r) { body.appendChild(r); });
     }
     th.addEventListener("click", sort);
-    th.addEventListener("keydown", function (e) { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); sort(); } });
+    th.addEventListener("keydown", function (e) {
+      if (e.key === "Enter" || e.key === " ") { e.preventDefault(); sort(); }
+    });
   });
 });
 """
