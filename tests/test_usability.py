@@ -224,3 +224,83 @@ def test_shell_completion_is_clicks(tmp_path):
     env = {**os.environ, "_UNSPIN_COMPLETE": "bash_complete", "COMP_WORDS": "unspin ch", "COMP_CWORD": "1"}
     got = subprocess.run([exe], env=env, capture_output=True, text=True, timeout=60).stdout
     assert "plain,check" in got.split()
+
+
+# ---------------------------------------------------------------------------------------------------
+# One finding per place; score, verdict and exit code agree
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "fixtures" / "examples"
+
+
+@pytest.fixture
+def archive_url(tmp_path, cli_runner):
+    url = f"sqlite:///{tmp_path / 'a.sqlite'}"
+    code, _, err = run(cli_runner, "archive", "add", "--no-config", "--db", url, str(EXAMPLES / "originals"))
+    assert code == 0, err
+    return url
+
+
+def test_one_finding_per_place_with_each_rules_evidence_and_the_sources_words_first(cli_runner, archive_url):
+    spun = EXAMPLES / "spun-press-briefing.md"
+    code, out, _ = run(cli_runner, "check", "--no-config", "--db", archive_url, "--format", "json", str(spun))
+    assert code == 1
+    doc = json.loads(out)["documents"][0]
+    spans = [(f["start"], f["end"]) for f in doc["findings"] if f["rule"] != "US901"]
+    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False))  # no two findings overlap
+    press = [f for f in doc["findings"] if f["text"].lower() == "squeeze secretary"]
+    assert len(press) == 3  # title, excerpt, body: each place once
+    for f in press:
+        assert f["rule"] == "US301" and f["rules"] == ["US301", "US101"]
+        assert f["suggestions"][0]["source"] == "source" and f["suggestions"][0]["text"].lower() == "press secretary"
+        merged = {m["rule"]: m for m in f["evidence"]["merged"]}
+        assert merged["US301"]["text"].lower() == "squeeze" and merged["US101"]["text"].lower() == "squeeze secretary"
+        assert merged["US101"]["evidence"]["lexicon"]
+    # a place only the source knows is still reported, alone
+    assert any(f["rules"] == ["US301"] and f["text"] == "police find" for f in doc["findings"])
+    # every finding carries "rules" (additive JSON field); a single-rule place lists its own rule
+    assert all(f["rules"][0] == f["rule"] for f in doc["findings"])
+
+
+def test_source_substitutions_count_in_the_score(cli_runner, archive_url, tmp_path):
+    # only words no lexicon knows were swapped: the model alone sees little; the source sees them all
+    original = (EXAMPLES / "originals" / "press-briefing.md").read_text()
+    copy = tmp_path / "copy.md"
+    copy.write_text(original.replace("helped officers locate", "aided cops find").replace("images", "pictures")
+                    .replace("cost\n$4.2 million", "price\n$4.2 million").replace("reviewed", "checked"))
+    args = ["check", "--no-config", "--no-generic", "--format", "json", str(copy)]
+    alone = json.loads(run(cli_runner, *args)[1])["documents"][0]
+    code, out, _ = run(cli_runner, *args, "--db", archive_url)
+    sourced = json.loads(out)["documents"][0]
+    assert sum(f["rule"] == "US301" for f in sourced["findings"]) >= 4
+    assert sourced["score"] > alone["score"]
+    assert sourced["verdict"] != "clean" and code == 1
+
+
+def test_verdict_is_never_clean_under_a_reported_spin_warning():
+    from unspin.model import Finding
+    from unspin.outcome import combined_score, verdict_for
+
+    def f(rule, severity="warning", conf=0.6):
+        return Finding(rule=rule, start=0, end=3, line=1, column=1, text="abc", message="m", confidence=conf,
+                       severity=severity)
+
+    assert verdict_for(0.27, [], 0.5, 0.8) == "clean"
+    assert verdict_for(0.27, [f("US301")], 0.5, 0.8) == "suspect"
+    assert verdict_for(0.27, [f("US404", "suggestion")], 0.5, 0.8) == "clean"  # text quality is not spin
+    assert verdict_for(0.9, [], 0.5, 0.8) == "spun"
+    score, part = combined_score(0.27, [f("US301", conf=0.9)] * 10, 200)
+    assert part > 0.9 and score >= part and score > 0.27
+    assert combined_score(0.27, [f("US101")], 200) == (0.27, 0.0)  # no source: the model's score
+
+
+def test_select_and_fail_level_follow_the_same_rule(cli_runner, tmp_path):
+    p = tmp_path / "spun.txt"
+    p.write_text(SPUN)
+    code, out, _ = run(cli_runner, "check", "--no-config", "--no-generic", "--format", "json", "--select", "US102",
+                       str(p))
+    doc = json.loads(out)["documents"][0]
+    assert code == 1 and {f["rule"] for f in doc["findings"]} == {"US102"} and doc["verdict"] != "clean"
+    code, out, _ = run(cli_runner, "check", "--no-config", "--no-generic", "--format", "json", "--select", "US4",
+                       str(p))
+    doc = json.loads(out)["documents"][0]
+    assert code == 0 and doc["findings"] == [] and doc["verdict"] in ("clean", "suspect", "spun")

@@ -242,18 +242,22 @@ def _finish(doc: Document, stream: MatchStream, fb: FindingBuilder, findings: li
                         base=cfg.base)
     words = stream.word_count
     from .detect.scorer import score_document
+    from .outcome import combined_score, merge_places, verdict_for
 
-    score, features = score_document(doc, stream, findings, words, context=context)
-    verdict = ("spun" if score >= cfg.spun_threshold else "suspect" if score >= cfg.suspect_threshold
-               else "clean")
-    if verdict == "spun" and cfg.wants("US901"):
+    # One rule links score, verdict and exit code (outcome.py): source substitutions count in the score,
+    # a reported spin finding makes the verdict at least "suspect", one finding per place.
+    model_score, features = score_document(doc, stream, findings, words, context=context)
+    score, features["source_score"] = combined_score(model_score, findings, words)
+    findings = [f for f in findings if cfg.wants(f.rule) and f.confidence >= cfg.min_confidence]
+    findings = merge_places(doc, findings)
+    verdict = verdict_for(score, findings, cfg.suspect_threshold, cfg.spun_threshold)
+    if verdict == "spun" and cfg.wants("US901") and score >= cfg.min_confidence:
         first = doc.segments[0] if doc.segments else None  # the title, or the first paragraph
         start, end = (first.start, first.end) if first else (0, 0)
         findings.append(fb.make("US901", start, end,
                                 f"the article scores {score:.2f}: likely spun as a whole",
                                 confidence=score, evidence={"score": round(score, 4)}))
         findings = suppress(doc.text, doc.path, findings, per_file_ignores=cfg.per_file_ignores, base=cfg.base)
-    findings = [f for f in findings if cfg.wants(f.rule) and f.confidence >= cfg.min_confidence]
     findings.sort(key=lambda f: (f.start, f.end, f.rule))
     return DocumentReport(path=doc.path, score=score, verdict=verdict, findings=tuple(findings), words=words,
                           document=doc, features=features, sources=sources)

@@ -81,7 +81,9 @@ def fix(paths, show_diff, write, interactive, select, ignore, min_confidence, no
     errors: list[InputError] = []
     changed_any = False
     state = {"all": False, "stop": False}
-    sources = list(discover(list(paths), errors))
+    from ..suppress import excluded
+
+    sources = [s for s in discover(list(paths), errors) if not excluded(s.path, cfg.exclude, cfg.base)]
     many = len(sources) > 1
     for src in sources:
         try:

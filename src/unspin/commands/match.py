@@ -95,8 +95,12 @@ def render_text(results) -> str:
                 where = f"line {first}" if first == last else f"lines {first}-{last}"
                 lines.append(f"     {where}: {_n(p[2], 'sentence')}, similarity {p[3]:.2f}")
             if m.substitutions:
-                shown = ", ".join(f"{s.spun!r} -> {s.original!r}" for s in m.substitutions[:12])
-                more = f" (+{len(m.substitutions) - 12} more)" if len(m.substitutions) > 12 else ""
+                from collections import Counter
+
+                pairs = Counter((s.spun.lower(), s.original.lower()) for s in m.substitutions)  # each pair once
+                shown = ", ".join(f"{a!r} -> {b!r}" + (f" (x{n})" if n > 1 else "")
+                                  for (a, b), n in list(pairs.items())[:12])
+                more = f" (+{len(pairs) - 12} more)" if len(pairs) > 12 else ""
                 lines.append(f"     swapped: {shown}{more}")
     return "\n".join(lines) + "\n"
 
