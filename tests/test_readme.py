@@ -1,8 +1,8 @@
 """The README's "Using it" walk, run as written in a temporary folder on the bundled examples.
 
-Every command line of the block runs in one shell (so its ``cd`` holds), with ``unspin`` on PATH, a
-private HOME (the default archive lives there) and no UNSPIN_DB; each step's exit status and output
-are then checked. A step the README gains without a check here fails the test.
+Every command line of the block runs in one shell (so its ``cd`` and ``export`` hold), with
+``unspin`` on PATH, a private HOME (where a default archive would go) and no UNSPIN_ variables;
+each step's exit status and output are then checked. A step the README gains without a check here fails the test.
 """
 
 from __future__ import annotations
@@ -63,9 +63,8 @@ def walk(tmp_path_factory):
     for i, step in enumerate(steps):
         if step.startswith("unspin serve"):
             continue
-        script.append(f"( {step} ) > {root}/step{i}.out 2> {root}/step{i}.err; echo $? > {root}/step{i}.rc")
-        if step.startswith("cp ") and "&& cd " in step:  # the cd must hold for the later steps
-            script.append(step.split("&&", 1)[1].strip())
+        # in this shell, not a subshell: a step's cd and export hold for the later steps, as when typed
+        script.append(f"{{ {step} ; }} > {root}/step{i}.out 2> {root}/step{i}.err; echo $? > {root}/step{i}.rc")
     subprocess.run(["bash", "-c", "\n".join(script)], cwd=root, env=env, timeout=1200, check=True)
     results = {}
     for i, step in enumerate(steps):
@@ -115,14 +114,17 @@ def test_every_step_of_the_walk_does_what_the_readme_says(walk):
     code, out, _ = step("unspin rules")
     assert code == 0 and "US301" in out and "US901" in out
 
+    code, out, err = step("export UNSPIN_DB=")
+    assert code == 0 and out == err == ""
+
     code, out, err = step("unspin archive add originals/")
     assert code == 0 and "1 added" in out + err, out + err
-    default_archive = next(home_file for home_file in (root / "home").rglob("archive.sqlite"))
-    assert default_archive.is_file()  # the per-user default, here inside the private HOME
+    assert (work / "archive.sqlite").is_file()  # the archive named once, not one in the user's folder
+    assert not list((root / "home").rglob("archive.sqlite"))
 
     code, out, err = step("unspin archive info")
     assert code == 0, err
-    assert str(default_archive) in out and re.search(r"default", out, re.I)  # which archive, and why
+    assert f"sqlite:///{work}/archive.sqlite" in out and "UNSPIN_DB" in out  # which archive, and why
 
     code, out, err = step("unspin match spun-press-briefing.md")
     assert code == 1, err  # a likely source was found
@@ -161,6 +163,7 @@ def test_every_step_of_the_walk_does_what_the_readme_says(walk):
 
 def test_serve_step_answers_on_the_documented_address(walk):
     root, _, env = walk
+    env = {**env, "UNSPIN_DB": f"sqlite:///{root / 'try' / 'archive.sqlite'}"}  # as exported in the walk
     if not _port_free(8765):
         pytest.skip("port 8765 is taken on this machine; the step needs it free")
     proc = subprocess.Popen(shlex.split("unspin serve"), cwd=root / "try", env=env, stdout=subprocess.PIPE,
@@ -177,7 +180,7 @@ def test_serve_step_answers_on_the_documented_address(walk):
                     said = proc.stdout.read() if proc.stdout else ""
                     raise AssertionError(f"unspin serve did not answer: {said}") from None
                 time.sleep(0.5)
-        assert "version" in info
+        assert "version" in info and info["archive"] is True  # it sees the archive the walk named
     finally:
         proc.terminate()
         proc.wait(30)

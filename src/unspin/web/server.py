@@ -23,6 +23,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+import re
 import sys
 import threading
 from dataclasses import dataclass, field
@@ -229,16 +230,19 @@ class WebApp:
         return out
 
 
+# Where YAML front matter opens and closes (as the Markdown reader finds it).
+_FM_OPEN = re.compile(r"\A(?:\ufeff)?---[ \t]*\r?\n")
+_FM_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.M)
+
+
 def front_matter_json(doc: Any) -> dict[str, Any] | None:
     """A Markdown document's front matter as fields for the page: ``{"end": offset where the body
     starts, "fields": [{"key", "value", "start", "end"}]}``; ``start``/``end`` are the offsets of a
     checked field's value in the text (title, excerpt), so its findings can be marked in place."""
     if doc.kind != "markdown":
         return None
-    from ..document import _FM_CLOSE_RE, _FM_OPEN_RE
-
-    opened = _FM_OPEN_RE.match(doc.text)
-    close = _FM_CLOSE_RE.search(doc.text, opened.end()) if opened else None
+    opened = _FM_OPEN.match(doc.text)
+    close = _FM_CLOSE.search(doc.text, opened.end()) if opened else None
     if close is None:
         return None
     spans: dict[str, list[int]] = {}
