@@ -29,6 +29,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the evaluation/ package
 
 from build_generic_data import (  # noqa: E402
     PPS,
@@ -245,7 +246,7 @@ def main() -> None:
     def known(w: str) -> bool:
         return w.encode() in vocab
 
-    from unspin.evaluation.wordnet_spinner import POS_FILES, load_wordnet
+    from evaluation.wordnet_spinner import POS_FILES, load_wordnet
 
     wn = load_wordnet()
 

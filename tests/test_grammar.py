@@ -12,7 +12,7 @@ import pytest
 
 from unspin.analysis import FindingBuilder
 from unspin.document import parse_text
-from unspin.rewrite import grammar
+from unspin.detect import grammar
 
 
 class FakeLanguageTool(BaseHTTPRequestHandler):

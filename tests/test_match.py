@@ -35,9 +35,9 @@ def archive(corpus, tmp_path_factory):
 
 def _spin(text: str, rate: float, seed: int, spinner: str = "thesaurus") -> str:
     if spinner == "thesaurus":
-        from unspin.evaluation.thesaurus_spinner import ThesaurusSpinner as S
+        from evaluation.thesaurus_spinner import ThesaurusSpinner as S
     else:
-        from unspin.evaluation.wordnet_spinner import WordNetSpinner as S
+        from evaluation.wordnet_spinner import WordNetSpinner as S
     return S().spin(text, rate, random.Random(seed)).text
 
 

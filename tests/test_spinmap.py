@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from evaluation import datasets as ds
 from unspin.analysis import Context, analyze
 from unspin.config import Config
 from unspin.detect import spinmap
-from unspin.evaluation import datasets as ds
 from unspin.text import MatchStream
 
 REPO = Path(__file__).resolve().parents[1]
@@ -172,7 +172,7 @@ def test_a_cached_split_is_not_reused_after_the_type_table_was_reset():
 def test_each_rule_flags_its_own_example_when_selected_alone(code):
     """`unspin rules` shows an example and the fixed wording: the rule must flag the one and not the
     other, also when it is the only rule selected (a family prefix such as "US1" is not needed)."""
-    from unspin.detect.rules import get_rule
+    from unspin.rules import get_rule
 
     rule = get_rule(code)
     ctx = Context(config=Config(select=(code,)))

@@ -9,8 +9,8 @@ from typing import Any
 
 from .config import Config
 from .detect.lexicon import Lexicon, default_lexicon, suggestion_objects
-from .detect.rules import get_rule
 from .model import Document, DocumentReport, Finding, Suggestion
+from .rules import get_rule
 from .text import LineIndex, MatchStream
 
 
@@ -228,11 +228,11 @@ def _finish(doc: Document, stream: MatchStream, fb: FindingBuilder, findings: li
         sources = tuple(find_sources(ctx.archive, doc, top=ctx.top_sources))
         findings = vouched_by_sources(findings + findings_from_matches(doc, fb, list(sources)), list(sources))
     if cfg.wants_family("US4"):
-        from .rewrite.normalise import normalisation_findings
+        from .detect.normalise import normalisation_findings
 
         findings += normalisation_findings(doc, fb)
     if cfg.languagetool_url and cfg.wants_family("US5"):
-        from .rewrite.grammar import grammar_findings
+        from .detect.grammar import grammar_findings
 
         findings += grammar_findings(doc, fb, cfg.languagetool_url)
 

@@ -252,7 +252,7 @@ def _summary(path: str, results: list, *, written: bool, rewritten, records: int
     if skipped:
         line += f", {skipped} skipped"
     try:
-        from ..rewrite.readability import readability
+        from ..metrics.readability import readability
 
         before = readability("\n\n".join(r.document.prose() for r in results))
         after = readability("\n\n".join(d.prose() for d in rewritten()))

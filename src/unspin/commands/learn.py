@@ -39,8 +39,8 @@ def learn(paths, match_files, output, review, min_count, min_docs, top, limit, e
     """
     from ..document import iter_documents
     from ..match.archive import ArchiveError, default_db_url, display_url, open_archive
+    from ..match.learn import SubstitutionMiner, lexicon_tsv, mine_archive, mine_documents, mine_match_json
     from ..model import InputError
-    from ..rewrite.learn import SubstitutionMiner, lexicon_tsv, mine_archive, mine_documents, mine_match_json
 
     cfg = resolve_config(config_path, no_config, db=db)
     miner = SubstitutionMiner()

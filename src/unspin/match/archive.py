@@ -215,7 +215,7 @@ class Archive:
     def _add_batch(self, docs: list[Document], result: AddResult) -> None:
         from sqlalchemy import select, update
 
-        from ..rewrite.normalise import normalise_text
+        from ..detect.normalise import normalise_text
         from .fingerprint import fingerprint
 
         rows: dict[str, dict[str, Any]] = {}  # by id; a later duplicate in the batch wins

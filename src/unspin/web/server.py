@@ -202,7 +202,7 @@ class WebApp:
 
     def describe(self, report: Any, sources: list[dict[str, Any]] | None) -> dict[str, Any]:
         """The report as JSON for the page: the stable report fields plus the text the offsets index."""
-        from ..detect.rules import all_rules
+        from ..rules import all_rules
 
         rules = all_rules()
         doc = report.document
