@@ -20,9 +20,9 @@ DETECTORS = ("lexicon", "generic", "all")
 def generic_status() -> str | None:
     """None when the list-free detectors (US201, US202) can run here, else why they cannot."""
     try:
-        from unspin.analysis import FindingBuilder
         from unspin.detect.generic import generic_findings
         from unspin.detect.spinmap import load_spinmap, spinmap_findings
+        from unspin.findings import FindingBuilder
         from unspin.text import MatchStream
 
         from .datasets import make_document

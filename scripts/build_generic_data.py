@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))  # the evaluation/ package
 
-from unspin.analysis import FindingBuilder  # noqa: E402
+from unspin.findings import FindingBuilder  # noqa: E402
 from unspin.model import Document, Segment  # noqa: E402
 from unspin.text import MatchStream, word_count  # noqa: E402
 

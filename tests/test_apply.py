@@ -9,8 +9,8 @@ import stat
 
 import pytest
 
-from unspin.analysis import FindingBuilder
 from unspin.document import parse_text
+from unspin.findings import FindingBuilder
 from unspin.model import Suggestion
 from unspin.rewrite.apply import FileChangedError, apply_edits, encode_like, unified_diff, write_if_unchanged
 from unspin.rewrite.inflect import indefinite_article, inflect, inflect_like

@@ -21,7 +21,7 @@ from evaluation.metrics import (
 )
 from evaluation.spinner import Substitution
 from evaluation.thesaurus_spinner import ThesaurusSpinner
-from unspin.analysis import FindingBuilder
+from unspin.findings import FindingBuilder
 from unspin.model import Finding, Suggestion
 
 

@@ -153,7 +153,7 @@ def test_concurrent_documents_give_the_same_findings_as_one_at_a_time(monkeypatc
 
 
 def test_a_cached_split_is_not_reused_after_the_type_table_was_reset():
-    from unspin.detect import generic
+    from unspin.detect import generic, words
 
     m = generic.load_model()
     d = ds.make_document("A counterfeit neural organization was trained on the images.", "t.txt")
@@ -161,7 +161,7 @@ def test_a_cached_split_is_not_reused_after_the_type_table_was_reset():
     before = [c["key"] for c in spinmap.candidates(d, stream, spinmap.load_spinmap())]
     with m.lock:
         m._reset_types()
-        generic._split(m, ds.make_document("other words entirely here", "o.txt"),
+        words.split(m, ds.make_document("other words entirely here", "o.txt"),
                        MatchStream("other words entirely here", ds.make_document("other words entirely here",
                                                                                  "o.txt").segments))
     assert [c["key"] for c in spinmap.candidates(d, stream, spinmap.load_spinmap())] == before

@@ -59,12 +59,13 @@ def check(paths, fmt, select, ignore, fail_level, min_confidence, no_generic, le
     from ..analysis import Context, analyze_many
     from ..document import iter_documents
     from ..formats import get_emitter
+    from ..rules import family
 
     ctx = Context(config=cfg)
     errors: list = []
     reports = []
     with StartupGC() as startup:
-        if cfg.wants_family("US1"):
+        if cfg.wants_family(family("lexicon")):
             load_lexicon_or_fail(ctx)
         if cfg.db:
             from ..match.archive import open_archive_or_fail

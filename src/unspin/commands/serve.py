@@ -53,7 +53,7 @@ def serve(host, port, open_browser, max_upload, top, no_generic, lexicons, quiet
     """
     cfg = resolve_config(config_path, no_config, db=db, lexicons=tuple(lexicons) or None,
                          generic=False if no_generic else None)
-    from ..web.server import WebApp, _is_loopback, make_server
+    from ..web.server import WebApp, is_loopback, make_server
 
     archive = None
     if cfg.db:
@@ -84,7 +84,7 @@ def serve(host, port, open_browser, max_upload, top, no_generic, lexicons, quiet
 
     url = server.url
     click.echo(f"unspin serve: open {url}  (Ctrl-C to stop)", err=True)
-    if not _is_loopback(host):
+    if not is_loopback(host):
         click.echo(f"unspin serve: warning: listening on {host}; other computers can use this page", err=True)
     if archive is None:
         click.echo("unspin serve: no archive configured (--db URL), so no sources are shown", err=True)
