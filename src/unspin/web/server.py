@@ -124,15 +124,15 @@ class WebApp:
 
     def check_bytes(self, data: bytes, *, name: str = "upload", kind: Any = "auto") -> dict[str, Any]:
         """An uploaded file's bytes: decode, parse, analyse, find sources."""
-        from ..document import InputProblem, decode, kind_for, parse_text
+        from ..document import InputProblem, decode_input, parse_text
 
         if kind not in KINDS:
             raise RequestProblem(400, f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")
         name = _display_name(name)
         try:
-            text = decode(data)
+            text, detected = decode_input(data, name)
             if kind == "auto":
-                kind = kind_for(name, text)
+                kind = detected
                 if kind == "jsonl":
                     if name.lower().endswith((".jsonl", ".ndjson")):
                         raise InputProblem("this page checks one article at a time; check JSONL feeds with "
