@@ -125,7 +125,7 @@ def swaps(t: str, c: str):
         if len(key) > 1 and (key[0] in STOP or key[-1] in STOP):
             continue  # "the board" -> "management": the function word makes it an ordinary phrase
         if not all(w.isalpha() and w.isascii() and len(w) <= 24 for w in key):
-            continue  # hyphenated, apostrophe or digit tokens are never judged (generic._kind)
+            continue  # hyphenated, apostrophe or digit tokens are never judged (words.token_kind)
         yield " ".join(key), " ".join(val)
 
 

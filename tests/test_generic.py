@@ -329,7 +329,7 @@ def test_page_index_search_equals_searchsorted(popcount):
     """LMTables.search (sorted keys, page index for batches of PAGE_MIN keys or more, flags
     counted as 64-bit words or summed) gives table.searchsorted's position, clipped to the table,
     for keys in the table, between its keys, before its first and after its last."""
-    from unspin.detect.generic import PAGE, PAGE_MIN
+    from unspin.detect.lm_tables import PAGE, PAGE_MIN
 
     m = load_model()
     saved = m._popcount

@@ -117,7 +117,7 @@ class _Router:
 
 def _joined(docs: list[Document], streams: list[MatchStream]) -> tuple[Document, MatchStream, list[int]]:
     """The documents laid end to end (blank lines between) as one document and its stream, with each
-    document's offset in it. The stream's ``parts`` tell the sentence split (``generic._split``)
+    document's offset in it. The stream's ``parts`` tell the sentence split (``detect.words.split``)
     where each document's tokens, text and segments are, so each is split, and every LM window read,
     as when it is analysed alone."""
     if len(docs) == 1:
