@@ -157,11 +157,11 @@ def _analyze_batch(docs: list[Document], ctx: Context) -> list[DocumentReport]:
     found: list[list[Finding]] = [[] for _ in docs]
 
     for det in detectors("words"):
-        if cfg.wants_family(det.family):
+        if det.enabled(cfg):
             fn = det.function()
             for i, d in enumerate(docs):
                 found[i] += fn(d, streams[i], builders[i], ctx)
-    batch = [det for det in detectors("batch") if cfg.generic and any(cfg.wants(c) for c in det.codes)]
+    batch = [det for det in detectors("batch") if det.enabled(cfg)]
     if batch:
         joined, joined_stream, bases = _joined(docs, streams)
         router = _Router(builders, bases)
@@ -182,10 +182,10 @@ def _finish(doc: Document, stream: MatchStream, fb: FindingBuilder, findings: li
     sources: tuple = ()
     if ctx.archive is not None:
         for det in detectors("sources"):
-            if cfg.wants_family(det.family):
+            if det.enabled(cfg):
                 findings, sources = det.function()(doc, fb, ctx, findings)
     for det in detectors("text"):
-        if cfg.wants_family(det.family):
+        if det.enabled(cfg):
             findings += det.function()(doc, stream, fb, ctx)
 
     words = stream.word_count
@@ -196,7 +196,7 @@ def _finish(doc: Document, stream: MatchStream, fb: FindingBuilder, findings: li
                else "clean")
     if verdict == "spun":
         for det in detectors("article"):
-            if any(cfg.wants(c) for c in det.codes):
+            if det.enabled(cfg):
                 findings.append(det.function()(doc, fb, score))
     findings = [f for f in findings if cfg.wants(f.rule) and f.confidence >= cfg.min_confidence]
     findings.sort(key=lambda f: (f.start, f.end, f.rule))

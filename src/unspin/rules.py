@@ -18,7 +18,7 @@ Stages, in the order the pipeline runs them, and the detector signature each cal
 ``batch``   ``fn(doc, stream, fb) -> list[Finding]`` on a batch of documents laid end to end as one
             (``doc``, ``stream``; ``fb`` routes each finding to its own document): the LM-heavy list-free
             detectors (US201, US202), in registry order; a finding on a span an earlier finding took
-            is dropped. Runs only with ``Config.generic``; each rule is gated by its own code.
+            is dropped. Each is gated by its own code (and ``needs: generic``).
 ``sources`` ``fn(doc, fb, ctx, findings) -> (findings, sources)`` with an archive: adds the source
             findings (US301) and may drop findings the sources do not vouch for.
 ``text``    ``fn(doc, stream, fb, ctx) -> list[Finding]`` per document (normalisation US4xx, grammar US501).
@@ -26,9 +26,10 @@ Stages, in the order the pipeline runs them, and the detector signature each cal
 
 ``doc`` is a :class:`unspin.model.Document`, ``stream`` its :class:`unspin.text.MatchStream`, ``fb`` a
 :class:`unspin.findings.FindingBuilder` (``fb.make(rule, start, end, message, suggestions, confidence,
-evidence)``) and ``ctx`` the :class:`unspin.analysis.Context` (config, lexicon, archive). A detector of
-stage words/text runs when its family is wanted (``Config.wants_family``); every finding of a rule not
-selected is dropped after scoring.
+evidence)``) and ``ctx`` the :class:`unspin.analysis.Context` (config, lexicon, archive). A detector
+runs when ``Detector.enabled(config)``: its optional ``needs`` setting is on, and its family (stages
+words, sources, text; ``Config.wants_family``) or one of its codes (batch, article) is wanted; every
+finding of a rule not selected is dropped after scoring.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 STAGES = ("words", "batch", "sources", "text", "article")
+_CONFIG_SETTINGS = ("generic", "languagetool_url")  # what a rule may need (``needs``)
 
 # Family code -> name (the family of a rule is its code's first three characters).
 FAMILIES = {
@@ -68,6 +70,7 @@ class Rule:
     stage: str  # one of STAGES
     spin: bool  # its findings are evidence of spinning (counted in the article score)
     family: str  # "US1", ... (FAMILIES)
+    needs: str = ""  # a Config setting that must be on (truthy) for the detector to run, or ""
 
 
 @cache
@@ -82,6 +85,8 @@ def all_rules() -> dict[str, Rule]:
         rule = Rule(code=code, family=code[:3], **fields)
         if rule.stage not in STAGES or rule.family not in FAMILIES or not isinstance(rule.spin, bool):
             raise ValueError(f"rules.yaml: {code}: bad stage, family or spin")
+        if rule.needs and rule.needs not in _CONFIG_SETTINGS:
+            raise ValueError(f"rules.yaml: {code}: needs an unknown setting {rule.needs!r}")
         out[code] = rule
     return out
 
@@ -127,6 +132,16 @@ class Detector:
     stage: str
     codes: tuple[str, ...]  # the rules it reports, in registry order
     family: str
+    needs: str  # a Config setting that must be on, or ""
+
+    def enabled(self, config: Any) -> bool:
+        """Whether the settings let it run: its ``needs`` is on, and (stage words, sources, text) its
+        family or (stage batch, article) one of its codes is wanted."""
+        if self.needs and not getattr(config, self.needs):
+            return False
+        if self.stage in ("batch", "article"):
+            return any(config.wants(c) for c in self.codes)
+        return config.wants_family(self.family)
 
     def function(self) -> Callable[..., Any]:
         """The detector function, imported now (looked up on each call, so a patched module is seen)."""
@@ -144,7 +159,8 @@ def detectors(stage: str) -> tuple[Detector, ...]:
     out = []
     for path, rules in found.items():
         fams = {r.family for r in rules}
-        if len(fams) != 1:
-            raise ValueError(f"rules.yaml: detector {path} reports rules of several families")
-        out.append(Detector(path, stage, tuple(r.code for r in rules), fams.pop()))
+        needs = {r.needs for r in rules}
+        if len(fams) != 1 or len(needs) != 1:
+            raise ValueError(f"rules.yaml: detector {path} reports rules of several families or needs")
+        out.append(Detector(path, stage, tuple(r.code for r in rules), fams.pop(), needs.pop()))
     return tuple(out)
