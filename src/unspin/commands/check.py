@@ -13,12 +13,14 @@ from .common import (
     EXIT_FINDINGS,
     EXIT_USAGE,
     StartupGC,
+    archive_url,
     config_options,
     db_option,
     detector_options,
     fail,
     load_lexicon_or_fail,
     max_file_size_option,
+    open_archive_or_exit,
     resolve_config,
     split_codes,
 )
@@ -72,18 +74,18 @@ def check(paths, fmt, select, ignore, fail_level, min_confidence, no_generic, le
     from ..analysis import Context, analyze_many
     from ..document import discover, read_source_reporting
     from ..formats import get_emitter
+    from ..rules import family
     from ..suppress import excluded
 
     ctx = Context(config=cfg)
     errors: list = []
     reports = []
     with StartupGC() as startup:
-        if cfg.wants_family("US1"):
+        if cfg.wants_family(family("lexicon")):
             load_lexicon_or_fail(ctx)
-        if cfg.db:
-            from ..match.archive import open_archive_or_fail
-
-            ctx.archive = open_archive_or_fail(cfg.db, create=False)
+        where = archive_url(db, cfg, default=False)  # only an archive the user named
+        if where is not None:
+            ctx.archive = open_archive_or_exit(where)
 
         sources = [s for s in discover(list(paths), errors) if not excluded(s.path, cfg.exclude, cfg.base)]
         bar = _progress_bar(len(sources), progress, quiet)
