@@ -232,7 +232,7 @@ def test_a_swap_that_occurs_in_clean_originals_is_never_trusted():
 
 
 def test_front_matter_examples_are_the_field_value():
-    from unspin.rewrite.learn import _sentence_around
+    from unspin.match.learn import _sentence_around
 
     text = '---\ntitle: "Squeeze secretary quits after row"\nprovider:\n  name: X\n---\n\nBody text here.\n'
     i = text.index("Squeeze")

@@ -129,7 +129,7 @@ def learn(paths, match_files, output, review, min_count, min_docs, min_sources, 
 
 def _add_clean_originals(miner, archive) -> None:
     """The archive's articles that are not copies, for the clean-text check (at most CLEAN_LIMIT)."""
-    from ..rewrite.learn import CLEAN_LIMIT
+    from ..match.learn import CLEAN_LIMIT
 
     copies = {d for c in miner.candidates.values() for d in c.docs}
     offset = 0
