@@ -33,18 +33,21 @@ from dataclasses import replace
 from typing import Any
 
 from .model import Document, Finding, Suggestion, severity_rank
+from .rules import family, is_spin
 
-SPIN_FAMILIES = ("US1", "US2", "US3")
-_RULE_ORDER = ("US3", "US1", "US2")  # the source's words, then reviewed/learned lists, then list-free
+# Which evidence leads a merged place: the source's words, then reviewed/learned lists, then list-free.
+_RULE_ORDER = ("source", "lexicon", "list-free")
 
 
 def _family_rank(rule: str) -> int:
-    return next((k for k, p in enumerate(_RULE_ORDER) if rule.startswith(p)), len(_RULE_ORDER))
+    order = [family(name) for name in _RULE_ORDER]
+    return next((k for k, p in enumerate(order) if rule.startswith(p)), len(order))
 
 
 def source_score(findings: list[Finding], words: int) -> float:
     """The evidence of an aligned source: confidence-weighted US301 words per 100 words, squashed to [0, 1)."""
-    weighted = sum(f.confidence for f in findings if f.rule.startswith("US3"))
+    sources = family("source")
+    weighted = sum(f.confidence for f in findings if f.rule.startswith(sources))
     return 1.0 - math.exp(-0.9 * 100.0 * weighted / max(words, 50)) if weighted else 0.0
 
 
@@ -60,14 +63,14 @@ def verdict_for(score: float, findings: list[Finding], suspect_threshold: float,
     if score >= suspect_threshold:
         return "suspect"
     warning = severity_rank("warning")
-    if any(f.rule.startswith(SPIN_FAMILIES) and severity_rank(f.severity) >= warning for f in findings):
+    if any(is_spin(f.rule) and severity_rank(f.severity) >= warning for f in findings):
         return "suspect"
     return "clean"
 
 
 def merge_places(doc: Document, findings: list[Finding]) -> list[Finding]:
     """Spin findings on overlapping words merged into one finding per place (see the module doc)."""
-    spin = sorted((f for f in findings if f.rule.startswith(SPIN_FAMILIES) and f.end > f.start),
+    spin = sorted((f for f in findings if is_spin(f.rule) and f.end > f.start),
                   key=lambda f: (f.start, f.end))
     if len(spin) < 2:
         return findings

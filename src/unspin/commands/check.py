@@ -184,7 +184,7 @@ def _statistics(reports, errors, *, color: bool, summary: bool) -> str:
     """ruff-style: one line per rule with how many findings it made, most first."""
     from collections import Counter
 
-    from ..detect.rules import all_rules
+    from ..rules import all_rules
 
     rules = all_rules()
     counts = Counter(f.rule for r in reports for f in r.findings)
