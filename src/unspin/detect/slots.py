@@ -91,7 +91,9 @@ class SlotModel:
         return self._phrases
 
     def candidates(self, vid: int) -> list[int]:
-        """Vocabulary ids of the words a spinner could have replaced by word ``vid``."""
+        """Vocabulary ids of the words a spinner could have replaced by word ``vid`` (none if vid < 0)."""
+        if not 0 <= vid < len(self.n_cand):
+            return []
         a, b = int(self.cand_off[vid]), int(self.cand_off[vid + 1])
         return self.cand_ids[a:b].tolist()
 
@@ -194,10 +196,10 @@ def slot_columns(doc: Document, stream: MatchStream, model: SlotModel | None = N
         split = _split(m, doc, stream)
         if split is None:
             return None
-        return _columns(m, sm, doc, split)
+        return _columns(m, sm, doc, split, getattr(stream, "parts", None))
 
 
-def _columns(m, sm: SlotModel, doc: Document, split) -> SlotColumns | None:
+def _columns(m, sm: SlotModel, doc: Document, split, parts=None) -> SlotColumns | None:
     np = m.np
     texts, starts, ends, wpos, Tw, first, last, ok = split
     vid = m._t_vid[Tw]
@@ -321,12 +323,23 @@ def _columns(m, sm: SlotModel, doc: Document, split) -> SlotColumns | None:
     ss_w = np.maximum(ss[2], ss[3])
     # GloVe fit of the word and of its best candidate to the context window (content words within
     # WINDOW words on each side, the slot itself left out)
+    # (a batch of documents laid end to end: the window stays inside the slot's own document)
     G = sm.glove
     cw = m._t_content[Tw] & (vid >= 0) & (vid < nv)
-    V = np.zeros((nw + 2 * WINDOW + 1, G.shape[1]), dtype=np.float32)
-    V[WINDOW + 1:WINDOW + 1 + nw][cw] = G[vid[cw]]
-    CS = np.cumsum(V, axis=0)
-    ctx = CS[c + 2 * WINDOW + 1] - CS[c] - V[c + WINDOW + 1]
+    # summed offset by offset in a fixed order, so a word gets the same value alone and in a batch
+    V = np.zeros((nw + 1, G.shape[1]), dtype=np.float32)  # row nw: zeros (outside the document)
+    V[:nw][cw] = G[vid[cw]]
+    lo_w = np.zeros(n, dtype=np.int64)
+    hi_w = np.full(n, nw, dtype=np.int64)
+    if parts and len(parts) > 1:
+        bounds = np.searchsorted(wpos, np.array([p[0] for p in parts] + [parts[-1][1]]))
+        d = np.searchsorted(bounds, c, side="right") - 1
+        lo_w, hi_w = bounds[d], bounds[d + 1]
+    ctx = np.zeros((n, G.shape[1]), dtype=np.float32)
+    for o in range(-WINDOW, WINDOW + 1):
+        if o:
+            at = c + o
+            ctx += V[np.where((at >= lo_w) & (at < hi_w), at, nw)]
     cn = np.linalg.norm(ctx, axis=1) * 127.0
     cn[cn == 0] = 1.0
     Gw = np.asarray(G[wid], dtype=np.float32)
