@@ -133,7 +133,7 @@ def test_joined_batch_gives_the_same_p_spun():
     joined, js, _ = _joined(docs, streams)
     res = slot_columns(joined, js)
     alone = []
-    for d, st in zip(docs, streams, strict=True):
+    for d in docs:
         r = slot_columns(d, MatchStream(d.text, d.segments))
         alone += r.p.tolist() if r is not None else []
     assert res.p.tolist() == alone  # exactly: the GloVe window and the LM never cross documents
