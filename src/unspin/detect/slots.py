@@ -326,20 +326,17 @@ def _columns(m, sm: SlotModel, doc: Document, split, parts=None) -> SlotColumns 
     # (a batch of documents laid end to end: the window stays inside the slot's own document)
     G = sm.glove
     cw = m._t_content[Tw] & (vid >= 0) & (vid < nv)
-    # summed offset by offset in a fixed order, so a word gets the same value alone and in a batch
-    V = np.zeros((nw + 1, G.shape[1]), dtype=np.float32)  # row nw: zeros (outside the document)
-    V[:nw][cw] = G[vid[cw]]
+    # integer sums of the int8 vectors (exact: the same value alone and in a batch)
+    V = np.zeros((nw + 1, G.shape[1]), dtype=np.int32)  # V[i + 1]: word i
+    V[1:][cw] = G[vid[cw]]
+    CS = np.cumsum(V, axis=0, dtype=np.int32)  # CS[i]: the words before word i
     lo_w = np.zeros(n, dtype=np.int64)
     hi_w = np.full(n, nw, dtype=np.int64)
     if parts and len(parts) > 1:
         bounds = np.searchsorted(wpos, np.array([p[0] for p in parts] + [parts[-1][1]]))
         d = np.searchsorted(bounds, c, side="right") - 1
         lo_w, hi_w = bounds[d], bounds[d + 1]
-    ctx = np.zeros((n, G.shape[1]), dtype=np.float32)
-    for o in range(-WINDOW, WINDOW + 1):
-        if o:
-            at = c + o
-            ctx += V[np.where((at >= lo_w) & (at < hi_w), at, nw)]
+    ctx = (CS[np.minimum(c + WINDOW + 1, hi_w)] - CS[np.maximum(c - WINDOW, lo_w)] - V[c + 1]).astype(np.float32)
     cn = np.linalg.norm(ctx, axis=1) * 127.0
     cn[cn == 0] = 1.0
     Gw = np.asarray(G[wid], dtype=np.float32)
@@ -378,17 +375,23 @@ def _columns(m, sm: SlotModel, doc: Document, split, parts=None) -> SlotColumns 
         p[:] = float(w_.get("p_unexpanded", 0.0))
         if len(rows):
             p[rows] = 1.0 / (1.0 + np.exp(-sm.log_odds({k: v[rows] for k, v in cols.items()})))
-    return SlotColumns(m, doc, cols, p, best, wpos[c], starts, ends, [m._t_low[t] for t in Tw[c].tolist()])
+    return SlotColumns(m, doc, cols, p, best, wpos[c], starts, ends, (m._t_low, Tw[c]))
 
 
 class SlotColumns:
     """``slot_columns`` result: feature columns ``cols``, ``p`` (p_spun), and per slot (built on first
     use) ``best`` (restoration or None), ``start``/``end`` (offsets), ``words`` (lower-case text)."""
 
-    def __init__(self, m, doc, cols, p, best_ids, wpos, starts, ends, words):
+    def __init__(self, m, doc, cols, p, best_ids, wpos, starts, ends, types):
         self.m, self.doc, self.cols, self.p, self.best_ids = m, doc, cols, p, best_ids
-        self._wpos, self._starts, self._ends, self.words = wpos, starts, ends, words
-        self._best: list[str | None] | None = None
+        self._wpos, self._starts, self._ends = wpos, starts, ends
+        self._types = types  # (the model's token-text list at the time, type ids): a later reset
+        self._best: list[str | None] | None = None  # of the model's tables makes a new list
+
+    @property
+    def words(self) -> list[str]:
+        low, ids = self._types
+        return [low[t] for t in ids.tolist()]
 
     def name(self, k: int) -> str | None:
         b = int(self.best_ids[k])

@@ -127,7 +127,8 @@ def collect(samples: list[Sample]) -> Rows:
         starts = [x.start for x in subs]
         from bisect import bisect_right
 
-        for k, (a, b) in enumerate(zip(res["start"], res["end"], strict=True)):
+        words_, bests = res.words, res.best
+        for k, (a, b) in enumerate(zip(res.start, res.end, strict=True)):
             j = bisect_right(starts, a) - 1
             hit = j >= 0 and a < subs[j].end and b > subs[j].start
             if not hit and j + 1 < len(subs) and b > subs[j + 1].start:
@@ -136,8 +137,8 @@ def collect(samples: list[Sample]) -> Rows:
             if hit:
                 sub = subs[j]
                 orig = sub.original.lower().split()
-                word = res["words"][k]
-                best = res["best"][k]
+                word = words_[k]
+                best = bests[k]
                 y = word not in orig
                 right = best is not None and (best in orig)
             ys.append(y)
