@@ -275,10 +275,14 @@ def _columns(m, sm: SlotModel, doc: Document, split, parts=None) -> SlotColumns 
         tS, htS = m._tri(bS, hbS, p2)
         left = m._lp(SR, p1, p2, bS, hbS, hbo[Jq], tS, htS) - own_l[rr]
         # the best TOP_RIGHT by left probe get the right probes
-        order = np.lexsort((RANK, -left, rr))
-        cnt = np.bincount(rr, minlength=n)
-        rank = np.arange(len(rr)) - (np.cumsum(cnt) - cnt)[rr[order]]
-        sel = order[rank < TOP_RIGHT]
+        # (per slot a row of a matrix: a stable sort along the rows keeps the table's order on ties)
+        nr = len(rows)
+        ri = np.repeat(np.arange(nr), k)
+        M = np.full((nr, int(k.max())), -np.inf)
+        M[ri, pos - np.repeat(off, k)] = left
+        top_c = np.argsort(-M, axis=1, kind="stable")[:, :TOP_RIGHT]
+        valid = top_c < k[:, None]
+        sel = ((np.cumsum(k) - k)[:, None] + top_c)[valid]  # by slot, then by left probe
         pr, s_, Jp, p1 = rr[sel], SR[sel], Jq[sel], p1[sel]
         n1, n2 = R[Jp + 1], R[Jp + 2]
         # P(n1 | p1 s): history bigram (s | p1) is the left probe's; P(n2 | s n1): bigram (n2 | n1)
@@ -294,16 +298,21 @@ def _columns(m, sm: SlotModel, doc: Document, split, parts=None) -> SlotColumns 
         right = r12[:npr] + np.where(notend[pr], r12[npr:], 0.0) - own_r[pr]
         tot = left[sel] + right
         # best and second best per slot
-        o2 = np.lexsort((-tot, pr))
-        cnt2 = np.bincount(pr, minlength=n)
-        beg = np.cumsum(cnt2) - cnt2
-        top = o2[beg[rows]]
+        T2 = np.full(valid.shape, -np.inf)
+        T2[valid] = tot
+        Idx = np.zeros(valid.shape, dtype=np.int64)
+        Idx[valid] = np.arange(len(sel))
+        o2 = np.argsort(-T2, axis=1, kind="stable")
+        at = np.arange(nr)
+        top = Idx[at, o2[:, 0]]
         gain[rows] = tot[top]
         gain_l[rows] = left[sel][top]
         gain_r[rows] = right[top]
-        has2 = cnt2[rows] > 1
-        sec = o2[np.minimum(beg[rows] + 1, len(o2) - 1)]
-        gain2[rows] = np.where(has2, tot[sec], -10.0)
+        if valid.shape[1] > 1:
+            has2 = valid.sum(axis=1) > 1
+            gain2[rows] = np.where(has2, tot[Idx[at, o2[:, 1]]], -10.0)
+        else:
+            gain2[rows] = -10.0
         best[rows] = S[sel][top]
         bsrc[rows] = SRC[sel][top]
         brank[rows] = RANK[sel][top]
@@ -326,17 +335,21 @@ def _columns(m, sm: SlotModel, doc: Document, split, parts=None) -> SlotColumns 
     # (a batch of documents laid end to end: the window stays inside the slot's own document)
     G = sm.glove
     cw = m._t_content[Tw] & (vid >= 0) & (vid < nv)
-    # integer sums of the int8 vectors (exact: the same value alone and in a batch)
-    V = np.zeros((nw + 1, G.shape[1]), dtype=np.int32)  # V[i + 1]: word i
-    V[1:][cw] = G[vid[cw]]
-    CS = np.cumsum(V, axis=0, dtype=np.int32)  # CS[i]: the words before word i
+    # integer sums of the int8 vectors, offset by offset (exact: the same value alone and in a batch)
+    V = np.zeros((nw + 1, G.shape[1]), dtype=np.int8)  # row nw: zeros (outside the document)
+    V[:nw][cw] = G[vid[cw]]
     lo_w = np.zeros(n, dtype=np.int64)
     hi_w = np.full(n, nw, dtype=np.int64)
     if parts and len(parts) > 1:
         bounds = np.searchsorted(wpos, np.array([p[0] for p in parts] + [parts[-1][1]]))
         d = np.searchsorted(bounds, c, side="right") - 1
         lo_w, hi_w = bounds[d], bounds[d + 1]
-    ctx = (CS[np.minimum(c + WINDOW + 1, hi_w)] - CS[np.maximum(c - WINDOW, lo_w)] - V[c + 1]).astype(np.float32)
+    acc = np.zeros((n, G.shape[1]), dtype=np.int32)
+    for o in range(-WINDOW, WINDOW + 1):
+        if o:
+            at = c + o
+            acc += V[np.where((at >= lo_w) & (at < hi_w), at, nw)]
+    ctx = acc.astype(np.float32)
     cn = np.linalg.norm(ctx, axis=1) * 127.0
     cn[cn == 0] = 1.0
     Gw = np.asarray(G[wid], dtype=np.float32)
