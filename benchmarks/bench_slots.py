@@ -17,6 +17,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
+sys.path.insert(0, str(REPO))  # the evaluation/ package
 
 
 def main() -> None:
@@ -24,9 +25,9 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=4)
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
+    from evaluation.datasets import fixture_articles
     from unspin.analysis import Context, analyze_many
     from unspin.config import Config
-    from unspin.evaluation.datasets import fixture_articles
 
     docs = [a.document() for a in fixture_articles()] * args.repeat
     mb = sum(len(d.text.encode("utf-8")) for d in docs) / 2**20

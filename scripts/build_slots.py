@@ -26,12 +26,13 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))  # the evaluation/ package
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from evaluation.datasets import clean_sample, fixture_articles, spin_article  # noqa: E402
+from evaluation.slot_spinner import SlotSpinner  # noqa: E402
+from evaluation.slots import collect, phrase_samples, threshold_at, wikinews_part_articles  # noqa: E402
 from unspin.detect import slots as sl  # noqa: E402
-from unspin.evaluation.datasets import clean_sample, fixture_articles, spin_article  # noqa: E402
-from unspin.evaluation.slot_spinner import SlotSpinner  # noqa: E402
-from unspin.evaluation.slots import collect, phrase_samples, threshold_at, wikinews_part_articles  # noqa: E402
 
 EXTRA = ("gain:pos", "gain:neg", "gain_left:pos", "gain_right:pos", "own_pmi:clip", "gain2:pos")
 

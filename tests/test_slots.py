@@ -9,11 +9,12 @@ import random
 import numpy as np
 import pytest
 
-from unspin.analysis import Context, FindingBuilder, analyze, analyze_many
+from evaluation.datasets import make_document
+from unspin.analysis import Context, analyze, analyze_many
 from unspin.config import Config
 from unspin.detect.generic import load_model
 from unspin.detect.slots import RULE, Slot, load_slot_model, score_slots, score_slots_many, slot_findings
-from unspin.evaluation.datasets import make_document
+from unspin.findings import FindingBuilder
 from unspin.resources import model_path
 from unspin.text import MatchStream
 
@@ -98,7 +99,7 @@ def test_rule_findings_in_analysis_and_batch():
 
 
 def test_spinner_halves_are_disjoint():
-    from unspin.evaluation.slot_spinner import SlotSpinner, half_of
+    from evaluation.slot_spinner import SlotSpinner, half_of
 
     text = ("The company announced a large investment in new factories. Officials said the plan would create "
             "many jobs and improve the local economy over the next decade.")
@@ -111,7 +112,7 @@ def test_spinner_halves_are_disjoint():
 
 
 def test_rule_documented():
-    from unspin.detect.rules import get_rule
+    from unspin.rules import get_rule
 
     r = get_rule(RULE)
     assert r.name == "thesaurus-neighbour"

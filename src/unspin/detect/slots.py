@@ -35,7 +35,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..analysis import FindingBuilder
+    from ..findings import FindingBuilder
     from ..model import Document, Finding
     from ..text import MatchStream
 
@@ -188,7 +188,8 @@ def _slots_of(res: SlotColumns) -> list[Slot]:
 def slot_columns(doc: Document, stream: MatchStream, model: SlotModel | None = None) -> SlotColumns | None:
     """Every slot of the document as feature columns (numpy), with offsets, best candidates and the
     combiner's p_spun (None without a trained combiner: 0.0 everywhere), or None without words."""
-    from .generic import _split, load_model
+    from .generic import load_model
+    from .words import split as _split
 
     m = load_model()
     sm = model or load_slot_model()

@@ -1,6 +1,6 @@
 """Evaluation of the slot detector (US203, ``detect/slots.py``): each feature alone and the combiner.
 
-    python -m unspin.evaluation.slots [--docs 150] [--reuters 150] [--json PATH]
+    python -m evaluation.slots [--docs 150] [--reuters 150] [--json PATH]
 
 Data (nothing here feeds the shipped model, except that ``scripts/build_slots.py`` imports the
 helpers below for its own TRAINING split):
@@ -59,7 +59,8 @@ def phrase_samples(split: str, per_doc: int = 12, limit: int | None = None, seed
     if split == "test":
         ps = unseen_phrase_set(limit=limit, seed=seed, per_doc=per_doc)
         return ps.spun, ps.clean
-    from ..detect.lexicon import canonical_variants
+    from unspin.detect.lexicon import canonical_variants
+
     from .datasets import TEMPLATES, pps_split, read_pps_half
     from .spinner import Substitution
 
@@ -108,8 +109,8 @@ def collect(samples: list[Sample]) -> Rows:
     """Slot columns of every sample (``detect.slots.slot_columns``), labelled by the substitutions."""
     import numpy as np
 
-    from ..detect.slots import slot_columns
-    from ..text import MatchStream
+    from unspin.detect.slots import slot_columns
+    from unspin.text import MatchStream
 
     parts: list[dict[str, Any]] = []
     ys, rights, sidx, spidx = [], [], [], []
@@ -208,8 +209,8 @@ def scores_of(rows: Rows, model) -> dict[str, Any]:
 def pipeline_metrics(samples: list[Sample], clean: list[Sample], select: tuple[str, ...]) -> dict[str, float]:
     """Span recall, first suggestion right and clean false flags per 1k words of the shipped rules
     ``select`` run through ``analyze_many`` (the baseline and the union with US203)."""
-    from ..analysis import Context, analyze_many
-    from ..config import Config
+    from unspin.analysis import Context, analyze_many
+    from unspin.config import Config
 
     ctx = Context(config=Config(generic=True, select=select))
     found = right = spans = 0
@@ -235,7 +236,8 @@ def evaluate(n_docs: int = 150, n_reuters: int = 150, rate: float = 0.1, seed: i
              log=lambda s: print(s, file=sys.stderr)) -> dict[str, Any]:
     import numpy as np
 
-    from ..detect.slots import load_slot_model
+    from unspin.detect.slots import load_slot_model
+
     from .datasets import reuters_articles, spinners
     from .slot_spinner import SlotSpinner
 
