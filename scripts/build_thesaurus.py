@@ -45,7 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from recall_ceiling import parse_relations  # noqa: E402
 
-from unspin.evaluation.wordnet_spinner import STOPWORDS, load_wordnet  # noqa: E402
+from evaluation.wordnet_spinner import STOPWORDS, load_wordnet  # noqa: E402
 
 MYTHES = Path("/usr/share/mythes/th_en_US_v2.dat")
 SRC_WN_SYN, SRC_WN_HOP, SRC_MOBY, SRC_MYTHES = 1, 2, 4, 8

@@ -27,18 +27,19 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))  # the evaluation/ package
 
-from unspin.analysis import Context, analyze_many  # noqa: E402
-from unspin.config import Config  # noqa: E402
-from unspin.evaluation import datasets as ds  # noqa: E402
-from unspin.evaluation.metrics import (  # noqa: E402
+from evaluation import datasets as ds  # noqa: E402
+from evaluation.metrics import (  # noqa: E402
     auc,
     prior_weights,
     weighted_brier,
     weighted_reliability,
 )
-from unspin.evaluation.open_thesaurus_spinner import OpenThesaurusSpinner  # noqa: E402
-from unspin.evaluation.scoring import expected_calibration_error_weighted  # noqa: E402
+from evaluation.open_thesaurus_spinner import OpenThesaurusSpinner  # noqa: E402
+from evaluation.scoring import expected_calibration_error_weighted  # noqa: E402
+from unspin.analysis import Context, analyze_many  # noqa: E402
+from unspin.config import Config  # noqa: E402
 
 
 def wikinews_dev(a: ds.Article) -> bool:

@@ -176,8 +176,8 @@ def test_with_corpus_moves_slots_towards_the_archive_wording():
 def test_spinner_halves_are_disjoint():
     import random
 
-    from unspin.evaluation.open_thesaurus_spinner import OpenThesaurusSpinner, half
-    from unspin.evaluation.wordnet_spinner import load_wordnet
+    from evaluation.open_thesaurus_spinner import OpenThesaurusSpinner, half
+    from evaluation.wordnet_spinner import load_wordnet
 
     text = Path(__file__).resolve().parent.parent.joinpath("fixtures", "articles").glob("*/*.md")
     body = next(iter(sorted(text))).read_text(encoding="utf-8")

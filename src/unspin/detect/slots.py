@@ -35,7 +35,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..analysis import FindingBuilder
+    from ..findings import FindingBuilder
     from ..model import Document, Finding
     from ..text import MatchStream
 
@@ -91,7 +91,9 @@ class SlotModel:
         return self._phrases
 
     def candidates(self, vid: int) -> list[int]:
-        """Vocabulary ids of the words a spinner could have replaced by word ``vid``."""
+        """Vocabulary ids of the words a spinner could have replaced by word ``vid`` (none if vid < 0)."""
+        if not 0 <= vid < len(self.n_cand):
+            return []
         a, b = int(self.cand_off[vid]), int(self.cand_off[vid + 1])
         return self.cand_ids[a:b].tolist()
 
@@ -186,7 +188,8 @@ def _slots_of(res: SlotColumns) -> list[Slot]:
 def slot_columns(doc: Document, stream: MatchStream, model: SlotModel | None = None) -> SlotColumns | None:
     """Every slot of the document as feature columns (numpy), with offsets, best candidates and the
     combiner's p_spun (None without a trained combiner: 0.0 everywhere), or None without words."""
-    from .generic import _split, load_model
+    from .generic import load_model
+    from .words import split as _split
 
     m = load_model()
     sm = model or load_slot_model()
@@ -194,10 +197,10 @@ def slot_columns(doc: Document, stream: MatchStream, model: SlotModel | None = N
         split = _split(m, doc, stream)
         if split is None:
             return None
-        return _columns(m, sm, doc, split)
+        return _columns(m, sm, doc, split, getattr(stream, "parts", None))
 
 
-def _columns(m, sm: SlotModel, doc: Document, split) -> SlotColumns | None:
+def _columns(m, sm: SlotModel, doc: Document, split, parts=None) -> SlotColumns | None:
     np = m.np
     texts, starts, ends, wpos, Tw, first, last, ok = split
     vid = m._t_vid[Tw]
@@ -273,10 +276,14 @@ def _columns(m, sm: SlotModel, doc: Document, split) -> SlotColumns | None:
         tS, htS = m._tri(bS, hbS, p2)
         left = m._lp(SR, p1, p2, bS, hbS, hbo[Jq], tS, htS) - own_l[rr]
         # the best TOP_RIGHT by left probe get the right probes
-        order = np.lexsort((RANK, -left, rr))
-        cnt = np.bincount(rr, minlength=n)
-        rank = np.arange(len(rr)) - (np.cumsum(cnt) - cnt)[rr[order]]
-        sel = order[rank < TOP_RIGHT]
+        # (per slot a row of a matrix: a stable sort along the rows keeps the table's order on ties)
+        nr = len(rows)
+        ri = np.repeat(np.arange(nr), k)
+        M = np.full((nr, int(k.max())), -np.inf)
+        M[ri, pos - np.repeat(off, k)] = left
+        top_c = np.argsort(-M, axis=1, kind="stable")[:, :TOP_RIGHT]
+        valid = top_c < k[:, None]
+        sel = ((np.cumsum(k) - k)[:, None] + top_c)[valid]  # by slot, then by left probe
         pr, s_, Jp, p1 = rr[sel], SR[sel], Jq[sel], p1[sel]
         n1, n2 = R[Jp + 1], R[Jp + 2]
         # P(n1 | p1 s): history bigram (s | p1) is the left probe's; P(n2 | s n1): bigram (n2 | n1)
@@ -292,16 +299,21 @@ def _columns(m, sm: SlotModel, doc: Document, split) -> SlotColumns | None:
         right = r12[:npr] + np.where(notend[pr], r12[npr:], 0.0) - own_r[pr]
         tot = left[sel] + right
         # best and second best per slot
-        o2 = np.lexsort((-tot, pr))
-        cnt2 = np.bincount(pr, minlength=n)
-        beg = np.cumsum(cnt2) - cnt2
-        top = o2[beg[rows]]
+        T2 = np.full(valid.shape, -np.inf)
+        T2[valid] = tot
+        Idx = np.zeros(valid.shape, dtype=np.int64)
+        Idx[valid] = np.arange(len(sel))
+        o2 = np.argsort(-T2, axis=1, kind="stable")
+        at = np.arange(nr)
+        top = Idx[at, o2[:, 0]]
         gain[rows] = tot[top]
         gain_l[rows] = left[sel][top]
         gain_r[rows] = right[top]
-        has2 = cnt2[rows] > 1
-        sec = o2[np.minimum(beg[rows] + 1, len(o2) - 1)]
-        gain2[rows] = np.where(has2, tot[sec], -10.0)
+        if valid.shape[1] > 1:
+            has2 = valid.sum(axis=1) > 1
+            gain2[rows] = np.where(has2, tot[Idx[at, o2[:, 1]]], -10.0)
+        else:
+            gain2[rows] = -10.0
         best[rows] = S[sel][top]
         bsrc[rows] = SRC[sel][top]
         brank[rows] = RANK[sel][top]
@@ -321,12 +333,24 @@ def _columns(m, sm: SlotModel, doc: Document, split) -> SlotColumns | None:
     ss_w = np.maximum(ss[2], ss[3])
     # GloVe fit of the word and of its best candidate to the context window (content words within
     # WINDOW words on each side, the slot itself left out)
+    # (a batch of documents laid end to end: the window stays inside the slot's own document)
     G = sm.glove
     cw = m._t_content[Tw] & (vid >= 0) & (vid < nv)
-    V = np.zeros((nw + 2 * WINDOW + 1, G.shape[1]), dtype=np.float32)
-    V[WINDOW + 1:WINDOW + 1 + nw][cw] = G[vid[cw]]
-    CS = np.cumsum(V, axis=0)
-    ctx = CS[c + 2 * WINDOW + 1] - CS[c] - V[c + WINDOW + 1]
+    # integer sums of the int8 vectors, offset by offset (exact: the same value alone and in a batch)
+    V = np.zeros((nw + 1, G.shape[1]), dtype=np.int8)  # row nw: zeros (outside the document)
+    V[:nw][cw] = G[vid[cw]]
+    lo_w = np.zeros(n, dtype=np.int64)
+    hi_w = np.full(n, nw, dtype=np.int64)
+    if parts and len(parts) > 1:
+        bounds = np.searchsorted(wpos, np.array([p[0] for p in parts] + [parts[-1][1]]))
+        d = np.searchsorted(bounds, c, side="right") - 1
+        lo_w, hi_w = bounds[d], bounds[d + 1]
+    acc = np.zeros((n, G.shape[1]), dtype=np.int32)
+    for o in range(-WINDOW, WINDOW + 1):
+        if o:
+            at = c + o
+            acc += V[np.where((at >= lo_w) & (at < hi_w), at, nw)]
+    ctx = acc.astype(np.float32)
     cn = np.linalg.norm(ctx, axis=1) * 127.0
     cn[cn == 0] = 1.0
     Gw = np.asarray(G[wid], dtype=np.float32)
@@ -365,17 +389,23 @@ def _columns(m, sm: SlotModel, doc: Document, split) -> SlotColumns | None:
         p[:] = float(w_.get("p_unexpanded", 0.0))
         if len(rows):
             p[rows] = 1.0 / (1.0 + np.exp(-sm.log_odds({k: v[rows] for k, v in cols.items()})))
-    return SlotColumns(m, doc, cols, p, best, wpos[c], starts, ends, [m._t_low[t] for t in Tw[c].tolist()])
+    return SlotColumns(m, doc, cols, p, best, wpos[c], starts, ends, (m._t_low, Tw[c]))
 
 
 class SlotColumns:
     """``slot_columns`` result: feature columns ``cols``, ``p`` (p_spun), and per slot (built on first
     use) ``best`` (restoration or None), ``start``/``end`` (offsets), ``words`` (lower-case text)."""
 
-    def __init__(self, m, doc, cols, p, best_ids, wpos, starts, ends, words):
+    def __init__(self, m, doc, cols, p, best_ids, wpos, starts, ends, types):
         self.m, self.doc, self.cols, self.p, self.best_ids = m, doc, cols, p, best_ids
-        self._wpos, self._starts, self._ends, self.words = wpos, starts, ends, words
-        self._best: list[str | None] | None = None
+        self._wpos, self._starts, self._ends = wpos, starts, ends
+        self._types = types  # (the model's token-text list at the time, type ids): a later reset
+        self._best: list[str | None] | None = None  # of the model's tables makes a new list
+
+    @property
+    def words(self) -> list[str]:
+        low, ids = self._types
+        return [low[t] for t in ids.tolist()]
 
     def name(self, k: int) -> str | None:
         b = int(self.best_ids[k])

@@ -4,7 +4,7 @@ The slot detector (US203) reads ``models/thesaurus/`` backwards: for a word in t
 spinner could have replaced by it. This spinner reads the same pairs forwards (original -> spun
 word) and only replaces originals of one *half* of the headwords: half "A" (the stable hash of the
 original's WordNet lemma is even) spins the detector's TRAINING text (``scripts/build_slots.py``),
-half "B" its EVALUATION text (``python -m unspin.evaluation.slots``). So the evaluation scores
+half "B" its EVALUATION text (``python -m evaluation.slots``). So the evaluation scores
 restorations to headwords the combiner never saw as a restoration.
 
 Caveat (stated with the numbers): the pairs come from the detector's own pruned table, so every
@@ -18,7 +18,8 @@ import hashlib
 import random
 from functools import cache
 
-from ..text import WORD_RE
+from unspin.text import WORD_RE
+
 from .spinner import SpunText, Substitution, keep_case
 from .thesaurus_spinner import is_content_word
 
@@ -47,8 +48,8 @@ def forward_table() -> dict[str, tuple[str, ...]]:
     """{original word form: spun forms} from the shipped reverse table (every pair, both halves)."""
     import numpy as np
 
-    from ..detect.generic import load_model
-    from ..detect.slots import load_slot_model
+    from unspin.detect.generic import load_model
+    from unspin.detect.slots import load_slot_model
 
     m = load_model()
     sm = load_slot_model()

@@ -1,6 +1,6 @@
 """Evaluation of the slot detector (US203, ``detect/slots.py``): each feature alone and the combiner.
 
-    python -m unspin.evaluation.slots [--docs 150] [--reuters 150] [--json PATH]
+    python -m evaluation.slots [--docs 150] [--reuters 150] [--json PATH]
 
 Data (nothing here feeds the shipped model, except that ``scripts/build_slots.py`` imports the
 helpers below for its own TRAINING split):
@@ -59,7 +59,8 @@ def phrase_samples(split: str, per_doc: int = 12, limit: int | None = None, seed
     if split == "test":
         ps = unseen_phrase_set(limit=limit, seed=seed, per_doc=per_doc)
         return ps.spun, ps.clean
-    from ..detect.lexicon import canonical_variants
+    from unspin.detect.lexicon import canonical_variants
+
     from .datasets import TEMPLATES, pps_split, read_pps_half
     from .spinner import Substitution
 
@@ -108,8 +109,8 @@ def collect(samples: list[Sample]) -> Rows:
     """Slot columns of every sample (``detect.slots.slot_columns``), labelled by the substitutions."""
     import numpy as np
 
-    from ..detect.slots import slot_columns
-    from ..text import MatchStream
+    from unspin.detect.slots import slot_columns
+    from unspin.text import MatchStream
 
     parts: list[dict[str, Any]] = []
     ys, rights, sidx, spidx = [], [], [], []
@@ -127,7 +128,8 @@ def collect(samples: list[Sample]) -> Rows:
         starts = [x.start for x in subs]
         from bisect import bisect_right
 
-        for k, (a, b) in enumerate(zip(res["start"], res["end"], strict=True)):
+        words_, bests = res.words, res.best
+        for k, (a, b) in enumerate(zip(res.start, res.end, strict=True)):
             j = bisect_right(starts, a) - 1
             hit = j >= 0 and a < subs[j].end and b > subs[j].start
             if not hit and j + 1 < len(subs) and b > subs[j + 1].start:
@@ -136,8 +138,8 @@ def collect(samples: list[Sample]) -> Rows:
             if hit:
                 sub = subs[j]
                 orig = sub.original.lower().split()
-                word = res["words"][k]
-                best = res["best"][k]
+                word = words_[k]
+                best = bests[k]
                 y = word not in orig
                 right = best is not None and (best in orig)
             ys.append(y)
@@ -204,11 +206,38 @@ def scores_of(rows: Rows, model) -> dict[str, Any]:
     return out
 
 
-def evaluate(n_docs: int = 150, n_reuters: int = 150, rate: float = 0.1, seed: int = 0,
+def pipeline_metrics(samples: list[Sample], clean: list[Sample], select: tuple[str, ...]) -> dict[str, float]:
+    """Span recall, first suggestion right and clean false flags per 1k words of the shipped rules
+    ``select`` run through ``analyze_many`` (the baseline and the union with US203)."""
+    from unspin.analysis import Context, analyze_many
+    from unspin.config import Config
+
+    ctx = Context(config=Config(generic=True, select=select))
+    found = right = spans = 0
+    for s, rep in zip(samples, analyze_many([x.document() for x in samples], ctx), strict=True):
+        fs = [f for f in rep.findings if f.rule.startswith(select)]
+        for sub in s.substitutions:
+            spans += 1
+            hit = [f for f in fs if f.start < sub.end and f.end > sub.start]
+            if hit:
+                found += 1
+                orig = sub.original.lower().split()
+                sug = hit[0].suggestions[0].text.lower() if hit[0].suggestions else ""
+                right += bool(sug) and (sug in orig or sug == sub.original.lower())
+    flags = words = 0
+    for rep in analyze_many([x.document() for x in clean], ctx):
+        flags += sum(1 for f in rep.findings if f.rule.startswith(select))
+        words += rep.words
+    return {"recall": found / max(spans, 1), "right": right / max(spans, 1),
+            "clean_per_1k": 1000.0 * flags / max(words, 1)}
+
+
+def evaluate(n_docs: int = 150, n_reuters: int = 150, rate: float = 0.1, seed: int = 0, pipeline: bool = True,
              log=lambda s: print(s, file=sys.stderr)) -> dict[str, Any]:
     import numpy as np
 
-    from ..detect.slots import load_slot_model
+    from unspin.detect.slots import load_slot_model
+
     from .datasets import reuters_articles, spinners
     from .slot_spinner import SlotSpinner
 
@@ -216,17 +245,26 @@ def evaluate(n_docs: int = 150, n_reuters: int = 150, rate: float = 0.1, seed: i
     arts = wikinews_part_articles("test", n_docs, seed) + reuters_articles(n_reuters, seed)
     log(f"{len(arts)} held-out clean articles")
     clean = collect([clean_sample(a) for a in arts])
-    sets = {
-        "thesaurus-B 10% (our spinner, unseen half)": collect(
-            [spin_article(a, SlotSpinner("B"), rate, seed) for a in arts]),
-        "thesaurus (hand-written, held out) 10%": collect(
-            [spin_article(a, spinners(("thesaurus",))["thesaurus"], rate, seed) for a in arts]),
+    clean_samples = [clean_sample(a) for a in arts]
+    spun = {
+        "thesaurus-B 10% (our spinner, unseen half)": [spin_article(a, SlotSpinner("B"), rate, seed) for a in arts],
+        "thesaurus (hand-written, held out) 10%": [
+            spin_article(a, spinners(("thesaurus",))["thesaurus"], rate, seed) for a in arts],
     }
     p_spun, p_clean = phrase_samples("test")
-    sets["unseen screener phrases (TEST split)"] = collect(p_spun)
+    spun["unseen screener phrases (TEST split)"] = p_spun
+    sets = {name: collect(samples) for name, samples in spun.items()}
     twins = collect(p_clean)
     log("slots collected")
-    result: dict[str, Any] = {"clean_words": clean.words, "clean_docs": len(arts), "sets": {}}
+    result: dict[str, Any] = {"clean_words": clean.words, "clean_docs": len(arts), "sets": {}, "pipeline": {}}
+    if pipeline:
+        for name, samples in spun.items():
+            cl = p_clean if name.startswith("unseen") else clean_samples
+            result["pipeline"][name] = {
+                label: pipeline_metrics(samples, cl, sel) for label, sel in (
+                    ("US201+US202 (before)", ("US201", "US202")), ("US203 alone", ("US203",)),
+                    ("US201+US202+US203", ("US201", "US202", "US203")))}
+        log("pipeline measured")
     shipped_thr = model.weights.get("threshold")
     for name, rows in sets.items():
         table = {}
@@ -257,6 +295,14 @@ def evaluate(n_docs: int = 150, n_reuters: int = 150, rate: float = 0.1, seed: i
 
 def render(res: dict[str, Any]) -> str:
     lines = [f"held-out clean: {res['clean_docs']} articles, {res['clean_words']} words", ""]
+    if res.get("pipeline"):
+        lines += ["## Hard flags of the shipped rules (analyze_many, each rule at its own threshold)", "",
+                  "| data | rules | span recall | first suggestion right | clean flags per 1k words |",
+                  "| --- | --- | ---: | ---: | ---: |"]
+        for name, by in res["pipeline"].items():
+            for label, r in by.items():
+                lines.append(f"| {name} | {label} | {r['recall']:.3f} | {r['right']:.3f} | {r['clean_per_1k']:.2f} |")
+        lines.append("")
     for name, s in res["sets"].items():
         lines.append(f"## {name}: {s['spans']} spans, {s['slots']} slots ({s['positives']} spun)")
         if s["shipped_threshold"]:
@@ -282,8 +328,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--rate", type=float, default=0.1)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", default=None)
+    ap.add_argument("--no-pipeline", action="store_true", help="skip the shipped-rules comparison")
     args = ap.parse_args(argv)
-    res = evaluate(args.docs, args.reuters, args.rate, args.seed)
+    res = evaluate(args.docs, args.reuters, args.rate, args.seed, pipeline=not args.no_pipeline)
     print(render(res))
     if args.json:
         with open(args.json, "w", encoding="utf-8") as fh:
