@@ -5,12 +5,12 @@ restoration a judge found for it and the judge's probability that the span was s
 
     Slot(start, end, text, best, p_spun, margin, features)
 
-``score_slots(doc, stream)`` gives a document's slots. It is the per-slot candidate judge of
-``unspin.detect.slots`` when that module is installed, else the list-free signals the pipeline
-already computes: every word US201 expands (its best WordNet synonym in the trigram LM, the
-combiner's log-odds as ``margin``) and every occurrence of a known spinner word US202 restores
-(its boosted-tree log-odds); where both cover a span the higher wins. No hard threshold is applied:
-the article score and the ranking use the soft values.
+``batch_slots`` gives every document's slots from what the list-free detectors computed on the
+batch (``analysis._joined``; no second LM pass): US203's slot judge (``unspin.detect.slots``:
+reverse WordNet/Moby/MyThes candidates; capitalised words inside a sentence -- names -- skipped),
+every word US201 expands (its best WordNet synonym; the combiner's log-odds) and every occurrence
+of a known spinner word US202 restores (its boosted-tree log-odds); where spans overlap, the higher
+``p_spun`` wins. No threshold is applied: the article score and the ranking use the soft values.
 
 * ``slot_features`` sums the slots over the article for the article scorer (``detect/scorer.py``):
   the share of slots whose restoration the judge prefers, counts per 100 words above a few
@@ -19,12 +19,8 @@ the article score and the ranking use the soft values.
 * ``suspicious`` ranks the slots (highest ``p_spun`` first, one per span) into the additive JSON
   field ``suspicious`` of each document: ``{"start", "end", "line", "column", "text",
   "suggestion", "score"}``, at most ``TOP`` entries, above ``MIN_SCORE``.
-
-With an archive configured (``--db``), the domain n-gram counts of the archived originals
-(``unspin.match.corpus``) add a collocation term to every slot's log-odds (``corpus_margin``).
-
-Numpy only at run time; the slots of a batch of documents come from the scores the detectors
-computed on the joined batch (``analysis._joined``), no second LM pass.
+* ``with_corpus``: with an archive configured (``--db``), the domain n-gram counts of the archived
+  originals (``unspin.match.corpus``) add a collocation term to every slot's log-odds.
 """
 
 from __future__ import annotations
@@ -40,20 +36,8 @@ PSEUDO_SLOTS = 20  # shares and means are shrunk towards CLEAN with this many cl
 # typical values over clean news (Wikinews train split), the shrinkage targets
 CLEAN = {"slot_share_p50": 0.004, "slot_share_p20": 0.02, "slot_mean_lo": -6.0}
 FEATURES = ("slot_share_p50", "slot_share_p20", "slot_per100_p50", "slot_per100_p20", "slot_per100_p05",
-            "slot_top5", "slot_top10", "slot_mean_lo", "slot_lo_excess_per100", "odd_bigram_share",
-            "odd_trigram_share")
-# candidate-free oddness: the share of word pairs (a content word and its neighbour, both common
-# words the LM knows) that the LM has never seen as a bigram, and of triples whose bigrams it knows
-# but not the trigram; shrunk towards clean news with ODD_PSEUDO pairs / triples
-ODD_MIN_UNI = -5.5  # log10 unigram probability: both words at least this common
-ODD_PSEUDO = {"odd_bigram_share": (50, 0.146), "odd_trigram_share": (40, 0.655)}
+            "slot_top5", "slot_top10", "slot_mean_lo", "slot_lo_excess_per100")
 LO_FLOOR = -12.0
-
-
-class ArticleSlots(list):
-    """A document's slots (a list of Slot) and its candidate-free oddness counts (``odd``)."""
-
-    odd: dict[str, float] | None = None
 
 
 class Slot(NamedTuple):
@@ -90,7 +74,7 @@ def score_slots(doc: Any, stream: Any) -> list[Slot]:
     return batch_slots(doc, stream, [0], [doc])[0]
 
 
-def batch_slots(joined: Any, stream: Any, bases: list[int], docs: list[Any]) -> list[ArticleSlots]:
+def batch_slots(joined: Any, stream: Any, bases: list[int], docs: list[Any]) -> list[list[Slot]]:
     """The slots of each document of a batch laid end to end (``analysis._joined``): the slot judge's
     (``unspin.detect.slots``, when installed) and the US201 / US202 scores, from what the detectors
     left on the joined stream (computed here when they did not run); one slot per span."""
@@ -100,9 +84,10 @@ def batch_slots(joined: Any, stream: Any, bases: list[int], docs: list[Any]) -> 
     if res is False:
         res = _us203(joined, stream)
     if res is not None:
-        keep = [k for k, a in enumerate(res["start"]) if not _name_like(text, a)]
+        starts, ends, best = res["start"], res["end"], res["best"]  # (lists built on each access)
+        keep = [k for k, a in enumerate(starts) if not _name_like(text, a)]
         p, gain = res["p"].tolist(), res["cols"]["gain"].tolist()
-        rows.append(([res["start"][k] for k in keep], [res["end"][k] for k in keep], [res["best"][k] for k in keep],
+        rows.append(([starts[k] for k in keep], [ends[k] for k in keep], [best[k] for k in keep],
                      [p[k] for k in keep], [gain[k] for k in keep], _US203))
     sc = getattr(stream, "_us201_scored", False)
     if sc is False:
@@ -135,10 +120,7 @@ def batch_slots(joined: Any, stream: Any, bases: list[int], docs: list[Any]) -> 
         for k, a, b, w, q, g in zip(which, starts, ends, best, p, margin, strict=True):
             base = bases[k]
             out[k].append(Slot(a - base, b - base, text[a:b], w, q, g, judge))
-    slots = [ArticleSlots(_one_per_span(s)) for s in out]
-    for r, odd in zip(slots, _oddness(joined, stream, bases, len(docs)), strict=True):
-        r.odd = odd
-    return slots
+    return [_one_per_span(s) for s in out]
 
 
 _US201 = {"judge": 201.0}  # Slot.features: which judge made the slot (shared, never mutated)
@@ -167,39 +149,6 @@ def _us203(doc: Any, stream: Any):
         return slot_columns(doc, stream, sm)
     except (FileNotFoundError, ImportError):
         return None
-
-
-def _oddness(doc: Any, stream: Any, bases: list[int], n: int) -> list[dict[str, float] | None]:
-    """Per document of the batch: (unseen, pairs) bigram and (unseen, triples) trigram counts."""
-    try:
-        from .generic import _split, load_model
-
-        m = load_model()
-    except (FileNotFoundError, ImportError):
-        return [None] * n
-    np = m.np
-    with m.lock:
-        split = _split(m, doc, stream)
-        if split is None:
-            return [None] * n
-        _texts, starts, _ends, wpos, Tw, first, _last, ok = split
-        R = m._t_lm[Tw]
-        cont = ok & m._t_cand[Tw]
-    common = (R >= 0) & (m.lm_uni[np.maximum(R, 0)] > ODD_MIN_UNI)
-    which = np.searchsorted(np.asarray(bases), np.asarray(starts)[wpos], side="right") - 1
-    i = np.flatnonzero(~first)
-    known = common[i - 1] & common[i] & (cont[i] | cont[i - 1])
-    i = i[known]
-    b, hb = m._bi(R[i], R[i - 1])
-    j = i[(i >= 2) & ~first[np.maximum(i - 1, 0)]]
-    bj, hbj = m._bi(R[j], R[j - 1])
-    j3 = hbj & common[j - 2]
-    _t, ht = m._tri(bj[j3], hbj[j3], R[j - 2][j3])
-    j = j[j3]
-    cnt = [np.bincount(which[x], weights=w, minlength=n) for x, w in (
-        (i, None), (i, (~hb).astype(float)), (j, None), (j, (~ht).astype(float)))]
-    return [{"pairs": float(cnt[0][k]), "pairs_unseen": float(cnt[1][k]), "triples": float(cnt[2][k]),
-             "triples_unseen": float(cnt[3][k])} for k in range(n)]
 
 
 def _us201(doc: Any, stream: Any):
@@ -281,13 +230,7 @@ def with_corpus(doc: Any, slots: list[Slot], corpus: Any) -> list[Slot]:
 
 
 def slot_features(slots: list[Slot], words: int) -> dict[str, float]:
-    """Document features from the slots of one article (see the module doc) and, when ``slots``
-    carries them (``ArticleSlots.odd``), the candidate-free oddness shares."""
-    odd = getattr(slots, "odd", None) or {}
-    k_b, c_b = ODD_PSEUDO["odd_bigram_share"]
-    k_t, c_t = ODD_PSEUDO["odd_trigram_share"]
-    oddf = {"odd_bigram_share": (odd.get("pairs_unseen", 0.0) + k_b * c_b) / (odd.get("pairs", 0.0) + k_b),
-            "odd_trigram_share": (odd.get("triples_unseen", 0.0) + k_t * c_t) / (odd.get("triples", 0.0) + k_t)}
+    """Document features from the slots of one article (see the module doc)."""
     n = len(slots)
     ps = sorted((s.p_spun for s in slots), reverse=True)
     per = 100.0 / (max(words, 0) + PSEUDO_WORDS)
@@ -305,7 +248,7 @@ def slot_features(slots: list[Slot], words: int) -> dict[str, float]:
         "slot_top10": sum(ps[:10]) / 10.0,
         "slot_mean_lo": (sum(lo) + PSEUDO_SLOTS * CLEAN["slot_mean_lo"]) / (n + PSEUDO_SLOTS),
         "slot_lo_excess_per100": per * sum(max(0.0, x + 2.0) for x in lo),
-    } | oddf
+    }
 
 
 def suspicious(slots: list[Slot], lines: Any, top: int = TOP, min_score: float = MIN_SCORE) -> list[dict[str, Any]]:

@@ -96,7 +96,7 @@ def record_originals(archive: Any, docs: Iterable[Any]) -> int:
     batch: list[tuple[str, str]] = []
     done = 0
     for doc in docs:
-        from ..rewrite.normalise import normalise_text
+        from ..detect.normalise import normalise_text
 
         prose = normalise_text(doc.prose())
         batch.append((content_hash(prose), prose))
