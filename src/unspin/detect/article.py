@@ -98,16 +98,19 @@ def batch_slots(joined: Any, stream: Any, bases: list[int], docs: list[Any]) -> 
         m = load_model()
         ks = sc["wpos"][sc["f"]].tolist()
         lo = sc["score"].tolist()
+        # the restoration's word only where it may be shown or moved by the archive (p >= ~0.007)
         rows.append(([sc["starts"][k] for k in ks], [sc["ends"][k] for k in ks],
-                     [m.word(i) for i in sc["sub"].tolist()], [_sigmoid(x) for x in lo], lo, _US201))
+                     [m.word(i) if x > -5.0 else None for i, x in zip(sc["sub"].tolist(), lo, strict=True)],
+                     [_sigmoid(x) for x in lo], lo, _US201))
     us202 = getattr(stream, "_us202_scored", False)
     if us202 is False:
         us202 = _us202(joined, stream)
     if us202 is not None:
         found, scores = us202
         lo = scores.tolist()
-        cs = [found.row(i) for i in range(len(lo))]
-        rows.append(([c["start"] for c in cs], [c["end"] for c in cs], [c["sub"] for c in cs],
+        occ, opts, best_, starts_, ends_, wpos_ = found._details[:6]  # (what found.row(i) reads)
+        rows.append(([starts_[wpos_[j]] for j, _n, _k in occ], [ends_[wpos_[j + n - 1]] for j, n, _k in occ],
+                     [opts[k].texts[b.option] for (_j, _n, k), b in zip(occ, best_, strict=True)],
                      [_sigmoid(x) for x in lo], lo, _US202))
     out: list[list[Slot]] = [[] for _ in docs]
     for starts, ends, best, p, margin, judge in rows:
@@ -231,13 +234,16 @@ def with_corpus(doc: Any, slots: list[Slot], corpus: Any) -> list[Slot]:
 
 def slot_features(slots: list[Slot], words: int) -> dict[str, float]:
     """Document features from the slots of one article (see the module doc)."""
+    import numpy as np
+
     n = len(slots)
     ps = sorted((s.p_spun for s in slots), reverse=True)
     per = 100.0 / (max(words, 0) + PSEUDO_WORDS)
-    k50 = sum(1 for p in ps if p >= 0.5)
-    k20 = sum(1 for p in ps if p >= 0.2)
-    k05 = sum(1 for p in ps if p >= 0.05)
-    lo = [_logit(p) for p in ps]
+    pa = np.clip(np.asarray(ps, dtype=np.float64), 1e-6, 1 - 1e-6)
+    k50 = int((pa >= 0.5).sum())
+    k20 = int((pa >= 0.2).sum())
+    k05 = int((pa >= 0.05).sum())
+    lo = np.clip(np.log(pa / (1 - pa)), LO_FLOOR, -LO_FLOOR)
     return {
         "slot_share_p50": (k50 + PSEUDO_SLOTS * CLEAN["slot_share_p50"]) / (n + PSEUDO_SLOTS),
         "slot_share_p20": (k20 + PSEUDO_SLOTS * CLEAN["slot_share_p20"]) / (n + PSEUDO_SLOTS),
@@ -246,8 +252,8 @@ def slot_features(slots: list[Slot], words: int) -> dict[str, float]:
         "slot_per100_p05": per * k05,
         "slot_top5": sum(ps[:5]) / 5.0,
         "slot_top10": sum(ps[:10]) / 10.0,
-        "slot_mean_lo": (sum(lo) + PSEUDO_SLOTS * CLEAN["slot_mean_lo"]) / (n + PSEUDO_SLOTS),
-        "slot_lo_excess_per100": per * sum(max(0.0, x + 2.0) for x in lo),
+        "slot_mean_lo": (float(lo.sum()) + PSEUDO_SLOTS * CLEAN["slot_mean_lo"]) / (n + PSEUDO_SLOTS),
+        "slot_lo_excess_per100": per * float(np.maximum(lo + 2.0, 0.0).sum()),
     }
 
 
