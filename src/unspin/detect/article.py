@@ -214,14 +214,25 @@ def with_corpus(doc: Any, slots: list[Slot], corpus: Any) -> list[Slot]:
     from ..text import WORD_RE
 
     text = doc.text
-    out = []
+    ctx: list[tuple[list[str], list[str], list[str], list[str]] | None] = []
+    grams: list[tuple[str, ...]] = []
     for s in slots:
         if not s.best:
-            out.append(s)
+            ctx.append(None)
             continue
         left = [m.group().lower() for m in WORD_RE.finditer(text, max(0, s.start - 40), s.start)][-2:]
         right = [m.group().lower() for m in WORD_RE.finditer(text, s.end, s.end + 40)][:2]
-        g = corpus.gain(left, s.text.lower().split(), s.best.lower().split(), right)
+        obs, res = s.text.lower().split(), s.best.lower().split()
+        ctx.append((left, obs, res, right))
+        grams += corpus.windows(left, obs, right)
+        grams += corpus.windows(left, res, right)
+    corpus.fetch(grams)  # one query per 500 n-grams for the whole document
+    out = []
+    for s, c in zip(slots, ctx, strict=True):
+        if c is None:
+            out.append(s)
+            continue
+        g = corpus.gain(*c)
         g = max(-CORPUS_CAP, min(CORPUS_CAP, g))
         lo = _logit(s.p_spun) + CORPUS_WEIGHT * g
         out.append(Slot(s.start, s.end, s.text, s.best, _sigmoid(lo), s.margin, s.features | {"corpus_gain": g}))

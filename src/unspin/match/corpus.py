@@ -232,7 +232,8 @@ class CorpusCounts:
         they hold neither (an empty or unrelated archive changes nothing)."""
         wo = self.windows(left, observed, right)
         wr = self.windows(left, restored, right)
-        self.fetch(wo + wr)
+        if self._archive is not None and any(ngram_key(g) not in self._counts for g in wo + wr):
+            self.fetch(wo + wr)
         g = 0.0
         for a, b in zip(wr, wo, strict=False):
             g += math.log((self.count(a) + 0.5) / (self.count(b) + 0.5))
