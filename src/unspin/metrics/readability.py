@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 
 LANG = "en_US"
 FRE_BASE, FRE_SENTENCE_LENGTH, FRE_SYLL_PER_WORD = 206.835, 1.015, 84.6  # textstat's "en" config
@@ -34,9 +34,20 @@ def _pyphen():
     return pyphen.Pyphen(lang=LANG)
 
 
-@lru_cache(maxsize=200_000)
-def _word_syllables(word: str) -> int:
-    return len(_pyphen().positions(word)) + 1
+class _SyllableCache(dict):
+    """word -> syllables, filled on first look-up (``sum(map(cache.__getitem__, words))`` stays in C
+    for the words seen before, which in a feed are nearly all of them)."""
+
+    def __missing__(self, word: str) -> int:
+        if len(self) >= MAX_CACHED_WORDS:
+            self.clear()
+        count = self[word] = len(_pyphen().positions(word.lower())) + 1  # textstat lowercases after punctuation
+        return count
+
+
+MAX_CACHED_WORDS = 500_000
+_SYLLABLES = _SyllableCache()
+_HAS_WORD_CHAR = re.compile(r"\w")
 
 
 def _words(text: str) -> list[str]:
@@ -44,11 +55,22 @@ def _words(text: str) -> list[str]:
     return _PUNCTUATION.sub("", _NONCONTRACTION_APOSTROPHE.sub("", text)).split()
 
 
+def _more_than_two_words(sentence: str) -> bool:
+    """``len(_words(sentence)) > 2``, usually without the substitutions: removing punctuation never
+    splits or joins tokens, and a token holding a word character always survives it."""
+    tokens = sentence.split(None, 3)
+    if len(tokens) <= 2:
+        return False
+    if sum(1 for t in tokens[:3] if _HAS_WORD_CHAR.search(t)) == 3:
+        return True
+    return len(_words(sentence)) > 2
+
+
 def _sentences(text: str) -> int:
     if not text:
         return 0
     found = _SENTENCE.findall(text)
-    short = sum(1 for s in found if len(_words(s)) <= 2)
+    short = sum(1 for s in found if not _more_than_two_words(s))
     return max(1, len(found) - short)
 
 
@@ -58,7 +80,7 @@ def syllables(text: str) -> int:
 
 
 def _syllables(words: list[str]) -> int:
-    return sum(_word_syllables(w.lower()) for w in words)  # textstat lowercases after removing punctuation
+    return sum(map(_SYLLABLES.__getitem__, words))
 
 
 @dataclass(frozen=True)
