@@ -199,7 +199,7 @@ def test_readability_equals_textstat_with_pyphen_syllables(monkeypatch, fixtures
     texts = [p.read_text(encoding="utf-8") for p in sorted((fixtures / "articles").rglob("*.md"))][:40]
     texts += ["", "...", "Hello", "DON'T STOP. It's 'quoted' here!", "I'VE BEEN HERE'S THERE'LL",
               "A b. C d e f? Ünïcödé wörds—dash-ed; rock'n'roll 1,000.5 ok.",
-              "Dr. Smith went. To Washington, D.C. today!"]
+              "Dr. Smith went. To Washington, D.C. today!", "'' -- !! a. ' ' b c. -- - x y", "\n\n"]
     assert len(texts) > 20
     for text in texts:
         got = readability.readability(text)
