@@ -47,6 +47,10 @@ MIN_WORDS = 12  # an entry needs this many words (title + excerpt) to be matched
 MIN_LCS = 0.55
 MIN_CONTENT = 0.45
 MIN_SCORE = 0.6
+MIN_ANCHORS = 0.75
+MIN_NUMBERS = 0.75
+_LOOSE = False  # evaluation only: compute every feature, reject nothing early
+MIN_TERM_SHARE = 0.25  # an entry is verified only when the copy has this share of its terms
 WINDOW_SLACK = 1.6  # a window holds at most this many times the excerpt's words (+ 8)
 _KEY_MASK = (1 << 62) - 1
 _SUFFIXES = ("ing", "ed", "es", "s")
@@ -77,11 +81,45 @@ def stem(word: str) -> str:
     return word
 
 
-@cache
-def _zipf(word: str) -> float:
-    from wordfreq import zipf_frequency
+class _Zipf:
+    """wordfreq Zipf frequencies of the generic model's vocabulary (``models/generic/vocab.npy`` and
+    ``zipf.npy``), looked up in batches; a word not in it counts as rare (0)."""
 
-    return zipf_frequency(word, "en")
+    def __init__(self) -> None:
+        import numpy as np
+
+        from ..resources import model_path
+
+        root = model_path("generic")
+        self.np = np
+        self.vocab = np.asarray(np.load(root / "vocab.npy", mmap_mode="r", allow_pickle=False))
+        self.zipf = np.asarray(np.load(root / "zipf.npy", mmap_mode="r", allow_pickle=False))
+        self.width = self.vocab.dtype.itemsize
+        self.known: dict[str, float] = {}
+
+    def many(self, words: list[str]) -> dict[str, float]:
+        out = {}
+        todo = []
+        for w in words:
+            z = self.known.get(w)
+            if z is None:
+                todo.append(w)
+            else:
+                out[w] = z
+        if todo:
+            np = self.np
+            keys = np.array([w.encode("ascii", "replace")[: self.width] for w in todo], dtype=self.vocab.dtype)
+            pos = np.minimum(np.searchsorted(self.vocab, keys), len(self.vocab) - 1)
+            hit = self.vocab[pos] == keys
+            vals = np.where(hit, self.zipf[pos], 0.0).tolist()
+            for w, z in zip(todo, vals, strict=True):
+                self.known[w] = out[w] = float(z)
+        return out
+
+
+@cache
+def _zipf_table() -> _Zipf:
+    return _Zipf()
 
 
 class Thesaurus:
@@ -103,6 +141,7 @@ class Thesaurus:
         self.off = arr("syn_off").tolist()
         self.syn = arr("syn_ids")
         self._cache: dict[str, tuple[str, ...]] = {}
+        self._klass: dict[str, str | None] = {}
 
     def synonyms(self, word: str) -> tuple[str, ...]:
         got = self._cache.get(word)
@@ -114,8 +153,11 @@ class Thesaurus:
 
     def klass(self, word: str) -> str | None:
         """The thesaurus class of a word: the alphabetically first of it and its synonyms (None if none)."""
-        syns = self.synonyms(word)
-        return min((word, *syns)) if syns else None
+        got = self._klass.get(word, "")
+        if got == "":
+            syns = self.synonyms(word)
+            got = self._klass[word] = min((word, *syns)) if syns else None
+        return got
 
 
 @cache
@@ -134,6 +176,7 @@ def terms(text: str, limit: int | None = None) -> list[str]:
     """
     th = thesaurus()
     found: dict[str, float] = {}
+    words: dict[str, None] = {}
     for m in WORD_RE.finditer(text):
         tok = m.group()
         if not tok[0].isalnum():
@@ -142,18 +185,20 @@ def terms(text: str, limit: int | None = None) -> list[str]:
         if any(c.isdigit() for c in w):
             if len(w) > 1:  # single digits are in every other text
                 found.setdefault("#" + w.replace(",", ""), 0.0)
-            continue
-        if not _is_content(w) or not w.isascii():
-            continue
-        z = _zipf(w)
+        elif w.isascii() and _is_content(w):
+            words[w] = None
+    zipf = _zipf_table().many(list(words))
+    for w in words:
+        z = zipf[w]
         if z >= RARE_ZIPF:
             continue
         found.setdefault(w, z)
         k = th.klass(w)
         if k is not None and k != w:
             found.setdefault("~" + k, z + 0.01)
-    items = sorted(found.items(), key=lambda t: (t[1], t[0])) if limit and len(found) > limit else found.items()
-    return [t for t, _ in items][:limit] if limit else [t for t, _ in items]
+    if limit and len(found) > limit:
+        return [t for t, _ in sorted(found.items(), key=lambda t: (t[1], t[0]))][:limit]
+    return list(found)
 
 
 def term_key(term: str) -> int:
@@ -179,6 +224,8 @@ class ExcerptAlignment:
     score: float
     lcs: float
     content: float
+    anchors: float  # share of the excerpt's numbers and names found in the copy (1.0 when it has none)
+    numbers: float  # share of the excerpt's numbers found in the copy (1.0 when it has none)
     window: tuple[int, int]  # query sentence indexes [first, last]
     pairs: list[tuple[Token, Token, bool]]  # (excerpt token, query token, same word) aligned
     title_sim: float = 0.0
@@ -193,8 +240,10 @@ def split_entry(text: str, title: str | None) -> tuple[tuple[int, int] | None, t
     return None, (0, len(text))
 
 
-def _mapper(excerpt_words: set[str]):
-    """A function taking a copy's word to the excerpt word it stands for (itself when none)."""
+def _mapper(excerpt_words: set[str], query_stems: dict[str, str]) -> dict[str, str]:
+    """Each of the copy's words (``query_stems``: word -> ``stem(word)``) mapped onto the excerpt word it
+    stands for (itself when none): the same word, a WordNet synonym of it (WordNet synonymy is
+    symmetric), or the same word inflected."""
     th = thesaurus()
     by_syn: dict[str, str] = {}
     by_stem: dict[str, str] = {}
@@ -203,24 +252,26 @@ def _mapper(excerpt_words: set[str]):
         if _is_content(x):
             for s in th.synonyms(x):
                 by_syn.setdefault(s, x)
+    out: dict[str, str] = {}
+    for q, qs in query_stems.items():
+        out[q] = q if q in excerpt_words else by_syn.get(q) or by_stem.get(qs) or q
+    return out
 
-    def to_excerpt(q: str) -> str:
-        if q in excerpt_words:
-            return q
-        got = by_syn.get(q) or by_stem.get(stem(q))
-        if got is None and _is_content(q):
-            for s in th.synonyms(q):
-                if s in excerpt_words:
-                    return s
-        return got or q
 
-    return to_excerpt
+def query_stems(qtokens: list[list[Token]]) -> dict[str, str]:
+    return {w: stem(w) for w in {t.word for sent in qtokens for t in sent}}
 
 
 def verify(entry_text: str, title: str | None, qtokens: list[list[Token]],
-           usable: list[bool]) -> ExcerptAlignment | None:
-    """Best alignment of the entry's excerpt with a window of the copy's usable sentences, or None."""
+           usable: list[bool], stems: dict[str, str] | None = None) -> ExcerptAlignment | None:
+    """Best alignment of the entry's excerpt with a window of the copy's usable sentences, or None.
+
+    None also when fewer than MIN_ANCHORS of the excerpt's numbers and names occur in the copy at all
+    (checked first: it is cheap and rules most candidates out).
+    """
     from rapidfuzz.distance import LCSseq
+
+    stems = stems if stems is not None else query_stems(qtokens)
 
     tspan, xspan = split_entry(entry_text, title)
     xt = _tokens(entry_text, *xspan)
@@ -229,10 +280,18 @@ def verify(entry_text: str, title: str | None, qtokens: list[list[Token]],
         xt, tt = tt + xt, []
     if len(xt) + len(tt) < MIN_WORDS or len(xt) < 6:
         return None
+    anchors = anchor_words(entry_text, xspan)  # not the title's: titles are often in Title Case
+    have = set(stems.values())
+    found = [w for w in anchors if w in stems or stem(w) in have]
+    anchor_share = len(found) / len(anchors) if anchors else 1.0
+    numbers = [w for w in anchors if any(c.isdigit() for c in w)]
+    number_share = sum(1 for w in found if any(c.isdigit() for c in w)) / len(numbers) if numbers else 1.0
+    if (anchor_share < MIN_ANCHORS or number_share < MIN_NUMBERS) and not _LOOSE:
+        return None
     xwords = [t.word for t in xt]
     xset = set(xwords) | {t.word for t in tt}
-    to_x = _mapper(xset)
-    mapped = [[to_x(t.word) for t in sent] for sent in qtokens]
+    to_x = _mapper(xset, stems)
+    mapped = [[to_x[t.word] for t in sent] for sent in qtokens]
     n = len(xwords)
     cap = int(n * WINDOW_SLACK) + 8
     xs = set(xwords)
@@ -262,19 +321,45 @@ def verify(entry_text: str, title: str | None, qtokens: list[list[Token]],
     content_hit = sum(1 for x, _, _ in pairs if _is_content(x.word))
     lcs = sim / n
     content = content_hit / max(len(content_x), 1)
-    out = ExcerptAlignment(score=(lcs + content) / 2, lcs=lcs, content=content, window=(i, j), pairs=pairs)
+    out = ExcerptAlignment(score=(lcs + content) / 2, lcs=lcs, content=content, anchors=anchor_share,
+                           numbers=number_share,
+                           window=(i, j), pairs=pairs)
     if tt:
         twords = [t.word for t in tt]
-        best_t = max(((LCSseq.normalized_similarity(twords, [to_x(w.word) for w in s]), k)
-                      for k, s in enumerate(qtokens) if usable[k] and s), default=(0.0, -1))
+        best_t = max(((LCSseq.normalized_similarity(twords, mapped[k]), k)
+                      for k in range(len(qtokens)) if usable[k] and mapped[k]), default=(0.0, -1))
         out.title_sim = best_t[0]
         if best_t[0] >= 0.6:
             out.title_pair = (best_t[1], best_t[0])
     return out
 
 
+def anchor_words(text: str, span: tuple[int, int]) -> set[str]:
+    """Numbers and names of a passage (normalised): what a spinner cannot swap and another report of
+    the same kind of story (the next company's bond issue, the next day's money market) changes.
+
+    A name counts only when the thesaurus has no synonyms for it ("Miyazawa", "Adobe"): a spinner
+    swaps capitalised words it has synonyms for ("Finance Minister" -> "Money Priest")."""
+    th = thesaurus()
+    out: set[str] = set()
+    first = True
+    for m in WORD_RE.finditer(text, *span):
+        tok = m.group()
+        if not tok[0].isalnum():
+            first = tok in ".!?"  # the next word starts a sentence
+            continue
+        w = normalise_token(tok)
+        if any(c.isdigit() for c in w):
+            out.add(w)
+        elif tok[0].isupper() and not first and w not in FUNCTION_WORDS and not th.synonyms(w):
+            out.add(w)
+        first = False
+    return out
+
+
 def accepted(al: ExcerptAlignment | None) -> bool:
-    return al is not None and al.lcs >= MIN_LCS and al.content >= MIN_CONTENT and al.score >= MIN_SCORE
+    return (al is not None and al.lcs >= MIN_LCS and al.content >= MIN_CONTENT and al.score >= MIN_SCORE
+            and al.anchors >= MIN_ANCHORS and al.numbers >= MIN_NUMBERS)
 
 
 def _substitutions(doc_text: str, entry_text: str, al: ExcerptAlignment, xt: list[Token],
@@ -325,24 +410,23 @@ def find_excerpt_sources(archive: Any, doc: Any, sentences: list[Sentence], clai
         pool = lsh_candidates(conn, archive.bands, keys, CANDIDATES)
         if not pool:
             return []
+        counts = dict(conn.execute(select(a.c.pk, a.c.band_count).where(
+            a.c.pk.in_([p for p, _ in pool]), a.c.kind == "excerpt")).all())
+        # rerank: the share of the entry's own terms the copy has (a long distractor sharing common
+        # terms has many votes but a small share); too small a share is not verified at all
+        ranked = sorted((-(votes / max(counts[pk], 1)), -votes, pk) for pk, votes in pool if pk in counts)
+        ranked = [t for t in ranked[:VERIFY] if -t[0] >= MIN_TERM_SHARE]
+        if not ranked:
+            return []
         rows = {r.pk: r for r in conn.execute(select(a.c.pk, a.c.id, a.c.title, a.c.url, a.c.provider_name,
-                                                     a.c.text, a.c.kind).where(a.c.pk.in_([p for p, _ in pool])))}
-    # rerank: the share of the entry's own terms the copy has (a long distractor sharing common
-    # terms has many votes but a small share)
-    have = set(keys)
-    ranked = []
-    for pk, votes in pool:
-        r = rows.get(pk)
-        if r is None or r.kind != "excerpt":
-            continue
-        own = entry_keys(r.text)
-        ranked.append((-(sum(k in have for k in own) / max(len(own), 1)), -votes, pk))
-    ranked.sort()
-    qtokens = [_tokens(doc.text, s.start, s.end, k) for k, s in enumerate(sentences)]
+                                                     a.c.text, a.c.kind).where(a.c.pk.in_([t[2] for t in ranked])))}
+    qtokens = [[Token(w, a, b, k) for w, (a, b) in zip(s.words, s.spans, strict=True)]
+               for k, s in enumerate(sentences)]  # the words align.split_sentences already normalised
+    stems = query_stems(qtokens)
     scored = []
     for _, _, pk in ranked[:VERIFY]:
         r = rows[pk]
-        al = verify(r.text, r.title, qtokens, usable)
+        al = verify(r.text, r.title, qtokens, usable, stems)
         if accepted(al):
             scored.append((al.score, r.id, r, al))
     scored.sort(key=lambda t: (-t[0], t[1]))
@@ -370,8 +454,8 @@ def _build(doc: Any, r: Any, al: ExcerptAlignment, sentences: list[Sentence], qt
         xspan = (0, len(r.text))
     i, j = al.window
     window = [t for k in range(i, j + 1) for t in qtokens[k]]
-    to_x = _mapper({t.word for t in xt} | {t.word for t in tt})
-    subs = _substitutions(doc.text, r.text, al, xt, window, [t.word for t in xt], [to_x(t.word) for t in window])
+    to_x = _mapper({t.word for t in xt} | {t.word for t in tt}, {t.word: stem(t.word) for t in window})
+    subs = _substitutions(doc.text, r.text, al, xt, window, [t.word for t in xt], [to_x[t.word] for t in window])
     passages = []
     if al.title_pair is not None and tspan and al.title_pair[0] not in range(i, j + 1):
         s = sentences[al.title_pair[0]]
@@ -385,5 +469,6 @@ def _build(doc: Any, r: Any, al: ExcerptAlignment, sentences: list[Sentence], qt
         alignments=tuple(passages), substitutions=tuple(subs), provider=r.provider_name, source_text=r.text,
         kind="excerpt", aligned_words=aligned,
         compared={"title": r.title, "excerpt": r.text[xspan[0]:xspan[1]], "lcs": round(al.lcs, 4),
-                  "content": round(al.content, 4)},
+                  "content": round(al.content, 4), "anchors": round(al.anchors, 4),
+                  "numbers": round(al.numbers, 4)},
     )
