@@ -187,12 +187,16 @@ def run(sizes: list[int], queries: int, seed: int, stitched_n: int, negatives_n:
             _lat.append(time.perf_counter() - t)
             return found
 
-        row = {"n": n, "entries": arc.count()}
+        row = {"n": n, "entries": arc.count(), "duplicates": 0}
+        by_url = {r["url"]: r for r in corpus[:n]}
         for name, items in spun.items():
             hits = 0
             for i, text in items:
                 found = query(text)
                 ok = bool(found) and found[0].id == corpus[i]["url"]
+                if found and not ok and found[0].id in by_url and _near_duplicate(by_url[found[0].id], corpus[i]):
+                    ok = True  # the archive holds the same item twice (Reuters re-sends items)
+                    row["duplicates"] += 1
                 hits += ok
                 if dump is not None and found:
                     features.append({"n": n, "set": name, "ok": ok, "compared": found[0].compared})
@@ -229,6 +233,13 @@ def run(sizes: list[int], queries: int, seed: int, stitched_n: int, negatives_n:
         dump.write_text(json.dumps(features), encoding="utf-8")
     return _render(rows, (full_hits, len(spun["thesaurus"])), (full_false, len(neg_queries)), n, len(corpus),
                    seed, time.time() - t0, sizes, queries, stitched_n, negatives_n)
+
+
+def _near_duplicate(a: dict, b: dict) -> bool:
+    """Two articles whose excerpts are within 85% of each other (rapidfuzz ratio): one item re-sent."""
+    from rapidfuzz import fuzz
+
+    return fuzz.ratio(excerpt_of(a["text"]).lower(), excerpt_of(b["text"]).lower()) >= 85
 
 
 def _tfidf(archived: list[dict], positives: list[tuple[int, str]], negatives: list[str], corpus: list[dict]) -> dict:
@@ -281,6 +292,10 @@ def _render(rows, full, full_false, n_full, corpus_n, seed, elapsed, sizes, quer
         f"{_pct(*full)} ({full[0]}/{full[1]}), same-topic false source {_pct(*full_false)} "
         f"({full_false[0]}/{full_false[1]}).",
         "",
+        "A copy whose match #1 is another archived item with an excerpt within 85% of its own (Reuters re-sends "
+        "items with a word changed) counts as found; such duplicates per archive size: "
+        + ", ".join(f"{r['n']:,}: {r['duplicates']}" for r in rows) + ".",
+        "",
     ]
     return "\n".join(lines)
 
@@ -301,6 +316,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.out:
         from ..fileio import atomic_write_text
 
+        args.out.mkdir(parents=True, exist_ok=True)
         atomic_write_text(args.out / "evaluation-excerpts.md",
                           "# Evaluation: excerpt-only sources\n\nWritten by `python -m unspin.evaluation.excerpts`; "
                           "rerun it to check these numbers.\n\n" + md)
