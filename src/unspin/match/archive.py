@@ -1,11 +1,13 @@
 """The archive of original articles: SQLAlchemy Core over SQLite (default) or PostgreSQL.
 
-Three tables, all prefixed ``unspin_`` so that a newsroom's shared PostgreSQL database can hold
+Four tables, all prefixed ``unspin_`` so that a newsroom's shared PostgreSQL database can hold
 other things too:
 
 - ``unspin_meta``: key/value pairs, among them ``schema_version`` and the fingerprint parameters;
 - ``unspin_articles``: one row per article (archive id, content hash, metadata, the archived prose);
-- ``unspin_bands``: the LSH index, one (key, article) row per band of the article's MinHash.
+- ``unspin_bands``: the LSH index, one (key, article) row per band of the article's MinHash (and, for
+  an excerpt entry, one row per retrieval term, in the negative key range: ``match.excerpt``);
+- ``unspin_stories``: (story, archive id) rows grouping an aggregator item's entries (issue #17).
 
 Writes happen in batches, one transaction each, so a killed run leaves every batch either fully in
 or fully out. Writers are serialised: SQLite transactions that write start with ``BEGIN IMMEDIATE``
