@@ -233,8 +233,6 @@ class Archive:
         from sqlalchemy import select, update
 
         from ..rewrite.normalise import normalise_text
-        from .fingerprint import fingerprint
-
         from .aggregator import STORY_KEY, entry_kind
 
         rows: dict[str, dict[str, Any]] = {}  # by id; a later duplicate in the batch wins
