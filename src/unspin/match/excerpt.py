@@ -37,6 +37,7 @@ from .align import AlignedPassage, Sentence, WordSubstitution
 from .fingerprint import FUNCTION_WORDS
 
 RARE_ZIPF = 5.0  # content words rarer than this (wordfreq Zipf) are retrieval terms
+ENTRY_TERMS = 24  # an excerpt entry is indexed under its rarest terms only
 MAX_QUERY_TERMS = 300  # a long copy looks up its rarest terms only
 CANDIDATES = 40  # entries with the most shared terms
 VERIFY = 6  # of those, the ones with the largest share of their terms in the copy, verified word by word
@@ -209,7 +210,9 @@ def term_key(term: str) -> int:
 
 
 def entry_keys(text: str) -> tuple[int, ...]:
-    return tuple(dict.fromkeys(term_key(t) for t in terms(text)))
+    """An excerpt entry's index keys: its ENTRY_TERMS rarest terms (numbers first). Leaving out its
+    commoner words keeps the postings a copy's lookup reads short."""
+    return tuple(dict.fromkeys(term_key(t) for t in terms(text, limit=ENTRY_TERMS)))
 
 
 def query_keys(text: str) -> list[int]:
