@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the evaluation/ package
 
 from synthetic_corpus import write_corpus  # noqa: E402
 
@@ -51,9 +52,9 @@ def _as_excerpt(rec: dict, path: str):
 
 
 def bench(n: int, workdir: Path, excerpt_share: float = 0.0, baselines: bool = True) -> dict:
+    from evaluation.matching import SyntheticCorpus, training_texts
+    from evaluation.thesaurus_spinner import ThesaurusSpinner
     from unspin.document import parse_text, record_document
-    from unspin.evaluation.matching import SyntheticCorpus, training_texts
-    from unspin.evaluation.thesaurus_spinner import ThesaurusSpinner
     from unspin.match.archive import open_archive
 
     feed = write_corpus(n, workdir / f"synthetic-{n}.jsonl")

@@ -8,23 +8,26 @@ from collections.abc import Iterator
 
 import click
 
-from .common import EXIT_USAGE, config_options, db_option, fail, max_file_size_option, resolve_config
+from .common import (
+    EXIT_USAGE,
+    archive_url,
+    config_options,
+    db_option,
+    fail,
+    max_file_size_option,
+    open_archive_or_exit,
+    resolve_config,
+)
 
 
 def _open(db: str | None, config_path, no_config: bool, create: bool):
-    from ..match.archive import ArchiveError, default_db_url, display_url, open_archive
-
     cfg = resolve_config(config_path, no_config, db=db)
-    url = cfg.db or default_db_url()
-    try:
-        return open_archive(url, create=create)
-    except ArchiveError as exc:
-        fail(f"{display_url(url)}: {exc}")
+    return open_archive_or_exit(archive_url(db, cfg), create=create)
 
 
 @click.group()
 def archive() -> None:
-    """The archive of original articles that ``unspin match`` and ``check --db`` compare against.
+    """The archive of original articles that 'unspin match' and 'check --db' compare against.
 
     The archive is a SQLite file (default: in the user data folder; --db or UNSPIN_DB to choose) or a
     shared PostgreSQL database (--db postgresql://user@host/dbname).
@@ -43,7 +46,7 @@ def archive() -> None:
 def add(paths, encoding, max_file_size, batch_size, progress, db, config_path, no_config) -> None:
     """Add articles (files, folders recursively, JSONL feeds, '-') to the archive.
 
-    Adding is idempotent: an article with the same id (JSONL ``id``, else its URL, else its file path)
+    Adding is idempotent: an article with the same id (JSONL 'id', else its URL, else its file path)
     or the same words is updated, not duplicated. A news-aggregator item (front matter with a title,
     an excerpt and ``related`` items, no body) adds one excerpt-only entry per item and related item,
     keyed by URL and grouped as one story; an excerpt never replaces a full text with the same URL.
@@ -93,6 +96,24 @@ def add(paths, encoding, max_file_size, batch_size, progress, db, config_path, n
                f"{result.unchanged} unchanged" + (f", {len(errors)} errors" if errors else ""))
     if errors:
         sys.exit(EXIT_USAGE)
+
+
+@archive.command("info")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@db_option
+@config_options
+def info(fmt, db, config_path, no_config) -> None:
+    """Show which archive the commands use and where that came from (--db, config file, UNSPIN_DB or
+    the default), without opening it."""
+    from ..match.archive import display_url
+
+    where = archive_url(db, resolve_config(config_path, no_config, db=db))
+    url = display_url(where.url)
+    if fmt == "json":
+        click.echo(json.dumps({"url": url, "origin": where.origin}, indent=2))
+    else:
+        click.echo(f"archive: {url}")
+        click.echo(f"from:    {where.origin}")
 
 
 @archive.command("stats")

@@ -23,6 +23,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+import re
 import sys
 import threading
 from dataclasses import dataclass, field
@@ -90,7 +91,9 @@ class WebApp:
 
     def warm_up(self) -> None:
         """Load the lexicon now so that the first check is as fast as the rest."""
-        if self.config.wants_family("US1"):
+        from ..rules import family
+
+        if self.config.wants_family(family("lexicon")):
             self.context.get_lexicon()
 
     def info(self) -> dict[str, Any]:
@@ -122,15 +125,15 @@ class WebApp:
 
     def check_bytes(self, data: bytes, *, name: str = "upload", kind: Any = "auto") -> dict[str, Any]:
         """An uploaded file's bytes: decode, parse, analyse, find sources."""
-        from ..document import InputProblem, decode, kind_for, parse_text
+        from ..document import InputProblem, decode_input, parse_text
 
         if kind not in KINDS:
             raise RequestProblem(400, f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")
         name = _display_name(name)
         try:
-            text = decode(data)
+            text, detected = decode_input(data, name)
             if kind == "auto":
-                kind = kind_for(name, text)
+                kind = detected
                 if kind == "jsonl":
                     if name.lower().endswith((".jsonl", ".ndjson")):
                         raise InputProblem("this page checks one article at a time; check JSONL feeds with "
@@ -193,8 +196,13 @@ class WebApp:
         except InputProblem as exc:
             raise RequestProblem(422, _plain_input_message(name, str(exc))) from None
         rewrite = apply_edits(doc, edits)
+        try:  # the title as it reads after the fix (the page shows it above the Fixed tab)
+            fixed_title = parse_text(rewrite.text, name, kind)[0].title
+        except InputProblem:
+            fixed_title = doc.title
         return {
             "text": rewrite.text,
+            "title": fixed_title,
             "applied": [{"start": a.edit.start, "end": a.edit.end, "replacement": a.replacement,
                          "new_start": a.new_start, "new_end": a.new_end} for a in rewrite.applied],
             "skipped": [{"start": e.start, "end": e.end, "reason": reason} for e, reason in rewrite.skipped],
@@ -202,7 +210,7 @@ class WebApp:
 
     def describe(self, report: Any, sources: list[dict[str, Any]] | None) -> dict[str, Any]:
         """The report as JSON for the page: the stable report fields plus the text the offsets index."""
-        from ..detect.rules import all_rules
+        from ..rules import all_rules
 
         rules = all_rules()
         doc = report.document
@@ -210,17 +218,54 @@ class WebApp:
         for f in out["findings"]:
             rule = rules.get(f["rule"])
             f["rule_name"] = rule.name if rule else f["rule"]
-            # Document-level findings (US9xx) describe the whole article, not a phrase to highlight.
-            f["scope"] = "document" if rule is not None and rule.type == "document" else "span"
+            # Article-level findings (stage "article", US9xx) describe the whole article, not a phrase.
+            f["scope"] = "document" if rule is not None and rule.stage == "article" else "span"
         out.update({
             "schema_version": SCHEMA_VERSION,
             "kind": doc.kind,
             "title": doc.title,
             "text": doc.text,
+            "front_matter": front_matter_json(doc),
             "archive": self.archive is not None,
             "sources": sources,
         })
         return out
+
+
+# Where YAML front matter opens and closes (as the Markdown reader finds it).
+_FM_OPEN = re.compile(r"\A(?:\ufeff)?---[ \t]*\r?\n")
+_FM_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.M)
+
+
+def front_matter_json(doc: Any) -> dict[str, Any] | None:
+    """A Markdown document's front matter as fields for the page: ``{"end": offset where the body
+    starts, "fields": [{"key", "value", "start", "end"}]}``; ``start``/``end`` are the offsets of a
+    checked field's value in the text (title, excerpt), so its findings can be marked in place."""
+    if doc.kind != "markdown":
+        return None
+    opened = _FM_OPEN.match(doc.text)
+    close = _FM_CLOSE.search(doc.text, opened.end()) if opened else None
+    if close is None:
+        return None
+    spans: dict[str, list[int]] = {}
+    for seg in doc.segments:
+        if seg.field != "body" and seg.end <= close.start():
+            span = spans.setdefault(seg.field, [seg.start, seg.end])
+            span[0], span[1] = min(span[0], seg.start), max(span[1], seg.end)
+    fields = []
+    for key, value in (doc.meta or {}).items():
+        span = spans.get(str(key))
+        fields.append({"key": str(key), "value": _field_text(value),
+                       "start": span[0] if span else None, "end": span[1] if span else None})
+    return {"end": close.end(), "fields": fields}
+
+
+def _field_text(value: Any) -> str:
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_field_text(v)}" for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_field_text(v) for v in value) if value else "(none)"
+    return "" if value is None else str(value)
 
 
 def _utf8(text: str) -> bytes:
@@ -330,7 +375,7 @@ def _static_bytes(name: str) -> bytes:
     return resources.files("unspin.web").joinpath("static", name).read_bytes()
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
     try:
@@ -388,14 +433,14 @@ class Handler(BaseHTTPRequestHandler):
     def _host_allowed(self) -> bool:
         """Refuse other Host names on a loopback bind, so a web site cannot reach us by DNS rebinding."""
         bind_host = self.server.server_address[0]
-        if not _is_loopback(str(bind_host)):
+        if not is_loopback(str(bind_host)):
             return True
         host = (self.headers.get("Host") or "").strip()
         if host.startswith("["):
             name = host[: host.find("]") + 1]
         else:
             name = host.rsplit(":", 1)[0] if ":" in host else host
-        return _is_loopback(name)
+        return is_loopback(name)
 
     def _origin_allowed(self) -> bool:
         origin = self.headers.get("Origin")

@@ -1,6 +1,6 @@
 """Evaluation of excerpt-only sources (issue #17): archives of titles + <= 50-word excerpts.
 
-Run ``python -m unspin.evaluation.excerpts [--sizes 300 2000 10000] [--queries 300] [--seed 2]``;
+Run ``python -m evaluation.excerpts [--sizes 300 2000 10000] [--queries 300] [--seed 2]``;
 it prints a Markdown section (and with ``--out``, writes docs/evaluation-excerpts.md).
 
 Corpus (evaluation only, never shipped): Wikinews 2019-2020 (CC BY 2.5, Wikinews contributors) and
@@ -35,7 +35,7 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[1]
 NEWS = REPO.parent / "shared" / "data" / "news-corpus"
 EXCERPT_WORDS = 50
 
@@ -74,8 +74,8 @@ def excerpt_of(text: str, words: int = EXCERPT_WORDS) -> str:
 
 
 def excerpt_doc(rec: dict):
-    from ..document import record_document
-    from ..match.aggregator import ENTRY_KEY, EXCERPT, STORY_KEY
+    from unspin.document import record_document
+    from unspin.match.aggregator import ENTRY_KEY, EXCERPT, STORY_KEY
 
     return record_document({"id": rec["url"], "url": rec["url"], "title": rec["title"],
                             "excerpt": excerpt_of(rec["text"]), "text": "", ENTRY_KEY: EXCERPT,
@@ -83,14 +83,14 @@ def excerpt_doc(rec: dict):
 
 
 def full_doc(rec: dict):
-    from ..document import record_document
+    from unspin.document import record_document
 
     return record_document({"id": rec["url"], "url": rec["url"], "title": rec["title"], "text": rec["text"]},
                            rec["id"])
 
 
 def _query_doc(text: str):
-    from ..document import parse_text
+    from unspin.document import parse_text
 
     return parse_text(text, "query.txt", "text")[0]
 
@@ -138,7 +138,7 @@ def _leading(paragraphs: list[str], chars: int) -> list[str]:
 
 def run(sizes: list[int], queries: int, seed: int, stitched_n: int, negatives_n: int,
         dump: Path | None = None) -> str:
-    from ..match.archive import open_archive
+    from unspin.match.archive import open_archive
     from .thesaurus_spinner import ThesaurusSpinner
     from .wordnet_spinner import WordNetSpinner
 
@@ -265,7 +265,7 @@ def _pct(a: int, b: int) -> str:
 
 
 def _render(rows, full, full_false, n_full, corpus_n, seed, elapsed, sizes, queries, stitched_n, negatives_n) -> str:
-    cmd = (f"python -m unspin.evaluation.excerpts --sizes {' '.join(map(str, sizes))} --queries {queries} "
+    cmd = (f"python -m evaluation.excerpts --sizes {' '.join(map(str, sizes))} --queries {queries} "
            f"--stitched {stitched_n} --negatives {negatives_n} --seed {seed}")
     lines = [
         "## Excerpt-only sources",
@@ -314,11 +314,11 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     md = run(sorted(args.sizes), args.queries, args.seed, args.stitched, args.negatives, args.dump)
     if args.out:
-        from ..fileio import atomic_write_text
+        from unspin.fileio import atomic_write_text
 
         args.out.mkdir(parents=True, exist_ok=True)
         atomic_write_text(args.out / "evaluation-excerpts.md",
-                          "# Evaluation: excerpt-only sources\n\nWritten by `python -m unspin.evaluation.excerpts`; "
+                          "# Evaluation: excerpt-only sources\n\nWritten by `python -m evaluation.excerpts`; "
                           "rerun it to check these numbers.\n\n" + md)
     print(md)
     return 0
