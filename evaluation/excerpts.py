@@ -139,6 +139,7 @@ def _leading(paragraphs: list[str], chars: int) -> list[str]:
 def run(sizes: list[int], queries: int, seed: int, stitched_n: int, negatives_n: int,
         dump: Path | None = None) -> str:
     from unspin.match.archive import open_archive
+
     from .thesaurus_spinner import ThesaurusSpinner
     from .wordnet_spinner import WordNetSpinner
 
