@@ -20,6 +20,11 @@ from typing import Any
 from .model import Document, InputError, Segment
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+# Hard caps on what one input may hold (see docs/formats.md, "Limits"): past them the input is refused
+# with one plain line instead of taking unbounded time or memory.
+MAX_NESTING = 100  # levels of lists/objects in front matter or a JSONL record
+MAX_FRONT_MATTER = 256 * 1024  # characters of YAML front matter
+MAX_SEGMENT = 1_000_000  # characters in one paragraph of prose (no blank line, tag or code block inside)
 EXTENSIONS = {
     ".md": "markdown",
     ".markdown": "markdown",
@@ -166,12 +171,17 @@ def decode(data: bytes, encoding: str | None = None) -> str:
                 f"not valid UTF-8: byte 0x{data[exc.start]:02x} on line {line} (offset {exc.start}); "
                 "re-save the file as UTF-8 or pass --encoding"
             ) from None
+    if encoding and _SURROGATE_RE.search(text):
+        raise InputProblem(f"decoding as {encoding} gives a broken character (an unpaired surrogate)")
     if not text.strip():
         raise InputProblem("empty file, nothing to check")
     controls = sum(1 for ch in text[:8192] if ord(ch) < 32 and ch not in "\n\r\t\f")
     if controls > max(8, len(text[:8192]) // 50):
         raise InputProblem("binary file (full of control characters), not text")
     return text
+
+
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 
 def kind_for(path: str, text: str) -> str:
@@ -225,8 +235,15 @@ def _strip_span(text: str, s: int, e: int) -> tuple[int, int]:
 
 def _add(out: list[Segment], text: str, s: int, e: int, field: str) -> None:
     s, e = _strip_span(text, s, e)
-    if e > s and re.search(r"[^\W\d_]", text[s:e]):
+    if e - s > MAX_SEGMENT:
+        line = text.count("\n", 0, s) + 1
+        raise InputProblem(f"the paragraph starting on line {line} is {e - s:,} characters long, over the "
+                           f"{MAX_SEGMENT:,} limit; split it with blank lines")
+    if e > s and _LETTER_RE.search(text, s, e):
         out.append(Segment(s, e, field))
+
+
+_LETTER_RE = re.compile(r"[^\W\d_]")
 
 
 def _holes_to_spans(start: int, end: int, holes: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -344,24 +361,43 @@ def _str(value: Any) -> str | None:
 
 
 def _parse_front_matter(text: str, start: int, end: int) -> tuple[dict[str, Any], dict[str, tuple[int, int]]]:
-    """Parse YAML front matter; return its data and the offsets of the title/excerpt values."""
+    """Parse YAML front matter; return its data and the offsets of the title/excerpt values.
+
+    Every way the YAML can be wrong (syntax, a value PyYAML cannot build such as ``date: 2024-02-30``
+    or ``!!int abc``, an integer over Python's digit limit, nesting past MAX_NESTING) is an
+    InputProblem naming the key and line where it can."""
     import yaml
 
     block = text[start:end]
+    first_line = text.count("\n", 0, start) + 1
+    if len(block) > MAX_FRONT_MATTER:
+        raise InputProblem(f"front matter is {len(block):,} characters, over the {MAX_FRONT_MATTER:,} limit")
+    depth = _bracket_depth(block)
+    if depth > MAX_NESTING:
+        raise InputProblem(f"malformed front matter: nested more than {MAX_NESTING} levels deep")
+    node = None
     try:
         loader = yaml.SafeLoader(block)
         try:
             node = loader.get_single_node()
+            if node is not None and _node_depth(node) > MAX_NESTING:
+                raise InputProblem(f"malformed front matter: nested more than {MAX_NESTING} levels deep")
             data = loader.construct_document(node) if node is not None else {}
         finally:
             loader.dispose()
+    except InputProblem:
+        raise
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = ""
         if mark is not None:
-            where = f" at line {text.count(chr(10), 0, start) + mark.line + 1}"
+            where = f" at line {first_line + mark.line}"
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise InputProblem(f"malformed front matter: {problem}{where}") from None
+    except RecursionError:
+        raise InputProblem(f"malformed front matter: nested more than {MAX_NESTING} levels deep") from None
+    except Exception as exc:  # a value PyYAML parsed but cannot build (bad date, bad tagged value, huge int)
+        raise InputProblem(_unbuildable_value(node, exc, first_line)) from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -376,6 +412,84 @@ def _parse_front_matter(text: str, start: int, end: int) -> tuple[dict[str, Any]
                 if span:
                     spans[key] = (start + span[0], start + span[1])
     return data, spans
+
+
+def _bracket_depth(block: str) -> int:
+    """The deepest nesting of [ and { in a YAML block (quotes ignored: an upper bound), in one pass."""
+    if "[" not in block and "{" not in block:
+        return 0
+    depth = deepest = 0
+    for m in _BRACKETS_RE.finditer(block):
+        if m.group() in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth = max(0, depth - 1)
+    return deepest
+
+
+_BRACKETS_RE = re.compile(r"[\[\]{}]")
+
+
+def _node_depth(root: Any) -> int:
+    """The nesting depth of a composed YAML node tree, without recursion (aliases are visited once)."""
+    deepest = 0
+    seen: set[int] = set()
+    stack = [(root, 1)]
+    while stack:
+        node, d = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        deepest = max(deepest, d)
+        if deepest > MAX_NESTING:
+            return deepest
+        value = node.value
+        if isinstance(value, list):
+            for item in value:
+                if isinstance(item, tuple):
+                    stack.extend((n, d + 1) for n in item)
+                else:
+                    stack.append((item, d + 1))
+    return deepest
+
+
+def _unbuildable_value(node: Any, exc: Exception, first_line: int) -> str:
+    """One sentence naming the front matter key whose value cannot be built, and why."""
+    import yaml
+
+    culprit = key = None
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            probe = yaml.SafeLoader("")
+            try:
+                probe.construct_object(key_node, deep=True)
+                probe.construct_object(value_node, deep=True)
+            except Exception:
+                culprit, key = value_node, getattr(key_node, "value", None)
+                break
+            finally:
+                probe.dispose()
+    reason = _reason(exc)
+    if culprit is None:
+        return f"malformed front matter: a value cannot be read ({reason})"
+    tag = str(getattr(culprit, "tag", "")).rsplit(":", 1)[-1]
+    raw = getattr(culprit, "value", "")
+    shown = f" {raw[:40]!r}" if isinstance(raw, str) and raw else ""
+    return (f"malformed front matter: {key!r} on line {first_line + culprit.start_mark.line} is not a valid "
+            f"{tag or 'value'}{shown} ({reason})")
+
+
+def _reason(exc: Exception) -> str:
+    """A short plain reason for a value Python could not build."""
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    if "Exceeds the limit" in text and "digits" in text:
+        return "an integer of more than 4,300 digits"
+    if "offset must be" in text:
+        return "the time zone offset is out of range"
+    if isinstance(exc, (KeyError, AttributeError, TypeError)) or not text:
+        return "not a value of that type"
+    return text[:100]
 
 
 def _scalar_span(block: str, node: Any) -> tuple[int, int] | None:
@@ -469,11 +583,45 @@ def jsonl_record(line: str, path: str, lineno: int) -> tuple[dict, Document] | I
         rec = json.loads(line)
         if not isinstance(rec, dict):
             raise InputProblem("expected a JSON object")
+        check_json_value(rec, surrogates="\\u" in line)
         return rec, record_document(rec, where, lineno)
     except json.JSONDecodeError as exc:
         return InputError(where, f"not valid JSON ({exc.msg})")
+    except RecursionError:
+        return InputError(where, f"nested more than {MAX_NESTING} levels deep")
+    except ValueError as exc:  # json's own limits: an integer of more than 4300 digits
+        return InputError(where, f"not a usable JSON record ({_reason(exc)})")
     except InputProblem as exc:
         return InputError(where, str(exc).removeprefix(f"line {lineno}: "))
+    except Exception as exc:  # a bug while reading this record: reported for it, the others are read
+        from .guard import failure
+
+        return failure(where, exc, "could not be read")
+
+
+def check_json_value(value: Any, *, surrogates: bool = True) -> None:
+    """Refuse (InputProblem) a decoded JSON value nested past MAX_NESTING or holding a string with an
+    unpaired surrogate (``"\\ud800"`` decodes, but cannot be written as UTF-8); no recursion."""
+    stack: list[tuple[Any, int, str]] = [(value, 1, "")]
+    while stack:
+        v, depth, key = stack.pop()
+        if isinstance(v, dict):
+            if depth > MAX_NESTING:
+                raise InputProblem(f"nested more than {MAX_NESTING} levels deep")
+            for k, item in v.items():
+                if surrogates and isinstance(k, str) and _SURROGATE_RE.search(k):
+                    raise InputProblem("a key has a broken character (an unpaired surrogate escape)")
+                stack.append((item, depth + 1, k if depth == 1 else key))
+        elif isinstance(v, list):
+            if depth > MAX_NESTING:
+                raise InputProblem(f"nested more than {MAX_NESTING} levels deep")
+            stack.extend((item, depth + 1, key) for item in v)
+        elif surrogates and isinstance(v, str):
+            m = _SURROGATE_RE.search(v)
+            if m:
+                field = f"'{key}'" if key else "a string"
+                raise InputProblem(f"{field} has a broken character (an unpaired surrogate "
+                                   f"\\u{ord(m.group()):04x}) at character {m.start()}")
 
 
 def record_path(path: str, lineno: int) -> str:
@@ -560,4 +708,9 @@ def read_source_reporting(src: Source, errors: list[InputError], *, max_bytes: i
         return exc.documents
     except InputProblem as exc:
         errors.append(InputError(stdin_name if src.path == "-" else src.path, str(exc)))
+        return []
+    except Exception as exc:  # a bug while reading: reported for this input, the others are still read
+        from .guard import failure
+
+        errors.append(failure(stdin_name if src.path == "-" else src.path, exc, "could not be read"))
         return []

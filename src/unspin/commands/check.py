@@ -56,9 +56,10 @@ def check(paths, fmt, select, ignore, fail_level, min_confidence, no_generic, le
         min_confidence=min_confidence, max_file_size=max_file_size, db=db, languagetool_url=languagetool_url,
         lexicons=tuple(lexicons) or None, generic=False if no_generic else None,
     )
-    from ..analysis import Context, analyze_many
+    from ..analysis import Context
     from ..document import iter_documents
     from ..formats import get_emitter
+    from ..guard import analyze_each, render_each
 
     ctx = Context(config=cfg)
     errors: list = []
@@ -78,12 +79,12 @@ def check(paths, fmt, select, ignore, fail_level, min_confidence, no_generic, le
                     startup.resume()  # a long text makes garbage of its own: collect it as usual
                 yield doc
 
-        for report in analyze_many(documents(), ctx):  # a folder or a feed: several documents per pass
+        for report in analyze_each(documents(), ctx, errors):  # a folder or a feed: several documents per pass
             reports.append(report)
             startup.resume()  # the first batch has loaded every model it needs
     stream_out = sys.stdout
     color = fmt == "text" and output is None and stream_out.isatty()
-    rendered = get_emitter(fmt, color=color)(reports, errors)
+    rendered = render_each(get_emitter(fmt, color=color), reports, errors)
     if output:
         from ..fileio import atomic_write_text
 

@@ -38,6 +38,7 @@ def learn(paths, match_files, output, review, min_count, min_docs, top, limit, e
     entries are reported as US103.
     """
     from ..document import iter_documents
+    from ..guard import failure
     from ..match.archive import ArchiveError, default_db_url, display_url, open_archive
     from ..model import InputError
     from ..rewrite.learn import SubstitutionMiner, lexicon_tsv, mine_archive, mine_documents, mine_match_json
@@ -71,11 +72,22 @@ def learn(paths, match_files, output, review, min_count, min_docs, top, limit, e
                 errors.append(InputError(path, f"cannot read: {getattr(exc, 'strerror', None) or exc}"))
             except json.JSONDecodeError as exc:
                 errors.append(InputError(path, f"not valid JSON ({exc.msg} on line {exc.lineno})"))
+            except RecursionError:
+                errors.append(InputError(path, "not usable: nested too deeply"))
             except ValueError as exc:
                 errors.append(InputError(path, str(exc)))
+            except ArchiveError:
+                raise
+            except Exception as exc:  # a bug, or a JSON shape mine_match_json did not expect
+                errors.append(failure(path, exc, "could not be read"))
         if paths:
-            docs = iter_documents(list(paths), errors, encoding=encoding)
-            copies += mine_documents(miner, archive, docs, top=top)
+            for doc in iter_documents(list(paths), errors, encoding=encoding):
+                try:  # one copy at a time: a document that fails is reported, the others still mined
+                    copies += mine_documents(miner, archive, [doc], top=top)
+                except ArchiveError:
+                    raise
+                except Exception as exc:
+                    errors.append(failure(doc.path, exc, "could not be mined"))
         elif not match_files:
             copies += mine_archive(miner, archive, top=top, limit=limit)
     except ArchiveError as exc:

@@ -152,6 +152,10 @@ def _documents(item: FileItem | RecordLine, settings: WorkerSettings, errors: li
             yield from parse_text(text, item.path, kind_for(item.path, text))
         except InputProblem as exc:
             errors.append((item.seq, InputError(item.path, str(exc))))
+        except Exception as exc:  # a bug while parsing: this file is reported, the task goes on
+            from ..guard import failure
+
+            errors.append((item.seq, failure(item.path, exc, "could not be read")))
         return
     got = jsonl_record(item.line, item.path, item.lineno)
     if isinstance(got, InputError):
