@@ -263,18 +263,63 @@ def _holes_to_spans(start: int, end: int, holes: list[tuple[int, int]]) -> list[
     return spans
 
 
-URL_RE = re.compile(r"\b(?:https?://|ftp://|www\.)[^\s<>()\[\]\"']+|\b[\w.+-]+@[\w-]+\.[\w.-]+\b")
+# Every pattern below runs on user text, so each must be linear: a pattern that scans ahead from an
+# opener stops at the next opener (``[^<>]*``, not ``[^>]*``), an e-mail address is tried once per run
+# of address characters (the look-behind), and what needs a matching closer (code spans, comments,
+# <script>...</script>) is paired by hand with str.find, remembering when no closer is left.
+URL_RE = re.compile(r"\b(?:https?://|ftp://|www\.)[^\s<>()\[\]\"']+|(?<![\w.+-])[\w.+-]+@[\w-]+\.[\w.-]+\b")
 _FENCE_RE = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})[^\n]*\n.*?(?:^[ ]{0,3}\1[`~]*[ \t]*$|\Z)", re.M | re.S)
 _INDENTED_RE = re.compile(r"(?:^|\n[ \t]*\n)((?:(?:    |\t)[^\n]*(?:\n|$))+)")
-_MD_INLINE_RE = re.compile(
-    r"(?P<code>(`+).+?\2)"  # inline code
-    r"|(?P<image>!\[[^\]\n]*\]\([^)\n]*\))"  # images
-    r"|\]\((?P<dest>[^)\n]*)\)"  # link destinations
+_MD_INLINE_RE = re.compile(  # inline code spans and HTML comments: _code_spans, _closed_spans
+    r"(?P<image>!\[[^\[\]\n]*\]\([^()\n]*\))"  # images
+    r"|\]\((?P<dest>[^()\n]*(?:\([^()\n]*\)[^()\n]*)?)\)"  # link destinations (one level of parentheses)
     r"|(?P<refdef>^[ ]{0,3}\[[^\]\n]+\]:[^\n]*$)"  # reference definitions
-    r"|(?P<html><!--.*?-->|</?[A-Za-z][^>\n]*>)"  # inline HTML and comments
-    r"|(?P<auto><(?:https?|mailto):[^>\n]*>)",
-    re.M | re.S,
+    r"|(?P<html></?[A-Za-z][^<>\n]*>)"  # inline HTML
+    r"|(?P<auto><(?:https?|mailto):[^<>\n]*>)",
+    re.M,
 )
+_TICKS_RE = re.compile(r"`+")
+
+
+def _closed_spans(text: str, opener: str, closer: str, start: int = 0) -> list[tuple[int, int]]:
+    """[start, end) of each ``opener ... closer`` (the first closer after each opener), in one pass."""
+    out: list[tuple[int, int]] = []
+    i = text.find(opener, start)
+    while i >= 0:
+        j = text.find(closer, i + len(opener))
+        if j < 0:
+            break  # no closer after this opener, so none after any later one
+        out.append((i, j + len(closer)))
+        i = text.find(opener, j + len(closer))
+    return out
+
+
+def _code_spans(body: str, skip: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Markdown code spans: a run of backticks up to the next run of the same length (linear time;
+    runs inside ``skip`` spans, such as HTML comments, are not openers)."""
+    runs = [(m.start(), m.end()) for m in _TICKS_RE.finditer(body)]
+    if skip:
+        from bisect import bisect_right
+
+        starts = [a for a, _ in skip]
+        runs = [(a, b) for a, b in runs
+                if not ((k := bisect_right(starts, a) - 1) >= 0 and a < skip[k][1])]
+    nxt = [-1] * len(runs)
+    last: dict[int, int] = {}
+    for k in range(len(runs) - 1, -1, -1):
+        n = runs[k][1] - runs[k][0]
+        nxt[k] = last.get(n, -1)
+        last[n] = k
+    spans = []
+    k = 0
+    while k < len(runs):
+        j = nxt[k]
+        if j >= 0:
+            spans.append((runs[k][0], runs[j][1]))
+            k = j + 1
+        else:
+            k += 1
+    return spans
 
 
 def _can_match(body: str, needles: str | tuple[str, ...]) -> bool:
@@ -293,7 +338,11 @@ def markdown_prose(text: str, start: int, end: int) -> list[Segment]:
     if _can_match(body, ("    ", "\t")):
         for m in _INDENTED_RE.finditer(body):
             holes.append((m.start(1), m.end(1)))
-    if _can_match(body, "`![]<"):  # the first character of each branch (a reference definition: "[")
+    comments = _closed_spans(body, "<!--", "-->") if "<!--" in body else []
+    holes += comments
+    if "`" in body:
+        holes += _code_spans(body, comments)
+    if _can_match(body, "![]<"):  # the first character of each branch (a reference definition: "[")
         for m in _MD_INLINE_RE.finditer(body):
             g = "dest" if m.group("dest") is not None else None
             if g:
@@ -506,42 +555,109 @@ def _scalar_span(block: str, node: Any) -> tuple[int, int] | None:
 # ---------------------------------------------------------------------------------------------------
 # HTML
 
-_HTML_SKIP_RE = re.compile(
-    r"<(script|style|pre|code|noscript|svg|template|head)\b[^>]*>.*?</\1\s*>|<!--.*?-->|<![^>]*>|<\?.*?\?>",
-    re.I | re.S,
-)
-_TAG_RE = re.compile(r"<[^>]*>")
-_TITLE_RE = re.compile(r"<title\b[^>]*>(.*?)</title\s*>|<h1\b[^>]*>(.*?)</h1\s*>", re.I | re.S)
+_HTML_SKIP_OPEN_RE = re.compile(r"<(script|style|pre|code|noscript|svg|template|head)\b[^<>]*>|<!--|<!|<\?", re.I)
+_TAG_RE = re.compile(r"<[^<>]*>")
+_TITLE_OPEN_RE = {"title": re.compile(r"<title\b[^<>]*>", re.I), "h1": re.compile(r"<h1\b[^<>]*>", re.I)}
+_CLOSE_RE_CACHE: dict[str, re.Pattern] = {}
+
+
+def _close_re(name: str) -> re.Pattern:
+    got = _CLOSE_RE_CACHE.get(name)
+    if got is None:
+        got = _CLOSE_RE_CACHE[name] = re.compile(rf"</{name}\s*>", re.I)
+    return got
+
+
+def _html_skips(text: str) -> list[tuple[int, int]]:
+    """Spans that are never prose: <script>/<style>/<pre>/... elements, comments, <!...> declarations,
+    <?...?> instructions. Linear: each opener looks for its closer once; when none is left after it,
+    that is remembered, so repeated unclosed openers cost no rescans."""
+    holes: list[tuple[int, int]] = []
+    unclosed: set[str] = set()
+    pos = 0
+
+    def closer_at(kind: str, find) -> int | None:
+        if kind in unclosed:
+            return None
+        end = find()
+        if end is None:
+            unclosed.add(kind)
+        return end
+
+    while True:
+        m = _HTML_SKIP_OPEN_RE.search(text, pos)
+        if m is None:
+            return holes
+        tok, after = m.group(), m.end()
+        end: int | None
+        if m.group(1):
+            name = m.group(1).lower()
+            end = closer_at(name, lambda n=name, a=after: (c.end() if (c := _close_re(n).search(text, a)) else None))
+        elif tok == "<?":
+            end = closer_at("?", lambda a=after: (j + 2 if (j := text.find("?>", a)) >= 0 else None))
+        else:
+            end = None
+            if tok == "<!--":
+                end = closer_at("--", lambda a=after: (j + 3 if (j := text.find("-->", a)) >= 0 else None))
+            if end is None:  # <!DOCTYPE ...>, <![CDATA[...]>, or a comment that is never closed
+                end = closer_at("!", lambda s=m.start(): (j + 1 if (j := text.find(">", s + 2)) >= 0 else None))
+        if end is None:
+            pos = after
+            continue
+        holes.append((m.start(), end))
+        pos = end
+
+
+def _html_title(text: str) -> tuple[str, int, int] | None:
+    """The first <title>...</title> or <h1>...</h1> (whichever starts first): (which, inner start, inner end)."""
+    best: tuple[int, str, int, int] | None = None
+    for name, opener in _TITLE_OPEN_RE.items():
+        m = opener.search(text)
+        if m is None:
+            continue
+        c = _close_re(name).search(text, m.end())
+        if c is not None and (best is None or m.start() < best[0]):
+            best = (m.start(), name, m.end(), c.start())
+    return None if best is None else best[1:]
 
 
 _INLINE_RE = re.compile(
     r"</?(?:a|abbr|b|bdi|bdo|cite|data|dfn|em|font|i|ins|kbd|mark|q|s|samp|small|span|strong|sub|sup|time|u|var)"
-    r"\b[^>]*>|&#?\w+;",
+    r"\b[^<>]*>|&#?\w+;",
     re.I,
 )
 
 
 def parse_html(text: str, path: str) -> Document:
-    holes = [(m.start(), m.end()) for m in _HTML_SKIP_RE.finditer(text)]
+    from bisect import bisect_left
+
+    holes = _html_skips(text)
     soft = [(m.start(), m.end()) for m in _INLINE_RE.finditer(text)]  # inside a sentence: no barrier
     soft_starts = {s for s, _ in soft}
     holes += [(m.start(), m.end()) for m in _TAG_RE.finditer(text) if m.start() not in soft_starts]
+    lts = [m.start() for m in re.finditer("<", text)]
+    gts = [m.start() for m in re.finditer(">", text)]
+
+    def last_before(positions: list[int], p: int) -> int:
+        k = bisect_left(positions, p) - 1
+        return positions[k] if k >= 0 else -1
+
     holes += [(m.start(), m.end()) for m in URL_RE.finditer(text)
-              if text.rfind("<", 0, m.start()) <= text.rfind(">", 0, m.start())]  # not inside a tag
+              if last_before(lts, m.start()) <= last_before(gts, m.start())]  # not inside a tag
     segments = []
     for seg in paragraph_segments(text, _holes_to_spans(0, len(text), holes)):
         pieces = [_strip_span(text, s, e) for s, e in _holes_to_spans(seg.start, seg.end, soft)]
         pieces = [(s, e) for s, e in pieces if e > s]
         segments += [Segment(s, e, seg.field, joined=k > 0) for k, (s, e) in enumerate(pieces)]
     title = None
-    m = _TITLE_RE.search(text)
-    if m:
+    found = _html_title(text)
+    if found:
         import html
 
-        title = html.unescape(_TAG_RE.sub("", m.group(1) or m.group(2) or "")).strip() or None
-        if m.group(1) is not None:  # <title> sits in <head>, which is skipped: lint it as the title field
-            s1, e1 = m.span(1)
-            inner = [(t.start() + s1, t.end() + s1) for t in re.finditer(r"<[^>]*>|&#?\w+;", text[s1:e1])]
+        which, s1, e1 = found
+        title = html.unescape(_TAG_RE.sub("", text[s1:e1])).strip() or None
+        if which == "title":  # <title> sits in <head>, which is skipped: lint it as the title field
+            inner = [(t.start() + s1, t.end() + s1) for t in re.finditer(r"<[^<>]*>|&#?\w+;", text[s1:e1])]
             segments = paragraph_segments(text, _holes_to_spans(s1, e1, inner), "title") + segments
     return Document(path=path, text=text, segments=tuple(segments), title=title, kind="html")
 

@@ -94,6 +94,11 @@ def check(paths, fmt, select, ignore, fail_level, min_confidence, no_generic, le
             fail(f"{output}: cannot write the report: {exc.strerror or exc}")
     else:
         stream_out.write(rendered)
+    for r in reports:
+        total = r.extra.get("findings_total")
+        if total:
+            click.echo(f"{r.path}: note: {total:,} findings, only the first {len(r.findings):,} are listed",
+                       err=True)
     if fmt != "text" or output:
         for e in errors:
             click.echo(f"{e.path}: {e.error}", err=True)
