@@ -1,11 +1,11 @@
 """CPU time of ``unspin check`` on pathological inputs: repeated openers, long runs, one huge line.
 
-Each case is written to a temporary file and read, parsed and analysed (every detector, all four
-output formats rendered) in a fresh child process, whose CPU time for that work is measured (start-up
-and model loading excluded: a warm-up document is analysed first). A child that runs past --timeout
+Each case is written to a temporary file and read, parsed, analysed (every detector) and rendered
+(--formats, default json as ``unspin check --format json``) in a fresh child process, whose CPU time
+for that work is measured (start-up and model loading excluded: a warm-up document is analysed first). A child that runs past --timeout
 seconds is killed and shown as "> TIMEOUT". An input refused with a one-line error shows the error.
 
-    python benchmarks/bench_pathological.py                 # sizes 100 KB and 1 MB, plus 10 MB single line
+    python benchmarks/bench_pathological.py                 # sizes 100 KB and 1 MiB, plus 10 MB single line
     python benchmarks/bench_pathological.py --sizes 12000 --cases backticks,zwsp
     python benchmarks/bench_pathological.py --quick         # 100 KB only (about a minute)
 
@@ -88,19 +88,19 @@ t0, w0 = cpu(), time.perf_counter()
 errors = []
 docs = read_source_reporting(Source(sys.argv[1]), errors)
 reports = list(analyze_each(docs, ctx, errors))
-for fmt in ("text", "json", "sarif", "github"):
+for fmt in sys.argv[2].split(","):
     render_each(get_emitter(fmt), reports, errors).encode("utf-8")
 print(json.dumps({"cpu": cpu() - t0, "wall": time.perf_counter() - w0, "docs": len(reports),
                   "findings": sum(len(r.findings) for r in reports), "errors": [e.error for e in errors]}))
 """
 
 
-def run_case(text: str, ext: str, timeout: float) -> dict:
+def run_case(text: str, ext: str, timeout: float, formats: str = "json") -> dict:
     with tempfile.NamedTemporaryFile("w", suffix=ext, delete=False, encoding="utf-8") as fh:
         fh.write(text)
         path = fh.name
     try:
-        proc = subprocess.run([sys.executable, "-c", CHILD, path], capture_output=True, text=True,
+        proc = subprocess.run([sys.executable, "-c", CHILD, path, formats], capture_output=True, text=True,
                               timeout=timeout, env={**os.environ, "OPENBLAS_NUM_THREADS": "1"})
         if proc.returncode != 0:
             return {"crash": proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit {proc.returncode}"}
@@ -113,11 +113,12 @@ def run_case(text: str, ext: str, timeout: float) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", default="100000,1000000", help="Comma-separated input sizes in characters.")
+    ap.add_argument("--sizes", default="100000,1048576", help="Comma-separated input sizes in characters.")
     ap.add_argument("--cases", help="Comma-separated case names [default: all].")
     ap.add_argument("--big", type=int, default=10_000_000, help="Size of the single-line case (0: skip).")
     ap.add_argument("--timeout", type=float, default=120.0, help="Seconds before a case is killed.")
     ap.add_argument("--quick", action="store_true", help="Only 100 KB, no 10 MB case.")
+    ap.add_argument("--formats", default="json", help="Output formats rendered per case (comma-separated).")
     args = ap.parse_args()
     sizes = [100_000] if args.quick else [int(x) for x in args.sizes.split(",")]
     names = args.cases.split(",") if args.cases else list(CASES)
@@ -128,7 +129,7 @@ def main() -> None:
     worst_1mb = 0.0
     for name, size in rows:
         ext, build = CASES[name]
-        got = run_case(build(size), ext, args.timeout)
+        got = run_case(build(size), ext, args.timeout, args.formats)
         if "timeout" in got:
             print(f"{name:<24} {size:>10,} {'> ' + str(int(args.timeout)):>8} {'':>8} {'':>8}  TIMEOUT", flush=True)
             worst_1mb = float("inf") if size <= 1_048_576 else worst_1mb

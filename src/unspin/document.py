@@ -24,7 +24,7 @@ DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 # with one plain line instead of taking unbounded time or memory.
 MAX_NESTING = 100  # levels of lists/objects in front matter or a JSONL record
 MAX_FRONT_MATTER = 256 * 1024  # characters of YAML front matter
-MAX_SEGMENT = 1_000_000  # characters in one paragraph of prose (no blank line, tag or code block inside)
+MAX_SEGMENT = 1024 * 1024  # characters in one paragraph of prose (no blank line, tag or code block inside)
 EXTENSIONS = {
     ".md": "markdown",
     ".markdown": "markdown",
