@@ -50,7 +50,7 @@ def _fmt(x: float | None, digits: int) -> str:
 
 def _csv(header: tuple[str, ...], rows: list[list[Any]]) -> str:
     lines = [",".join(csv_cell(h) for h in header)]
-    lines += [",".join(csv_cell(safe_cell(v)) for v in row) for row in rows]
+    lines += [",".join(csv_cell(safe_cell(v)) for v in row) or '""' for row in rows]  # (one empty cell: "")
     return "\n".join(lines) + "\n"
 
 

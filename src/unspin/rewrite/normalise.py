@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
+from itertools import chain
 
 from ..model import Document, Finding, Suggestion
 
@@ -116,7 +117,6 @@ def _collapse_spaces(text: str) -> str:
 
 MAX_PER_RULE = 5_000  # findings made per rule and document (analysis.MAX_FINDINGS lists at most as many)
 _BLANKS_RE = re.compile(r"[ \t\r\n]+")
-_CHUNK_RE = re.compile(r"[^ \t\r\n]+")
 DIFF_LIMIT = 2000  # characters: a changed stretch longer than this is reported whole, not diffed
 
 
@@ -135,12 +135,16 @@ def iter_diff_spans(old: str, new: str) -> Iterator[tuple[int, int, int, int]]:
     if _BLANKS_RE.findall(old) != _BLANKS_RE.findall(new):
         yield from _diff_chunk(old, new, limit=0)
         return
-    for ma, mb in zip(_CHUNK_RE.finditer(old), _CHUNK_RE.finditer(new), strict=True):
-        x, y = ma.group(), mb.group()
-        if x != y:
-            i, j = ma.start(), mb.start()
-            for s1, s2, t1, t2 in _diff_chunk(x, y):
+    i = j = 0  # where the current chunk (the text between two blank runs) starts in old and in new
+    for ma, mb in zip(chain(_BLANKS_RE.finditer(old), (None,)), chain(_BLANKS_RE.finditer(new), (None,)),
+                      strict=True):
+        ea = ma.start() if ma is not None else len(old)
+        eb = mb.start() if mb is not None else len(new)
+        if old[i:ea] != new[j:eb]:
+            for s1, s2, t1, t2 in _diff_chunk(old[i:ea], new[j:eb]):
                 yield i + s1, i + s2, j + t1, j + t2
+        if ma is not None and mb is not None:
+            i, j = ma.end(), mb.end()
 
 
 def _diff_chunk(old: str, new: str, limit: int = DIFF_LIMIT) -> list[tuple[int, int, int, int]]:
