@@ -2,8 +2,9 @@
 
 Each case is written to a temporary file and read, parsed, analysed (every detector) and rendered
 (--formats, default json as ``unspin check --format json``) in a fresh child process, whose CPU time
-for that work is measured (start-up and model loading excluded: a warm-up document is analysed first). A child that runs past --timeout
-seconds is killed and shown as "> TIMEOUT". An input refused with a one-line error shows the error.
+for that work is measured (start-up and model loading excluded: a warm-up document is analysed
+first). A child that runs past --timeout seconds is killed and shown as "> TIMEOUT". An input
+refused with a one-line error shows the error.
 
     python benchmarks/bench_pathological.py                 # sizes 100 KB and 1 MiB, plus 10 MB single line
     python benchmarks/bench_pathological.py --sizes 12000 --cases backticks,zwsp
@@ -123,8 +124,8 @@ def main() -> None:
     sizes = [100_000] if args.quick else [int(x) for x in args.sizes.split(",")]
     names = args.cases.split(",") if args.cases else list(CASES)
     rows = [(name, size) for name in names for size in sizes]
-    if args.big and not args.quick and (not args.cases or "spun-one-line" in names):
-        rows.append(("spun-one-line", args.big))
+    if args.big and not args.quick and not args.cases:
+        rows += [("spun-one-line", args.big), ("spun-paragraphs", args.big)]
     print(f"{'case':<24} {'size':>10} {'CPU s':>8} {'wall s':>8} {'findings':>8}  result")
     worst_1mb = 0.0
     for name, size in rows:

@@ -291,3 +291,140 @@ def test_partial_input_keeps_good_records():
     with pytest.raises(PartialInput) as info:
         parse_text('{"text": "Good one here."}\n{"text": "bad \\udfff"}\n', "f.jsonl", "jsonl")
     assert len(info.value.documents) == 1 and info.value.problems[0].path == "f.jsonl#2"
+
+
+# ---------------------------------------------------------------------------------------------------
+# The page under load: threads, a backlog, a time budget, 400 for unusable JSON
+
+
+def _page(**kwargs):
+    from unspin.config import Config
+    from unspin.web.server import WebApp, start_in_thread
+
+    app = WebApp(config=Config(generic=False), **kwargs)
+    server, thread = start_in_thread(app)
+    return app, server, thread
+
+
+def _post(server, body: bytes, timeout: float = 60.0):
+    import http.client
+
+    host, port = server.server_address[:2]
+    conn = http.client.HTTPConnection(host, port, timeout=timeout)
+    try:
+        conn.request("POST", "/api/check", body, {"Content-Type": "application/json"})
+        resp = conn.getresponse()
+        return resp.status, json.loads(resp.read())
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def page():
+    made = []
+
+    def start(**kwargs):
+        app, server, thread = _page(**kwargs)
+        made.append((app, server, thread))
+        return app, server
+
+    yield start
+    for app, server, thread in made:
+        server.shutdown()
+        server.server_close()
+        app.close()
+        thread.join(5)
+
+
+def test_two_hundred_concurrent_checks_are_all_answered(page):
+    import threading
+
+    from unspin.web.server import REQUEST_QUEUE_SIZE
+
+    _, server = page()
+    assert server.socket.getsockopt(__import__("socket").SOL_SOCKET, __import__("socket").SO_ACCEPTCONN)
+    assert REQUEST_QUEUE_SIZE >= 200
+    n = 200
+    barrier = threading.Barrier(n)
+    statuses: list = []
+    lock = threading.Lock()
+    body = json.dumps({"text": "The White House squeeze secretary spoke on Tuesday."}).encode()
+
+    def client():
+        barrier.wait()
+        try:
+            got = _post(server, body)[0]
+        except Exception as exc:  # a reset or timeout would be a failure of the page
+            got = type(exc).__name__
+        with lock:
+            statuses.append(got)
+
+    threads = [threading.Thread(target=client) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert statuses.count(200) == n, __import__("collections").Counter(statuses)
+
+
+def test_a_check_past_the_budget_is_504_and_others_are_answered_meanwhile(page, monkeypatch):
+    import threading
+
+    import unspin.analysis as analysis
+
+    real = analysis.analyze
+    release = threading.Event()
+
+    def slow_on_marker(doc, ctx=None):
+        if "SLOWMARKER" in doc.text:
+            release.wait(10)
+        return real(doc, ctx)
+
+    monkeypatch.setattr(analysis, "analyze", slow_on_marker)
+    app, server = page(budget=1.0, workers=2)
+    got: dict = {}
+    slow = threading.Thread(target=lambda: got.setdefault("slow", _post(server, json.dumps(
+        {"text": "A slow article SLOWMARKER here."}).encode())))
+    slow.start()
+    status, body = _post(server, json.dumps({"text": "A quick article about the harbour."}).encode())
+    assert status == 200 and body["verdict"]
+    slow.join(30)
+    release.set()
+    status, body = got["slow"]
+    assert status == 504 and "took longer than 1 seconds" in body["error"]
+
+
+def test_a_full_lane_is_503_with_a_message(page, monkeypatch):
+    import threading
+
+    import unspin.analysis as analysis
+
+    real = analysis.analyze
+    release = threading.Event()
+
+    def blocked(doc, ctx=None):
+        release.wait(10)
+        return real(doc, ctx)
+
+    monkeypatch.setattr(analysis, "analyze", blocked)
+    app, server = page(budget=20.0, workers=1, queue=0)
+    first = threading.Thread(target=lambda: _post(server, json.dumps({"text": "First article here."}).encode()))
+    first.start()
+    time.sleep(0.5)
+    status, body = _post(server, json.dumps({"text": "Second article here."}).encode())
+    release.set()
+    first.join(30)
+    assert status == 503 and "busy" in body["error"]
+
+
+@pytest.mark.parametrize("body, reason", [
+    (b'{"text": "a", "x": ' + b"[" * 5000 + b"]" * 5000 + b"}", "nested too deeply"),
+    (b'{"text": "a", "x": ' + b"[" * 150 + b"]" * 150 + b"}", "nested more than 100 levels deep"),
+    (b'{"text": "a", "n": ' + b"9" * 5000 + b"}", "number too long"),
+    (b'{"text": "half \\ud800 pair"}', "unpaired surrogate"),
+])
+def test_unusable_json_bodies_are_400_not_500(page, body, reason):
+    _, server = page()
+    status, payload = _post(server, body)
+    assert status in (400, 422) and reason in payload["error"]
+    assert status == 400 or "surrogate" in reason

@@ -600,7 +600,8 @@ def _html_skips(text: str) -> list[tuple[int, int]]:
             if tok == "<!--":
                 end = closer_at("--", lambda a=after: (j + 3 if (j := text.find("-->", a)) >= 0 else None))
             if end is None:  # <!DOCTYPE ...>, <![CDATA[...]>, or a comment that is never closed
-                end = closer_at("!", lambda s=m.start(): (j + 1 if (j := text.find(">", s + 2)) >= 0 else None))
+                begin = m.start() + 2
+                end = closer_at("!", lambda b=begin: (j + 1 if (j := text.find(">", b)) >= 0 else None))
         if end is None:
             pos = after
             continue

@@ -5,9 +5,10 @@ is enough, adds no dependency, and keeps every security header under our control
 
 Concurrency (docs/serve.md, "Several users"): every connection has its own thread and the listen
 backlog is REQUEST_QUEUE_SIZE, so a burst of requests is queued, not reset. Checks run on a pool of
-``workers`` analysis threads; a request waits at most ``budget`` seconds for its answer, and gets 503
-(every worker busy and too many waiting) or 504 (its own check ran past the budget) with a message
-instead of holding up anyone else. Request bodies that are not usable JSON (too deeply nested, an
+``workers`` analysis threads; articles over LONG_INPUT characters run in a separate lane of one
+thread, so long pastes never take every worker from the short ones. A request waits at most
+``budget`` seconds for its answer, and gets 503 (its lane busy and too many waiting) or 504 (its own
+check ran past the budget) with a message instead of holding up anyone else. Request bodies that are not usable JSON (too deeply nested, an
 integer of more than 4,300 digits, an unpaired surrogate) are 400.
 
 Endpoints::
@@ -46,7 +47,9 @@ from ..model import SCHEMA_VERSION
 DEFAULT_MAX_UPLOAD = 2 * 1024 * 1024
 DEFAULT_TOP = 5
 DEFAULT_BUDGET = 30.0  # seconds a request may wait for its check, queueing included
-DEFAULT_QUEUE = 64  # checks waiting for a worker before new ones are turned away with 503
+DEFAULT_QUEUE = 256  # checks waiting for a worker before new ones are turned away with 503
+LONG_INPUT = 64 * 1024  # characters: a longer article is checked in the long lane (one worker, short queue)
+LONG_QUEUE = 4
 REQUEST_QUEUE_SIZE = 256  # the listen backlog: connections the kernel holds before we accept them
 KINDS = ("auto", "text", "markdown", "html")
 # Bodies over the limit are read and thrown away up to this size so that the browser sees the 413
@@ -100,9 +103,10 @@ class WebApp:
         self.context = Context(config=self.config, archive=self.archive, top_sources=self.top)
         # The archive connection is not thread-safe: with an archive, source look-ups take turns.
         self._lock = threading.Lock()
-        self._pool: Any = None
+        self._pools: dict[str, Any] = {}
         self._pool_lock = threading.Lock()
-        self._slots = threading.BoundedSemaphore(self._worker_count() + max(0, self.queue))
+        self._slots = {"short": threading.BoundedSemaphore(self._worker_count() + max(0, self.queue)),
+                       "long": threading.BoundedSemaphore(1 + LONG_QUEUE)}
 
     def _worker_count(self) -> int:
         if self.workers > 0:
@@ -124,26 +128,31 @@ class WebApp:
                          "text")[0]
         analyze(doc, self.context if self.archive is None else type(self.context)(config=self.config))
 
-    def run_budgeted(self, fn: Any, *args: Any) -> Any:
-        """``fn(*args)`` on an analysis worker, answered within the time budget.
+    def run_budgeted(self, fn: Any, *args: Any, size: int = 0) -> Any:
+        """``fn(*args)`` on an analysis worker, answered within the time budget; ``size`` (characters
+        of the article) picks the lane: over LONG_INPUT, the long lane.
 
-        Raises RequestProblem 503 when every worker is busy and the queue is full, 504 when the work
-        is not done within ``budget`` seconds (it finishes in the background; its answer is dropped).
-        An exception in ``fn`` is re-raised here."""
+        Raises RequestProblem 503 when the lane's workers are busy and its queue is full, 504 when
+        the work is not done within ``budget`` seconds (it finishes in the background; its answer is
+        dropped). An exception in ``fn`` is re-raised here."""
         import concurrent.futures
 
-        if not self._slots.acquire(blocking=False):
-            raise RequestProblem(503, "the server is busy with other checks; try again in a moment")
+        lane = "long" if size > LONG_INPUT else "short"
+        slots = self._slots[lane]
+        if not slots.acquire(blocking=False):
+            what = "other long articles" if lane == "long" else "other checks"
+            raise RequestProblem(503, f"the server is busy with {what}; try again in a moment")
         try:
             with self._pool_lock:
-                if self._pool is None:
-                    self._pool = concurrent.futures.ThreadPoolExecutor(self._worker_count(),
-                                                                      thread_name_prefix="unspin-check")
-                future = self._pool.submit(fn, *args)
+                pool = self._pools.get(lane)
+                if pool is None:
+                    pool = self._pools[lane] = concurrent.futures.ThreadPoolExecutor(
+                        self._worker_count() if lane == "short" else 1, thread_name_prefix=f"unspin-{lane}")
+                future = pool.submit(fn, *args)
         except BaseException:
-            self._slots.release()
+            slots.release()
             raise
-        future.add_done_callback(lambda _f: self._slots.release())
+        future.add_done_callback(lambda _f: slots.release())
         try:
             return future.result(timeout=self.budget)
         except concurrent.futures.TimeoutError:
@@ -153,9 +162,9 @@ class WebApp:
     def close(self) -> None:
         """Stop the analysis workers (work in progress is abandoned)."""
         with self._pool_lock:
-            if self._pool is not None:
-                self._pool.shutdown(wait=False, cancel_futures=True)
-                self._pool = None
+            for pool in self._pools.values():
+                pool.shutdown(wait=False, cancel_futures=True)
+            self._pools = {}
 
     def info(self) -> dict[str, Any]:
         return {
@@ -217,7 +226,7 @@ class WebApp:
             return self.describe(report, sources)
 
         try:
-            return self.run_budgeted(work)
+            return self.run_budgeted(work, size=len(doc.text))
         except RequestProblem:
             raise
         except Exception as exc:  # a bug on this article: a plain answer for it; the server goes on
@@ -266,7 +275,7 @@ class WebApp:
         except InputProblem as exc:
             raise RequestProblem(422, _plain_input_message(name, str(exc))) from None
         try:
-            rewrite = self.run_budgeted(apply_edits, doc, edits)
+            rewrite = self.run_budgeted(apply_edits, doc, edits, size=len(text))
         except RequestProblem:
             raise
         except Exception as exc:  # a bug on this article: a plain answer for it; the server goes on
