@@ -8,8 +8,8 @@ backlog is REQUEST_QUEUE_SIZE, so a burst of requests is queued, not reset. Chec
 ``workers`` analysis threads; articles over LONG_INPUT characters run in a separate lane of one
 thread, so long pastes never take every worker from the short ones. A request waits at most
 ``budget`` seconds for its answer, and gets 503 (its lane busy and too many waiting) or 504 (its own
-check ran past the budget) with a message instead of holding up anyone else. Request bodies that are not usable JSON (too deeply nested, an
-integer of more than 4,300 digits, an unpaired surrogate) are 400.
+check ran past the budget) with a message instead of holding up anyone else. Request bodies that
+are not usable JSON (too deeply nested, an integer of more than 4,300 digits) are 400.
 
 Endpoints::
 
