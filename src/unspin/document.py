@@ -635,6 +635,7 @@ def parse_html(text: str, path: str) -> Document:
     holes = _html_skips(text)
     soft = [(m.start(), m.end()) for m in _INLINE_RE.finditer(text)]  # inside a sentence: no barrier
     soft_starts = {s for s, _ in soft}
+    soft_at = [s for s, _ in soft]
     holes += [(m.start(), m.end()) for m in _TAG_RE.finditer(text) if m.start() not in soft_starts]
     lts = [m.start() for m in re.finditer("<", text)]
     gts = [m.start() for m in re.finditer(">", text)]
@@ -647,7 +648,10 @@ def parse_html(text: str, path: str) -> Document:
               if last_before(lts, m.start()) <= last_before(gts, m.start())]  # not inside a tag
     segments = []
     for seg in paragraph_segments(text, _holes_to_spans(0, len(text), holes)):
-        pieces = [_strip_span(text, s, e) for s, e in _holes_to_spans(seg.start, seg.end, soft)]
+        # only the soft holes near this segment (finditer gives them in order): linear over the file
+        lo = max(0, bisect_left(soft_at, seg.start) - 1)
+        near = soft[lo:bisect_left(soft_at, seg.end, lo)]
+        pieces = [_strip_span(text, s, e) for s, e in _holes_to_spans(seg.start, seg.end, near)]
         pieces = [(s, e) for s, e in pieces if e > s]
         segments += [Segment(s, e, seg.field, joined=k > 0) for k, (s, e) in enumerate(pieces)]
     title = None
