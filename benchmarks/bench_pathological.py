@@ -70,9 +70,11 @@ CASES = {
     "urls": (".txt", lambda n: _rep("see http://x.org/a ", n)),
     "spun-one-line": (".txt", lambda n: _prose(n)),
     "spun-paragraphs": (".md", lambda n: _rep(_prose(600) + ".\n\n", n)),
-    "html-inline-paragraphs": (".html", lambda n: _rep("<p>The minister <b>said</b> on <a href='x'>Monday</a>.</p>\n", n)),
+    "html-inline-paragraphs": (".html",
+                               lambda n: _rep("<p>The minister <b>said</b> on <a href='x'>Monday</a>.</p>\n", n)),
     "md-inline-paragraphs": (".md", lambda n: _rep("The `code` and [link](http://x.org) and *it*.\n\n", n)),
-    "jsonl-many-records": (".jsonl", lambda n: _rep('{"id": 1, "title": "A title", "text": "' + _prose(300) + '"}\n', n)),
+    "jsonl-many-records": (".jsonl",
+                           lambda n: _rep('{"id": 1, "title": "A title", "text": "' + _prose(300) + '"}\n', n)),
 }
 
 CHILD = r"""
