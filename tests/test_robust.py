@@ -428,3 +428,18 @@ def test_unusable_json_bodies_are_400_not_500(page, body, reason):
     status, payload = _post(server, body)
     assert status in (400, 422) and reason in payload["error"]
     assert status == 400 or "surrogate" in reason
+
+
+def test_learn_reports_unusable_match_files_and_goes_on(cli_runner, tmp_path):
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 5000 + "]" * 5000, encoding="utf-8")
+    huge = tmp_path / "huge.json"
+    huge.write_text('{"documents": [], "n": ' + "9" * 5000 + "}", encoding="utf-8")
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps({"schema_version": 1, "documents": [], "errors": []}), encoding="utf-8")
+    result = cli_runner.invoke(cli, ["learn", "--from-match", str(deep), "--from-match", str(huge),
+                                     "--from-match", str(good)], catch_exceptions=False)
+    assert result.exit_code == 2
+    err = result.stderr
+    assert f"{deep}: error: not usable: nested too deeply" in err
+    assert f"{huge}: error: " in err and "Traceback" not in err and "internal error" not in err

@@ -37,7 +37,7 @@ def learn(paths, match_files, output, review, min_count, min_docs, top, limit, e
     articles inside the archive are mined. Pass the output to 'unspin check --lexicon FILE'; its
     entries are reported as US103.
     """
-    from ..document import iter_documents
+    from ..document import InputProblem, iter_documents
     from ..guard import failure
     from ..match.archive import ArchiveError, default_db_url, display_url, open_archive
     from ..model import InputError
@@ -72,6 +72,8 @@ def learn(paths, match_files, output, review, min_count, min_docs, top, limit, e
                 errors.append(InputError(path, f"cannot read: {getattr(exc, 'strerror', None) or exc}"))
             except json.JSONDecodeError as exc:
                 errors.append(InputError(path, f"not valid JSON ({exc.msg} on line {exc.lineno})"))
+            except InputProblem as exc:  # a copy the match file names cannot be read
+                errors.append(InputError(path, str(exc)))
             except RecursionError:
                 errors.append(InputError(path, "not usable: nested too deeply"))
             except ValueError as exc:
