@@ -216,13 +216,17 @@ def parse_text(text: str, path: str, kind: str) -> list[Document]:
 def paragraph_segments(text: str, spans: list[tuple[int, int]], field: str = "body") -> list[Segment]:
     """Split prose spans at blank lines; drop empty pieces."""
     out: list[Segment] = []
+    blank = _BLANK_LINE_RE.finditer
     for start, end in spans:
         cur = start
-        for m in re.finditer(r"\n[ \t]*\n", text[start:end]):
-            _add(out, text, cur, start + m.start(), field)
-            cur = start + m.end()
+        for m in blank(text, start, end):
+            _add(out, text, cur, m.start(), field)
+            cur = m.end()
         _add(out, text, cur, end, field)
     return out
+
+
+_BLANK_LINE_RE = re.compile(r"\n[ \t]*\n")
 
 
 def _strip_span(text: str, s: int, e: int) -> tuple[int, int]:
@@ -297,7 +301,7 @@ def _closed_spans(text: str, opener: str, closer: str, start: int = 0) -> list[t
 def _code_spans(body: str, skip: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Markdown code spans: a run of backticks up to the next run of the same length (linear time;
     runs inside ``skip`` spans, such as HTML comments, are not openers)."""
-    runs = [(m.start(), m.end()) for m in _TICKS_RE.finditer(body)]
+    runs = [m.span() for m in _TICKS_RE.finditer(body)]
     if skip:
         from bisect import bisect_right
 

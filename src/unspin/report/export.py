@@ -15,7 +15,7 @@ PROVIDER_COLUMNS = ("provider", "domain", "articles", "flagged", "flagged_share"
 ARTICLE_COLUMNS = ("path", "id", "provider", "domain", "title", "url", "score", "verdict", "words",
                    "findings", "readability", "quality", "heat", "related", "phrases")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_PLAIN_NUMBER = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _LINE_FORMULA = re.compile(r"([\r\n][ \t\f\v]*)(?=[=+\-@])")
 _NEEDS_QUOTES = re.compile(r'[,"\r\n\t]')
 
