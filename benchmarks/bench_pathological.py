@@ -3,8 +3,8 @@
 Each case (cut to its size in characters) is written to a temporary file and read, parsed, analysed
 (every detector) and rendered (--formats, default json as ``unspin check --format json``) in a fresh
 child process, whose CPU time for that work is measured (start-up and model loading excluded: a
-warm-up document is analysed first). A child that runs past --timeout seconds is killed and shown as "> TIMEOUT". An input
-refused with a one-line error shows the error.
+warm-up document is analysed first). A child that runs past --timeout seconds is killed and shown
+as "> TIMEOUT". An input refused with a one-line error shows the error.
 
     python benchmarks/bench_pathological.py                 # sizes 100 KB and 1 MiB, plus 10 MB single line
     python benchmarks/bench_pathological.py --sizes 12000 --cases backticks,zwsp
