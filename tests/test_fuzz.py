@@ -126,7 +126,7 @@ def check_csv_row(cells: list[str]) -> None:
 
 
 def check_diff_regions(text: str) -> None:
-    from unspin.rewrite.normalise import diff_spans, normalise_text
+    from unspin.detect.normalise import diff_spans, normalise_text
 
     new = normalise_text(text)
     out, prev = [], 0

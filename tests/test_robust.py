@@ -189,7 +189,7 @@ def test_findings_are_capped_per_document_with_the_total_kept():
 
 
 def test_normalisation_diff_regions_rebuild_the_repaired_text():
-    from unspin.rewrite.normalise import diff_spans, strip_controls
+    from unspin.detect.normalise import diff_spans, strip_controls
 
     old = "Alpha be\u200bta gamma\x07 delta " + "x" * 3000 + "\u200b end"
     new = strip_controls(old)
