@@ -740,7 +740,7 @@ def jsonl_record(line: str, path: str, lineno: int) -> tuple[dict, Document] | I
     except InputProblem as exc:
         return InputError(where, str(exc).removeprefix(f"line {lineno}: "))
     except Exception as exc:  # a bug while reading this record: reported for it, the others are read
-        from .guard import failure
+        from .failures import failure
 
         return failure(where, exc, "could not be read")
 
@@ -856,7 +856,7 @@ def read_source_reporting(src: Source, errors: list[InputError], *, max_bytes: i
         errors.append(InputError(stdin_name if src.path == "-" else src.path, str(exc)))
         return []
     except Exception as exc:  # a bug while reading: reported for this input, the others are still read
-        from .guard import failure
+        from .failures import failure
 
         errors.append(failure(stdin_name if src.path == "-" else src.path, exc, "could not be read"))
         return []

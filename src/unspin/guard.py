@@ -9,27 +9,13 @@ error (docs/formats.md, "Errors").
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from .failures import failure
 from .model import Document, DocumentReport, InputError
 
-
-def failure(path: str, exc: BaseException, what: str = "could not be analysed") -> InputError:
-    """The one line for a document whose processing raised: the path, what failed and the exception."""
-    if os.environ.get("UNSPIN_DEBUG"):
-        import traceback
-
-        traceback.print_exception(exc)
-    if isinstance(exc, RecursionError):
-        detail = "nested too deeply"
-    elif isinstance(exc, MemoryError):
-        detail = "out of memory"
-    else:
-        text = str(exc).splitlines()[0][:160] if str(exc) else ""
-        detail = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-    return InputError(path, f"{what} ({detail}); this is a bug in unspin, please report it")
+__all__ = ["analyze_each", "failure", "guarded", "render_each"]
 
 
 def analyze_each(docs: Iterable[Document], ctx: Any, errors: list[InputError]) -> Iterator[DocumentReport]:

@@ -102,7 +102,7 @@ def fix(paths, show_diff, write, interactive, select, ignore, min_confidence, no
                                              state=state, write=write, show_diff=show_diff, many=many,
                                              quiet=quiet, encoding=encoding)
                 except Exception as exc:  # a bug: this feed is reported (and left as it was), not the run
-                    from ..guard import failure
+                    from ..failures import failure
 
                     errors.append(failure(src.path, exc, "could not be fixed (file left unchanged)"))
                 continue
@@ -115,7 +115,7 @@ def fix(paths, show_diff, write, interactive, select, ignore, min_confidence, no
         try:
             result = _fix_one(doc, ctx, accept)
         except Exception as exc:  # a bug: this file is reported (and left as it was), the others are fixed
-            from ..guard import failure
+            from ..failures import failure
 
             errors.append(failure(src.path, exc, "could not be fixed (file left unchanged)"))
             continue
@@ -234,7 +234,7 @@ def _parse(text: str, path: str, kind: str):
     except InputProblem as exc:
         raise _Problem(str(exc)) from None
     except Exception as exc:  # a bug while parsing: one line for this file
-        from ..guard import failure
+        from ..failures import failure
 
         raise _Problem(failure(path, exc, "could not be read").error) from None
 

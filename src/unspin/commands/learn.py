@@ -38,7 +38,7 @@ def learn(paths, match_files, output, review, min_count, min_docs, top, limit, e
     entries are reported as US103.
     """
     from ..document import InputProblem, iter_documents
-    from ..guard import failure
+    from ..failures import failure
     from ..match.archive import ArchiveError, display_url, open_archive
     from ..match.learn import SubstitutionMiner, lexicon_tsv, mine_archive, mine_documents, mine_match_json
     from ..model import InputError

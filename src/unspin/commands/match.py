@@ -54,7 +54,7 @@ def match(paths, fmt, top, encoding, stdin_filename, max_file_size, db, config_p
             except ArchiveError:
                 raise
             except Exception as exc:  # a bug: this document is reported, the others are still matched
-                from ..guard import failure
+                from ..failures import failure
 
                 errors.append(failure(doc.path, exc, "could not be matched"))
     except ArchiveError as exc:

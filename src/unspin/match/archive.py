@@ -222,7 +222,7 @@ class Archive:
                 did = document_id(doc)
                 fp = fingerprint(prose)
             except Exception as exc:  # a bug on one document: reported for it, the batch is still stored
-                from ..guard import failure
+                from ..failures import failure
 
                 result.failed.append(failure(doc.path, exc, "could not be archived"))
                 continue

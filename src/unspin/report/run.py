@@ -152,7 +152,7 @@ def _documents(item: FileItem | RecordLine, settings: WorkerSettings, errors: li
         except InputProblem as exc:
             errors.append((item.seq, InputError(item.path, str(exc))))
         except Exception as exc:  # a bug while parsing: this file is reported, the task goes on
-            from ..guard import failure
+            from ..failures import failure
 
             errors.append((item.seq, failure(item.path, exc, "could not be read")))
         return

@@ -74,7 +74,7 @@ def fix_feed(text: str, path: str, fix_record: Callable[[Document], Any]) -> Fee
         try:
             fixed = fix_record(doc)
         except Exception as exc:  # a bug: this record is kept as it was and reported, the others fixed
-            from ..guard import failure
+            from ..failures import failure
 
             result.problems.append(failure(where, exc, "could not be fixed (record left unchanged)"))
             out.append(line)

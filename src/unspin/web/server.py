@@ -332,7 +332,7 @@ def _json_body(body: bytes) -> Any:
 
 
 def _failed(name: str, exc: BaseException, what: str) -> str:
-    from ..guard import failure
+    from ..failures import failure
 
     sys.stderr.write(f"unspin serve: internal error on {name}: {type(exc).__name__}: {exc}\n")
     return f"{name}: " + failure(name, exc, what).error
