@@ -25,7 +25,7 @@ from unspin.guard import analyze_each
 from unspin.model import InputError
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-SLOWER = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SLOWER = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # Pieces that steer random text into the corners the loaders care about.
 MARKUP = ["`", "``", "```\n", "~~~\n", "<!--", "-->", "<script>", "</script>", "<style x>", "<title>", "</title>",
