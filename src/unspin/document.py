@@ -446,9 +446,6 @@ def _parse_front_matter(text: str, start: int, end: int) -> tuple[dict[str, Any]
     first_line = text.count("\n", 0, start) + 1
     if len(block) > MAX_FRONT_MATTER:
         raise InputProblem(f"front matter is {len(block):,} characters, over the {MAX_FRONT_MATTER:,} limit")
-    depth = _bracket_depth(block)
-    if depth > MAX_NESTING:
-        raise InputProblem(f"malformed front matter: nested more than {MAX_NESTING} levels deep")
     node = None
     try:
         loader = yaml.SafeLoader(block)
@@ -486,23 +483,6 @@ def _parse_front_matter(text: str, start: int, end: int) -> tuple[dict[str, Any]
                 if span:
                     spans[key] = (start + span[0], start + span[1])
     return data, spans
-
-
-def _bracket_depth(block: str) -> int:
-    """The deepest nesting of [ and { in a YAML block (quotes ignored: an upper bound), in one pass."""
-    if "[" not in block and "{" not in block:
-        return 0
-    depth = deepest = 0
-    for m in _BRACKETS_RE.finditer(block):
-        if m.group() in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        else:
-            depth = max(0, depth - 1)
-    return deepest
-
-
-_BRACKETS_RE = re.compile(r"[\[\]{}]")
 
 
 def _node_depth(root: Any) -> int:
