@@ -27,7 +27,7 @@ def _open(db: str | None, config_path, no_config: bool, create: bool):
 
 @click.group()
 def archive() -> None:
-    """The archive of original articles that ``unspin match`` and ``check --db`` compare against.
+    """The archive of original articles that 'unspin match' and 'check --db' compare against.
 
     The archive is a SQLite file (default: in the user data folder; --db or UNSPIN_DB to choose) or a
     shared PostgreSQL database (--db postgresql://user@host/dbname).
@@ -46,7 +46,7 @@ def archive() -> None:
 def add(paths, encoding, max_file_size, batch_size, progress, db, config_path, no_config) -> None:
     """Add articles (files, folders recursively, JSONL feeds, '-') to the archive.
 
-    Adding is idempotent: an article with the same id (JSONL ``id``, else its URL, else its file path)
+    Adding is idempotent: an article with the same id (JSONL 'id', else its URL, else its file path)
     or the same words is updated, not duplicated. Unreadable inputs are reported and skipped; the
     exit status is then 2.
     """
