@@ -75,6 +75,8 @@ CASES = {
     "md-inline-paragraphs": (".md", lambda n: _rep("The `code` and [link](http://x.org) and *it*.\n\n", n)),
     "front-matter-keys": (".md", lambda n: "---\n" + "".join(f"k{i}: some value\n" for i in range(
         min(n, 250_000) // 20)) + "---\n" + _rep(_prose(600) + ".\n\n", max(0, n - min(n, 250_000)))),
+    "unspin-comments-unclosed": (".md", lambda n: _rep("<!-- unspin: ignore US101 ", n)),
+    "unspin-comments": (".md", lambda n: _rep("<!-- unspin: ignore -->squeeze secretary ", n)),
     "jsonl-many-records": (".jsonl",
                            lambda n: _rep('{"id": 1, "title": "A title", "text": "' + _prose(300) + '"}\n', n)),
 }
