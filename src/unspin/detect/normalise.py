@@ -242,8 +242,9 @@ def normalisation_findings(doc: Document, fb) -> list[Finding]:
             what = ", ".join(names) or "invisible character"
             add("US403", s, e, new, f"stray {what.lower()} in {doc.text[s:e].strip()!r}", 0.95)
     if "  " in prose or "\u00a0\u00a0" in prose or _has_trailing_blank(prose):
+        line_of = _LineStarts(doc.text)  # one for all spans, which come in text order: linear over the text
         for s, e in spans:
-            _whitespace_findings(doc, s, e, add)
+            _whitespace_findings(doc, s, e, add, line_of)
     findings.sort(key=lambda f: (f.start, f.end))
     return findings
 
@@ -284,10 +285,9 @@ def _has_trailing_blank(text: str) -> bool:
             or text.endswith((" ", "\t")))
 
 
-def _whitespace_findings(doc: Document, s: int, e: int, add) -> None:
+def _whitespace_findings(doc: Document, s: int, e: int, add, line_of: _LineStarts) -> None:
     text = doc.text
     markdown = doc.kind == "markdown"
-    line_of = _LineStarts(text)
     for m in _SPACE_RUN_RE.finditer(text, s, e):
         if _is_layout(text, line_of(m.start()), m.start()):
             continue
