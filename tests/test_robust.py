@@ -443,3 +443,15 @@ def test_learn_reports_unusable_match_files_and_goes_on(cli_runner, tmp_path):
     err = result.stderr
     assert f"{deep}: error: not usable: nested too deeply" in err
     assert f"{huge}: error: " in err and "Traceback" not in err and "internal error" not in err
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file names as bytes")
+def test_a_file_name_that_is_not_utf8_is_checked_and_reported(cli_runner, tmp_path):
+    folder = os.fsencode(tmp_path)
+    with open(os.path.join(folder, b"bad\xff.md"), "wb") as fh:
+        fh.write(SPUN.encode())
+    (tmp_path / "good.md").write_text(SPUN, encoding="utf-8")
+    out = tmp_path / "report.json"
+    code, _, err = run(cli_runner, "check", "--no-generic", "--format", "json", "-o", str(out), str(tmp_path))
+    assert code == 1, err
+    assert out.read_bytes().count(b'"path"') == 2 and b"bad\xff.md" in out.read_bytes()
