@@ -62,6 +62,7 @@ class AddResult:
     updated: int = 0
     unchanged: int = 0
     ids: list[str] = field(default_factory=list)
+    failed: list = field(default_factory=list)  # InputError per document that could not be prepared
 
     @property
     def total(self) -> int:
@@ -215,12 +216,18 @@ class Archive:
         rows: dict[str, dict[str, Any]] = {}  # by id; a later duplicate in the batch wins
         by_hash: dict[str, str] = {}
         for doc in docs:
-            prose = normalise_text(doc.prose())  # mojibake, NFC, controls, spaces repaired before storing
-            h = content_hash(prose)
-            did = document_id(doc)
+            try:
+                prose = normalise_text(doc.prose())  # mojibake, NFC, controls, spaces repaired before storing
+                h = content_hash(prose)
+                did = document_id(doc)
+                fp = fingerprint(prose)
+            except Exception as exc:  # a bug on one document: reported for it, the batch is still stored
+                from ..failures import failure
+
+                result.failed.append(failure(doc.path, exc, "could not be archived"))
+                continue
             if did not in rows and h in by_hash:
                 did = by_hash[h]  # same words under another id in this batch: one article
-            fp = fingerprint(prose)
             rows[did] = {
                 "id": did, "content_hash": h, "title": doc.title, "url": doc.url,
                 "provider_name": doc.provider_name, "provider_domain": doc.provider_domain,
