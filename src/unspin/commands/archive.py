@@ -90,6 +90,7 @@ def add(paths, encoding, max_file_size, batch_size, progress, db, config_path, n
         fail(f"{display_url(arc.url)}: {exc}")
     finally:
         arc.close()
+    errors.extend(result.failed)
     for e in errors:
         click.echo(f"{e.path}: error: {e.error}", err=True)
     click.echo(f"archive {display_url(arc.url)}: {result.added} added, {result.updated} updated, "

@@ -64,6 +64,7 @@ class AddResult:
     updated: int = 0
     unchanged: int = 0
     ids: list[str] = field(default_factory=list)
+    failed: list = field(default_factory=list)  # InputError per document that could not be prepared
 
     @property
     def total(self) -> int:
@@ -233,15 +234,21 @@ class Archive:
         by_hash: dict[str, str] = {}
         story_rows: list[tuple[str, str]] = []  # (story, id as given) of excerpt entries
         for doc in docs:
-            prose = normalise_text(doc.prose())  # mojibake, NFC, controls, spaces repaired before storing
-            h = content_hash(prose)
-            did = document_id(doc)
-            kind = entry_kind(doc)
+            try:
+                prose = normalise_text(doc.prose())  # mojibake, NFC, controls, spaces repaired before storing
+                h = content_hash(prose)
+                did = document_id(doc)
+                kind = entry_kind(doc)
+                fp = entry_fingerprint(prose, kind)
+            except Exception as exc:  # a bug on one document: reported for it, the batch is still stored
+                from ..failures import failure
+
+                result.failed.append(failure(doc.path, exc, "could not be archived"))
+                continue
             if did not in rows and h in by_hash:
                 did = by_hash[h]  # same words under another id in this batch: one article
             if kind == "excerpt" and rows.get(did, {}).get("kind") == "article":
                 continue  # never let an excerpt replace the full text of the same URL
-            fp = entry_fingerprint(prose, kind)
             rows[did] = {
                 "id": did, "content_hash": h, "title": doc.title, "url": doc.url,
                 "provider_name": doc.provider_name, "provider_domain": doc.provider_domain,
