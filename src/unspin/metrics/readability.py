@@ -7,9 +7,10 @@ hyphenation dictionary (``len(positions(word)) + 1``), which is textstat's own f
 missing from NLTK's CMU dictionary. Earlier versions called textstat itself with the CMU lookup
 switched off (it would need ``nltk.download('cmudict')``, which cannot happen offline or at run
 time); the numbers are the same to the last bit (tests/test_fix.py compares the two when textstat
-is installed). Doing it here avoids importing textstat, which imports NLTK: about 1.2 s of CPU on
-an idle machine, more than the rest of a one-paragraph ``fix``. Syllable counts are cached per
-word, so a feed's common words are hyphenated once per process.
+is installed). Doing it here avoids importing textstat, which imports NLTK: 3.3-3.5 s of CPU on
+the loaded 2-core benchmark VM (docs/benchmarks.md), several times the rest of a one-paragraph
+``fix``. Syllable counts are cached per word, so a feed's common words are hyphenated once per
+process.
 """
 
 from __future__ import annotations
