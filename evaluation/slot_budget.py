@@ -11,9 +11,10 @@ Data (never the held-out evaluation sets of ``evaluation.slots``):
 
 * clean: the Wikinews "cal" part (``evaluation.slots.wikinews_part``; trained on by no combiner);
 * spun: the same "cal" articles spun at 10% of content words by our spinner's half A
-  (``slot_spinner.py``) and the screener half's TRAIN split in template sentences.
+  (``slot_spinner.py``) and by the WordNet spinner (``wordnet_spinner.py``, the swaps US201 is
+  built for), and the screener half's TRAIN split in template sentences.
 
-The objective is the mean of the two span recalls. ``--write`` stores the chosen thresholds in the
+The objective is the mean of the three span recalls. ``--write`` stores the chosen thresholds in the
 three models' weight files (models/generic/weights.json, models/spinmap/spinmap.json,
 models/thesaurus/weights.json). The held-out check is ``python -m evaluation.slots``.
 """
@@ -146,6 +147,7 @@ class Budget:
 
 
 def collect_budget(n_phrases: int, log=lambda s: print(s, file=sys.stderr)) -> tuple[Budget, dict[str, float]]:
+    from .datasets import spinners
     from .slot_spinner import SlotSpinner
 
     arts = wikinews_part_articles("cal")
@@ -159,7 +161,9 @@ def collect_budget(n_phrases: int, log=lambda s: print(s, file=sys.stderr)) -> t
     floor = {r: ms[r].weights["threshold"] - LOWER[r] for r in RULES}
     c_raw = raw_findings(clean)
     log(f"clean: {len(clean)} articles, {words} words")
+    wn = [spin_article(a, spinners(("wordnet",))["wordnet"], 0.1, 3) for a in arts]
     sets = {"thesaurus-A 10% (cal articles)": (spun, raw_findings(spun)),
+            "WordNet spinner 10% (cal articles)": (wn, raw_findings(wn)),
             "screener TRAIN phrases": (p_spun, raw_findings(p_spun))}
     log("spun sets scored")
     return Budget(c_raw, words, sets), floor
@@ -177,10 +181,12 @@ def heldout(n_docs: int, n_reuters: int, log=lambda s: print(s, file=sys.stderr)
     words = sum(MatchStream(s.document().text, s.document().segments).word_count for s in clean)
     p_spun, _ = phrase_samples("test")
     th = spinners(("thesaurus",))["thesaurus"]
+    wn = spinners(("wordnet",))["wordnet"]
     sets = {}
     for name, samples in (("thesaurus-B 10% (our spinner, unseen half)",
                            [spin_article(a, SlotSpinner("B"), 0.1, 0) for a in arts]),
                           ("thesaurus (hand-written, held out) 10%", [spin_article(a, th, 0.1, 0) for a in arts]),
+                          ("WordNet spinner 10%", [spin_article(a, wn, 0.1, 0) for a in arts]),
                           ("unseen screener phrases (TEST split)", p_spun)):
         sets[name] = (samples, raw_findings(samples))
         log(f"{name} scored")
