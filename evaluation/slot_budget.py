@@ -172,9 +172,10 @@ def collect_budget(n_phrases: int, log=lambda s: print(s, file=sys.stderr)) -> t
 def heldout(n_docs: int, n_reuters: int, log=lambda s: print(s, file=sys.stderr)) -> Budget:
     """The same recordings on the held-out sets of ``evaluation.slots`` (Wikinews "test" part +
     Reuters; half B, the hand-written spinner, screener TEST phrases): for checking, never fitting."""
+    from unspin.text import MatchStream
+
     from .datasets import reuters_articles, spinners
     from .slot_spinner import SlotSpinner
-    from unspin.text import MatchStream
 
     arts = wikinews_part_articles("test", n_docs, 0) + reuters_articles(n_reuters, 0)
     clean = [clean_sample(a) for a in arts]

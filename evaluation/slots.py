@@ -233,7 +233,7 @@ def pipeline_metrics(samples: list[Sample], clean: list[Sample], select: tuple[s
 
 
 def evaluate(n_docs: int = 150, n_reuters: int = 150, rate: float = 0.1, seed: int = 0, pipeline: bool = True,
-             log=lambda s: print(s, file=sys.stderr)) -> dict[str, Any]:
+             log=lambda s: print(s, file=sys.stderr), phrases: int | None = None) -> dict[str, Any]:
     import numpy as np
 
     from unspin.detect.slots import load_slot_model
@@ -251,7 +251,7 @@ def evaluate(n_docs: int = 150, n_reuters: int = 150, rate: float = 0.1, seed: i
         "thesaurus (hand-written, held out) 10%": [
             spin_article(a, spinners(("thesaurus",))["thesaurus"], rate, seed) for a in arts],
     }
-    p_spun, p_clean = phrase_samples("test")
+    p_spun, p_clean = phrase_samples("test", limit=phrases, seed=seed)
     spun["unseen screener phrases (TEST split)"] = p_spun
     sets = {name: collect(samples) for name, samples in spun.items()}
     twins = collect(p_clean)
@@ -319,6 +319,15 @@ def render(res: dict[str, Any]) -> str:
                          + f" | {cur['0.5']['right']:.3f} |")
         lines.append("")
     return "\n".join(lines)
+
+
+def run(work, quick: bool) -> str:
+    """The ``slots`` suite of ``unspin eval`` (``evaluation.harness``): the tables above as Markdown."""
+    docs, reuters, phrases = (20, 20, 96) if quick else (150, 150, None)
+    res = evaluate(docs, reuters, phrases=phrases, log=lambda s: None)
+    cmd = f"python -m evaluation.slots --docs {docs} --reuters {reuters}" + (" (screener: 96 phrases)" if quick else "")
+    return (f"Slot detection (US201+US202+US203 hard flags and the US203 features; docs/slot-detection.md). "
+            f"Same tables as `{cmd}`.\n\n" + render(res).replace("\n## ", "\n### "))
 
 
 def main(argv: list[str] | None = None) -> None:
