@@ -47,10 +47,13 @@ def add(paths, encoding, max_file_size, batch_size, progress, db, config_path, n
     """Add articles (files, folders recursively, JSONL feeds, '-') to the archive.
 
     Adding is idempotent: an article with the same id (JSONL 'id', else its URL, else its file path)
-    or the same words is updated, not duplicated. Unreadable inputs are reported and skipped; the
-    exit status is then 2.
+    or the same words is updated, not duplicated. A news-aggregator item (front matter with a title,
+    an excerpt and ``related`` items, no body) adds one excerpt-only entry per item and related item,
+    keyed by URL and grouped as one story; an excerpt never replaces a full text with the same URL.
+    Unreadable inputs are reported and skipped; the exit status is then 2.
     """
     from ..document import discover, read_source_reporting
+    from ..match.aggregator import expand_documents
     from ..match.archive import ArchiveError, display_url
     from ..model import InputError
 
@@ -68,7 +71,8 @@ def add(paths, encoding, max_file_size, batch_size, progress, db, config_path, n
     def documents(advance) -> Iterator:
         for src in sources:
             docs = read_source_reporting(src, errors, max_bytes=limit, encoding=encoding)
-            for doc in docs:
+            # an aggregator item (front matter with an excerpt, no body) becomes its excerpt entries
+            for doc in expand_documents(docs, errors):
                 if not doc.segments:
                     errors.append(InputError(doc.path, "no prose to archive"))
                     continue
@@ -95,6 +99,7 @@ def add(paths, encoding, max_file_size, batch_size, progress, db, config_path, n
         fail(f"{display_url(arc.url)}: {exc}")
     finally:
         arc.close()
+    errors.extend(result.failed)
     for e in errors:
         click.echo(f"{e.path}: error: {e.error}", err=True)
     click.echo(f"archive {display_url(arc.url)}: {result.added} added, {result.updated} updated, "

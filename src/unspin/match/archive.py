@@ -1,11 +1,13 @@
 """The archive of original articles: SQLAlchemy Core over SQLite (default) or PostgreSQL.
 
-Three tables, all prefixed ``unspin_`` so that a newsroom's shared PostgreSQL database can hold
+Four tables, all prefixed ``unspin_`` so that a newsroom's shared PostgreSQL database can hold
 other things too:
 
 - ``unspin_meta``: key/value pairs, among them ``schema_version`` and the fingerprint parameters;
 - ``unspin_articles``: one row per article (archive id, content hash, metadata, the archived prose);
-- ``unspin_bands``: the LSH index, one (key, article) row per band of the article's MinHash.
+- ``unspin_bands``: the LSH index, one (key, article) row per band of the article's MinHash (and, for
+  an excerpt entry, one row per retrieval term, in the negative key range: ``match.excerpt``);
+- ``unspin_stories``: (story, archive id) rows grouping an aggregator item's entries (issue #17).
 
 Writes happen in batches, one transaction each, so a killed run leaves every batch either fully in
 or fully out. Writers are serialised: SQLite transactions that write start with ``BEGIN IMMEDIATE``
@@ -62,6 +64,7 @@ class AddResult:
     updated: int = 0
     unchanged: int = 0
     ids: list[str] = field(default_factory=list)
+    failed: list = field(default_factory=list)  # InputError per document that could not be prepared
 
     @property
     def total(self) -> int:
@@ -106,6 +109,18 @@ def content_hash(prose: str) -> str:
     return hashlib.sha256(words.encode("utf-8")).hexdigest()
 
 
+def entry_fingerprint(text: str, kind: str = "article") -> Any:
+    """The index keys of an archive entry: skeleton LSH keys for a full text, term keys for an excerpt."""
+    from .fingerprint import Fingerprint, fingerprint
+
+    if kind == "excerpt":
+        from .excerpt import entry_keys
+
+        keys = entry_keys(text)
+        return Fingerprint(len(keys), keys)
+    return fingerprint(text)
+
+
 def _tables():
     from sqlalchemy import BigInteger, Column, Float, ForeignKey, Integer, MetaData, String, Table, Text
 
@@ -122,6 +137,8 @@ def _tables():
         Column("shingle_count", Integer, nullable=False),
         Column("band_count", Integer, nullable=False),
         Column("added_at", Float, nullable=False),
+        # issue #17: "article" (full text) or "excerpt" (title + excerpt of an aggregator item)
+        Column("kind", String(16), nullable=False, server_default="article"),
     )
     bands = Table(
         "unspin_bands", md,
@@ -129,7 +146,8 @@ def _tables():
         Column("article", Integer, ForeignKey("unspin_articles.pk", ondelete="CASCADE"), primary_key=True),
         sqlite_with_rowid=False,
     )
-    return md, meta, articles, bands
+    stories = _stories_table(md)
+    return md, meta, articles, bands, stories
 
 
 class Archive:
@@ -141,7 +159,7 @@ class Archive:
     def __init__(self, engine: Any, url: str):
         self.engine = engine
         self.url = url
-        self.metadata, self.meta, self.articles, self.bands = _tables()
+        self.metadata, self.meta, self.articles, self.bands, self.stories = _tables()
         self.is_sqlite = engine.dialect.name == "sqlite"
 
     # -- connections -------------------------------------------------------------------------------
@@ -210,51 +228,76 @@ class Archive:
         from sqlalchemy import select, update
 
         from ..detect.normalise import normalise_text
-        from .fingerprint import fingerprint
+        from .aggregator import STORY_KEY, entry_kind
 
         rows: dict[str, dict[str, Any]] = {}  # by id; a later duplicate in the batch wins
         by_hash: dict[str, str] = {}
+        story_rows: list[tuple[str, str]] = []  # (story, id as given) of excerpt entries
         for doc in docs:
-            prose = normalise_text(doc.prose())  # mojibake, NFC, controls, spaces repaired before storing
-            h = content_hash(prose)
-            did = document_id(doc)
+            try:
+                prose = normalise_text(doc.prose())  # mojibake, NFC, controls, spaces repaired before storing
+                h = content_hash(prose)
+                did = document_id(doc)
+                kind = entry_kind(doc)
+                fp = entry_fingerprint(prose, kind)
+            except Exception as exc:  # a bug on one document: reported for it, the batch is still stored
+                from ..failures import failure
+
+                result.failed.append(failure(doc.path, exc, "could not be archived"))
+                continue
             if did not in rows and h in by_hash:
                 did = by_hash[h]  # same words under another id in this batch: one article
-            fp = fingerprint(prose)
+            if kind == "excerpt" and rows.get(did, {}).get("kind") == "article":
+                continue  # never let an excerpt replace the full text of the same URL
             rows[did] = {
                 "id": did, "content_hash": h, "title": doc.title, "url": doc.url,
                 "provider_name": doc.provider_name, "provider_domain": doc.provider_domain,
                 "published": doc.published, "path": None if doc.path == "-" else doc.path, "text": prose,
                 "shingle_count": fp.shingle_count, "band_count": len(fp.keys), "added_at": time.time(),
-                "_keys": fp.keys,
+                "kind": kind, "_keys": fp.keys,
             }
             by_hash[h] = did
+            story = (doc.meta or {}).get(STORY_KEY)
+            if story:
+                story_rows.append((str(story), did))
         a = self.articles
         with self.write() as conn:
             existing: dict[str, tuple[int, str, str]] = {}  # id -> (pk, id, hash)
+            kinds: dict[int, str] = {}
             ids = list(rows)
             for chunk in _chunks(ids, 400):
-                for pk, rid, h in conn.execute(select(a.c.pk, a.c.id, a.c.content_hash).where(a.c.id.in_(chunk))):
+                q = select(a.c.pk, a.c.id, a.c.content_hash, a.c.kind).where(a.c.id.in_(chunk))
+                for pk, rid, h, kind in conn.execute(q):
                     existing[rid] = (pk, rid, h)
+                    kinds[pk] = kind
             hashes = [r["content_hash"] for rid, r in rows.items() if rid not in existing]
             by_content: dict[str, tuple[int, str, str]] = {}
             for chunk in _chunks(hashes, 400):
-                q = select(a.c.pk, a.c.id, a.c.content_hash).where(a.c.content_hash.in_(chunk))
-                for pk, rid, h in conn.execute(q):
+                q = select(a.c.pk, a.c.id, a.c.content_hash, a.c.kind).where(a.c.content_hash.in_(chunk))
+                for pk, rid, h, kind in conn.execute(q):
                     by_content.setdefault(h, (pk, rid, h))
+                    kinds[pk] = kind
             new: list[tuple[dict[str, Any], tuple[int, ...]]] = []
             band_rows: list[tuple[int, int]] = []
+            final_id: dict[str, str] = {}
             for rid, row in rows.items():
                 keys = row.pop("_keys")
                 old = existing.get(rid) or by_content.get(row["content_hash"])
                 if old is None:
                     new.append((row, keys))
+                    final_id[rid] = rid
                     continue
                 pk, old_id, old_hash = old
+                final_id[rid] = old_id
+                if row["kind"] == "excerpt" and kinds.get(pk) == "article":
+                    result.unchanged += 1  # the full text stays; the excerpt only joins its story
+                    result.ids.append(old_id)
+                    continue
                 values = dict(row)
                 if old_id != rid and rid not in existing:
                     values["id"] = old_id if _is_weak_id(rid) else rid
-                if old_hash == row["content_hash"]:
+                final_id[rid] = values["id"]
+                if old_hash == row["content_hash"] and kinds.get(pk) == row["kind"]:
                     values.pop("added_at")
                     conn.execute(update(a).where(a.c.pk == pk).values(**values))
                     result.unchanged += 1
@@ -278,6 +321,10 @@ class Archive:
                 mark = "?" if self.is_sqlite else "%s"
                 conn.exec_driver_sql(f"INSERT INTO unspin_bands (key, article) VALUES ({mark}, {mark})",
                                      band_rows)
+            if story_rows:
+                self._add_stories(conn, [(story, final_id.get(rid, rid)) for story, rid in story_rows])
+            if any(r["kind"] == "excerpt" for r in rows.values()):
+                self._mark_excerpts(conn)
 
     def remove(self, ids: Iterable[str]) -> int:
         """Remove articles by archive id; returns how many were there."""
@@ -291,6 +338,7 @@ class Archive:
                 if pks:
                     self._delete_bands(conn, pks)
                     conn.execute(delete(a).where(a.c.pk.in_(pks)))
+                    conn.execute(delete(self.stories).where(self.stories.c.article_id.in_(chunk)))
                     removed += len(pks)
         return removed
 
@@ -302,13 +350,70 @@ class Archive:
         """
         from sqlalchemy import delete, select
 
-        from .fingerprint import fingerprint
-
         a, b = self.articles, self.bands
-        for pk, text in conn.execute(select(a.c.pk, a.c.text).where(a.c.pk.in_(pks))):
-            keys = list(set(fingerprint(text).keys))
+        for pk, text, kind in conn.execute(select(a.c.pk, a.c.text, a.c.kind).where(a.c.pk.in_(pks))):
+            keys = list(set(entry_fingerprint(text, kind).keys))
             if keys:
                 conn.execute(delete(b).where(b.c.article == pk, b.c.key.in_(keys)))
+
+    def _add_stories(self, conn: Any, pairs: list[tuple[str, str]]) -> None:
+        """Record story membership (story id, archive id); pairs already there are left alone."""
+        from sqlalchemy import select
+
+        st = self.stories
+        pairs = list(dict.fromkeys(pairs))
+        have: set[tuple[str, str]] = set()
+        for chunk in _chunks(sorted({s for s, _ in pairs}), 400):
+            have.update(conn.execute(select(st.c.story, st.c.article_id).where(st.c.story.in_(chunk))).all())
+        fresh = [{"story": s, "article_id": i} for s, i in pairs if (s, i) not in have]
+        if fresh:
+            conn.execute(st.insert(), fresh)
+
+    def _mark_excerpts(self, conn: Any) -> None:
+        from sqlalchemy import select
+
+        m = self.meta
+        if conn.execute(select(m.c.value).where(m.c.key == "has_excerpts")).scalar() is None:
+            conn.execute(m.insert(), [{"key": "has_excerpts", "value": "1"}])
+        self._has_excerpts = True
+
+    def has_excerpts(self) -> bool:
+        """Whether excerpt entries were ever added (then ``find_sources`` looks them up too)."""
+        if getattr(self, "_has_excerpts", False):
+            return True
+        from sqlalchemy import select
+
+        with self.read() as conn:
+            got = conn.execute(select(self.meta.c.value).where(self.meta.c.key == "has_excerpts")).scalar()
+        self._has_excerpts = got is not None
+        return self._has_excerpts
+
+    def stories_of(self, ids: list[str]) -> dict[str, tuple[str, list[dict[str, Any]]]]:
+        """For each archive id in a story: (story id, its members' id, title, URL, provider and kind).
+
+        An entry in several stories gets the one with the most members.
+        """
+        from sqlalchemy import select
+
+        st, a = self.stories, self.articles
+        with self.read() as conn:
+            links = conn.execute(select(st.c.story, st.c.article_id).where(st.c.article_id.in_(ids))).all()
+            if not links:
+                return {}
+            stories = sorted({s for s, _ in links})
+            q = (select(st.c.story, a.c.id, a.c.title, a.c.url, a.c.provider_name, a.c.kind)
+                 .select_from(st.join(a, a.c.id == st.c.article_id)).where(st.c.story.in_(stories))
+                 .order_by(st.c.story, a.c.pk))
+            members: dict[str, list[dict[str, Any]]] = {}
+            for story, rid, title, url, provider, kind in conn.execute(q):
+                members.setdefault(story, []).append(
+                    {"id": rid, "title": title, "url": url, "provider": provider, "kind": kind})
+        out: dict[str, tuple[str, list[dict[str, Any]]]] = {}
+        for story, rid in sorted(links):
+            got = members.get(story, [])
+            if rid not in out or len(got) > len(out[rid][1]):
+                out[rid] = (story, got)
+        return out
 
     # -- reading -----------------------------------------------------------------------------------
 
@@ -367,7 +472,8 @@ class Archive:
             else:
                 size = conn.execute(text(
                     "SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
-                    "WHERE c.relname IN ('unspin_meta', 'unspin_articles', 'unspin_bands') AND c.relkind = 'r'"
+                    "WHERE c.relname IN ('unspin_meta', 'unspin_articles', 'unspin_bands', 'unspin_stories') "
+                    "AND c.relkind = 'r'"
                 )).scalar_one()
             version = conn.execute(select(self.meta.c.value).where(self.meta.c.key == "schema_version")).scalar()
         return {"url": display_url(self.url), "schema_version": int(version or 0), "articles": n,
@@ -572,3 +678,52 @@ def _prepare_schema(archive: Archive, create: bool) -> None:
         if meta.get(k) != v:
             raise ArchiveError(f"archive fingerprints were made with different settings ({meta.get(k)!r}); "
                                "make a new archive and add the articles again")
+    if not _has_excerpt_schema(archive):
+        with archive.write() as conn:
+            migrate_excerpt_entries(conn, archive)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Schema step of issue #17: excerpt-only entries and story clusters
+#
+# One self-contained, idempotent step (it inspects before it alters), so it can run as one entry of
+# an ordered list of migrations: it adds ``unspin_articles.kind`` ("article" for full texts, the
+# default for every existing row; "excerpt" for an aggregator item's title + excerpt) and the
+# ``unspin_stories`` table (story id, archive id of a member), which keeps which entries an aggregator
+# item grouped as coverage of one story. Fresh archives get both from ``_tables``.
+
+
+def _stories_table(md: Any) -> Any:
+    from sqlalchemy import Column, Index, PrimaryKeyConstraint, Table, Text
+
+    return Table(
+        "unspin_stories", md,
+        Column("story", Text, nullable=False), Column("article_id", Text, nullable=False),
+        PrimaryKeyConstraint("story", "article_id"),
+        Index("ix_unspin_stories_article", "article_id"),
+    )
+
+
+def _has_excerpt_schema(archive: Archive) -> bool:
+    from sqlalchemy import inspect
+
+    with archive._errors():
+        with archive.engine.connect() as conn:
+            insp = inspect(conn)
+            return ("unspin_stories" in insp.get_table_names()
+                    and any(c["name"] == "kind" for c in insp.get_columns("unspin_articles")))
+
+
+def migrate_excerpt_entries(conn: Any, archive: Archive) -> None:
+    """Add the ``kind`` column and the ``unspin_stories`` table to an archive made before issue #17.
+
+    Runs inside a write transaction (``Archive.write``); SQLite and PostgreSQL both add a NOT NULL
+    column with a constant default in place, so existing rows become full-text articles.
+    """
+    from sqlalchemy import inspect, text
+
+    insp = inspect(conn)
+    if not any(c["name"] == "kind" for c in insp.get_columns("unspin_articles")):
+        conn.execute(text("ALTER TABLE unspin_articles ADD COLUMN kind VARCHAR(16) NOT NULL DEFAULT 'article'"))
+    if "unspin_stories" not in insp.get_table_names():
+        archive.stories.create(conn)
