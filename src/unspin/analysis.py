@@ -226,7 +226,6 @@ def _finish(doc: Document, stream: MatchStream, fb: FindingBuilder, findings: li
         if article:
             findings += suppress(doc.text, doc.path, article, per_file_ignores=cfg.per_file_ignores, base=cfg.base)
     findings.sort(key=lambda f: (f.start, f.end, f.rule))
-    extra: dict[str, Any] = {}
     if len(findings) > MAX_FINDINGS:  # a cap (docs/formats.md, "Limits"): the first ones, and how many
         extra["findings_total"] = len(findings)
         findings = findings[:MAX_FINDINGS]
