@@ -64,6 +64,10 @@ def add(paths, encoding, max_file_size, batch_size, progress, db, config_path, n
     sources = list(discover(list(paths), errors))
     show = sys.stderr.isatty() if progress is None else progress
 
+    from ..match.corpus import record_originals  # issue #13: n-gram counts of the archived originals
+
+    counted: list = []
+
     def documents(advance) -> Iterator:
         for src in sources:
             docs = read_source_reporting(src, errors, max_bytes=limit, encoding=encoding)
@@ -73,6 +77,10 @@ def add(paths, encoding, max_file_size, batch_size, progress, db, config_path, n
                     errors.append(InputError(doc.path, "no prose to archive"))
                     continue
                 yield doc
+                counted.append(doc)  # counted between the archive's batches (bounded memory)
+                if len(counted) >= 1000:
+                    record_originals(arc, counted)
+                    counted.clear()
             advance()
 
     try:
@@ -86,6 +94,7 @@ def add(paths, encoding, max_file_size, batch_size, progress, db, config_path, n
                 result = arc.add_documents(documents(lambda: bar.advance(task)), batch_size=batch_size)
         else:
             result = arc.add_documents(documents(lambda: None), batch_size=batch_size)
+        record_originals(arc, counted)
     except ArchiveError as exc:
         fail(f"{display_url(arc.url)}: {exc}")
     finally:

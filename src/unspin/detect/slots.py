@@ -460,6 +460,10 @@ def slot_findings(doc: Document, stream: MatchStream, fb: FindingBuilder) -> lis
     if thr is None:
         return []
     res = slot_columns(doc, stream, sm)
+    try:  # detect-article: the article's slots (detect/article.py) reuse these columns
+        stream._us203_columns = res
+    except AttributeError:  # pragma: no cover - a stream type without a __dict__
+        pass
     if res is None:
         return []
     flagged = sm.np.flatnonzero(res["p"] >= thr).tolist()
