@@ -48,7 +48,7 @@ def add(paths, encoding, max_file_size, batch_size, progress, db, config_path, n
 
     Adding is idempotent: an article with the same id (JSONL 'id', else its URL, else its file path)
     or the same words is updated, not duplicated. A news-aggregator item (front matter with a title,
-    an excerpt and ``related`` items, no body) adds one excerpt-only entry per item and related item,
+    an excerpt and `related` items, no body) adds one excerpt-only entry per item and related item,
     keyed by URL and grouped as one story; an excerpt never replaces a full text with the same URL.
     Unreadable inputs are reported and skipped; the exit status is then 2.
     """
