@@ -99,6 +99,9 @@ def render(res: Results, command: str) -> str:
                         rows)
     if res.auc_rows:
         lines += _score_section(res)
+        lines += ["", "The article score against open-thesaurus spinners (held-out thesaurus half), the ranked "
+                  "`suspicious` words and the archive as a corpus (0 / 1k / 10k articles): "
+                  "[evaluation-article.md](evaluation-article.md) (`scripts/eval_article.py`)."]
     for suite, md in res.delegated.items():
         title = {"match": "Source matching", "rewrite": "Rewriting",
                  "slots": "Slot detection (hard flags at one budget)"}[suite]

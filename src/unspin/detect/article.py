@@ -201,7 +201,7 @@ def _one_per_span(slots: list[Slot]) -> list[Slot]:
 # Archive as a corpus: domain collocation evidence
 
 
-CORPUS_WEIGHT = 0.5  # log-odds per natural-log unit of domain n-gram gain (see docs/evaluation.md)
+CORPUS_WEIGHT = 0.5  # log-odds per natural-log unit of domain n-gram gain (see docs/evaluation-article.md)
 CORPUS_CAP = 4.0
 
 
