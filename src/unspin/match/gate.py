@@ -91,7 +91,8 @@ class GateSummary:
 
     def to_json(self, archive_url: str, errors: list[Any]) -> dict[str, Any]:
         return {"schema_version": 1, "archive": archive_url, "trusted": self.trusted, "hold": self.hold,
-                "totals": {**self.counts(), "added": self.added, "updated": self.updated, "errors": len(errors)}, "providers": self.providers(),
+                "totals": {**self.counts(), "added": self.added, "updated": self.updated,
+                           "errors": len(errors)}, "providers": self.providers(),
                 "articles": [d.to_json() for d in self.decisions],
                 "errors": [{"path": e.path, "error": e.error} for e in errors]}
 
@@ -316,9 +317,14 @@ def accept(archive: Archive, ids: Iterable[str]) -> list[ArchivedArticle]:
     statistics. Returns the articles moved."""
     moved = archive.set_status(ids, ORIGINAL)
     if moved:
+        from dataclasses import replace
+
         from ..document import parse_text
 
-        _feed_statistics(archive, [parse_text(a.text, a.id, "text")[0] for a in moved])
+        _feed_statistics(archive, [replace(parse_text(a.text, a.path or a.id, "text")[0], id=a.id, title=a.title,
+                                           url=a.url, provider_name=a.provider_name,
+                                           provider_domain=a.provider_domain, published=a.published)
+                                   for a in moved])
     return moved
 
 
