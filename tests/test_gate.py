@@ -378,3 +378,54 @@ def test_newer_archives_are_still_refused(tmp_path):
     con.close()
     with pytest.raises(ArchiveError, match="newer"):
         open_archive(str(path))
+
+
+# --- the editor's page ---------------------------------------------------------------------------------
+
+def _call(srv, method: str, path: str, payload=None) -> tuple[int, dict]:
+    import http.client
+
+    host, port = srv.server_address[:2]
+    conn = http.client.HTTPConnection(host, port, timeout=30)
+    try:
+        body = None if payload is None else json.dumps(payload).encode()
+        conn.request(method, path, body=body, headers={"Content-Type": "application/json"} if body else {})
+        resp = conn.getresponse()
+        return resp.status, json.loads(resp.read())
+    finally:
+        conn.close()
+
+
+def test_the_page_lists_held_articles_and_accepts_or_rejects_them(tmp_path, cli_runner):
+    from unspin.config import Config
+    from unspin.web.server import WebApp, _static_bytes, start_in_thread
+
+    db = "sqlite:///" + str(tmp_path / "a.sqlite")
+    add(cli_runner, db, GATE / "unsourced")
+    arc = open_archive(db, create=False)
+    srv, thread = start_in_thread(WebApp(config=Config(generic=False), archive=arc))
+    try:
+        status, data = _call(srv, "GET", "/api/review")
+        assert status == 200 and [a["status"] for a in data["articles"]] == ["held"] * 3
+        first, second = data["articles"][0]["id"], data["articles"][1]["id"]
+        assert _call(srv, "POST", "/api/review", {"id": first, "action": "accept"}) == (
+            200, {"id": first, "status": "original"})
+        assert _call(srv, "POST", "/api/review", {"id": second, "action": "reject"})[1]["status"] == "rejected"
+        status, err = _call(srv, "POST", "/api/review", {"id": first, "action": "accept"})
+        assert status == 404 and "already" in err["error"]
+        status, err = _call(srv, "POST", "/api/review", {"id": first, "action": "delete"})
+        assert status == 400
+        assert len(_call(srv, "GET", "/api/review")[1]["articles"]) == 1
+        assert b"review-panel" in _static_bytes("index.html") and b"/api/review" in _static_bytes("review.js")
+    finally:
+        srv.shutdown()
+        srv.server_close()
+        thread.join(5)
+        arc.close()
+    srv, thread = start_in_thread(WebApp(config=Config(generic=False)))
+    try:
+        assert _call(srv, "GET", "/api/review")[0] == 409
+    finally:
+        srv.shutdown()
+        srv.server_close()
+        thread.join(5)
