@@ -429,3 +429,19 @@ def test_the_page_lists_held_articles_and_accepts_or_rejects_them(tmp_path, cli_
         srv.shutdown()
         srv.server_close()
         thread.join(5)
+
+
+def test_the_provider_report_gives_the_archive_counts(tmp_path, cli_runner):
+    db = "sqlite:///" + str(tmp_path / "a.sqlite")
+    add(cli_runner, db, *originals())
+    add(cli_runner, db, GATE / "copies", GATE / "unsourced")
+    out = tmp_path / "report"
+    r = cli_runner.invoke(cli, ["report", "--no-config", "--no-progress", "-j", "1", "--out", str(out), "--db", db,
+                                str(GATE / "copies"), str(GATE / "unsourced"), *map(str, originals())])
+    assert r.exit_code == 0, r.stderr
+    data = json.loads((out / "providers.json").read_text())
+    by = {p["provider"]: p["archive"] for p in data["providers"]}
+    assert by["Spin Farm"] == {"original": 0, "copy": 6, "held": 3, "fixed": 0, "rejected": 0}
+    assert by["Harbour Ledger"]["original"] == 2 and by["Harbour Ledger"]["copy"] == 0
+    assert "In the archive: 0 originals, 6 copies, 3 held" in (out / "report.html").read_text()
+    assert "archive_held" in (out / "providers.csv").read_text().splitlines()[0]

@@ -538,22 +538,23 @@ class Archive:
             return [{"id": sid, "score": score, "coverage": cov, "substitutions": json.loads(subs)}
                     for sid, score, cov, subs in conn.execute(q)]
 
-    def status_counts(self, by_provider: bool = False) -> dict[str, Any]:
-        """Articles per status ({status: n}); with ``by_provider``, {provider: {status: n}} (provider
-        name, else domain, else ``""``)."""
+    def status_counts(self) -> dict[str, int]:
+        """Articles per status ({status: n})."""
         from sqlalchemy import func, select
 
         a = self.articles
         with self.read() as conn:
-            if not by_provider:
-                return {st: n for st, n in conn.execute(select(a.c.status, func.count()).group_by(a.c.status))}
-            out: dict[str, dict[str, int]] = {}
-            q = select(a.c.provider_name, a.c.provider_domain, a.c.status, func.count()).group_by(
-                a.c.provider_name, a.c.provider_domain, a.c.status)
-            for name, domain, st, n in conn.execute(q):
-                per = out.setdefault(name or domain or "", {})
-                per[st] = per.get(st, 0) + n
-            return out
+            return {st: n for st, n in conn.execute(select(a.c.status, func.count()).group_by(a.c.status))}
+
+    def provider_status_rows(self) -> list[tuple[str | None, str | None, str, int]]:
+        """(provider name, provider domain, status, articles) for every combination in the archive."""
+        from sqlalchemy import func, select
+
+        a = self.articles
+        q = select(a.c.provider_name, a.c.provider_domain, a.c.status, func.count()).group_by(
+            a.c.provider_name, a.c.provider_domain, a.c.status)
+        with self.read() as conn:
+            return [tuple(r) for r in conn.execute(q)]
 
     def existing(self, ids: Iterable[str], hashes: Iterable[str]) -> tuple[dict[str, tuple[int, str]],
                                                                           dict[str, int]]:
