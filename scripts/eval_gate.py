@@ -88,7 +88,8 @@ def main() -> None:
         for spin_name in ("thesaurus", "wordnet"):
             s = _gate(_spun_docs(wiki, sp[spin_name], 0.3, 7, f"copy-{spin_name}"), args.hold, archive=arc)
             c = s.counts()
-            first_right = sum(1 for d in s.decisions if d.sources and d.sources[0] == "wikinews:" + d.id.split(":", 1)[1])
+            first_right = sum(1 for d in s.decisions
+                              if d.sources and d.sources[0] == "wikinews:" + d.id.split(":", 1)[1])
             rows.append((f"Wikinews spun copies ({spin_name} 0.3), originals archived", len(wiki), "copy", c["copy"],
                          f"{c['copy'] / len(wiki):.1%}",
                          f"first source = its original: {first_right}; held {c['held']}, original {c['original']}"))

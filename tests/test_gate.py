@@ -445,3 +445,10 @@ def test_the_provider_report_gives_the_archive_counts(tmp_path, cli_runner):
     assert by["Harbour Ledger"]["original"] == 2 and by["Harbour Ledger"]["copy"] == 0
     assert "In the archive: 0 originals, 6 copies, 3 held" in (out / "report.html").read_text()
     assert "archive_held" in (out / "providers.csv").read_text().splitlines()[0]
+
+
+def test_review_script_never_writes_html():
+    """Titles and findings reach the page through textContent only, as in app.js."""
+    js = (REPO / "src/unspin/web/static/review.js").read_text(encoding="utf-8")
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
+        assert sink not in js, sink

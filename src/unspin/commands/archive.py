@@ -78,6 +78,8 @@ def add(paths, trusted, fix, hold, fmt, no_generic, lexicons, encoding, max_file
     from ..match.archive import ArchiveError, display_url
     from ..model import InputError
 
+    if trusted and (fix or hold):
+        fail("--trusted stores every article as an original; it cannot be combined with --fix or --hold")
     cfg = resolve_config(config_path, no_config, lexicons=tuple(lexicons) or None,
                          generic=False if no_generic else None, gate_hold=hold)
     arc = _open(db, config_path, no_config, create=True)
