@@ -6,7 +6,8 @@ Four runs, each into a fresh temporary SQLite archive, with the gate's defaults 
 ``unspin check``):
 
 1. clean news, no archive: every Wikinews article (../shared/data/news-corpus) through the gate;
-   the share held is the false-hold rate (target <= 1%);
+   the share held is the false-hold rate (target <= 1%); once with the provider set (as in a feed:
+   a provider's reuse of its own text is not a copy), once without (every reuse is a copy);
 2. the same on N Reuters articles (held-out: research-only data, evaluation only);
 3. copies: the Wikinews articles archived as originals (trusted), then spun copies of them
    (thesaurus spinner and WordNet spinner, rate 0.3) through the gate: the share stored as copies,
@@ -51,16 +52,16 @@ def _spun_docs(articles, spinner, rate: float, seed: int, prefix: str):
 
     for a in articles:
         s = spin_article(a, spinner, rate, seed)
-        yield replace(make_document(s.text, f"{prefix}:{a.id}"), id=f"{prefix}:{a.id}")
+        yield replace(make_document(s.text, f"{prefix}:{a.id}"), id=f"{prefix}:{a.id}", provider_name="Spin Farm")
 
 
-def _docs(articles, prefix: str):
+def _docs(articles, prefix: str, provider: str | None):
     from dataclasses import replace
 
     from unspin.evaluation.datasets import make_document
 
     for a in articles:
-        yield replace(make_document(a.text, f"{prefix}:{a.id}"), id=f"{prefix}:{a.id}")
+        yield replace(make_document(a.text, f"{prefix}:{a.id}"), id=f"{prefix}:{a.id}", provider_name=provider)
 
 
 def main() -> None:
@@ -77,14 +78,17 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        for name, arts, prefix in (("Wikinews, clean", wiki, "wikinews"), ("Reuters, clean (held-out)", reuters,
-                                                                          "reuters")):
-            s = _gate(_docs(arts, prefix), args.hold, workdir=work)
+        for name, arts, prefix, provider in (
+                ("Wikinews, clean, provider 'Wikinews'", wiki, "wikinews", "Wikinews"),
+                ("Wikinews, clean, no provider", wiki, "wikinews", None),
+                ("Reuters, clean (held-out), provider 'Reuters'", reuters, "reuters", "Reuters"),
+                ("Reuters, clean (held-out), no provider", reuters, "reuters", None)):
+            s = _gate(_docs(arts, prefix, provider), args.hold, workdir=work)
             c = s.counts()
             rows.append((name, len(arts), "held", c["held"], f"{c['held'] / len(arts):.1%}",
                          f"{c['original']} originals, {c['copy']} copies"))
         arc = open_archive(str(work / "wiki.sqlite"))
-        arc.add_documents(_docs(wiki, "wikinews"))
+        arc.add_documents(_docs(wiki, "wikinews", "Wikinews"))
         for spin_name in ("thesaurus", "wordnet"):
             s = _gate(_spun_docs(wiki, sp[spin_name], 0.3, 7, f"copy-{spin_name}"), args.hold, archive=arc)
             c = s.counts()
