@@ -82,6 +82,9 @@ class Incoming:
     findings: str | None = None
     text: str | None = None
     links: tuple[Any, ...] = ()
+    fingerprint: Any = None  # of the stored text when the caller has it already (``fingerprint.fingerprint``)
+    prose: str | None = None  # ``normalise_text(doc.prose())`` when the caller has it already
+    content_hash: str | None = None  # ``content_hash(prose)`` likewise
 
 
 @dataclass
@@ -277,14 +280,16 @@ class Archive:
         by_hash: dict[str, str] = {}
         for item in items:
             doc = item.doc
-            prose = normalise_text(doc.prose())  # mojibake, NFC, controls, spaces repaired before storing
+            # mojibake, NFC, controls, spaces repaired before storing
+            prose = item.prose if item.prose is not None else normalise_text(doc.prose())
             text = normalise_text(item.text) if item.text is not None else prose
-            h = content_hash(prose)  # of the submitted words, so resubmitting them is recognised
+            # of the submitted words, so resubmitting them is recognised
+            h = item.content_hash if item.content_hash is not None else content_hash(prose)
             did = document_id(doc)
             if did not in rows and h in by_hash:
                 did = by_hash[h]  # same words under another id in this batch: one article
             source = item.status in SOURCE_STATUSES
-            fp = fingerprint(text)
+            fp = item.fingerprint if item.fingerprint is not None and item.text is None else fingerprint(text)
             rows[did] = {
                 "id": did, "content_hash": h, "title": doc.title, "url": doc.url,
                 "provider_name": doc.provider_name, "provider_domain": doc.provider_domain,

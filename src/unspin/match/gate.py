@@ -161,14 +161,12 @@ class _RunIndex:
         self.keys: dict[int, list[int]] = {}
         self.articles: dict[int, ArchivedArticle] = {}
 
-    def add(self, did: str, doc: Document, text: str) -> None:
-        from .fingerprint import fingerprint
-
+    def add(self, did: str, doc: Document, text: str, keys: Iterable[int]) -> None:
         pk = -(len(self.articles) + 1)
         self.articles[pk] = ArchivedArticle(id=did, title=doc.title, url=doc.url, provider_name=doc.provider_name,
                                             provider_domain=doc.provider_domain, published=doc.published,
                                             path=doc.path, text=text, pk=pk)
-        for k in set(fingerprint(text).keys):
+        for k in set(keys):
             self.keys.setdefault(k, []).append(pk)
 
     def candidates(self, keys: Iterable[int], limit: int = 50) -> list[tuple[int, int]]:
@@ -221,6 +219,7 @@ def _gate_batch(archive: Archive, docs: list[Document], ctx: Any, hold: str, fix
 
     from ..analysis import analyze_many
     from ..rewrite.normalise import normalise_text
+    from .fingerprint import fingerprint
 
     prose = [normalise_text(d.prose()) for d in docs]
     ids = [document_id(d) for d in docs]
@@ -252,12 +251,14 @@ def _gate_batch(archive: Archive, docs: list[Document], ctx: Any, hold: str, fix
         if not sources and not want_sources:
             sources = archive_sources(view, doc, actx.top_sources)
         sources = _foreign(doc, sources, archive, run)
-        if not sources and run.articles:
+        fp = fingerprint(prose[k])  # stored with the article; looked up in this batch's originals
+        if not sources and run.candidates(fp.keys, 1):
             from .sources import find_sources
 
             sources = _foreign(doc, find_sources(run, doc, top=actx.top_sources), archive, run)
         item = Incoming(doc, score=float(report.score), verdict=report.verdict,
-                        findings=json.dumps(top_findings(report)))
+                        findings=json.dumps(top_findings(report)), fingerprint=fp, prose=prose[k],
+                        content_hash=hashes[k])
         if sources:
             item.status, item.links = COPY, tuple(sources)
         elif report.verdict == "spun" or (hold == "suspect" and report.verdict == "suspect"):
@@ -268,8 +269,10 @@ def _gate_batch(archive: Archive, docs: list[Document], ctx: Any, hold: str, fix
                 done = fix_document(doc, actx, findings=list(report.findings))
                 if done.changed and not done.rewrite.skipped:
                     item.status, item.text = FIXED, rewritten_prose(doc, done.rewrite.splices)
-        if item.status in (ORIGINAL, FIXED):
-            run.add(ids[k], doc, item.text if item.text is not None else prose[k])
+        if item.status == ORIGINAL:
+            run.add(ids[k], doc, prose[k], fp.keys)
+        elif item.status == FIXED:
+            run.add(ids[k], doc, item.text, fingerprint(item.text).keys)
         items.append(item)
         decided.append(Decision(ids[k], doc.path, provider_of(doc), item.status, float(report.score),
                                 report.verdict, tuple(m.id for m in item.links), len(report.findings)))
