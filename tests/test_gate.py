@@ -475,3 +475,25 @@ def test_a_provider_reusing_its_own_text_is_no_copy_another_provider_is(tmp_path
     assert out["articles"][0]["status"] == "original"  # the same provider's follow-up
     code, out = add(cli_runner, db, other)
     assert out["articles"][0]["status"] == "copy" and out["articles"][0]["sources"]
+
+
+def test_find_sources_skips_an_article_that_is_no_source_even_if_indexed(tmp_path):
+    """Belt and braces: retrieval finds only indexed articles, and find_sources also checks the status."""
+    from unspin.match.sources import find_sources
+
+    arc = open_archive(str(tmp_path / "a.sqlite"))
+    try:
+        arc.add_documents(docs_of(originals()[0]))
+        copy = docs_of(GATE / "copies" / originals()[0].name)[0]
+        assert find_sources(arc, copy)
+        real = arc.get_by_pk
+
+        def as_held(pks):
+            from dataclasses import replace
+
+            return {pk: replace(a, status="held") for pk, a in real(pks).items()}
+
+        arc.get_by_pk = as_held
+        assert find_sources(arc, copy) == []
+    finally:
+        arc.close()

@@ -26,6 +26,7 @@ from ..model import Document, Finding, Suggestion
 from .align import AlignedPassage, Sentence, WordSubstitution, align_sentences, split_sentences, word_substitutions
 from .fingerprint import containment, fingerprint, text_shingles
 
+SOURCE_STATUSES = ("original", "fixed")  # archive statuses that may be sources (match.archive.SOURCE_STATUSES)
 CANDIDATES = 40  # most-voted LSH candidates fetched
 RERANK = 8  # candidates aligned sentence by sentence
 MIN_CONTAINMENT = 0.05  # share of the document's skeleton shingles a candidate must contain
@@ -105,7 +106,9 @@ def find_sources(archive: Any, doc: Document, top: int = 5) -> list[SourceMatch]
         if not pool:
             break
         query_shingles = text_shingles(text)
-        articles = archive.get_by_pk(pool)
+        # only originals (and fixed articles) are sources; the others have no index rows anyway
+        articles = {pk: a for pk, a in archive.get_by_pk(pool).items()
+                    if getattr(a, "status", "original") in SOURCE_STATUSES}
         ranked = sorted(((containment(query_shingles, text_shingles(art.text)), pk) for pk, art in articles.items()),
                         reverse=True)
         scored = []
