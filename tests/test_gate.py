@@ -497,3 +497,12 @@ def test_find_sources_skips_an_article_that_is_no_source_even_if_indexed(tmp_pat
         assert find_sources(arc, copy) == []
     finally:
         arc.close()
+
+
+def test_the_summary_keeps_the_input_order(tmp_path, cli_runner):
+    db = "sqlite:///" + str(tmp_path / "a.sqlite")
+    first, second = originals()[:2]
+    add(cli_runner, db, second)
+    code, out = add(cli_runner, db, first, second, originals()[2])
+    assert [a["status"] for a in out["articles"]] == ["original", "unchanged", "original"]
+    assert [a["path"] for a in out["articles"]] == [str(first), str(second), str(originals()[2])]

@@ -228,10 +228,11 @@ def _gate_batch(archive: Archive, docs: list[Document], ctx: Any, hold: str, fix
     todo: list[int] = []
     seen_hash: set[str] = set()
     replaced: set[int] = set()
+    decided: dict[int, Decision] = {}  # by input position, so the summary keeps the input order
     for k, (did, h) in enumerate(zip(ids, hashes, strict=True)):
         old = by_id.get(did)
         if (old is not None and old[1] == h) or (old is None and h in by_hash) or h in seen_hash:
-            summary.decisions.append(Decision(did, docs[k].path, provider_of(docs[k]), "unchanged"))
+            decided[k] = Decision(did, docs[k].path, provider_of(docs[k]), "unchanged")
             if on_doc:
                 on_doc()
             continue
@@ -244,7 +245,6 @@ def _gate_batch(archive: Archive, docs: list[Document], ctx: Any, hold: str, fix
     actx = replace(ctx, archive=view)
     want_sources = actx.config.wants_family("US3")
     items: list[Incoming] = []
-    decided: list[Decision] = []
     for k, report in zip(todo, analyze_many((docs[k] for k in todo), actx), strict=True):
         doc = docs[k]
         sources = list(report.sources)
@@ -274,8 +274,8 @@ def _gate_batch(archive: Archive, docs: list[Document], ctx: Any, hold: str, fix
         elif item.status == FIXED:
             run.add(ids[k], doc, item.text, fingerprint(item.text).keys)
         items.append(item)
-        decided.append(Decision(ids[k], doc.path, provider_of(doc), item.status, float(report.score),
-                                report.verdict, tuple(m.id for m in item.links), len(report.findings)))
+        decided[k] = Decision(ids[k], doc.path, provider_of(doc), item.status, float(report.score),
+                              report.verdict, tuple(m.id for m in item.links), len(report.findings))
         if on_doc:
             on_doc()
     if items:
@@ -283,7 +283,7 @@ def _gate_batch(archive: Archive, docs: list[Document], ctx: Any, hold: str, fix
         summary.added += result.added
         summary.updated += result.updated
         _feed_statistics(archive, [it.doc for it in result.written if it.status == ORIGINAL])
-    summary.decisions.extend(decided)
+    summary.decisions.extend(decided[k] for k in sorted(decided))
 
 
 def _provider_keys(name: str | None, domain: str | None) -> set[str]:
