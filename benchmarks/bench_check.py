@@ -90,7 +90,7 @@ with StartupGC() as startup:
     mark("read and parse the document")
     timed("unspin.detect.generic", "generic_findings", "US201 generic_findings (first call: models)")
     timed("unspin.detect.spinmap", "spinmap_findings", "US202 spinmap_findings (first call: model)")
-    timed("unspin.rewrite.normalise", "normalisation_findings", "US4 normalisation_findings")
+    timed("unspin.detect.normalise", "normalisation_findings", "US4 normalisation_findings")
     timed("unspin.detect.scorer", "score_document", "score_document (first call: models)")
     reports = []
     for d in docs:

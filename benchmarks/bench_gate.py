@@ -34,6 +34,7 @@ from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the evaluation/ package
 
 INCOMING = 300
 
@@ -55,8 +56,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
+    from evaluation.datasets import make_document, reuters_articles, spin_article, spinners, wikinews_articles
     from unspin.analysis import Context, analyze_many
-    from unspin.evaluation.datasets import make_document, reuters_articles, spin_article, spinners, wikinews_articles
     from unspin.match.archive import open_archive
     from unspin.match.gate import gate_documents
     from unspin.match.sources import find_sources

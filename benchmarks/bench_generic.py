@@ -98,7 +98,7 @@ if impl:
     g = importlib.util.module_from_spec(spec); sys.modules[spec.name] = g; spec.loader.exec_module(g)
 else:
     import unspin.detect.generic as g
-from unspin.analysis import FindingBuilder
+from unspin.findings import FindingBuilder
 from unspin.model import Document, Segment
 from unspin.text import MatchStream
 m = g.GenericModel(Path(models)) if models else g.load_model()

@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the evaluation/ package
 
 from synthetic_corpus import write_corpus  # noqa: E402
 
@@ -41,9 +42,9 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def bench(n: int, workdir: Path) -> dict:
+    from evaluation.matching import SyntheticCorpus, training_texts
+    from evaluation.thesaurus_spinner import ThesaurusSpinner
     from unspin.document import parse_text, record_document
-    from unspin.evaluation.matching import SyntheticCorpus, training_texts
-    from unspin.evaluation.thesaurus_spinner import ThesaurusSpinner
     from unspin.match.archive import open_archive
 
     feed = write_corpus(n, workdir / f"synthetic-{n}.jsonl")

@@ -24,6 +24,7 @@ from pathlib import Path
 import yaml
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))  # the evaluation/ package (not in the wheel)
 
 
 @dataclass(frozen=True)
@@ -75,8 +76,8 @@ def load_fixtures(root: Path) -> list[Fixture]:
 
 
 def make_spinners() -> dict:
-    from unspin.evaluation.thesaurus_spinner import ThesaurusSpinner
-    from unspin.evaluation.wordnet_spinner import WordNetSpinner
+    from evaluation.thesaurus_spinner import ThesaurusSpinner
+    from evaluation.wordnet_spinner import WordNetSpinner
 
     return {"thesaurus": ThesaurusSpinner(), "wordnet": WordNetSpinner()}
 

@@ -2,7 +2,7 @@
 
     python benchmarks/synthetic_corpus.py 100000 /tmp/synthetic-100k.jsonl
 
-The generator is ``unspin.evaluation.matching.SyntheticCorpus``: a word Markov chain over the
+The generator is ``evaluation.matching.SyntheticCorpus``: a word Markov chain over the
 project's fixture articles (and Wikinews, CC BY 2.5, when ../shared/data is present) with invented
 names and numbers per article. Nothing it writes is shipped.
 """
@@ -14,10 +14,12 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the evaluation/ package (not in the wheel)
+
 
 def write_corpus(n: int, path: Path, seed: int = 11) -> Path:
     """Write articles 0..n-1 of the seeded synthetic corpus to ``path`` (reused when already complete)."""
-    from unspin.evaluation.matching import SyntheticCorpus, training_texts
+    from evaluation.matching import SyntheticCorpus, training_texts
 
     if path.exists() and sum(1 for _ in open(path, encoding="utf-8")) == n:
         return path

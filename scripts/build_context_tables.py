@@ -32,9 +32,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))  # the evaluation/ package
 
+from evaluation.wordnet_spinner import POS_FILES, STOPWORDS, load_wordnet  # noqa: E402
 from unspin.detect.lm import lm_path  # noqa: E402
-from unspin.evaluation.wordnet_spinner import POS_FILES, STOPWORDS, load_wordnet  # noqa: E402
 
 K = 10
 OUT = ROOT / "models" / "context"

@@ -20,8 +20,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))  # the evaluation/ package
 
-from unspin.analysis import FindingBuilder  # noqa: E402
+from unspin.findings import FindingBuilder  # noqa: E402
 from unspin.model import Document, Segment  # noqa: E402
 from unspin.text import MatchStream, word_count  # noqa: E402
 
@@ -105,7 +106,7 @@ class Case:
 
 
 def spun_cases(docs: list[Document], rate: float, seed: int) -> list[Case]:
-    from unspin.evaluation.wordnet_spinner import WordNetSpinner
+    from evaluation.wordnet_spinner import WordNetSpinner
 
     sp = WordNetSpinner()
     out = []

@@ -25,8 +25,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))  # the evaluation/ package
 
-from unspin.evaluation.wordnet_spinner import STOPWORDS, WordNet, parse_wordnet_dir  # noqa: E402
+from evaluation.wordnet_spinner import STOPWORDS, WordNet, parse_wordnet_dir  # noqa: E402
 
 OUT = ROOT / "models" / "generic"
 SHIFT = 1 << 20  # bigram key = id_a * SHIFT + id_b

@@ -30,15 +30,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))  # the evaluation/ package
 
+from evaluation import datasets as ds  # noqa: E402
+from evaluation.detection import generic_status  # noqa: E402
+from evaluation.wordnet_spinner import WordNetSpinner  # noqa: E402
 from unspin.analysis import Context, analyze  # noqa: E402
 from unspin.config import Config  # noqa: E402
 from unspin.detect.context_lm import FEATURES as CONTEXT_FEATURES  # noqa: E402
 from unspin.detect.context_lm import TABLE_FILES as CONTEXT_TABLES  # noqa: E402
 from unspin.detect.scorer import finding_features, text_features  # noqa: E402
-from unspin.evaluation import datasets as ds  # noqa: E402
-from unspin.evaluation.detection import generic_status  # noqa: E402
-from unspin.evaluation.wordnet_spinner import WordNetSpinner  # noqa: E402
 
 RATES = (0.1, 0.15, 0.2, 0.3, 0.45, 0.6)
 COPIES = 3

@@ -29,6 +29,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the evaluation/ package
 
 from build_generic_data import (  # noqa: E402
     PPS,
@@ -124,7 +125,7 @@ def swaps(t: str, c: str):
         if len(key) > 1 and (key[0] in STOP or key[-1] in STOP):
             continue  # "the board" -> "management": the function word makes it an ordinary phrase
         if not all(w.isalpha() and w.isascii() and len(w) <= 24 for w in key):
-            continue  # hyphenated, apostrophe or digit tokens are never judged (generic._kind)
+            continue  # hyphenated, apostrophe or digit tokens are never judged (words.token_kind)
         yield " ".join(key), " ".join(val)
 
 
@@ -245,7 +246,7 @@ def main() -> None:
     def known(w: str) -> bool:
         return w.encode() in vocab
 
-    from unspin.evaluation.wordnet_spinner import POS_FILES, load_wordnet
+    from evaluation.wordnet_spinner import POS_FILES, load_wordnet
 
     wn = load_wordnet()
 

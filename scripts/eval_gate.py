@@ -28,6 +28,7 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the evaluation/ package
 
 
 def _gate(docs, hold: str, archive=None, workdir: Path | None = None):
@@ -48,7 +49,7 @@ def _gate(docs, hold: str, archive=None, workdir: Path | None = None):
 def _spun_docs(articles, spinner, rate: float, seed: int, prefix: str):
     from dataclasses import replace
 
-    from unspin.evaluation.datasets import make_document, spin_article
+    from evaluation.datasets import make_document, spin_article
 
     for a in articles:
         s = spin_article(a, spinner, rate, seed)
@@ -58,7 +59,7 @@ def _spun_docs(articles, spinner, rate: float, seed: int, prefix: str):
 def _docs(articles, prefix: str, provider: str | None):
     from dataclasses import replace
 
-    from unspin.evaluation.datasets import make_document
+    from evaluation.datasets import make_document
 
     for a in articles:
         yield replace(make_document(a.text, f"{prefix}:{a.id}"), id=f"{prefix}:{a.id}", provider_name=provider)
@@ -69,7 +70,7 @@ def main() -> None:
     ap.add_argument("--reuters", type=int, default=1000)
     ap.add_argument("--hold", choices=("spun", "suspect"), default="suspect")
     args = ap.parse_args()
-    from unspin.evaluation.datasets import reuters_articles, spinners, wikinews_articles
+    from evaluation.datasets import reuters_articles, spinners, wikinews_articles
     from unspin.match.archive import open_archive
 
     wiki = wikinews_articles()

@@ -22,6 +22,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
+sys.path.insert(0, str(REPO))  # the evaluation/ package
 
 ARTICLES = REPO / "fixtures" / "articles"
 OUT = REPO / "fixtures" / "gate"
@@ -48,7 +49,7 @@ def spin_markdown(text: str, spinner, rate: float, rng: random.Random) -> str:
 
 
 def main() -> None:
-    from unspin.evaluation.datasets import spinners
+    from evaluation.datasets import spinners
 
     made = spinners(("thesaurus", "wordnet"))
     for folder, (name, rate, paths) in SETS.items():

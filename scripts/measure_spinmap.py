@@ -17,8 +17,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from build_generic_data import load_reuters, load_wikinews  # noqa: E402
 
-from unspin.analysis import FindingBuilder  # noqa: E402
 from unspin.detect.spinmap import spinmap_findings  # noqa: E402
+from unspin.findings import FindingBuilder  # noqa: E402
 from unspin.text import MatchStream  # noqa: E402
 
 

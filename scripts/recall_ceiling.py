@@ -43,12 +43,13 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the evaluation/ package
 
 from build_generic_data import load_wikinews  # noqa: E402
 from build_spinmap import FOLDS, build_table, read_rows, swaps, words  # noqa: E402
 
+from evaluation.wordnet_spinner import POS_FILES, STOPWORDS, WORDNET_DIR, load_wordnet  # noqa: E402
 from unspin.detect.generic import load_model  # noqa: E402
-from unspin.evaluation.wordnet_spinner import POS_FILES, STOPWORDS, WORDNET_DIR, load_wordnet  # noqa: E402
 
 ADJ_MARKER = re.compile(r"\((?:a|p|ip)\)$")
 # WordNet pointer symbols by relation group (wninput(5WN))

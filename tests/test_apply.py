@@ -9,8 +9,8 @@ import stat
 
 import pytest
 
-from unspin.analysis import FindingBuilder
 from unspin.document import parse_text
+from unspin.findings import FindingBuilder
 from unspin.model import Suggestion
 from unspin.rewrite.apply import FileChangedError, apply_edits, encode_like, unified_diff, write_if_unchanged
 from unspin.rewrite.inflect import indefinite_article, inflect, inflect_like
@@ -237,8 +237,8 @@ def test_fault_between_write_and_rename_leaves_the_file_whole(tmp_path, monkeypa
 # --- the evaluation's rewrite score ------------------------------------------------------------------
 
 def test_score_rewrite_counts_exact_restorations_and_word_distance():
-    from unspin.evaluation.rewriting import score_rewrite
-    from unspin.evaluation.spinner import Substitution
+    from evaluation.rewriting import score_rewrite
+    from evaluation.spinner import Substitution
 
     original = "The press secretary said profits fell sharply."
     spun = "The squeeze secretary said benefits fell sharply."

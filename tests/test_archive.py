@@ -23,7 +23,7 @@ ARTICLES = REPO / "fixtures" / "articles"
 
 
 def _synthetic_jsonl(path: Path, n: int, start: int = 0, seed: int = 5) -> Path:
-    from unspin.evaluation.matching import SyntheticCorpus, training_texts
+    from evaluation.matching import SyntheticCorpus, training_texts
 
     corpus = SyntheticCorpus(training_texts(with_wikinews=False), seed=seed)
     with open(path, "w", encoding="utf-8") as fh:
@@ -94,7 +94,7 @@ def test_remove_stats_and_index_stays_consistent(db_url, fixture_docs):
 def test_lsh_candidates_contain_the_brute_force_best(db_url, fixture_docs):
     import random
 
-    from unspin.evaluation.thesaurus_spinner import ThesaurusSpinner
+    from evaluation.thesaurus_spinner import ThesaurusSpinner
     from unspin.match.fingerprint import fingerprint, text_shingles
     from unspin.match.index import brute_force_candidates
 

@@ -42,7 +42,7 @@ def _docs():
     docs.append(parse_text("The report praised the facial", "mid.txt", "text")[0])
     text = "acknowledgment of the new squeeze secretary was quick"
     docs.append(Document(path="joined.txt", text=text, segments=(Segment(0, len(text), "body", joined=True),)))
-    from unspin.evaluation import datasets as ds
+    from evaluation import datasets as ds
 
     docs += [s.document() for s in ds.unseen_phrase_set(limit=96).spun]
     return docs

@@ -16,7 +16,7 @@ def test_rules_doc_matches_rules_yaml(cli_runner):
 
 
 def test_every_rule_has_example_and_instead():
-    from unspin.detect.rules import all_rules
+    from unspin.rules import all_rules
 
     for code, rule in all_rules().items():
         assert rule.example and rule.instead and rule.what and rule.why, code

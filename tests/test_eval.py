@@ -6,10 +6,9 @@ import random
 
 import pytest
 
-from unspin.analysis import FindingBuilder
-from unspin.evaluation import datasets as ds
-from unspin.evaluation.detection import Analysed, counts_for
-from unspin.evaluation.metrics import (
+from evaluation import datasets as ds
+from evaluation.detection import Analysed, counts_for
+from evaluation.metrics import (
     auc,
     brier,
     expected_calibration_error,
@@ -20,8 +19,9 @@ from unspin.evaluation.metrics import (
     weighted_brier,
     weighted_reliability,
 )
-from unspin.evaluation.spinner import Substitution
-from unspin.evaluation.thesaurus_spinner import ThesaurusSpinner
+from evaluation.spinner import Substitution
+from evaluation.thesaurus_spinner import ThesaurusSpinner
+from unspin.findings import FindingBuilder
 from unspin.model import Finding, Suggestion
 
 
@@ -153,8 +153,8 @@ def test_spun_samples_are_deterministic_and_offsets_hold():
 
 
 def test_quick_evaluation_runs_on_a_tiny_subset_and_renders(monkeypatch):
-    from unspin.evaluation import harness
-    from unspin.evaluation.report import render
+    from evaluation import harness
+    from evaluation.report import render
 
     tiny = harness.Plan(quick=True, rates=(0.3,), seeds_per_rate=1, fixtures_per_topic=1, wikinews=3,
                         reuters=3, unseen_phrases=12, spinners=("thesaurus",))

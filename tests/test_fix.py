@@ -176,7 +176,7 @@ def test_readability_uses_pyphen_not_cmudict(monkeypatch):
     import pyphen
     from textstat.backend.utils import _get_cmudict
 
-    from unspin.rewrite import readability
+    from unspin.metrics import readability
 
     def no_downloads(*a, **k):
         raise AssertionError("textstat tried to use NLTK's cmudict")

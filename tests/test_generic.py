@@ -8,8 +8,8 @@ import zipfile
 import numpy as np
 import pytest
 
-from unspin.analysis import FindingBuilder
 from unspin.detect.generic import RULE, generic_findings, load_model
+from unspin.findings import FindingBuilder
 from unspin.model import Document, Segment
 from unspin.resources import model_path
 from unspin.text import MatchStream
@@ -167,7 +167,7 @@ def _reference_candidates(text: str, field: str = "body"):
     """The previous exact path, one NGramModel.prob call at a time (no phrase table): for every
     expanded word, (word, synonym, own_left, own_right, gain_left, gain_right)."""
     from unspin.detect.generic import FLOOR, LOG10_BASE
-    from unspin.detect.generic import _sentences_plain as sentences
+    from unspin.detect.words import sentences_plain as sentences
 
     m = load_model()
     lm = m.lm
@@ -289,7 +289,7 @@ def test_check_path_does_not_load_pocketsphinx():
 
     code = (
         "import sys\n"
-        "from unspin.analysis import FindingBuilder\n"
+        "from unspin.findings import FindingBuilder\n"
         "from unspin.detect.generic import generic_findings\n"
         "from unspin.model import Document, Segment\n"
         "from unspin.text import MatchStream\n"
@@ -315,7 +315,8 @@ MARKDOWN_CASES = [
 def test_sentence_split_matches_plain_python(text):
     """The numpy sentence split (sentences(), and the detector's own _split) gives the words,
     tokens, breaks and flaggable marks of the plain token-by-token version."""
-    from unspin.detect.generic import _sentences_plain, sentences
+    from unspin.detect.generic import sentences
+    from unspin.detect.words import sentences_plain as _sentences_plain
     from unspin.document import parse_text
 
     for doc in (parse_text(text, "a.md", "markdown")[0], doc_of(text), doc_of(text, "title")):
@@ -325,10 +326,10 @@ def test_sentence_split_matches_plain_python(text):
 
 @pytest.mark.parametrize("popcount", [True, False])
 def test_page_index_search_equals_searchsorted(popcount):
-    """GenericModel._search (sorted keys, page index for batches of PAGE_MIN keys or more, flags
+    """LMTables.search (sorted keys, page index for batches of PAGE_MIN keys or more, flags
     counted as 64-bit words or summed) gives table.searchsorted's position, clipped to the table,
     for keys in the table, between its keys, before its first and after its last."""
-    from unspin.detect.generic import PAGE, PAGE_MIN
+    from unspin.detect.lm_tables import PAGE, PAGE_MIN
 
     m = load_model()
     saved = m._popcount
@@ -342,7 +343,7 @@ def test_page_index_search_equals_searchsorted(popcount):
             for n in (1, PAGE_MIN - 1, PAGE_MIN, 500):
                 keys = np.concatenate((rng.choice(table, n), rng.integers(0, int(table[-1]) + 2, n), edges))
                 keys = rng.permutation(keys)
-                pos, hit = m._search(table, keys)
+                pos, hit = m.search(table, keys)
                 want = np.minimum(table.searchsorted(keys), len(table) - 1)
                 assert np.array_equal(pos, want)
                 assert np.array_equal(hit, table[want] == keys)

@@ -10,9 +10,9 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from unspin.analysis import FindingBuilder
+from unspin.detect import grammar
 from unspin.document import parse_text
-from unspin.rewrite import grammar
+from unspin.findings import FindingBuilder
 
 
 class FakeLanguageTool(BaseHTTPRequestHandler):

@@ -10,7 +10,7 @@ import pytest
 
 from unspin.cli import cli
 from unspin.detect.lexicon import read_tsv
-from unspin.rewrite.learn import SubstitutionMiner, lexicon_tsv, mine_match_json, shape_problem
+from unspin.match.learn import SubstitutionMiner, lexicon_tsv, mine_match_json, shape_problem
 
 # A tiny spinner dictionary: the same swaps in every copy, as a real spinner's would be.
 SWAPS = {"expected": "foreseen", "warned": "cautioned", "hospital": "infirmary"}

@@ -35,9 +35,9 @@ def archive(corpus, tmp_path_factory):
 
 def _spin(text: str, rate: float, seed: int, spinner: str = "thesaurus") -> str:
     if spinner == "thesaurus":
-        from unspin.evaluation.thesaurus_spinner import ThesaurusSpinner as S
+        from evaluation.thesaurus_spinner import ThesaurusSpinner as S
     else:
-        from unspin.evaluation.wordnet_spinner import WordNetSpinner as S
+        from evaluation.wordnet_spinner import WordNetSpinner as S
     return S().spin(text, rate, random.Random(seed)).text
 
 
@@ -78,7 +78,7 @@ def test_stitched_copy_lists_both_sources_with_their_passages(archive, corpus):
 
 
 def test_source_findings_suggest_the_source_wording(archive, corpus):
-    from unspin.analysis import FindingBuilder
+    from unspin.findings import FindingBuilder
     from unspin.match.sources import source_findings
 
     doc = next(d for d in corpus[0] if "press-secretary" in d.path)

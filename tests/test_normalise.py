@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from unspin.analysis import FindingBuilder
+from unspin.detect.normalise import diff_spans, normalisation_findings, normalise_text
 from unspin.document import parse_text
-from unspin.rewrite.normalise import diff_spans, normalisation_findings, normalise_text
+from unspin.findings import FindingBuilder
 
 
 def findings(text: str, kind: str = "text"):

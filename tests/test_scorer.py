@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from evaluation import datasets as ds
 from unspin.analysis import Context, analyze
 from unspin.config import Config
 from unspin.detect import scorer
-from unspin.evaluation import datasets as ds
 from unspin.model import Finding
 
 REPO = Path(__file__).resolve().parent.parent
@@ -84,7 +84,7 @@ def test_shipped_model_is_json_with_a_card():
 
 
 def test_score_is_a_probability_and_spun_copies_score_higher():
-    from unspin.evaluation.wordnet_spinner import WordNetSpinner
+    from evaluation.wordnet_spinner import WordNetSpinner
 
     ctx = Context(config=Config(generic=False))
     arts = ds.fixture_articles()[:6]

@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from evaluation import datasets as ds
 from unspin.analysis import Context, analyze
 from unspin.config import Config
 from unspin.detect import spinmap
-from unspin.evaluation import datasets as ds
 from unspin.text import MatchStream
 
 REPO = Path(__file__).resolve().parents[1]
@@ -153,7 +153,7 @@ def test_concurrent_documents_give_the_same_findings_as_one_at_a_time(monkeypatc
 
 
 def test_a_cached_split_is_not_reused_after_the_type_table_was_reset():
-    from unspin.detect import generic
+    from unspin.detect import generic, words
 
     m = generic.load_model()
     d = ds.make_document("A counterfeit neural organization was trained on the images.", "t.txt")
@@ -161,7 +161,7 @@ def test_a_cached_split_is_not_reused_after_the_type_table_was_reset():
     before = [c["key"] for c in spinmap.candidates(d, stream, spinmap.load_spinmap())]
     with m.lock:
         m._reset_types()
-        generic._split(m, ds.make_document("other words entirely here", "o.txt"),
+        words.split(m, ds.make_document("other words entirely here", "o.txt"),
                        MatchStream("other words entirely here", ds.make_document("other words entirely here",
                                                                                  "o.txt").segments))
     assert [c["key"] for c in spinmap.candidates(d, stream, spinmap.load_spinmap())] == before
@@ -172,7 +172,7 @@ def test_a_cached_split_is_not_reused_after_the_type_table_was_reset():
 def test_each_rule_flags_its_own_example_when_selected_alone(code):
     """`unspin rules` shows an example and the fixed wording: the rule must flag the one and not the
     other, also when it is the only rule selected (a family prefix such as "US1" is not needed)."""
-    from unspin.detect.rules import get_rule
+    from unspin.rules import get_rule
 
     rule = get_rule(code)
     ctx = Context(config=Config(select=(code,)))

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from unspin.evaluation.thesaurus_spinner import ThesaurusSpinner, is_content_word, load_thesaurus
+from evaluation.thesaurus_spinner import ThesaurusSpinner, is_content_word, load_thesaurus
 
 TABLE = {
     ("facial", "recognition"): ("facial acknowledgment",),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from unspin.evaluation.wordnet_spinner import WordNetSpinner, load_wordnet, regular_inflection
+from evaluation.wordnet_spinner import WordNetSpinner, load_wordnet, regular_inflection
 
 TEXT = (
     "Police used facial recognition software at the stadium on Saturday. The officers said the "

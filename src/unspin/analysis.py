@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .config import Config
-from .detect.lexicon import Lexicon, default_lexicon, suggestion_objects
-from .detect.rules import get_rule
-from .model import Document, DocumentReport, Finding, Suggestion
-from .text import LineIndex, MatchStream
+from .detect.lexicon import Lexicon, default_lexicon, lexicon_findings  # noqa: F401  (re-exported)
+from .findings import FindingBuilder  # noqa: F401  (re-exported: unspin.analysis.FindingBuilder)
+from .model import Document, DocumentReport, Finding
+from .rules import detectors
+from .text import MatchStream
 
 
 @dataclass
@@ -27,49 +28,6 @@ class Context:
         if self.lexicon is None:
             self.lexicon = default_lexicon(tuple(self.config.lexicons))
         return self.lexicon
-
-
-class FindingBuilder:
-    """Makes findings for one document: fills line/column, text, severity."""
-
-    def __init__(self, doc: Document):
-        self.doc = doc
-        self._lines = LineIndex(doc.text)
-
-    def make(self, rule: str, start: int, end: int, message: str,
-             suggestions: Iterable[Suggestion] = (), confidence: float = 1.0,
-             evidence: dict[str, Any] | None = None, severity: str | None = None) -> Finding:
-        line, col = self._lines.position(start)
-        return Finding(
-            rule=rule, start=start, end=end, line=line, column=col, text=self.doc.text[start:end],
-            message=message, suggestions=tuple(suggestions), confidence=confidence,
-            severity=severity or get_rule(rule).severity, evidence=evidence or {},
-        )
-
-
-def lexicon_findings(doc: Document, stream: MatchStream, lexicon: Lexicon, fb: FindingBuilder) -> list[Finding]:
-    out = []
-    for hit in lexicon.find(stream):
-        e = hit.entry
-        matched = doc.text[hit.start:hit.end]
-        sugg = suggestion_objects(e, matched)
-        want = f"; use {sugg[0].text!r}" if sugg else ""
-        if e.rule == "US102":
-            msg = f"tortured phrase {matched!r} (Problematic Paper Screener: {e.canonical}){want}"
-            conf = 0.9 if e.condition or e.weight >= 5 else 0.8
-        elif e.rule == "US103":
-            msg = f"{matched!r} is a learned spinner substitution{want}"
-            conf = min(0.95, 0.6 + 0.05 * e.weight)
-        else:
-            msg = f"{matched!r} is spun wording{want}"
-            conf = 0.95
-        ev: dict[str, Any] = {"lexicon": e.source or "unspin", "entry": e.id}
-        if e.condition:
-            ev["condition"] = e.condition
-        if e.weight:
-            ev["weight"] = e.weight
-        out.append(fb.make(e.rule, hit.start, hit.end, msg, sugg, conf, ev))
-    return out
 
 
 class _Taken:
@@ -159,7 +117,7 @@ class _Router:
 
 def _joined(docs: list[Document], streams: list[MatchStream]) -> tuple[Document, MatchStream, list[int]]:
     """The documents laid end to end (blank lines between) as one document and its stream, with each
-    document's offset in it. The stream's ``parts`` tell the sentence split (``generic._split``)
+    document's offset in it. The stream's ``parts`` tell the sentence split (``detect.words.split``)
     where each document's tokens, text and segments are, so each is split, and every LM window read,
     as when it is analysed alone."""
     if len(docs) == 1:
@@ -191,24 +149,24 @@ def _joined(docs: list[Document], streams: list[MatchStream]) -> tuple[Document,
 
 
 def _analyze_batch(docs: list[Document], ctx: Context) -> list[DocumentReport]:
+    """The registry's stages (``unspin.rules``) over a batch: ``words`` per document, ``batch`` on the
+    documents laid end to end, then per document ``sources``, ``text``, the score and ``article``."""
     cfg = ctx.config
     builders = [FindingBuilder(d) for d in docs]
     streams = [MatchStream(d.text, d.segments) for d in docs]
     found: list[list[Finding]] = [[] for _ in docs]
 
-    if cfg.wants_family("US1"):
-        lexicon = ctx.get_lexicon()
-        for i, d in enumerate(docs):
-            found[i] += lexicon_findings(d, streams[i], lexicon, builders[i])
-    rules = [r for r in ("US201", "US202") if cfg.generic and cfg.wants(r)]
-    if rules:
-        from .detect.generic import generic_findings
-        from .detect.spinmap import spinmap_findings
-
+    for det in detectors("words"):
+        if det.enabled(cfg):
+            fn = det.function()
+            for i, d in enumerate(docs):
+                found[i] += fn(d, streams[i], builders[i], ctx)
+    batch = [det for det in detectors("batch") if det.enabled(cfg)]
+    if batch:
         joined, joined_stream, bases = _joined(docs, streams)
         router = _Router(builders, bases)
-        for rule in rules:  # in this order: a US202 finding on a span US201 took is dropped
-            (generic_findings if rule == "US201" else spinmap_findings)(joined, joined_stream, router)
+        for det in batch:  # in registry order: a US202 finding on a span US201 took is dropped
+            det.function()(joined, joined_stream, router)
             for i, new in enumerate(router.take()):
                 found[i] += _not_taken(new, found[i])
     from .detect.context_lm import features_many
@@ -222,19 +180,13 @@ def _finish(doc: Document, stream: MatchStream, fb: FindingBuilder, findings: li
     """The per-document rest of the analysis: sources, normalisation, grammar, the score."""
     cfg = ctx.config
     sources: tuple = ()
-    if ctx.archive is not None and cfg.wants_family("US3"):
-        from .match.sources import find_sources, findings_from_matches, vouched_by_sources
-
-        sources = tuple(find_sources(ctx.archive, doc, top=ctx.top_sources))
-        findings = vouched_by_sources(findings + findings_from_matches(doc, fb, list(sources)), list(sources))
-    if cfg.wants_family("US4"):
-        from .rewrite.normalise import normalisation_findings
-
-        findings += normalisation_findings(doc, fb)
-    if cfg.languagetool_url and cfg.wants_family("US5"):
-        from .rewrite.grammar import grammar_findings
-
-        findings += grammar_findings(doc, fb, cfg.languagetool_url)
+    if ctx.archive is not None:
+        for det in detectors("sources"):
+            if det.enabled(cfg):
+                findings, sources = det.function()(doc, fb, ctx, findings)
+    for det in detectors("text"):
+        if det.enabled(cfg):
+            findings += det.function()(doc, stream, fb, ctx)
 
     words = stream.word_count
     from .detect.scorer import score_document
@@ -242,12 +194,10 @@ def _finish(doc: Document, stream: MatchStream, fb: FindingBuilder, findings: li
     score, features = score_document(doc, stream, findings, words, context=context)
     verdict = ("spun" if score >= cfg.spun_threshold else "suspect" if score >= cfg.suspect_threshold
                else "clean")
-    if verdict == "spun" and cfg.wants("US901"):
-        first = doc.segments[0] if doc.segments else None  # the title, or the first paragraph
-        start, end = (first.start, first.end) if first else (0, 0)
-        findings.append(fb.make("US901", start, end,
-                                f"the article scores {score:.2f}: likely spun as a whole",
-                                confidence=score, evidence={"score": round(score, 4)}))
+    if verdict == "spun":
+        for det in detectors("article"):
+            if det.enabled(cfg):
+                findings.append(det.function()(doc, fb, score))
     findings = [f for f in findings if cfg.wants(f.rule) and f.confidence >= cfg.min_confidence]
     findings.sort(key=lambda f: (f.start, f.end, f.rule))
     return DocumentReport(path=doc.path, score=score, verdict=verdict, findings=tuple(findings), words=words,

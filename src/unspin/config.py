@@ -92,7 +92,8 @@ def load_config(path: Path | None = None, *, search: bool = True) -> Config:
         table = tool_table if tool_table is not None or path.name == "pyproject.toml" else data
         table = table or {}
         cfg = replace(_apply(cfg, table, str(path)), source=str(path))
-    env = {k: os.environ.get(v) for k, v in (("db", "UNSPIN_DB"), ("languagetool_url", "UNSPIN_LANGUAGETOOL_URL"))}
+    # (UNSPIN_DB is read by unspin.archive_url.resolve_archive_url, after --db and the config file)
+    env = {k: os.environ.get(v) for k, v in (("languagetool_url", "UNSPIN_LANGUAGETOOL_URL"),)}
     return cfg.with_overrides(**{k: v for k, v in env.items() if v and getattr(cfg, k) is None})
 
 

@@ -128,12 +128,33 @@ def read_bytes(source: Source, *, max_bytes: int = DEFAULT_MAX_BYTES, stdin_name
     return path, data
 
 
+# The one document reader. Every surface (check, match, learn, archive, fix, the web page, the report
+# workers) turns input into documents through these: read_bytes -> decode_input -> parse_text.
+def decode_input(data: bytes, path: str, *, encoding: str | None = None, kind: str | None = None) -> tuple[str, str]:
+    """Bytes read from ``path`` as (text, kind): decoded (``encoding`` or UTF-8, with the plain messages
+    of ``decode``) and the kind decided from the name and text unless ``kind`` is given."""
+    text = decode(data, encoding)
+    return text, kind or kind_for(path, text)
+
+
+def parse_bytes(data: bytes, path: str, *, encoding: str | None = None, kind: str | None = None) -> list[Document]:
+    """Bytes read from ``path`` as documents; raises InputProblem with a plain message."""
+    text, kind = decode_input(data, path, encoding=encoding, kind=kind)
+    return parse_text(text, path, kind)
+
+
+def read_input(source: Source, *, max_bytes: int = DEFAULT_MAX_BYTES, encoding: str | None = None,
+               stdin_name: str = "-") -> tuple[str, bytes, str, str]:
+    """Read one source, keeping its bytes: (path, bytes, text, kind); raises InputProblem."""
+    path, data = read_bytes(source, max_bytes=max_bytes, stdin_name=stdin_name)
+    text, kind = decode_input(data, path, encoding=encoding, kind=source.kind)
+    return path, data, text, kind
+
+
 def read_source(source: Source, *, max_bytes: int = DEFAULT_MAX_BYTES, encoding: str | None = None,
                 stdin_name: str = "-") -> list[Document]:
     """Read and parse one source into documents; raises InputProblem with a plain message."""
-    path, data = read_bytes(source, max_bytes=max_bytes, stdin_name=stdin_name)
-    text = decode(data, encoding)
-    kind = source.kind or kind_for(path, text)
+    path, _, text, kind = read_input(source, max_bytes=max_bytes, encoding=encoding, stdin_name=stdin_name)
     return parse_text(text, path, kind)
 
 

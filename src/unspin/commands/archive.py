@@ -11,25 +11,21 @@ import click
 from .common import (
     EXIT_FINDINGS,
     EXIT_USAGE,
+    archive_url,
     config_options,
     db_option,
     detector_options,
     fail,
     load_lexicon_or_fail,
     max_file_size_option,
+    open_archive_or_exit,
     resolve_config,
 )
 
 
 def _open(db: str | None, config_path, no_config: bool, create: bool):
-    from ..match.archive import ArchiveError, default_db_url, display_url, open_archive
-
     cfg = resolve_config(config_path, no_config, db=db)
-    url = cfg.db or default_db_url()
-    try:
-        return open_archive(url, create=create)
-    except ArchiveError as exc:
-        fail(f"{display_url(url)}: {exc}")
+    return open_archive_or_exit(archive_url(db, cfg), create=create)
 
 
 @click.group()
@@ -217,6 +213,24 @@ def accept(ids, db, config_path, no_config) -> None:
 def reject(ids, db, config_path, no_config) -> None:
     """Reject articles (by id): kept with the status rejected, never a source ('archive remove' deletes)."""
     _move(ids, db, config_path, no_config, "reject")
+
+
+@archive.command("info")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@db_option
+@config_options
+def info(fmt, db, config_path, no_config) -> None:
+    """Show which archive the commands use and where that came from (--db, config file, UNSPIN_DB or
+    the default), without opening it."""
+    from ..match.archive import display_url
+
+    where = archive_url(db, resolve_config(config_path, no_config, db=db))
+    url = display_url(where.url)
+    if fmt == "json":
+        click.echo(json.dumps({"url": url, "origin": where.origin}, indent=2))
+    else:
+        click.echo(f"archive: {url}")
+        click.echo(f"from:    {where.origin}")
 
 
 @archive.command("stats")

@@ -13,12 +13,14 @@ from .common import (
     EXIT_FINDINGS,
     EXIT_USAGE,
     StartupGC,
+    archive_url,
     config_options,
     db_option,
     detector_options,
     fail,
     load_lexicon_or_fail,
     max_file_size_option,
+    open_archive_or_exit,
     resolve_config,
     split_codes,
 )
@@ -59,17 +61,17 @@ def check(paths, fmt, select, ignore, fail_level, min_confidence, no_generic, le
     from ..analysis import Context, analyze_many
     from ..document import iter_documents
     from ..formats import get_emitter
+    from ..rules import family
 
     ctx = Context(config=cfg)
     errors: list = []
     reports = []
     with StartupGC() as startup:
-        if cfg.wants_family("US1"):
+        if cfg.wants_family(family("lexicon")):
             load_lexicon_or_fail(ctx)
-        if cfg.db:
-            from ..match.archive import open_archive_or_fail
-
-            ctx.archive = open_archive_or_fail(cfg.db, create=False)
+        where = archive_url(db, cfg, default=False)  # only an archive the user named
+        if where is not None:
+            ctx.archive = open_archive_or_exit(where)
 
         def documents():
             for doc in iter_documents(list(paths), errors, max_bytes=cfg.max_file_size, encoding=encoding,

@@ -66,8 +66,27 @@ def max_file_size_option(f):
 
 
 def db_option(f):
-    return click.option("--db", "db", metavar="URL", envvar="UNSPIN_DB", show_envvar=True,
-                        help="Archive database URL (sqlite:///path or postgresql://...).")(f)
+    return click.option("--db", "db", metavar="URL",
+                        help="Archive database URL (sqlite:///path or postgresql://...) [default: 'db' in the "
+                             "config file, else $UNSPIN_DB, else the user archive].")(f)
+
+
+def archive_url(db: str | None, cfg: Config, *, default: bool = True):
+    """The archive a command uses (``unspin.archive_url``): --db, config, UNSPIN_DB, default."""
+    from ..archive_url import resolve_archive_url
+
+    return resolve_archive_url(db, cfg, default=default)
+
+
+def open_archive_or_exit(where, *, create: bool = False):
+    """Open the archive ``where`` (an ArchiveURL or a URL), or print ``unspin: <url>: <problem>`` and exit 2."""
+    from ..match.archive import ArchiveError, display_url, open_archive
+
+    url = getattr(where, "url", where)
+    try:
+        return open_archive(url, create=create)
+    except ArchiveError as exc:
+        fail(f"{display_url(url)}: {exc}")
 
 
 class StartupGC:

@@ -23,9 +23,10 @@ SUITE_CHOICES = ["detect", "score", "match", "rewrite", "all"]
 def eval_command(suites: tuple[str, ...], quick: bool, out: Path, seed: int, config_path: Path | None,
                  no_config: bool) -> None:
     """Evaluate detection, article scores, matching and rewriting on spun copies of the fixtures."""
-    from ..evaluation.datasets import FIXTURE_ARTICLES, NEWS_CORPUS, PPS_HALF
-    from ..evaluation.harness import SUITES, run
-    from ..evaluation.report import render
+    _import_evaluation()
+    from evaluation.datasets import FIXTURE_ARTICLES, NEWS_CORPUS, PPS_HALF
+    from evaluation.harness import SUITES, run
+    from evaluation.report import render
 
     missing = [p for p in (FIXTURE_ARTICLES, NEWS_CORPUS, PPS_HALF) if not p.exists()]
     if missing:  # an installed copy: the evaluation runs from a source checkout beside ../shared
@@ -44,6 +45,21 @@ def eval_command(suites: tuple[str, ...], quick: bool, out: Path, seed: int, con
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text, encoding="utf-8")
         click.echo(f"wrote {out} ({res.seconds:.0f} s)", err=True)
+
+
+def _import_evaluation() -> None:
+    """Make the checkout's top-level ``evaluation`` package importable: it is not in the wheel and lives
+    beside ``src/`` in a source checkout. Exit 2 with one line when there is none."""
+    root = Path(__file__).resolve().parents[3]  # src/unspin/commands/eval.py -> the checkout
+    if (root / "evaluation" / "harness.py").is_file():
+        if str(root) not in sys.path:
+            sys.path.insert(0, str(root))
+        return
+    try:
+        import evaluation.harness  # noqa: F401  (an evaluation package on the path already)
+    except ImportError:
+        fail("unspin eval runs from a source checkout: the evaluation/ package beside src/ is not "
+             "installed with the wheel")
 
 
 def _command(suites: tuple[str, ...], quick: bool, out: Path, seed: int) -> str:

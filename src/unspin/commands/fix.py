@@ -10,12 +10,14 @@ from .common import (
     EXIT_CLEAN,
     EXIT_FINDINGS,
     EXIT_USAGE,
+    archive_url,
     config_options,
     db_option,
     detector_options,
     fail,
     load_lexicon_or_fail,
     max_file_size_option,
+    open_archive_or_exit,
     resolve_config,
     split_codes,
 )
@@ -69,10 +71,9 @@ def fix(paths, show_diff, write, interactive, select, ignore, min_confidence, no
 
     ctx = Context(config=cfg)
     load_lexicon_or_fail(ctx)
-    if cfg.db:
-        from ..match.archive import open_archive_or_fail
-
-        ctx.archive = open_archive_or_fail(cfg.db, create=False)
+    where = archive_url(db, cfg, default=False)  # only an archive the user named
+    if where is not None:
+        ctx.archive = open_archive_or_exit(where)
 
     errors: list[InputError] = []
     changed_any = False
@@ -142,12 +143,11 @@ def _printed(path: str, new_text: str, many: bool) -> str:
 def _load(path: str, max_bytes: int, encoding: str | None) -> tuple[bytes, str, str]:
     """Read a file (or stdin) keeping its bytes, so that a write can check nothing changed since;
     (bytes, decoded text, kind)."""
-    from ..document import InputProblem, Source, decode, kind_for, read_bytes
+    from ..document import InputProblem, Source, read_input
 
     try:
-        path, data = read_bytes(Source(path), max_bytes=max_bytes, stdin_name=path)
-        text = decode(data, encoding)
-        return data, text, kind_for(path, text)
+        _, data, text, kind = read_input(Source(path), max_bytes=max_bytes, encoding=encoding, stdin_name=path)
+        return data, text, kind
     except InputProblem as exc:
         raise _Problem(str(exc)) from None
 
@@ -252,7 +252,7 @@ def _summary(path: str, results: list, *, written: bool, rewritten, records: int
     if skipped:
         line += f", {skipped} skipped"
     try:
-        from ..rewrite.readability import readability
+        from ..metrics.readability import readability
 
         before = readability("\n\n".join(r.document.prose() for r in results))
         after = readability("\n\n".join(d.prose() for d in rewritten()))

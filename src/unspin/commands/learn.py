@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from .common import EXIT_CLEAN, EXIT_USAGE, config_options, db_option, fail, resolve_config
+from .common import EXIT_CLEAN, EXIT_USAGE, archive_url, config_options, db_option, fail, resolve_config
 
 
 @click.command()
@@ -38,17 +38,18 @@ def learn(paths, match_files, output, review, min_count, min_docs, top, limit, e
     entries are reported as US103.
     """
     from ..document import iter_documents
-    from ..match.archive import ArchiveError, default_db_url, display_url, open_archive
+    from ..match.archive import ArchiveError, display_url, open_archive
+    from ..match.learn import SubstitutionMiner, lexicon_tsv, mine_archive, mine_documents, mine_match_json
     from ..model import InputError
-    from ..rewrite.learn import SubstitutionMiner, lexicon_tsv, mine_archive, mine_documents, mine_match_json
 
     cfg = resolve_config(config_path, no_config, db=db)
     miner = SubstitutionMiner()
     errors: list[InputError] = []
-    url = cfg.db or default_db_url()
+    where = archive_url(db, cfg)
+    url = where.url
     need_archive = bool(paths) or not match_files
     archive = None
-    if need_archive or cfg.db:
+    if need_archive or where.named:
         try:
             archive = open_archive(url, create=False)
         except ArchiveError as exc:

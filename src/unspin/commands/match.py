@@ -12,10 +12,12 @@ from .common import (
     EXIT_CLEAN,
     EXIT_FINDINGS,
     EXIT_USAGE,
+    archive_url,
     config_options,
     db_option,
     fail,
     max_file_size_option,
+    open_archive_or_exit,
     resolve_config,
 )
 
@@ -37,14 +39,11 @@ def match(paths, fmt, top, encoding, stdin_filename, max_file_size, db, config_p
     unreadable input (after every other input has been matched).
     """
     from ..document import iter_documents
-    from ..match.archive import ArchiveError, default_db_url, display_url, open_archive
+    from ..match.archive import ArchiveError, display_url
 
     cfg = resolve_config(config_path, no_config, db=db, max_file_size=max_file_size)
-    url = cfg.db or default_db_url()
-    try:
-        arc = open_archive(url, create=False)
-    except ArchiveError as exc:
-        fail(f"{display_url(url)}: {exc}")
+    url = archive_url(db, cfg).url
+    arc = open_archive_or_exit(url)
     errors: list = []
     results = []
     try:

@@ -90,7 +90,9 @@ def report(feeds, out_dir, jobs, scheduler, min_articles, flag_share, flag_mean_
                                   mean_score=flag_mean_score)
     except ValueError as exc:
         fail(f"{cfg.source or 'settings'}: report flag rule: {exc}")
-    if cfg.wants_family("US1"):
+    from ..rules import family
+
+    if cfg.wants_family(family("lexicon")):
         from ..analysis import Context
 
         load_lexicon_or_fail(Context(config=cfg))

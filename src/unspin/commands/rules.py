@@ -14,7 +14,7 @@ def rules(code: str | None, fmt: str) -> None:
     """List every rule, or explain CODE (what it does, why, example, what to use instead)."""
     import json
 
-    from ..detect.rules import all_rules
+    from ..rules import all_rules
 
     table = all_rules()
     if code:

@@ -6,7 +6,16 @@ import re
 
 import click
 
-from .common import config_options, db_option, detector_options, fail, load_lexicon_or_fail, resolve_config
+from .common import (
+    archive_url,
+    config_options,
+    db_option,
+    detector_options,
+    fail,
+    load_lexicon_or_fail,
+    open_archive_or_exit,
+    resolve_config,
+)
 
 _SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?\s*$", re.I)
 _UNITS = {"b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
@@ -53,15 +62,12 @@ def serve(host, port, open_browser, max_upload, top, no_generic, lexicons, quiet
     """
     cfg = resolve_config(config_path, no_config, db=db, lexicons=tuple(lexicons) or None,
                          generic=False if no_generic else None)
-    from ..web.server import WebApp, _is_loopback, make_server
+    from ..web.server import WebApp, is_loopback, make_server
 
     archive = None
-    if cfg.db:
-        try:
-            from ..match.archive import open_archive_or_fail
-        except ImportError:
-            fail("this installation cannot open archives yet (unspin.match is missing); run without --db")
-        archive = open_archive_or_fail(cfg.db, create=False)
+    where = archive_url(db, cfg, default=False)  # only an archive the user named
+    if where is not None:
+        archive = open_archive_or_exit(where)
 
     app = WebApp(config=cfg, archive=archive, max_upload=max_upload, top=top)
     load_lexicon_or_fail(app.context)
@@ -84,7 +90,7 @@ def serve(host, port, open_browser, max_upload, top, no_generic, lexicons, quiet
 
     url = server.url
     click.echo(f"unspin serve: open {url}  (Ctrl-C to stop)", err=True)
-    if not _is_loopback(host):
+    if not is_loopback(host):
         click.echo(f"unspin serve: warning: listening on {host}; other computers can use this page", err=True)
     if archive is None:
         click.echo("unspin serve: no archive configured (--db URL), so no sources are shown", err=True)

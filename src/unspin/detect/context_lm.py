@@ -44,7 +44,7 @@ from operator import itemgetter
 from typing import Any
 
 from ..text import BARRIER, MatchStream
-from .generic import grow_columns
+from .lm_tables import TrigramLM, grow_columns
 
 LN = math.log(1.0001)  # pocketsphinx log base -> natural log
 FLOOR = -25.0 / LN  # floor of one term, pocketsphinx units
@@ -75,68 +75,6 @@ def tables_dir():
     from ..resources import model_path
 
     return model_path("context")
-
-
-class TrigramLM:
-    """Batched look-ups in the LM tables of US201's model (``GenericModel.lm_*``: pocketsphinx's
-    trigram trie as flat sorted arrays, read-only), unfloored, so that the gain keeps its own floor.
-
-    Bigram entries are keyed ``predicted << 17 | history``, trigram entries ``bigram entry << 17 |
-    second history``; probabilities and back-off weights are quantiser bins in pocketsphinx's log base
-    1.0001. ``score`` gives what ``NGramModel.prob([w, h1, h2])`` gives (to its integer rounding; a
-    test compares it with ``GenericModel.trigram``). Callers look entries up once and share them: the
-    history bigram of one probe is the predicted bigram of the probe before it."""
-
-    def __init__(self, generic: Any):
-        np = generic.np
-        self.np = np
-        self.bi_key, self.bi_p, self.bi_bo = generic.lm_bi_key, generic.lm_bi_p, generic.lm_bi_bo
-        self.tri_key, self.tri_p = generic.lm_tri_key, generic.lm_tri_p
-        self._search = generic._search
-        self.uprob = np.asarray(generic.lm_uprob, dtype=np.float64)
-        self.ubo = np.asarray(generic.lm_ubo, dtype=np.float64)
-        self.ubo0 = np.append(self.ubo, 0.0)  # the back-off weight of an unknown history word (-1): 0
-        self.q_bi_p = np.asarray(generic.q_bp, dtype=np.float64)
-        self.q_bi_bo = np.asarray(generic.q_bbo, dtype=np.float64)
-        self.q_tri_p = np.asarray(generic.q_tp, dtype=np.float64)
-
-    def _find(self, keys: Any, key: Any):
-        """Positions of ``key`` in the sorted ``keys`` (clipped to the table) and whether they are
-        there: ``GenericModel._search`` (sorted keys, page index)."""
-        return self._search(keys, key)
-
-    def bigrams(self, pred, hist):
-        """(index, found) of the bigram entries ``hist pred`` (LM ids; a -1 is never found)."""
-        np = self.np
-        pos, hit = self._find(self.bi_key, (np.maximum(pred, 0) << WORD_BITS) | np.maximum(hist, 0))
-        return pos, hit & (pred >= 0) & (hist >= 0)
-
-    def trigrams(self, bi, bi_hit, hist2):
-        """(index, found) of the trigram entries (bigram entry ``bi``, second history word)."""
-        np = self.np
-        pos = np.zeros(len(bi), dtype=np.int64)
-        hit = np.zeros(len(bi), dtype=bool)
-        q = np.flatnonzero(bi_hit & (hist2 >= 0))  # no bigram, no trigram
-        if len(q):
-            pos[q], hit[q] = self._find(self.tri_key, (bi[q] << WORD_BITS) | hist2[q])
-        return pos, hit
-
-    def score(self, w, h1, e, e_hit, f, f_hit, t, t_hit):
-        """lp(w | h2 h1), pocketsphinx units, from the entries looked up: e = bigram ``h1 w``, f = bigram
-        ``h2 h1`` (its back-off weight), t = trigram ``h2 h1 w``. An unknown history word ends the
-        history (as in pocketsphinx); an unknown w gets -inf (callers floor it)."""
-        np = self.np
-        lp = self.uprob[w] + self.ubo0[h1]  # (an unknown w is set below, an unknown h1 adds 0)
-        # the quantised values are read only where an entry was found: a lookup at a random place
-        # in these tables is a cache miss
-        i = np.flatnonzero(e_hit)
-        lp[i] = self.q_bi_p[self.bi_p[e[i]]]
-        i = np.flatnonzero(f_hit & ~t_hit)
-        lp[i] += self.q_bi_bo[self.bi_bo[f[i]]]
-        i = np.flatnonzero(t_hit)
-        lp[i] = self.q_tri_p[self.tri_p[t[i]]]
-        lp[w < 0] = -np.inf
-        return lp
 
 
 class Tables:

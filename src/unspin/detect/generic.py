@@ -28,25 +28,21 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import threading
-from bisect import bisect_left, bisect_right
 from functools import cache
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
+from . import words as wordsplit
+from .lm_tables import FLOOR, LOG10_BASE, LOG_ZERO, WORD_BITS, LMTables, grow_columns  # noqa: F401
+from .words import OTHER, sentences_plain, token_kind
+
 if TYPE_CHECKING:  # pragma: no cover
-    from ..analysis import FindingBuilder
+    from ..findings import FindingBuilder
     from ..model import Document, Finding
     from ..text import MatchStream
 
 RULE = "US201"
-LOG10_BASE = math.log10(1.0001)  # pocketsphinx log-math base
-FLOOR = -7.0  # log10 probability of a word the LM does not know
-LOG_ZERO = -400_000_000  # pocketsphinx scores at or below this are "impossible" (FLOOR)
-WORD_BITS = 17  # n-gram keys: word ids take 17 bits (see scripts/build_generic_tables.py)
-_BREAK = frozenset(".!?;:()[]{}\"“”")
-_BLOCK_START = re.compile(r"[#>|*+-]|\d+[.)]\s")
 # phrase-table match kinds: a window of the text that differs from a known phrase in one word
 PHRASE_WINDOWS = ((0, 1), (-1, 0), (0, 2), (-1, 1), (-2, 0))  # (first, last) token offsets around w
 _WINDOW_LEN = tuple(b - a + 1 for a, b in PHRASE_WINDOWS)
@@ -56,11 +52,6 @@ _PHRASE_KIND = {(2, 0): 0, (2, 1): 1, (3, 0): 2, (3, 1): 3, (3, 2): 4}
 # (overridable in weights.json); findings never depend on it
 PREFILTER_MARGIN = 3.5
 CACHE_MAX = 400_000  # token texts (and phrase-table look-ups) remembered across documents
-# LM table look-ups (GenericModel._search): batches of PAGE_MIN keys or more go through a page index
-PAGE_CHUNK = 4096  # keys per gather of pages
-PAGE, PAGE_MIN = 16, 64  # (PAGE: 16 keys, whose "below the key" flags are counted as two 64-bit words)
-# token kinds (per distinct token text)
-_LOWER, _CAPITAL, _OTHER, _STOP_PUNCT, _PUNCT = 0, 1, 2, 3, 4
 
 FEATURES = [
     "gain", "gain_left", "gain_right", "own_left", "own_right", "own_pmi", "uni_w", "uni_s",
@@ -70,33 +61,7 @@ FEATURES = [
 ]
 
 
-def _kind(w: str) -> tuple[int, str]:
-    """Token kind and the lower-case form the LM sees (as sentences() decides them)."""
-    if not w[:1].isalnum():
-        return (_STOP_PUNCT if w in _BREAK else _PUNCT), w
-    if w.isalpha() and w.isascii() and len(w) <= 24:
-        if w.islower():
-            return _LOWER, w
-        if w[0].isupper() and (len(w) == 1 or w[1:].islower()):
-            return _CAPITAL, w.lower()
-    return _OTHER, w.lower()
-
-
-def grow_columns(obj: Any, names: tuple[str, ...], need: int) -> None:
-    """Make the numpy columns ``obj.<name>`` hold at least ``need`` rows (doubling, zero-filled, rows
-    kept): the per-token-type tables of this model and of the scorer's context tables."""
-    size = len(getattr(obj, names[0]))
-    if need <= size:
-        return
-    size = max(need, 2 * size)
-    for name in names:
-        old = getattr(obj, name)
-        grown = obj.np.zeros(size, dtype=old.dtype)
-        grown[:len(old)] = old
-        setattr(obj, name, grown)
-
-
-class GenericModel:
+class GenericModel(LMTables):
     """The compiled tables (vocabulary, synonyms, the LM's n-grams), the phrase table and the
     combiner weights."""
 
@@ -137,19 +102,7 @@ class GenericModel:
             self.phrase_bits = arr("phrase_bits")
         except FileNotFoundError:
             self.phrase_keys = None
-        # the trigram LM as flat sorted tables (scripts/build_generic_tables.py build_lm_tables)
-        self.lm_words = arr("lm_words")  # sorted LM words; an LM id is a position here
-        self.lm_uni = arr("lm_uni").astype(np.float64)  # log10 P(w) per LM id
-        self.lm_uprob = arr("lm_uprob")  # float32 unigram log-prob, pocketsphinx log base
-        self.lm_ubo = arr("lm_ubo")  # float32 unigram backoff weight, pocketsphinx log base
-        self.lm_ubo0 = np.append(self.lm_ubo, np.float32(0.0))  # ... and 0 at -1 (an unknown word)
-        self.lm_bi_key = arr("lm_bi_key")  # sorted predicted << 17 | history
-        self.lm_bi_p = arr("lm_bi_p")  # quantiser bin of the bigram's log-prob
-        self.lm_bi_bo = arr("lm_bi_bo")  # ... and of its backoff weight
-        self.lm_tri_key = arr("lm_tri_key")  # sorted bigram entry << 17 | second history word
-        self.lm_tri_p = arr("lm_tri_p")
-        quant = arr("lm_quant")
-        self.q_bp, self.q_bbo, self.q_tp = quant[:65536], quant[65536:131072], quant[131072:]
+        self.load_lm_tables(arr)
         self.vocab_lm = arr("vocab_lm").astype(np.int64)  # LM id of each vocabulary word, -1 if unknown
         self.phrase_words = arr("phrase_words")  # sorted words that occur in a known phrase
         self.syn_phrase = arr("syn_phrase")  # per word: one of its synonyms is a phrase word
@@ -158,9 +111,6 @@ class GenericModel:
         nsyn = self.syn_off[1:] - self.syn_off[:-1]
         self.log1p_nsyn = np.array([math.log1p(k) for k in range(int(nsyn.max()) + 1)])
         self._lm = None
-        self._pages: dict[int, Any] = {}  # page index per LM key table (_search)
-        self._page_steps = np.arange(PAGE)
-        self._popcount = getattr(np, "bitwise_count", None)  # numpy >= 2
         self._specials: tuple[int, int] | None = None
         self._idc: dict[str, tuple[int, int]] = {}
         self._synw: dict[int, dict[str, int]] = {}
@@ -199,11 +149,11 @@ class GenericModel:
         n0 = len(self._t_low)
         n1 = n0 + len(new)
         grow_columns(self, ("_t_kind", "_t_vid", "_t_lm", "_t_cand", "_t_content", "_t_pwi", "_t_sp"), n1)
-        kinds, lows = zip(*map(_kind, new), strict=True)
+        kinds, lows = zip(*map(token_kind, new), strict=True)
         vid = self.ids(list(lows))
         known = vid >= 0
         kid = np.maximum(vid, 0)
-        word = np.array(kinds, dtype=np.int8) <= _OTHER
+        word = np.array(kinds, dtype=np.int8) <= OTHER
         sl = slice(n0, n1)
         self._t_kind[sl] = kinds
         self._t_vid[sl] = vid
@@ -319,121 +269,6 @@ class GenericModel:
             self._specials = (r[0], r[1])
         return self._specials
 
-    # -- the LM --------------------------------------------------------------------------------------
-    def trigram(self, w, p1, p2):
-        """log10 P(w | p2 p1) for arrays of LM ids (-1: unknown): exactly what
-        ``NGramModel.prob([w, p1, p2]) * log10(1.0001)`` gives, floored at FLOOR (FLOOR for an
-        unknown w; an unknown p1 leaves the unigram, an unknown p2 the bigram with backoff)."""
-        np = self.np
-        w, p1, p2 = np.broadcast_arrays(np.asarray(w, dtype=np.int64), np.asarray(p1, dtype=np.int64),
-                                        np.asarray(p2, dtype=np.int64))
-        shape = w.shape
-        w, p1, p2 = w.ravel(), p1.ravel(), p2.ravel()
-        b, hb = self._bi(np.concatenate((w, p1)), np.concatenate((p1, p2)))
-        n = len(w)
-        t, ht = self._tri(b[:n], hb[:n], p2)
-        return self._lp(w, p1, p2, b[:n], hb[:n], self._bo(b[n:], hb[n:]), t, ht).reshape(shape)
-
-    # The pieces of trigram(), so that callers can share look-ups: a query P(w | p2 p1) needs the
-    # bigram entry (w | p1), the backoff of the history bigram (p1 | p2), and the trigram entry.
-    def _search(self, table, key):
-        """Positions of keys in a sorted table (``lm_bi_key``, ``lm_tri_key``): (position, found),
-        the position that of ``table.searchsorted(key)`` clipped to the table.
-
-        The tables are far larger than the CPU caches, so a binary search is a chain of cache misses.
-        The keys are searched in sorted order (neighbouring keys share the cache lines their searches
-        touch), and a batch of PAGE_MIN keys or more goes through a page index (every PAGE-th key
-        of the table, ~1 MB, made on first use): a search in the index, which stays in cache,
-        gives each key's page, and the page is read in one gather (two cache lines) and counted
-        (the keys before it in the page). About 12% off US201's time."""
-        np = self.np
-        n = len(key)
-        if n > 32:
-            order = np.argsort(key)
-            ks = key[order]
-        else:
-            order, ks = None, key
-        if n >= PAGE_MIN:
-            index = self._pages.get(id(table))
-            if index is None:
-                index = self._pages[id(table)] = np.ascontiguousarray(table[::PAGE])
-            # the last page whose first key is below the key: every key before it is too, every key
-            # from the next page on is not (a partial last page is padded with the table's last key)
-            p = index.searchsorted(ks)
-            p -= 1
-            np.maximum(p, 0, out=p)
-            p *= PAGE
-            # the pages are read PAGE_CHUNK keys at a time: a whole batch's gather would be a
-            # temporary of tens of MB (page faults, out of cache)
-            for a in range(0, n, PAGE_CHUNK):
-                pc = p[a:a + PAGE_CHUNK]
-                less = table.take(pc[:, None] + self._page_steps, mode="clip") < ks[a:a + PAGE_CHUNK, None]
-                if self._popcount is not None:  # PAGE flags (bytes 0/1) = two 64-bit words per key
-                    words = self._popcount(less.view(np.uint64))
-                    pc += words[:, 0]
-                    pc += words[:, 1]
-                else:  # pragma: no cover - numpy < 2
-                    pc += less.sum(axis=1)
-        else:
-            p = table.searchsorted(ks)
-        if order is not None:
-            pos = np.empty(n, dtype=np.int64)
-            pos[order] = p
-        else:
-            pos = p
-        np.minimum(pos, len(table) - 1, out=pos)
-        return pos, table[pos] == key
-
-    def _bi(self, w, p1):
-        """Bigram entries (w | p1) of arrays of LM ids: (entry, found); never found when w or p1 is
-        unknown (-1: its key is negative, or found only by chance, so the found flag is masked).
-        The entry of a bigram that is not found is some valid index (never read)."""
-        pos, hit = self._search(self.lm_bi_key, (w << WORD_BITS) | p1)
-        hit &= w >= 0
-        hit &= p1 >= 0
-        return pos, hit
-
-    def _tri(self, b, hb, p2):
-        """Trigram entries (bigram entry b, second history word p2): (entry, found)."""
-        np = self.np
-        pos = np.zeros(len(b), dtype=np.int64)
-        hit = np.zeros(len(b), dtype=bool)
-        q = np.flatnonzero(hb & (p2 >= 0))
-        if len(q):
-            pos[q], hit[q] = self._search(self.lm_tri_key, (b[q] << WORD_BITS) | p2[q])
-        return pos, hit
-
-    def _bo(self, b, hb):
-        """float32 backoff weight of bigram entries (0 where not found), pocketsphinx log base."""
-        np = self.np
-        return np.where(hb, self.q_bbo[self.lm_bi_bo[b]], np.float32(0.0))
-
-    def _lp(self, w, p1, p2, b, hb, hbo, t, ht):
-        """log10 P(w | p2 p1) from its look-ups (lm_trie.c lm_trie_score, in float32): b/hb the bigram
-        entry (w | p1), hbo the history bigram's backoff, t/ht the trigram entry.
-
-        The look-ups carry the unknown-word cases (as _bi, _tri and _bo make them): an unknown p1
-        finds no bigram (w | p1) and no history bigram (hbo 0), so the backed-off sum is the
-        unigram alone (``lm_ubo0`` holds a 0 for the unknown p1 at index -1); an unknown p2 finds
-        no trigram and no history bigram, so the sum is the bigram's. A probability at or below
-        pocketsphinx's LOG_ZERO is below FLOOR anyway; an unknown w gets FLOOR."""
-        np = self.np
-        bp = self.q_bp[self.lm_bi_p[b]]
-        r = np.where(hb, np.where(ht, self.q_tp[self.lm_tri_p[t]], bp + hbo),
-                     self.lm_uprob[w] + self.lm_ubo0[p1] + hbo)
-        np.maximum(r, np.float32(-2e9), out=r)
-        v = r.astype(np.int32) * LOG10_BASE  # C's (int32) truncation
-        np.maximum(v, FLOOR, out=v)
-        v[w < 0] = FLOOR
-        return v
-
-    def bigram(self, a, b):
-        """log10 P(b|a) (arrays of LM ids, -1 unknown): exactly lm.prob([b, a]) * log10(1.0001),
-        floored at FLOOR; FLOOR for an unknown b."""
-        np = self.np
-        a = np.asarray(a, dtype=np.int64)
-        return self.trigram(b, a, np.full(a.shape, -1, dtype=np.int64))
-
     def symspell_many(self, a, b):
         """symspell() of arrays of vocabulary ids."""
         np = self.np
@@ -521,13 +356,13 @@ def sentences(doc: Document, stream: MatchStream) -> list[list[tuple[str, Any, b
 
     Punctuation other than sentence ends is skipped (the LM has none); a capitalised word may be
     flagged only at a sentence start or in a title (elsewhere it is taken for a name). Computed by
-    the detector's own (numpy) split, which gives the same result as ``_sentences_plain``."""
+    the detector's own (numpy) split, which gives the same result as ``sentences_plain``."""
     try:
         m = load_model()
     except (FileNotFoundError, ImportError):  # pragma: no cover - no model installed
-        return _sentences_plain(doc, stream)
+        return sentences_plain(doc, stream)
     with m.lock:
-        split = _split(m, doc, stream)
+        split = wordsplit.split(m, doc, stream)
         if split is None:
             return []
         _, _, _, wpos, Tw, first, _, ok = split
@@ -544,136 +379,12 @@ def sentences(doc: Document, stream: MatchStream) -> list[list[tuple[str, Any, b
         return out
 
 
-def _sentences_plain(doc: Document, stream: MatchStream) -> list[list[tuple[str, Any, bool]]]:
-    """sentences(), token by token in Python (the reference the numpy split is tested against)."""
-    text = doc.text
-    titles = [(s.start, s.end) for s in doc.segments if s.field == "title"]
-    # A sentence ends at a new prose segment (paragraph, field, code or URL in between) and at a line
-    # that starts a Markdown block (heading, list item, quote, table row); a plain line break inside
-    # a paragraph does not end it, so hard-wrapped Markdown reads like the same text unwrapped.
-    seg_starts = {s.start for s in doc.segments if not s.joined}
-    out: list[list[tuple[str, Any, bool]]] = []
-    cur: list[tuple[str, Any, bool]] = []
-    prev_end = -1
-    brk = _BREAK
-    find = text.find
-    for tok in stream.tokens:
-        w, start, end = tok
-        if cur and (start in seg_starts or (
-                prev_end >= 0 and find("\n", prev_end, start) >= 0 and _BLOCK_START.match(text, start))):
-            out.append(cur)
-            cur = []
-        prev_end = end
-        if not w[:1].isalnum():
-            if w in brk and cur:
-                out.append(cur)
-                cur = []
-            continue
-        ok = False
-        if w.isalpha() and w.isascii() and len(w) <= 24:
-            if w.islower():
-                cur.append((w, tok, True))
-                continue
-            if w[0].isupper() and (len(w) == 1 or w[1:].islower()):
-                ok = not cur or any(s <= start < e for s, e in titles)
-        cur.append((w.lower(), tok, ok))
-    if cur:
-        out.append(cur)
-    return out
-
-
-def _split(m: GenericModel, doc: Document, stream: MatchStream):
-    """The document's words as flat arrays, cut into sentences exactly as sentences() cuts them:
-    (token texts, starts, ends, token index of each word, type id of each word, first-in-sentence,
-    last-in-sentence, may-be-flagged), or None when there is no word."""
-    cached = getattr(stream, "_generic_split", None)
-    if cached is not None and cached[0] is m and cached[1] is doc and cached[2] == m.generation:
-        return cached[3]  # US201 and US202 split the same document (type ids of this generation)
-    out = _split_uncached(m, doc, stream)
-    try:
-        stream._generic_split = (m, doc, m.generation, out)
-    except AttributeError:  # pragma: no cover - a stream type without a __dict__
-        pass
-    return out
-
-
-def _split_uncached(m: GenericModel, doc: Document, stream: MatchStream):
-    np = m.np
-    texts = getattr(stream, "_texts", None)
-    if texts is not None:
-        starts, ends = stream._starts, stream._ends
-    else:  # pragma: no cover - another MatchStream layout
-        toks = stream.tokens
-        texts, starts, ends = [t[0] for t in toks], [t[1] for t in toks], [t[2] for t in toks]
-    n = len(texts)
-    if not n:
-        return None
-    tids = list(map(m._tid.get, texts))
-    if None in tids:
-        m._add_types(texts)
-        tids = list(map(m._tid.__getitem__, texts))
-    T = np.fromiter(tids, dtype=np.int64, count=n)
-    kind = m._t_kind[T]
-    wpos = np.flatnonzero(kind <= _OTHER)
-    if not len(wpos):
-        return None
-    # brk[k]: a sentence ends before token k (after sentence punctuation, at a new prose segment,
-    # at a line that starts a Markdown block, at a new document). A batch of documents laid end to
-    # end (``analysis._joined``) lists its documents in ``stream.parts``: (first token, end token,
-    # text start, text end, segments) each, and every search below stays inside its part, so each
-    # document is split exactly as it is alone (even when its segments are not in text order).
-    brk = np.zeros(n, dtype=bool)
-    np.equal(kind[:-1], _STOP_PUNCT, out=brk[1:])
-    text = doc.text
-    match = _BLOCK_START.match
-    find = text.find
-    parts = getattr(stream, "parts", None) or ((0, n, 0, len(text), doc.segments),)
-    for lo, hi, t0, t1, segments in parts:
-        if 0 < lo < n:
-            brk[lo] = True
-        for s in segments:
-            if not s.joined:
-                k = bisect_left(starts, s.start, lo, hi)
-                if lo < k < hi and starts[k] == s.start:
-                    brk[k] = True
-        p = find("\n", t0, t1)
-        while p >= 0:
-            k = bisect_right(starts, p, lo, hi)  # the first token after the line break
-            if k >= hi:
-                break
-            if k > lo and ends[k - 1] <= p and match(text, starts[k], t1):
-                brk[k] = True
-            p = find("\n", max(p + 1, ends[k]), t1)
-    sid = np.cumsum(brk)[wpos]
-    nw = len(wpos)
-    first = np.empty(nw, dtype=bool)
-    first[0] = True
-    np.not_equal(sid[1:], sid[:-1], out=first[1:])
-    last = np.empty(nw, dtype=bool)
-    last[-1] = True
-    last[:-1] = first[1:]
-    Tw = T[wpos]
-    wk = kind[wpos]
-    ok = wk == _LOWER
-    capital = wk == _CAPITAL
-    if capital.any():
-        cap_ok = first.copy()
-        for lo, hi, _t0, _t1, segments in parts:
-            for s in segments:
-                if s.field == "title":  # words whose token starts inside the title
-                    a, b = np.searchsorted(wpos, (bisect_left(starts, s.start, lo, hi),
-                                                  bisect_left(starts, s.end, lo, hi)))
-                    cap_ok[a:b] = True
-        ok |= capital & cap_ok
-    return texts, starts, ends, wpos, Tw, first, last, ok
-
-
 def _score(m: GenericModel, doc: Document, stream: MatchStream):
     """Every expanded candidate word of the document with its best synonym swap, its features and
     its combiner score (arrays), or None. Same decisions, features and values as scoring each word
     with NGramModel.prob one call at a time (the exact path of the previous versions)."""
     np = m.np
-    split = _split(m, doc, stream)
+    split = wordsplit.split(m, doc, stream)
     if split is None:
         return None
     texts, starts, ends, wpos, Tw, first, last, ok = split
@@ -990,7 +701,7 @@ def _findings(model: GenericModel, doc: Document, stream: MatchStream, fb: Findi
         score = float(sc["score"][j])
         tok = c["tok"]
         suggestion = match_case(tok.text, c["sub"])
-        conf = _confidence(score, thr, cal)
+        conf = calibrated_confidence(score, thr, cal)
         f = c["feats"]
         p2, p1, n1, n2 = c["context"]
         ctx_l = " ".join(x for x in (p2, p1) if x != "<s>")
@@ -1013,7 +724,7 @@ def _findings(model: GenericModel, doc: Document, stream: MatchStream, fb: Findi
     return out
 
 
-def _confidence(score: float, thr: float, cal: dict) -> float:
+def calibrated_confidence(score: float, thr: float, cal: dict) -> float:
     """Map the combiner's log-odds to [0, 1]; the threshold maps to cal["at_threshold"]."""
     at = cal.get("at_threshold", 0.5)
     slope = cal.get("slope", 1.0)

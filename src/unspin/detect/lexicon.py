@@ -18,10 +18,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import astuple, dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..model import Suggestion
+from ..model import Document, Finding, Suggestion
 from ..text import BARRIER, MatchStream, normalise_phrase, phrase_in
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..findings import FindingBuilder
 
 SCREENER_SOURCE = "pps"
 
@@ -520,3 +523,33 @@ def suggestion_objects(entry: Entry, matched: str) -> tuple[Suggestion, ...]:
     source = "learned" if entry.rule == "US103" else "lexicon"
     return tuple(Suggestion(match_case(matched, v), source) for v in entry.suggestions())
 
+
+def lexicon_findings(doc: Document, stream: MatchStream, lexicon: Lexicon, fb: FindingBuilder) -> list[Finding]:
+    """US101-US103 findings: every lexicon entry found in the document."""
+    out = []
+    for hit in lexicon.find(stream):
+        e = hit.entry
+        matched = doc.text[hit.start:hit.end]
+        sugg = suggestion_objects(e, matched)
+        want = f"; use {sugg[0].text!r}" if sugg else ""
+        if e.rule == "US102":
+            msg = f"tortured phrase {matched!r} (Problematic Paper Screener: {e.canonical}){want}"
+            conf = 0.9 if e.condition or e.weight >= 5 else 0.8
+        elif e.rule == "US103":
+            msg = f"{matched!r} is a learned spinner substitution{want}"
+            conf = min(0.95, 0.6 + 0.05 * e.weight)
+        else:
+            msg = f"{matched!r} is spun wording{want}"
+            conf = 0.95
+        ev: dict[str, Any] = {"lexicon": e.source or "unspin", "entry": e.id}
+        if e.condition:
+            ev["condition"] = e.condition
+        if e.weight:
+            ev["weight"] = e.weight
+        out.append(fb.make(e.rule, hit.start, hit.end, msg, sugg, conf, ev))
+    return out
+
+
+def detect(doc: Document, stream: MatchStream, fb: FindingBuilder, ctx: Any) -> list[Finding]:
+    """The registry's US1xx detector (stage ``words``): the context's lexicon."""
+    return lexicon_findings(doc, stream, ctx.get_lexicon(), fb)

@@ -22,6 +22,7 @@ from functools import cache
 from typing import Any
 
 from ..model import Document, Finding
+from ..rules import family_of, is_spin, spin_families
 from ..text import WORD_RE, MatchStream, sentences
 
 MODEL_NAME = "scorer.json"
@@ -64,9 +65,10 @@ def finding_features(findings: list[Finding], words: int) -> dict[str, float]:
     odd word is what clean wire copy also shows now and then (0.3-0.5 per 1,000 words), a spun
     article shows several."""
     per = 100.0 / (max(words, 0) + PSEUDO_WORDS)
-    fam: dict[str, list[Finding]] = {"US1": [], "US2": [], "US3": []}
+    # one list per spin family of the registry; the feature names below are the shipped model's
+    fam: dict[str, list[Finding]] = {code: [] for code in spin_families()}
     for f in findings:
-        key = f.rule[:3]
+        key = family_of(f.rule)
         if key in fam:
             fam[key].append(f)
     texts = Counter(" ".join(f.text.lower().split()) for fs in fam.values() for f in fs)
@@ -226,7 +228,7 @@ def load_model() -> ScorerModel | None:
 
 def density_score(findings: list[Finding], words: int) -> float:
     """Fallback when no model is shipped: confidence-weighted findings per 100 words, squashed."""
-    weighted = sum(f.confidence for f in findings if f.rule.startswith(("US1", "US2", "US3")))
+    weighted = sum(f.confidence for f in findings if is_spin(f.rule))
     return 1.0 - math.exp(-0.9 * 100.0 * weighted / max(words, 50))
 
 
@@ -239,3 +241,12 @@ def score_document(doc: Document, stream: MatchStream, findings: list[Finding], 
     if model is None:
         return density_score(findings, words), feats
     return model.probability(feats), feats
+
+
+def article_finding(doc: Document, fb: Any, score: float) -> Finding:
+    """The registry's US901 detector (stage ``article``): the whole article scores as spun. Placed on
+    the title, or the first paragraph."""
+    first = doc.segments[0] if doc.segments else None
+    start, end = (first.start, first.end) if first else (0, 0)
+    return fb.make("US901", start, end, f"the article scores {score:.2f}: likely spun as a whole",
+                   confidence=score, evidence={"score": round(score, 4)})

@@ -25,7 +25,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..analysis import FindingBuilder
+    from ..findings import FindingBuilder
     from ..model import Document, Finding
     from ..text import MatchStream
 
@@ -189,7 +189,7 @@ def candidates(doc: Document, stream: MatchStream, smap: SpinMap, gm=None) -> li
     """Every occurrence of a known spinner word (or n-gram) with the features of its best restoration.
 
     Occurrences do not overlap: at each word the longest key wins. Work is in the generic model's id
-    space: the document's words come from its sentence split (``generic._split``), canonical options
+    space: the document's words come from its sentence split (``words.split``), canonical options
     are resolved to ids once per process, and all LM probes of a document are one vectorised call."""
 
     found = occurrences(doc, stream, smap, gm)
@@ -232,12 +232,12 @@ class _Occurrences:
 
 
 def _candidates(doc: Document, stream: MatchStream, smap: SpinMap, m) -> _Occurrences | None:
-    from .generic import _split
+    from .words import split as split_words
 
     np = m.np
     if smap._options_of is not m:  # canonical options hold this model's ids
         smap._options, smap._options_of = {}, m
-    split = _split(m, doc, stream)
+    split = split_words(m, doc, stream)
     if split is None:
         return None
     _texts, starts, ends, wpos, Tw, first, last, ok = split
@@ -445,7 +445,7 @@ def spinmap_findings(doc: Document, stream: MatchStream, fb: FindingBuilder) -> 
         return []
     from ..model import Suggestion
     from ..rewrite.case import match_case
-    from .generic import _confidence
+    from .generic import calibrated_confidence
 
     thr = smap.weights["threshold"]
     cal = smap.weights.get("calibration", {})
@@ -456,7 +456,7 @@ def spinmap_findings(doc: Document, stream: MatchStream, fb: FindingBuilder) -> 
         score = float(scores[i])
         text = doc.text[c["start"]:c["end"]]
         suggestion = match_case(text, c["sub"])
-        conf = _confidence(score, thr, cal)
+        conf = calibrated_confidence(score, thr, cal)
         f = c["feats"]
         left, right = c["context"]
         restored = " ".join(x for x in (left, c["sub"], right) if x)

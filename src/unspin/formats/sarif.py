@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 from .. import __version__
-from ..detect.rules import all_rules
 from ..document import split_record_path
 from ..model import DocumentReport, InputError
+from ..rules import all_rules
 
 _LEVEL = {"error": "error", "warning": "warning", "suggestion": "note"}
 

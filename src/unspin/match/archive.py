@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..archive_url import default_db_url, resolve_archive_url  # noqa: F401  (default_db_url re-exported)
 from ..model import Document
 from .migrations import SCHEMA_VERSION
 
@@ -101,13 +102,6 @@ class AddResult:
     @property
     def total(self) -> int:
         return self.added + self.updated + self.unchanged
-
-
-def default_db_url() -> str:
-    """``sqlite:///<user data dir>/archive.sqlite`` (platformdirs)."""
-    import platformdirs
-
-    return "sqlite:///" + str(Path(platformdirs.user_data_dir("unspin", appauthor=False)) / "archive.sqlite")
 
 
 def normalise_url(url: str) -> str:
@@ -272,7 +266,7 @@ class Archive:
 
         from sqlalchemy import delete, select, update
 
-        from ..rewrite.normalise import normalise_text
+        from ..detect.normalise import normalise_text
         from .fingerprint import fingerprint
 
         result = result if result is not None else AddResult()
@@ -676,7 +670,7 @@ def _plain(e: Exception) -> str:
 
 def open_archive(url: str | None = None, *, create: bool = True) -> Archive:
     """Open (and with ``create``, initialise) the archive at ``url``; raises ArchiveError."""
-    raw = url or os.environ.get("UNSPIN_DB") or default_db_url()
+    raw = url or resolve_archive_url().url  # type: ignore[union-attr]
     url = normalise_url(raw)
     try:
         from sqlalchemy import create_engine, event
@@ -809,14 +803,3 @@ def _prepare_schema(archive: Archive, create: bool) -> None:
 
         with archive._errors():
             migrate(archive)
-
-
-def open_archive_or_fail(url: str, *, create: bool = True) -> Archive:
-    """Open (or, with ``create``, create) the archive, or print ``unspin: <url>: <problem>`` and exit 2."""
-    import sys
-
-    try:
-        return open_archive(url, create=create)
-    except ArchiveError as exc:
-        print(f"unspin: {display_url(url)}: {exc}", file=sys.stderr)
-        sys.exit(2)

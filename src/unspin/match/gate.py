@@ -218,7 +218,7 @@ def _gate_batch(archive: Archive, docs: list[Document], ctx: Any, hold: str, fix
     from dataclasses import replace
 
     from ..analysis import analyze_many
-    from ..rewrite.normalise import normalise_text
+    from ..detect.normalise import normalise_text
     from .fingerprint import fingerprint
 
     prose = [normalise_text(d.prose()) for d in docs]

@@ -257,6 +257,14 @@ def vouched_by_sources(findings: list[Finding], matches: list[SourceMatch]) -> l
     return [f for f in findings if keep(f)]
 
 
+def detect(doc: Document, fb: Any, ctx: Any, findings: list[Finding]) -> tuple[list[Finding], tuple[SourceMatch, ...]]:
+    """The registry's US301 detector (stage ``sources``): the document's likely sources in the context's
+    archive, their swapped-word findings added to ``findings``, and the findings they do not vouch for
+    dropped."""
+    sources = tuple(find_sources(ctx.archive, doc, top=ctx.top_sources))
+    return vouched_by_sources(findings + findings_from_matches(doc, fb, list(sources)), list(sources)), sources
+
+
 class _Spans:
     """Spans sorted by start with the running maximum of their ends: "does one contain / overlap
     (start, end)" in O(log n) for any spans, overlapping or not."""

@@ -13,11 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..model import DocumentReport
+from ..rules import is_spin
 
 UNKNOWN_PROVIDER = "(no provider)"
 HISTOGRAM_BINS = 10
-# Findings that mark a phrase (lexicon, generic model, source alignment); US9xx are document-level.
-PHRASE_RULE_PREFIXES = ("US1", "US2", "US3")
 
 
 @dataclass(frozen=True)
@@ -92,7 +91,7 @@ def article_row(report: DocumentReport, readability: float | None = None) -> Art
         words=report.words,
         findings=len(report.findings),
         phrases=tuple(normalise_phrase_text(f.text) for f in report.findings
-                      if f.rule.startswith(PHRASE_RULE_PREFIXES) and f.text.strip()),
+                      if is_spin(f.rule) and f.text.strip()),
         id=doc.id if doc is not None else None,
         title=doc.title if doc is not None else None,
         url=doc.url if doc is not None else None,

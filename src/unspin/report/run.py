@@ -23,7 +23,7 @@ from ..document import (
     discover,
     jsonl_lines,
     jsonl_record,
-    kind_for,
+    parse_bytes,
     parse_text,
     read_bytes,
 )
@@ -148,8 +148,7 @@ def _context(config: Config):
 def _documents(item: FileItem | RecordLine, settings: WorkerSettings, errors: list[tuple[int, InputError]]):
     if isinstance(item, FileItem):
         try:
-            text = decode(item.data, settings.encoding)
-            yield from parse_text(text, item.path, kind_for(item.path, text))
+            yield from parse_bytes(item.data, item.path, encoding=settings.encoding)
         except InputProblem as exc:
             errors.append((item.seq, InputError(item.path, str(exc))))
         return

@@ -20,3 +20,8 @@ def match_case(original: str, replacement: str) -> str:
     if original[:1].isupper():
         return replacement[:1].upper() + replacement[1:]
     return replacement
+
+
+def capitalise_like(model: str, word: str) -> str:
+    """``word`` with its first letter upper case when ``model``'s is (the rest as written)."""
+    return word[:1].upper() + word[1:] if model[:1].isupper() else word

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from .case import capitalise_like
+
 # base -> (past, past participle); only verbs a news spinner commonly touches.
 _IRREGULAR = {
     "be": ("was", "been"), "begin": ("began", "begun"), "break": ("broke", "broken"),
@@ -85,7 +87,7 @@ def inflect(base: str, form: str) -> str:
     low = w.lower()
     if form == "ed":
         if low in _IRREGULAR:
-            return _keep_case(w, _IRREGULAR[low][0])
+            return capitalise_like(w, _IRREGULAR[low][0])
         if low.endswith("e"):
             return w + "d"
         if low.endswith("y") and len(low) > 1 and low[-2] not in _VOWELS:
@@ -103,17 +105,13 @@ def inflect(base: str, form: str) -> str:
         return w + "ing"
     if form == "s":
         if low in _IRREGULAR_PLURAL:
-            return _keep_case(w, _IRREGULAR_PLURAL[low])
+            return capitalise_like(w, _IRREGULAR_PLURAL[low])
         if low.endswith("y") and len(low) > 1 and low[-2] not in _VOWELS:
             return w[:-1] + "ies"
         if low.endswith(("s", "x", "z", "ch", "sh")):
             return w + "es"
         return w + "s"
     return w
-
-
-def _keep_case(model: str, word: str) -> str:
-    return word[:1].upper() + word[1:] if model[:1].isupper() else word
 
 
 def inflect_like(spun: str, replacement: str, known=None) -> str:

@@ -92,7 +92,9 @@ class WebApp:
 
     def warm_up(self) -> None:
         """Load the lexicon now so that the first check is as fast as the rest."""
-        if self.config.wants_family("US1"):
+        from ..rules import family
+
+        if self.config.wants_family(family("lexicon")):
             self.context.get_lexicon()
 
     def info(self) -> dict[str, Any]:
@@ -124,15 +126,15 @@ class WebApp:
 
     def check_bytes(self, data: bytes, *, name: str = "upload", kind: Any = "auto") -> dict[str, Any]:
         """An uploaded file's bytes: decode, parse, analyse, find sources."""
-        from ..document import InputProblem, decode, kind_for, parse_text
+        from ..document import InputProblem, decode_input, parse_text
 
         if kind not in KINDS:
             raise RequestProblem(400, f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")
         name = _display_name(name)
         try:
-            text = decode(data)
+            text, detected = decode_input(data, name)
             if kind == "auto":
-                kind = kind_for(name, text)
+                kind = detected
                 if kind == "jsonl":
                     if name.lower().endswith((".jsonl", ".ndjson")):
                         raise InputProblem("this page checks one article at a time; check JSONL feeds with "
@@ -204,7 +206,7 @@ class WebApp:
 
     def describe(self, report: Any, sources: list[dict[str, Any]] | None) -> dict[str, Any]:
         """The report as JSON for the page: the stable report fields plus the text the offsets index."""
-        from ..detect.rules import all_rules
+        from ..rules import all_rules
 
         rules = all_rules()
         doc = report.document
@@ -212,8 +214,8 @@ class WebApp:
         for f in out["findings"]:
             rule = rules.get(f["rule"])
             f["rule_name"] = rule.name if rule else f["rule"]
-            # Document-level findings (US9xx) describe the whole article, not a phrase to highlight.
-            f["scope"] = "document" if rule is not None and rule.type == "document" else "span"
+            # Article-level findings (stage "article", US9xx) describe the whole article, not a phrase.
+            f["scope"] = "document" if rule is not None and rule.stage == "article" else "span"
         out.update({
             "schema_version": SCHEMA_VERSION,
             "kind": doc.kind,
@@ -332,7 +334,7 @@ def _static_bytes(name: str) -> bytes:
     return resources.files("unspin.web").joinpath("static", name).read_bytes()
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
     try:
@@ -390,14 +392,14 @@ class Handler(BaseHTTPRequestHandler):
     def _host_allowed(self) -> bool:
         """Refuse other Host names on a loopback bind, so a web site cannot reach us by DNS rebinding."""
         bind_host = self.server.server_address[0]
-        if not _is_loopback(str(bind_host)):
+        if not is_loopback(str(bind_host)):
             return True
         host = (self.headers.get("Host") or "").strip()
         if host.startswith("["):
             name = host[: host.find("]") + 1]
         else:
             name = host.rsplit(":", 1)[0] if ":" in host else host
-        return _is_loopback(name)
+        return is_loopback(name)
 
     def _origin_allowed(self) -> bool:
         origin = self.headers.get("Origin")

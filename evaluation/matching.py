@@ -1,6 +1,6 @@
 """Evaluation of source matching: spun copies, stitched copies and same-story negatives.
 
-Run ``python -m unspin.evaluation.matching [--quick]``; it writes docs/evaluation-matching.md.
+Run ``python -m evaluation.matching [--quick]``; it writes docs/evaluation-matching.md.
 
 Corpus: the project's fixture articles (written for unspin), Wikinews 2019-2020 articles when
 ``../shared/data/news-corpus/wikinews_2019_2020.jsonl`` is present (CC BY 2.5, Wikinews
@@ -26,11 +26,11 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from ..document import load_documents, parse_text, record_document
-from ..model import Document
-from ..text import WORD_RE
+from unspin.document import load_documents, parse_text, record_document
+from unspin.model import Document
+from unspin.text import WORD_RE
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[1]
 WIKINEWS = REPO.parent / "shared" / "data" / "news-corpus" / "wikinews_2019_2020.jsonl"
 _SYLLABLES = ("ka ren dor mi lo sa ve tan bru el ost vik har mon del ria ton ash bel cor fen gar lin "
               "mar nor pel quin rad sel tor ul wen yar zan").split()
@@ -188,7 +188,7 @@ def _same_story_wikinews(records: list[dict], threshold: float = 0.3) -> list[tu
 
 def run(out_dir: Path, quick: bool = False) -> str:
     """Build an archive, run every query set, and return the Markdown section (also written to out_dir)."""
-    from ..match.archive import open_archive
+    from unspin.match.archive import open_archive
 
     t0 = time.time()
     rng = random.Random(20260521)
@@ -211,7 +211,7 @@ def run(out_dir: Path, quick: bool = False) -> str:
     tmp = Path(tempfile.mkdtemp(prefix="unspin-eval-match-"))
     archive = open_archive("sqlite:///" + str(tmp / "eval.sqlite"))
     archive.add_documents(archived_fixtures + wiki_docs + synth_docs)
-    from ..match.archive import document_id
+    from unspin.match.archive import document_id
 
     real = archived_fixtures + wiki_docs
     sources = real if not quick else rng.sample(real, min(60, len(real)))
@@ -367,7 +367,7 @@ def _leading(paragraphs: list[str], chars: int) -> list[str]:
 
 def _share_sentence(a: str, b: str, min_words: int = 8) -> bool:
     """True when the two texts have a sentence of at least ``min_words`` words in common, word for word."""
-    from ..text import sentences
+    from unspin.text import sentences
 
     def norm(t: str) -> set[str]:
         out = set()
@@ -385,7 +385,7 @@ def _render(spun_rows, both, stitched_n, neg_rows, tp, fp, fn, archived, n_real,
     lines = [
         "## Source matching" + (" (quick run)" if quick else ""),
         "",
-        f"Command: `python -m unspin.evaluation.matching{' --quick' if quick else ''}` "
+        f"Command: `python -m evaluation.matching{' --quick' if quick else ''}` "
         f"({time.strftime('%Y-%m-%d')}, {elapsed:.0f} s).",
         "",
         f"Archive: {archived} articles at the end of the run ({n_real} real: fixture articles"
@@ -443,14 +443,14 @@ def _render(spun_rows, both, stitched_n, neg_rows, tp, fp, fn, archived, n_real,
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
-    from ..fileio import atomic_write_text
+    from unspin.fileio import atomic_write_text
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="Smaller sets (a few minutes less).")
     ap.add_argument("--out", type=Path, default=REPO / "docs", help="Folder for evaluation-matching.md.")
     args = ap.parse_args(argv)
     md = run(args.out, quick=args.quick)
-    header = ("# Evaluation: source matching\n\nWritten by `python -m unspin.evaluation.matching`; "
+    header = ("# Evaluation: source matching\n\nWritten by `python -m evaluation.matching`; "
               "rerun it to check these numbers.\n\n")
     atomic_write_text(args.out / "evaluation-matching.md", header + md)
     print(md)

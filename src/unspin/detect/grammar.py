@@ -10,6 +10,7 @@ analysis goes on; later documents do not wait on the same dead server again.
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 from ..model import Document, Finding, Suggestion
 
@@ -105,3 +106,9 @@ def reset() -> None:
     """Forget clients and unreachable servers (for tests and long-running servers)."""
     _clients.clear()
     _unreachable.clear()
+
+
+def detect(doc: Document, stream: Any, fb: Any, ctx: Any) -> list[Finding]:
+    """The registry's US501 detector (stage ``text``): only with a LanguageTool server configured."""
+    url = ctx.config.languagetool_url
+    return grammar_findings(doc, fb, url) if url else []

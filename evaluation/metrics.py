@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from ..model import Finding
+from unspin.model import Finding
+
 from .spinner import Substitution
 
 

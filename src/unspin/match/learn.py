@@ -253,7 +253,7 @@ def lexicon_tsv(entries: Iterable[LearnedEntry], *, source: str = "learned", hea
 
 def mine_documents(miner: SubstitutionMiner, archive, docs: Iterable, *, top: int = 3) -> int:
     """Find each copy's sources in the archive and mine their substitutions; returns documents matched."""
-    from ..match.sources import find_sources
+    from .sources import find_sources
 
     matched = 0
     for doc in docs:
@@ -274,7 +274,7 @@ def mine_archive(miner: SubstitutionMiner, archive, *, top: int = 3, limit: int 
     unusual synonyms). Returns the number of pairs mined.
     """
     from ..document import parse_text
-    from ..match.sources import find_sources
+    from .sources import find_sources
 
     seen_pairs: set[frozenset] = set()
     mined = 0

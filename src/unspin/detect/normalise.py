@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 
 from ..model import Document, Finding, Suggestion
 
@@ -186,3 +187,7 @@ def _whitespace_findings(doc: Document, s: int, e: int, add) -> None:
             continue
         add("US404", m.start(), m.end(), "", "trailing whitespace at the end of the line", 0.9)
 
+
+def detect(doc: Document, stream: Any, fb: Any, ctx: Any) -> list[Finding]:
+    """The registry's US4xx detector (stage ``text``)."""
+    return normalisation_findings(doc, fb)

@@ -19,7 +19,8 @@ import re
 from functools import cache
 from pathlib import Path
 
-from ..text import WORD_RE
+from unspin.text import WORD_RE
+
 from .spinner import SpunText, Substitution, keep_case
 
 _STOP = frozenset("""
@@ -37,7 +38,7 @@ _GAP = re.compile(r"[ \t]+|[ \t]*\r?\n[ \t]*")  # words of a phrase: same line o
 
 def default_thesaurus_path() -> Path:
     """The thesaurus TSV: ``data/eval/spinner-thesaurus.tsv``."""
-    from ..resources import data_path
+    from unspin.resources import data_path
 
     return data_path("eval", "spinner-thesaurus.tsv")
 

@@ -6,9 +6,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..analysis import Context, analyze, analyze_many
-from ..config import Config
-from ..model import Finding
+from unspin.analysis import Context, analyze, analyze_many
+from unspin.config import Config
+from unspin.model import Finding
+
 from .datasets import Sample
 from .metrics import SpanCounts, span_counts
 
@@ -19,10 +20,11 @@ DETECTORS = ("lexicon", "generic", "all")
 def generic_status() -> str | None:
     """None when the list-free detectors (US201, US202) can run here, else why they cannot."""
     try:
-        from ..analysis import FindingBuilder
-        from ..detect.generic import generic_findings
-        from ..detect.spinmap import load_spinmap, spinmap_findings
-        from ..text import MatchStream
+        from unspin.detect.generic import generic_findings
+        from unspin.detect.spinmap import load_spinmap, spinmap_findings
+        from unspin.findings import FindingBuilder
+        from unspin.text import MatchStream
+
         from .datasets import make_document
 
         doc = make_document("The squeeze secretary said the facial acknowledgment trial would go on.", "probe")

@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from ..document import Source, parse_text, read_source
-from ..model import Document
+from unspin.document import Source, parse_text, read_source
+from unspin.model import Document
+
 from .spinner import SpunText, Substitution
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[1]
 FIXTURE_ARTICLES = REPO / "fixtures" / "articles"
 NEWS_CORPUS = REPO.parent / "shared" / "data" / "news-corpus"
 PPS_HALF = REPO.parent / "shared" / "data" / "pps-lexicon-half.tsv"
@@ -151,8 +152,9 @@ def lexicon_reverse_spinner():
 
     Scoring the lexicon on its own rows is not a fair test of it; results are reported apart.
     """
-    from ..detect.lexicon import read_tsv
-    from ..resources import data_path
+    from unspin.detect.lexicon import read_tsv
+    from unspin.resources import data_path
+
     from .thesaurus_spinner import ThesaurusSpinner
 
     table: dict[tuple[str, ...], list[str]] = {}
@@ -219,8 +221,8 @@ def read_pps_half(path: Path = PPS_HALF) -> list[dict[str, str]]:
 
 def train_lexicon(path: Path = PPS_HALF):
     """A lexicon from the TRAIN split of the screener half plus the project's non-screener lexicons."""
-    from ..detect.lexicon import Lexicon, read_tsv
-    from ..resources import data_path
+    from unspin.detect.lexicon import Lexicon, read_tsv
+    from unspin.resources import data_path
 
     entries = [e for e in read_tsv(path) if pps_split(e.canonical) == "train"]
     for p in sorted(data_path("lexicon").glob("*.tsv")):
@@ -249,7 +251,7 @@ def unseen_phrase_set(limit: int | None = None, seed: int = 0, per_doc: int = 12
     the template sentences do not have; so are rows whose tortured phrase also occurs in the TRAIN
     split. The clean twin puts the canonical phrase in the same slot.
     """
-    from ..detect.lexicon import canonical_variants
+    from unspin.detect.lexicon import canonical_variants
 
     half = read_pps_half(path)
     # a few canonicals differ only in a plural or a query condition, so the same tortured phrase can

@@ -20,7 +20,8 @@ from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
-from ..text import WORD_RE
+from unspin.text import WORD_RE
+
 from .spinner import SpunText, Substitution, keep_case
 
 WORDNET_DIR = Path("/usr/share/wordnet")
@@ -83,7 +84,7 @@ def parse_wordnet_dir(root: Path = WORDNET_DIR) -> dict:
 
 
 def compiled_path() -> Path:
-    from ..resources import model_path
+    from unspin.resources import model_path
 
     return model_path("generic", "wordnet.json.gz")
 

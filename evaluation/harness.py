@@ -2,7 +2,7 @@
 
 Suites: ``detect`` (span metrics per detector, spinner and rate; false flags on clean text; unseen
 screener phrases), ``score`` (article AUC, calibration, clean-article scores), and ``match`` /
-``rewrite`` (delegated to ``unspin.evaluation.matching`` / ``.rewriting`` when those exist).
+``rewrite`` (delegated to ``evaluation.matching`` / ``.rewriting`` when those exist).
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..config import Config
+from unspin.config import Config
+
 from . import datasets as ds
 from .detection import Analyzer, clean_table, generic_status, spun_table, unseen_phrase_rows
 from .scoring import auc_table, calibration, clean_scores, threshold_table
@@ -126,7 +127,7 @@ def run(suites: tuple[str, ...] = ("detect", "score"), quick: bool = False, seed
             res.unseen_phrases = phrases.phrases
             res.unseen_rows = unseen_phrase_rows(phrases.spun, phrases.clean, generic)
         if "score" in suites:
-            from ..detect.scorer import load_model
+            from unspin.detect.scorer import load_model
 
             model = load_model()
             res.scorer = (model.data.get("meta", {}) | {"present": True,
@@ -145,7 +146,7 @@ def run(suites: tuple[str, ...] = ("detect", "score"), quick: bool = False, seed
 
 
 def _delegate(suite: str, quick: bool, say: Callable[[str], None]) -> str:
-    module = {"match": "unspin.evaluation.matching", "rewrite": "unspin.evaluation.rewriting"}[suite]
+    module = {"match": "evaluation.matching", "rewrite": "evaluation.rewriting"}[suite]
     try:
         mod = importlib.import_module(module)
     except ModuleNotFoundError as exc:

@@ -1,0 +1,94 @@
+"""Cold start of `unspin check` on one small Markdown file, two source trees compared run by run.
+
+On a machine whose speed drifts, comparing two separate benchmark runs compares two moments. This
+alternates the trees (A B, B A, A B, ...) so that both see the same moments, and prints the median and
+minimum CPU time (user + system) of the child process for each. Usage:
+
+    python benchmarks/bench_cold_ab.py OLD_SRC NEW_SRC [--runs 12] [--no-generic] [--parts]
+
+``--parts`` times, inside each fresh process, importing the US201 module, loading its model and the
+first analysis of the file (CPU s, medians) instead of the whole command.
+
+OLD_SRC / NEW_SRC are `src/` folders of two checkouts (each finds its models beside it), e.g. one made
+with `git archive <commit> | tar -x -C /tmp/old`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_check import SMALL  # noqa: E402
+
+PARTS = r"""
+import sys, time
+t0 = time.process_time()
+from unspin.detect.generic import load_model
+t1 = time.process_time()
+load_model()
+t2 = time.process_time()
+from unspin.analysis import analyze_text
+analyze_text(open(sys.argv[1], encoding="utf-8").read(), kind="markdown")
+t3 = time.process_time()
+print(t1 - t0, t2 - t1, t3 - t2)
+"""
+
+
+def parts(args, small: Path) -> None:
+    got: dict[str, list[list[float]]] = {"old": [], "new": []}
+    for i in range(args.runs):
+        for name in ("old", "new") if i % 2 == 0 else ("new", "old"):
+            env = dict(os.environ, PYTHONPATH=getattr(args, name))
+            out = subprocess.run([sys.executable, "-c", PARTS, str(small)], env=env, capture_output=True,
+                                 text=True).stdout
+            got[name].append([float(x) for x in out.split()])
+    print(f"| part of a cold check (CPU s, median of {args.runs}, alternating) | import US201 | load its model "
+          "| first analysis |")
+    print("| --- | ---: | ---: | ---: |")
+    for name in ("old", "new"):
+        cols = [statistics.median(c) for c in zip(*got[name], strict=True)]
+        print(f"| {name}: {getattr(args, name)} | " + " | ".join(f"{c:.3f}" for c in cols) + " |")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("old")
+    ap.add_argument("new")
+    ap.add_argument("--runs", type=int, default=12, help="runs of each tree")
+    ap.add_argument("--no-generic", action="store_true", help="check --no-generic")
+    ap.add_argument("--parts", action="store_true", help="time the parts of a cold check instead")
+    args = ap.parse_args()
+    args.check_args = ["--no-generic"] if args.no_generic else []
+    exe = str(Path(sys.executable).with_name("unspin"))
+    cpu: dict[str, list[float]] = {"old": [], "new": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        small = Path(tmp) / "one.md"
+        small.write_text(SMALL)
+        if args.parts:
+            parts(args, small)
+            return
+        for i in range(args.runs):
+            for name in ("old", "new") if i % 2 == 0 else ("new", "old"):
+                env = dict(os.environ, PYTHONPATH=getattr(args, name))
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                subprocess.run([exe, "check", *args.check_args, str(small)], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpu[name].append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    load = os.getloadavg()[0]
+    print(f"| unspin check one.md {' '.join(args.check_args)} (CPU s, {args.runs} runs each, alternating, "
+          f"1-min load {load:.2f}) | median | min |")
+    print("| --- | ---: | ---: |")
+    for name in ("old", "new"):
+        print(f"| {name}: {getattr(args, name)} | {statistics.median(cpu[name]):.3f} | {min(cpu[name]):.3f} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Measures of text that are not findings: readability (Flesch reading ease and friends)."""
