@@ -420,11 +420,11 @@ class Handler(BaseHTTPRequestHandler):
         elif path == "/api/info":
             self.send_json(200, self.server.app.info())
         elif path == "/api/review":  # the archive gate's review (web/review.py)
-            from .review import review_list
+            from .review import ReviewProblem, review_list
 
             try:
                 self.send_json(200, review_list(self.server.app))
-            except RequestProblem as exc:
+            except ReviewProblem as exc:
                 self.send_json(exc.status, {"error": exc.message})
         elif path in ("/api/check", "/api/fix"):
             self.send_json(405, {"error": f"use POST for {path}"}, extra={"Allow": "POST"})
@@ -525,7 +525,7 @@ class Handler(BaseHTTPRequestHandler):
         return app.fix_json(body)
 
     def _review(self) -> dict[str, Any]:
-        from .review import review_action
+        from .review import ReviewProblem, review_action
 
         n = self._content_length()
         assert n is not None
@@ -536,7 +536,10 @@ class Handler(BaseHTTPRequestHandler):
         if len(body) < n:
             self.close_connection = True
             raise RequestProblem(400, "the request body ended early")
-        return review_action(self.server.app, body)
+        try:
+            return review_action(self.server.app, body)
+        except ReviewProblem as exc:
+            raise RequestProblem(exc.status, exc.message) from None
 
     def _check(self, query: str) -> dict[str, Any]:
         app = self.server.app
