@@ -62,8 +62,10 @@ def render(res: Results, command: str) -> str:
               "first suggestion restores the original wording of the region the finding and the "
               "substitutions it overlaps cover (case-insensitive; so a finding on one word of a spun phrase "
               "is right only if the rest of the phrase was not spun). Detectors: `lexicon` = US1xx findings, "
-              "`generic` = the list-free rules US201 and US202 run alone, `all` = the shipped pipeline "
-              "(lexicon first, then US201, then US202, each without findings overlapping earlier ones)."]
+              "`generic` = the list-free rules US201, US202 and US203 run alone, `all` = the shipped pipeline "
+              "(lexicon first, then US201, US202, US203, each without findings overlapping earlier ones). "
+              "US203's features one by one, on its own held-out data: "
+              "[slot-detection.md](slot-detection.md) (`python -m evaluation.slots`)."]
 
     if res.spun_rows:
         lines += ["", "## Span detection on spun articles", ""]

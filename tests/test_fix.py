@@ -376,3 +376,45 @@ def test_markdown_emphasis_inside_a_spun_phrase_is_kept(cli_runner, tmp_path):
     r = cli_runner.invoke(cli, ["fix", "--no-config", "--no-generic", "--select", "US1", str(p)])
     assert r.exit_code == 0, r.stderr
     assert r.stdout == "The **press secretary** met a _chief_ executive and a *foreign minister*.\n"
+
+
+def test_interactive_without_write_says_so_first_and_previews_follow_accepted_edits(cli_runner, article, lexicon):
+    r = run(cli_runner, "--lexicon", lexicon, "--interactive", str(article), input="n\ny\nn\nn\nn\n")
+    first = r.stderr.strip().splitlines()[0]
+    assert "without --write" in first and "unchanged" in first and "-w" in first
+    assert article.read_text(encoding="utf-8") == ARTICLE
+    # "Facial acknowledgment" accepted; the next question's preview on the same line already shows it
+    block = r.stderr.split("'squeeze secretary' -> 'press secretary'")[1]
+    minus, plus = block.splitlines()[1:3]
+    assert minus.startswith("  - ") and "Facial recognition cameras" in minus and "squeeze secretary" in minus
+    assert plus.startswith("  + ") and "Facial recognition cameras" in plus and "press secretary" in plus
+    r = run(cli_runner, "--lexicon", lexicon, "--interactive", "--write", str(article), input="n\nn\nn\nn\nn\n")
+    assert "without --write" not in r.stderr
+
+
+def test_rejecting_one_overlapping_edit_asks_the_other():
+    from unspin.model import Finding, Suggestion
+    from unspin.rewrite.suggest import choose_edits, plan_edits
+
+    text = "The squeeze secretary said."
+
+    def finding(rule, start, end, sugg, source, conf):
+        return Finding(rule=rule, start=start, end=end, line=1, column=start + 1, text=text[start:end],
+                       message="m", suggestions=(Suggestion(sugg, source, 1.0),), confidence=conf,
+                       severity="warning", evidence={})
+
+    lex = finding("US101", 4, 21, "press secretary", "lexicon", 0.95)
+    src = finding("US301", 4, 11, "media", "source", 0.9)
+    assert [e.suggestion.text for e in plan_edits([lex, src])] == ["media"]  # the source's words win
+    asked = []
+
+    def reject_first(edit):
+        asked.append(edit.suggestion.text)
+        return len(asked) > 1
+
+    chosen = choose_edits([lex, src], reject_first)
+    assert asked == ["media", "press secretary"]  # best evidence first, then the overlapping other
+    assert [e.suggestion.text for e in chosen] == ["press secretary"]
+    asked.clear()
+    assert [e.suggestion.text for e in choose_edits([lex, src], lambda e: asked.append(e) or True)] == ["media"]
+    assert len(asked) == 1  # accepted: its overlapping twin is not asked

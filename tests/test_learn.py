@@ -39,6 +39,9 @@ def articles_with(fixtures: Path, words: tuple[str, ...], n: int) -> list[Path]:
 def corpus(tmp_path, fixtures, cli_runner):
     """An archive of originals (all but the last), their spun copies, and one copy whose source is absent."""
     originals = articles_with(fixtures, tuple(SWAPS), 5)
+    # the copy whose source stays out of the archive uses "expected" (the swap every run learns)
+    last = next(p for p in reversed(originals) if re.search(r"\bexpected\b", p.read_text(encoding="utf-8")))
+    originals = [p for p in originals if p != last] + [last]
     src_dir, copy_dir = tmp_path / "src", tmp_path / "copies"
     src_dir.mkdir()
     copy_dir.mkdir()
@@ -131,7 +134,14 @@ def test_learn_then_check_catches_a_copy_whose_source_is_absent(tmp_path, corpus
     assert r.exit_code == 0, r.stderr
     assert "trusted" in r.stderr
     learned = {(e.spun, e.canonical): e for e in read_tsv(out)}
-    assert ("foreseen", "expected") in learned and ("cautioned", "warned") in learned
+    assert ("foreseen", "expected") in learned
+    # "cautioned" is in one of the archived originals as written: it would fire on clean text
+    assert ("cautioned", "warned") not in learned
+    rows = {r["spun"]: r for r in _tsv_rows(review)}
+    assert "fires on clean text" in rows["cautioned"]["why"]
+    kept = _tsv_rows(out)
+    assert all(r["why"].startswith(f"{r['count']} sightings in {r['docs']} copies of {r['sources']} originals")
+               for r in kept)
     assert all(e.rule == "US103" for e in learned.values())
     assert learned[("foreseen", "expected")].weight >= 2
     assert "foreseen" in learned[("foreseen", "expected")].example_bad
@@ -145,6 +155,16 @@ def test_learn_then_check_catches_a_copy_whose_source_is_absent(tmp_path, corpus
     # And without it, nothing marks them.
     r = cli_runner.invoke(cli, ["check", "--no-config", "--no-generic", "--format", "json", unseen])
     assert not [f for f in json.loads(r.stdout)["documents"][0]["findings"] if f["rule"] == "US103"]
+
+
+def _tsv_rows(path) -> list[dict]:
+    """The rows of a learned TSV by column name; every row has exactly the header's columns."""
+    lines = [ln for ln in Path(path).read_text(encoding="utf-8").splitlines() if ln and not ln.startswith("#")]
+    header = lines[0].split("\t")
+    assert len(set(header)) == len(header) and all(header)
+    rows = [ln.split("\t") for ln in lines[1:]]
+    assert all(len(r) == len(header) for r in rows)  # no unnamed extra column
+    return [dict(zip(header, r, strict=True)) for r in rows]
 
 
 def test_learn_from_match_json(tmp_path, corpus, cli_runner):
@@ -180,3 +200,53 @@ def test_bad_match_file_is_one_line_and_exit_2(tmp_path, cli_runner):
     errs = [ln for ln in r.stderr.splitlines() if "error" in ln]
     assert len(errs) == 2 and "not valid JSON" in errs[0] and "no such file" in errs[1]
     assert "Traceback" not in r.stderr
+
+
+# --- independent evidence, clean text, a review file people can read ---------------------------------
+
+def test_two_copies_of_one_story_are_not_independent_evidence():
+    m = SubstitutionMiner()
+    for copy in ("copy-a", "copy-b"):  # two spun copies of one original
+        m.add(copy, "squeeze", "press", source_key="story-1")
+        m.add(copy, "money related emergency", "financial crisis", source_key="story-1")
+    m.add("copy-c", "money related emergency", "financial crisis", source_key="story-2")
+    trusted, review = m.entries()
+    assert [e.spun for e in trusted] == ["money related emergency"]
+    assert "copies of only 1 original" in {e.spun: e.reason for e in review}["squeeze"]
+    assert trusted[0].sources == 2 and trusted[0].why.startswith("3 sightings in 3 copies of 2 originals")
+
+
+def test_a_swap_that_occurs_in_clean_originals_is_never_trusted():
+    m = SubstitutionMiner()
+    for copy, src in (("c1", "s1"), ("c2", "s2"), ("c3", "s3")):
+        m.add(copy, "squeeze", "press", source_key=src)
+    m.add_clean_text("o9", "The budget squeeze hit schools this year.")
+    trusted, review = m.entries()
+    assert trusted == [] and "fires on clean text" in review[0].reason
+    # the copies' own words do not count as clean text
+    m2 = SubstitutionMiner()
+    for copy, src in (("c1", "s1"), ("c2", "s2")):
+        m2.add(copy, "squeeze secretary", "press secretary", source_key=src)
+    m2.add_clean_text("c1", "The squeeze secretary spoke.")
+    assert [e.spun for e in m2.entries()[0]] == ["squeeze secretary"]
+
+
+def test_front_matter_examples_are_the_field_value():
+    from unspin.match.learn import _sentence_around
+
+    text = '---\ntitle: "Squeeze secretary quits after row"\nprovider:\n  name: X\n---\n\nBody text here.\n'
+    i = text.index("Squeeze")
+    assert _sentence_around(text, i, i + 7) == "Squeeze secretary quits after row"
+
+
+def test_learn_with_nothing_to_learn_explains_and_writes_nothing(tmp_path, fixtures, cli_runner):
+    db = f"sqlite:///{tmp_path / 'a.sqlite'}"
+    r = cli_runner.invoke(cli, ["archive", "add", "--db", db, str(fixtures / "examples" / "originals")])
+    assert r.exit_code == 0, r.stderr
+    out = tmp_path / "learned.tsv"
+    out.write_text("kept\n")
+    r = cli_runner.invoke(cli, ["learn", "--no-config", "--db", db, "-o", str(out)])
+    assert r.exit_code == 2
+    assert "nothing to learn from" in r.stderr and "unspin learn --db URL copies/" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert out.read_text() == "kept\n"  # the user's file is not replaced by an empty lexicon

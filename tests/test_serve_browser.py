@@ -396,3 +396,114 @@ def test_sources_panel_shows_aligned_passages_and_escapes_archive_text(archive_p
     assert_no_alert(driver)
     assert driver.execute_script("return window.__pwned === undefined;")
     assert severe_console_messages(driver) == []
+
+
+# ---------------------------------------------------------------------------------------------------
+# Front matter as fields, the fixed title, overlapping findings (one place, one count)
+
+
+class OverlapApp(WebApp):
+    """The real analysis, plus a second finding (another rule) on words overlapping the first one's:
+    what the page gets when two rules mark one place."""
+
+    def describe(self, report, sources):
+        out = super().describe(report, sources)
+        spans = [f for f in out["findings"] if f["scope"] == "span"]
+        if spans:
+            first = dict(spans[0])
+            start = first["start"] + first["text"].index(" ") + 1  # its last word(s)
+            first.update(rule="US301", rule_name="source-substitution", start=start,
+                         text=out["text"][start:first["end"]], suggestions=[{"text": "spokesman", "source": "source",
+                                                                            "score": 0.9}])
+            out["findings"].append(first)
+        return out
+
+
+@pytest.fixture(scope="module")
+def overlap_server(tmp_path_factory):
+    tsv = tmp_path_factory.mktemp("lexicon-overlap") / "news-test.tsv"
+    tsv.write_text(NEWS_TSV, encoding="utf-8")
+    app = OverlapApp(config=Config(generic=False), max_upload=8 * 1024)
+    app.context.lexicon = Lexicon.from_files([tsv])
+    srv, thread = start_in_thread(app)
+    yield srv
+    srv.shutdown()
+    srv.server_close()
+    thread.join(5)
+
+
+def test_front_matter_fields_and_fixed_title(page):
+    md = ("---\ntitle: Squeeze secretary backs the cameras\nauthor: A. Reporter\ntags: [cameras, city]\n---\n\n"
+          "The squeeze secretary said facial acknowledgment would not be used.\n")
+    paste_and_check(page, md, "markdown")
+    keys = [e.text for e in page.find_elements(By.CSS_SELECTOR, "#article-view dl.front-matter dt")]
+    values = [e.text for e in page.find_elements(By.CSS_SELECTOR, "#article-view dl.front-matter dd")]
+    assert keys == ["title", "author", "tags"]
+    assert values[1:] == ["A. Reporter", "cameras, city"]
+    assert "---" not in text_of(page, "article-view")  # no raw YAML lines
+    # the title's finding is marked inside its field
+    assert [m.text for m in marks(page)][0] == "Squeeze secretary"
+    assert page.find_elements(By.CSS_SELECTOR, "dl.front-matter dd mark.finding")
+    assert text_of(page, "doc-title") == "Squeeze secretary backs the cameras"
+    page.find_element(By.ID, "accept-all").click()
+    assert "title: Press secretary backs the cameras" in fixed_text(page)
+    page.find_element(By.ID, "tab-fixed").click()
+    wait(page).until(lambda d: text_of(d, "doc-title") == "Press secretary backs the cameras")
+    page.find_element(By.ID, "tab-marked").click()
+    assert text_of(page, "doc-title") == "Squeeze secretary backs the cameras"
+
+
+def test_overlapping_findings_one_place_readable_and_twin_stops_offering(overlap_server, browser_session):
+    driver = browser_session[0]
+    driver.get(f"http://127.0.0.1:{overlap_server.server_address[1]}/")
+    WebDriverWait(driver, WAIT).until(lambda d: "upload limit" in d.find_element(By.ID, "server-info").text)
+    paste_and_check(driver, "The squeeze secretary said facial acknowledgment would not be used.\n", "text")
+    # three findings, two places
+    assert len(driver.find_elements(By.CSS_SELECTOR, "#findings-list .finding-card")) == 3
+    assert " 2 spun phrases " in text_of(driver, "summary-text")
+    assert text_of(driver, "finding-count") == "2"
+    # the two overlapping findings are one mark that carries both numbers
+    assert [(m.text, m.get_attribute("data-n")) for m in marks(driver)] == [
+        ("squeeze secretary", "1,2"), ("facial acknowledgment", "3")]
+    # accept the lexicon's word: the overlapping twin no longer offers its own
+    card(driver, 1).find_element(By.CSS_SELECTOR, "button.suggestion").click()
+    wait(driver).until(lambda d: "covered" in card(d, 2).get_attribute("class"))
+    assert card(driver, 2).find_elements(By.CSS_SELECTOR, "button.suggestion") == []
+    assert "Covered by the change accepted in #1" in card(driver, 2).text
+    assert fixed_text(driver).startswith("The press secretary said")
+    # undo: the twin offers its word again
+    card(driver, 1).find_element(By.CSS_SELECTOR, "button.undo").click()
+    wait(driver).until(lambda d: card(d, 2).find_elements(By.CSS_SELECTOR, "button.suggestion"))
+    assert severe_console_messages(driver) == []
+
+
+def test_report_tables_sort_in_the_browser_under_its_csp(browser_session, tmp_path):
+    """The provider report's inline script runs (its hash is in the CSP) and sorts by a clicked column."""
+    from unspin.report.html import ReportSettings, render_html
+    from unspin.report.providers import ArticleRow, FlagRule, aggregate_providers, totals
+
+    rows = [ArticleRow(path=f"{p}{i}.md", provider=p, domain=None, score=s, verdict="clean", words=100, findings=0)
+            for p, s in (("Alpha", 0.9), ("Beta", 0.1), ("Gamma", 0.5)) for i in range(2)]
+    providers = aggregate_providers(rows, FlagRule(min_articles=1))
+    rule = FlagRule()
+    html = render_html(providers, totals(rows, providers, 0), [], ReportSettings(
+        title="t", rule=rule, rule_text=rule.describe(0.5), suspect_threshold=0.5, spun_threshold=0.8))
+    path = tmp_path / "report.html"
+    path.write_text(html, encoding="utf-8")
+    driver = browser_session[0]
+    driver.get(path.as_uri())
+    driver.get_log("browser")
+
+    def names():
+        table = driver.find_elements(By.CSS_SELECTOR, "table.sortable")[0]
+        return [r.find_elements(By.TAG_NAME, "td")[0].text for r in table.find_elements(By.CSS_SELECTOR, "tbody tr")]
+
+    head = driver.find_element(By.XPATH, "(//table[contains(@class,'sortable')])[1]//th[text()='Mean score']")
+    head.click()
+    assert names() == ["Beta", "Gamma", "Alpha"]
+    assert head.get_attribute("aria-sort") == "ascending"
+    head.click()
+    assert names() == ["Alpha", "Gamma", "Beta"]
+    driver.find_element(By.XPATH, "(//table[contains(@class,'sortable')])[1]//th[text()='Provider']").click()
+    assert names() == ["Alpha", "Beta", "Gamma"]
+    assert [e for e in driver.get_log("browser") if "Content Security Policy" in e["message"]] == []

@@ -188,17 +188,26 @@ def _finish(doc: Document, stream: MatchStream, fb: FindingBuilder, findings: li
         if det.enabled(cfg):
             findings += det.function()(doc, stream, fb, ctx)
 
+    from .suppress import suppress  # inline <!-- unspin: ... --> comments, per-file-ignores, allow
+
+    findings = suppress(doc.text, doc.path, findings, allow=cfg.allow, per_file_ignores=cfg.per_file_ignores,
+                        base=cfg.base)
     words = stream.word_count
     from .detect.scorer import score_document
+    from .outcome import combined_score, merge_places, verdict_for
 
-    score, features = score_document(doc, stream, findings, words, context=context)
-    verdict = ("spun" if score >= cfg.spun_threshold else "suspect" if score >= cfg.suspect_threshold
-               else "clean")
-    if verdict == "spun":
-        for det in detectors("article"):
-            if det.enabled(cfg):
-                findings.append(det.function()(doc, fb, score))
+    # One rule links score, verdict and exit code (outcome.py): source substitutions count in the score,
+    # a reported spin finding makes the verdict at least "suspect", one finding per place.
+    model_score, features = score_document(doc, stream, findings, words, context=context)
+    score, features["source_score"] = combined_score(model_score, findings, words)
     findings = [f for f in findings if cfg.wants(f.rule) and f.confidence >= cfg.min_confidence]
+    findings = merge_places(doc, findings)
+    verdict = verdict_for(score, findings, cfg.suspect_threshold, cfg.spun_threshold)
+    if verdict == "spun":
+        article = [det.function()(doc, fb, score) for det in detectors("article") if det.enabled(cfg)]
+        article = [f for f in article if cfg.wants(f.rule) and f.confidence >= cfg.min_confidence]
+        if article:
+            findings += suppress(doc.text, doc.path, article, per_file_ignores=cfg.per_file_ignores, base=cfg.base)
     findings.sort(key=lambda f: (f.start, f.end, f.rule))
     return DocumentReport(path=doc.path, score=score, verdict=verdict, findings=tuple(findings), words=words,
                           document=doc, features=features, sources=sources)

@@ -44,7 +44,7 @@ class LazyGroup(click.Group):
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="unspin")
+@click.version_option(__version__, "-V", "--version", prog_name="unspin")
 def cli() -> None:
     """Find synonym-spun copies of articles, their sources, and the original wording."""
 

@@ -32,6 +32,9 @@ class Config:
     report_flag_share: float = 0.25  # ... and at least this share of flagged articles
     report_flag_mean_score: float = 0.5  # ... or at least this mean score
     gate_hold: str = "suspect"  # `archive add`: hold articles with no source that score "suspect" or "spun"
+    exclude: tuple[str, ...] = ()  # globs of files `check` and `fix` skip (see suppress.py)
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (glob, rule prefixes) pairs
+    allow: tuple[str, ...] = ()  # words and phrases never reported
     source: str | None = field(default=None, compare=False)  # file the settings came from
 
     def wants(self, rule: str) -> bool:
@@ -45,6 +48,11 @@ class Config:
         if self.select and not any(family.startswith(p) or p.startswith(family) for p in self.select):
             return False
         return not any(family.startswith(p) for p in self.ignore)
+
+    @property
+    def base(self) -> Path | None:
+        """The folder the settings' globs are relative to: the config file's (None: the working folder)."""
+        return Path(self.source).resolve().parent if self.source else None
 
     def with_overrides(self, **kwargs: Any) -> Config:
         return replace(self, **{k: v for k, v in kwargs.items() if v is not None})
@@ -112,6 +120,14 @@ def _apply(cfg: Config, table: dict[str, Any], where: str) -> Config:
 
 def _coerce(name: str, value: Any, where: str, key: str) -> Any:
     default = getattr(Config(), name)
+    if name == "per_file_ignores":
+        if not isinstance(value, dict) or not all(
+                isinstance(v, (list, str)) and all(isinstance(c, str) for c in ([v] if isinstance(v, str) else v))
+                for v in value.values()):
+            raise ConfigError(f'{where}: {key} must be a table of glob = ["CODE", ...], e.g. {{"drafts/*.md" = '
+                              '["US201"]}')
+        return tuple((str(glob), tuple(c.strip().upper() for c in ([v] if isinstance(v, str) else v)))
+                     for glob, v in value.items())
     if isinstance(default, tuple):
         if isinstance(value, str):
             value = [v.strip() for v in value.split(",") if v.strip()]

@@ -43,10 +43,12 @@ class Finding:
     confidence: float = 1.0
     severity: str = "warning"
     evidence: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    rules: tuple[str, ...] = ()  # every rule that marked this place, when several did (``rule`` first)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "rule": self.rule,
+            "rules": list(self.rules or (self.rule,)),
             "start": self.start,
             "end": self.end,
             "line": self.line,

@@ -27,3 +27,12 @@ def data_path(*parts: str) -> Path:
 def model_path(*parts: str) -> Path:
     """Path under the shipped models/ folder."""
     return _root("models").joinpath(*parts)
+
+
+def docs_uri(name: str = "rules.md") -> str | None:
+    """A file: URI of a document under docs/ (the checkout's, or the copy bundled in the wheel), or None."""
+    try:
+        path = _root("docs") / name
+    except FileNotFoundError:
+        return None
+    return path.resolve().as_uri() if path.is_file() else None

@@ -30,7 +30,7 @@ def _open(db: str | None, config_path, no_config: bool, create: bool):
 
 @click.group()
 def archive() -> None:
-    """The archive of original articles that ``unspin match`` and ``check --db`` compare against.
+    """The archive of original articles that 'unspin match' and 'check --db' compare against.
 
     The archive is a SQLite file (default: in the user data folder; --db or UNSPIN_DB to choose) or a
     shared PostgreSQL database (--db postgresql://user@host/dbname).
@@ -66,7 +66,7 @@ def add(paths, trusted, fix, hold, fmt, no_generic, lexicons, encoding, max_file
     with no source that scores suspect or spun (setting gate-hold) is held for review ('unspin archive
     review'); the rest are stored as originals. --trusted skips the gate.
 
-    Adding is idempotent: an article with the same id (JSONL ``id``, else its URL, else its file path)
+    Adding is idempotent: an article with the same id (JSONL 'id', else its URL, else its file path)
     or the same words is updated, not duplicated. Exit status: 0 nothing held, 1 some article held,
     2 unreadable inputs (reported and skipped; the others are still added).
     """

@@ -43,15 +43,28 @@ LARGE_DOCUMENT = 200_000  # characters: above this, collection resumes before th
 @max_file_size_option
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write the report here.")
 @click.option("--languagetool-url", envvar="UNSPIN_LANGUAGETOOL_URL", help="LanguageTool server for US5xx.")
+@click.option("--quiet", "-q", is_flag=True, help="Print the findings and nothing else (no summary, no warnings).")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings are at or above the fail level.")
+@click.option("--statistics", is_flag=True, help="Print how often each rule fired instead of each finding.")
+@click.option("--color", "color_mode", type=click.Choice(["auto", "always", "never"]), default="auto",
+              show_default=True, help="Colour the text output (auto: on a terminal, unless NO_COLOR is set).")
+@click.option("--progress/--no-progress", default=None,
+              help="Progress bar on stderr [default: on a terminal, for 50 files or more].")
 @db_option
 @config_options
 def check(paths, fmt, select, ignore, fail_level, min_confidence, no_generic, lexicons, encoding, stdin_filename,
-          max_file_size, output, languagetool_url, db, config_path, no_config) -> None:
+          max_file_size, output, languagetool_url, quiet, exit_zero, statistics, color_mode, progress, db,
+          config_path, no_config) -> None:
     """Check articles (files, folders, '-' for stdin) for spun phrasing.
+
+    Hide findings with <!-- unspin: ignore US101 --> (the next paragraph) or <!-- unspin: off -->
+    ... <!-- unspin: on -->, and with exclude, per-file-ignores and allow in the settings.
 
     Exit status: 0 clean, 1 findings at or above the fail level, 2 usage error or unreadable input
     (after every other input has been checked).
     """
+    if statistics and fmt != "text":
+        fail("--statistics prints a table of rule counts; use it with --format text")
     cfg = resolve_config(
         config_path, no_config,
         select=split_codes(select) or None, ignore=split_codes(ignore) or None, fail_level=fail_level,
@@ -59,9 +72,10 @@ def check(paths, fmt, select, ignore, fail_level, min_confidence, no_generic, le
         lexicons=tuple(lexicons) or None, generic=False if no_generic else None,
     )
     from ..analysis import Context, analyze_many
-    from ..document import iter_documents
+    from ..document import discover, read_source_reporting
     from ..formats import get_emitter
     from ..rules import family
+    from ..suppress import excluded
 
     ctx = Context(config=cfg)
     errors: list = []
@@ -73,19 +87,37 @@ def check(paths, fmt, select, ignore, fail_level, min_confidence, no_generic, le
         if where is not None:
             ctx.archive = open_archive_or_exit(where)
 
-        def documents():
-            for doc in iter_documents(list(paths), errors, max_bytes=cfg.max_file_size, encoding=encoding,
-                                      stdin_name=stdin_filename):
-                if len(doc.text) > LARGE_DOCUMENT:
-                    startup.resume()  # a long text makes garbage of its own: collect it as usual
-                yield doc
+        sources = [s for s in discover(list(paths), errors) if not excluded(s.path, cfg.exclude, cfg.base)]
+        bar = _progress_bar(len(sources), progress, quiet)
 
-        for report in analyze_many(documents(), ctx):  # a folder or a feed: several documents per pass
-            reports.append(report)
-            startup.resume()  # the first batch has loaded every model it needs
+        def documents():
+            for src in sources:
+                for doc in read_source_reporting(src, errors, max_bytes=cfg.max_file_size, encoding=encoding,
+                                                 stdin_name=stdin_filename):
+                    if len(doc.text) > LARGE_DOCUMENT:
+                        startup.resume()  # a long text makes garbage of its own: collect it as usual
+                    yield doc
+                if bar is not None:
+                    bar.advance()
+
+        try:
+            for report in analyze_many(documents(), ctx):  # a folder or a feed: several documents per pass
+                reports.append(report)
+                startup.resume()  # the first batch has loaded every model it needs
+        finally:
+            if bar is not None:
+                bar.stop()
+    if not sources and not errors and not quiet:
+        shown = ", ".join(paths)
+        click.echo(f"unspin: warning: no files to check in {shown} (looked for {_EXTENSIONS}"
+                   + (f"; {len(cfg.exclude)} exclude pattern(s) from {cfg.source}" if cfg.exclude else "")
+                   + ")", err=True)
     stream_out = sys.stdout
-    color = fmt == "text" and output is None and stream_out.isatty()
-    rendered = get_emitter(fmt, color=color)(reports, errors)
+    color = fmt == "text" and output is None and _use_color(color_mode, stream_out)
+    if statistics:
+        rendered = _statistics(reports, errors, color=color, summary=not quiet)
+    else:
+        rendered = get_emitter(fmt, color=color, summary=not quiet)(reports, errors)
     if output:
         from ..fileio import atomic_write_text
 
@@ -105,4 +137,64 @@ def check(paths, fmt, select, ignore, fail_level, min_confidence, no_generic, le
         sys.exit(EXIT_USAGE)
     threshold = severity_rank(cfg.fail_level)
     failing = any(severity_rank(f.severity) >= threshold for r in reports for f in r.findings)
-    sys.exit(EXIT_FINDINGS if failing else EXIT_CLEAN)
+    sys.exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_CLEAN)
+
+
+_EXTENSIONS = ".md, .markdown, .mdx, .txt, .text, .html, .htm, .xhtml, .jsonl, .ndjson"
+PROGRESS_MIN_FILES = 50
+
+
+def _use_color(mode: str, stream) -> bool:
+    """--color always/never, or auto: a terminal, unless NO_COLOR is set (https://no-color.org)."""
+    import os
+
+    if mode != "auto":
+        return mode == "always"
+    return not os.environ.get("NO_COLOR") and stream.isatty()
+
+
+class _Bar:
+    """A rich progress bar on stderr, one step per file."""
+
+    def __init__(self, total: int):
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self._progress = Progress(TextColumn("checking"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                                  console=Console(stderr=True), transient=True)
+        self._task = self._progress.add_task("check", total=total)
+        self._progress.start()
+
+    def advance(self) -> None:
+        self._progress.advance(self._task)
+
+    def stop(self) -> None:
+        self._progress.stop()
+
+
+def _progress_bar(files: int, wanted: bool | None, quiet: bool) -> _Bar | None:
+    if quiet or wanted is False:
+        return None
+    if wanted is None and (files < PROGRESS_MIN_FILES or not sys.stderr.isatty()):
+        return None
+    return _Bar(files)
+
+
+def _statistics(reports, errors, *, color: bool, summary: bool) -> str:
+    """ruff-style: one line per rule with how many findings it made, most first."""
+    from collections import Counter
+
+    from ..rules import all_rules
+
+    rules = all_rules()
+    counts = Counter(f.rule for r in reports for f in r.findings)
+    lines = []
+    for rule, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        code = click.style(rule, fg="yellow", bold=True) if color else rule
+        name = rules[rule].name if rule in rules else ""
+        lines.append(f"{n:>6}  {code}  {name}")
+    if summary:
+        from ..formats.text import emit
+
+        lines.append(emit(reports, errors, summary=True, findings=False).rstrip("\n").splitlines()[-1])
+    return "\n".join(lines) + ("\n" if lines else "")

@@ -75,10 +75,16 @@ def fix(paths, show_diff, write, interactive, select, ignore, min_confidence, no
     if where is not None:
         ctx.archive = open_archive_or_exit(where)
 
+    if interactive and not write:
+        click.echo("unspin: --interactive without --write: files stay unchanged; the fixed text is "
+                   + ("shown as a diff" if show_diff else "printed") + " after the questions (add -w to write).",
+                   err=True)
     errors: list[InputError] = []
     changed_any = False
     state = {"all": False, "stop": False}
-    sources = list(discover(list(paths), errors))
+    from ..suppress import excluded
+
+    sources = [s for s in discover(list(paths), errors) if not excluded(s.path, cfg.exclude, cfg.base)]
     many = len(sources) > 1
     for src in sources:
         try:
@@ -264,33 +270,40 @@ def _summary(path: str, results: list, *, written: bool, rewritten, records: int
     return line
 
 
+def _context(text: str, start: int, end: int, color: str) -> str:
+    """text[start:end] in colour, with up to 70 characters of its line on each side."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    return (text[max(line_start, start - 70):start] + click.style(text[start:end], fg=color)
+            + text[end:min(line_end, end + 70)])
+
+
 def _interactive_accept(doc, state, *, new_file: bool = True):
     """An accept(edit) callback that asks on the terminal: yes, no, all remaining, done, quit."""
     from ..rewrite.apply import apply_edits
+
+    accepted: list = []  # this document's edits accepted so far: the preview shows the text with them
 
     def accept(edit) -> bool:
         if state["stop"]:
             return False
         if state["all"]:
+            accepted.append(edit)
             return True
-        text = doc.text
-        line_start = text.rfind("\n", 0, edit.start) + 1
-        old_end = text.find("\n", edit.end)
-        old_end = len(text) if old_end < 0 else old_end
-        preview = apply_edits(doc, [edit])
-        applied = preview.applied[0] if preview.applied else None
+        before = apply_edits(doc, accepted).text if accepted else doc.text
+        preview = apply_edits(doc, [*accepted, edit])
+        applied = next((a for a in preview.applied if a.edit == edit), None)
         new = applied.replacement if applied else edit.suggestion.text
-        new_end = preview.text.find("\n", applied.new_end if applied else edit.end)
-        new_end = len(preview.text) if new_end < 0 else new_end
-        lo = max(line_start, edit.start - 70)
         click.echo("", err=True)
         click.echo(f"{doc.path}:{edit.line}:{edit.column}: {edit.rule} [{edit.source}] "
                    f"{edit.original!r} -> {new!r}", err=True)
         if applied:
-            click.echo("  - " + text[lo:edit.start] + click.style(edit.original, fg="red")
-                       + text[edit.end:min(old_end, edit.end + 70)], err=True)
-            click.echo("  + " + preview.text[lo:applied.new_start] + click.style(new, fg="green")
-                       + preview.text[applied.new_end:min(new_end, applied.new_end + 70)], err=True)
+            # the edit's place in the text as it stands (earlier accepted edits shift it like the preview)
+            at = applied.new_start
+            old_to = at + (edit.end - edit.start)
+            click.echo("  - " + _context(before, at, old_to, "red"), err=True)
+            click.echo("  + " + _context(preview.text, at, applied.new_end, "green"), err=True)
         else:
             reason = preview.skipped[0][1] if preview.skipped else "cannot be applied"
             click.echo(f"  (skipped: {reason})", err=True)
@@ -299,6 +312,7 @@ def _interactive_accept(doc, state, *, new_file: bool = True):
                               type=click.Choice(["y", "n", "a", "d", "q"]), show_choices=False, err=True)
         if answer == "a":
             state["all"] = True
+            accepted.append(edit)
             return True
         if answer == "d":
             state["stop_file"] = True
@@ -306,6 +320,8 @@ def _interactive_accept(doc, state, *, new_file: bool = True):
         if answer == "q":
             state["stop"] = True
             return False
+        if answer == "y":
+            accepted.append(edit)
         return answer == "y"
 
     if new_file:  # "done with this file" ends a whole JSONL feed, not one record

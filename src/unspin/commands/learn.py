@@ -23,19 +23,24 @@ from .common import EXIT_CLEAN, EXIT_USAGE, archive_url, config_options, db_opti
               help="Sightings an entry needs to be trusted.")
 @click.option("--min-docs", type=click.IntRange(1), default=2, show_default=True,
               help="Different copies an entry must be seen in to be trusted.")
+@click.option("--min-sources", type=click.IntRange(1), default=2, show_default=True,
+              help="Different original articles those copies must come from (copies of one story count once).")
 @click.option("--top", type=click.IntRange(1, 20), default=3, show_default=True, help="Sources per copy.")
 @click.option("--limit", type=click.IntRange(1), help="With no PATHS: mine at most this many archived articles.")
 @click.option("--encoding", help="Decode inputs with this encoding instead of UTF-8.")
 @db_option
 @config_options
-def learn(paths, match_files, output, review, min_count, min_docs, top, limit, encoding, db, config_path,
-          no_config) -> None:
+def learn(paths, match_files, output, review, min_count, min_docs, min_sources, top, limit, encoding, db,
+          config_path, no_config) -> None:
     """Learn spinner substitutions from copies matched to their sources.
 
     PATHS are spun copies whose sources are in the archive (--db). With --from-match, substitutions
     come from saved 'unspin match --format json' results instead. With neither, pairs of matched
     articles inside the archive are mined. Pass the output to 'unspin check --lexicon FILE'; its
     entries are reported as US103.
+
+    A swap is kept only with support from several copies of several originals, and never when its
+    spun wording occurs in the archive's originals (it would fire on clean text); each row says why.
     """
     from ..document import iter_documents
     from ..match.archive import ArchiveError, display_url, open_archive
@@ -79,14 +84,18 @@ def learn(paths, match_files, output, review, min_count, min_docs, top, limit, e
             copies += mine_documents(miner, archive, docs, top=top)
         elif not match_files:
             copies += mine_archive(miner, archive, top=top, limit=limit)
+        if archive is not None and miner.candidates:
+            _add_clean_originals(miner, archive)
     except ArchiveError as exc:
         fail(f"{display_url(url)}: {exc}")
     finally:
         if archive is not None:
             archive.close()
 
-    trusted, to_review = miner.entries(min_count=min_count, min_docs=min_docs)
-    note = (f"learned by 'unspin learn' (min-count {min_count}, min-docs {min_docs}); "
+    if not miner.candidates and not errors:
+        _explain_nothing_to_learn(paths, match_files, url, copies)
+    trusted, to_review = miner.entries(min_count=min_count, min_docs=min_docs, min_sources=min_sources)
+    note = (f"learned by 'unspin learn' (min-count {min_count}, min-docs {min_docs}, min-sources {min_sources}); "
             "review before sharing: see docs/rewriting.md")
     text = lexicon_tsv(trusted, header_note=note)
     from ..fileio import atomic_write_text
@@ -116,6 +125,42 @@ def learn(paths, match_files, output, review, min_count, min_docs, top, limit, e
     for e in errors:
         click.echo(f"{e.path}: error: {e.error}", err=True)
     sys.exit(EXIT_USAGE if errors else EXIT_CLEAN)
+
+
+def _add_clean_originals(miner, archive) -> None:
+    """The archive's articles that are not copies, for the clean-text check (at most CLEAN_LIMIT)."""
+    from ..match.learn import CLEAN_LIMIT
+
+    copies = {d for c in miner.candidates.values() for d in c.docs}
+    offset = 0
+    while offset < CLEAN_LIMIT:
+        rows = archive.list_articles(limit=min(500, CLEAN_LIMIT - offset), offset=offset)
+        if not rows:
+            break
+        offset += len(rows)
+        for row in rows:
+            if row["id"] in copies or row["id"] in miner.source_texts:
+                continue
+            art = archive.get(row["id"])
+            if art is not None:
+                miner.add_clean_text(art.id, art.text)
+
+
+def _explain_nothing_to_learn(paths, match_files, url: str, copies: int) -> None:
+    """No substitution at all: say what learn needs instead of writing an empty lexicon."""
+    from ..match.archive import display_url
+
+    if paths:
+        why = (f"none of the {len(paths)} input(s) matched an original in {display_url(url)} with swapped words; "
+               "add their originals first ('unspin archive add ORIGINALS')")
+    elif match_files:
+        why = "the --from-match results hold no swapped words"
+    else:
+        why = (f"with no PATHS, learn mines pairs of copy and original stored together in {display_url(url)}, "
+               f"and found none ({copies} pairs)")
+    fail(f"nothing to learn from: {why}. Give spun copies whose originals are archived "
+         "('unspin learn --db URL copies/'), or 'unspin match --format json' results (--from-match FILE). "
+         "No lexicon was written")
 
 
 def _reader(encoding: str | None):

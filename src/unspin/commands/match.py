@@ -88,14 +88,18 @@ def render_text(results) -> str:
             if m.url and m.url != m.id:
                 lines.append(f"     {m.url}")
             lines.append(f"     score {m.score:.2f}, covers {m.coverage:.0%} of the article in "
-                         f"{len(m.alignments)} aligned sentences")
+                         f"{_n(len(m.alignments), 'aligned sentence')}")
             for p in _passages(m.alignments):
                 first, last = index.position(p[0])[0], index.position(max(p[0], p[1] - 1))[0]
                 where = f"line {first}" if first == last else f"lines {first}-{last}"
-                lines.append(f"     {where}: {p[2]} sentences, similarity {p[3]:.2f}")
+                lines.append(f"     {where}: {_n(p[2], 'sentence')}, similarity {p[3]:.2f}")
             if m.substitutions:
-                shown = ", ".join(f"{s.spun!r} -> {s.original!r}" for s in m.substitutions[:12])
-                more = f" (+{len(m.substitutions) - 12} more)" if len(m.substitutions) > 12 else ""
+                from collections import Counter
+
+                pairs = Counter((s.spun.lower(), s.original.lower()) for s in m.substitutions)  # each pair once
+                shown = ", ".join(f"{a!r} -> {b!r}" + (f" (x{n})" if n > 1 else "")
+                                  for (a, b), n in list(pairs.items())[:12])
+                more = f" (+{len(pairs) - 12} more)" if len(pairs) > 12 else ""
                 lines.append(f"     swapped: {shown}{more}")
     return "\n".join(lines) + "\n"
 
@@ -113,3 +117,8 @@ def _passages(alignments) -> list[tuple[int, int, int, float]]:
         else:
             runs.append([a.query_start, a.query_end, 1, a.similarity, a.source_end])
     return [(r[0], r[1], r[2], r[3] / r[2]) for r in runs]
+
+
+def _n(count: int, noun: str) -> str:
+    """"1 sentence", "2 sentences"."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"

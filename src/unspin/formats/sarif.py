@@ -18,6 +18,23 @@ def _uri(path: str) -> str:
     return Path(split_record_path(path)[0]).as_posix()
 
 
+def _documentation_uri() -> str | None:
+    """Where unspin is documented: the package's Documentation URL when its metadata has one, else the
+    rules reference shipped with it (docs/rules.md, a file: URI). None (the key is left out) otherwise."""
+    from importlib.metadata import PackageNotFoundError, metadata
+
+    from ..resources import docs_uri
+
+    try:
+        for entry in metadata("unspin").get_all("Project-URL") or []:
+            label, _, url = entry.partition(",")
+            if label.strip().lower() in ("documentation", "homepage") and url.strip().startswith("https://"):
+                return url.strip()
+    except PackageNotFoundError:
+        pass
+    return docs_uri("rules.md")
+
+
 def emit(reports: list[DocumentReport], errors: list[InputError], **_: object) -> str:
     rules = all_rules()
     codes = sorted(rules)
@@ -54,12 +71,17 @@ def emit(reports: list[DocumentReport], errors: list[InputError], **_: object) -
                          "insertedContent": {"text": s.text}}]}],
                 } for s in f.suggestions]
             results.append(result)
+    from ..resources import docs_uri
+
+    docs = _documentation_uri()
+    rules_doc = docs_uri("rules.md")
     driver = {
         "name": "unspin",
         "version": __version__,
-        "informationUri": "https://example.invalid/unspin",
+        **({"informationUri": docs} if docs else {}),
         "rules": [{
             "id": c,
+            **({"helpUri": f"{rules_doc}#{c.lower()}-{rules[c].name}"} if rules_doc else {}),
             "name": rules[c].name,
             "shortDescription": {"text": rules[c].what},
             "fullDescription": {"text": rules[c].why},

@@ -6,7 +6,7 @@ from ..model import DocumentReport, InputError
 
 
 def emit(reports: list[DocumentReport], errors: list[InputError], *, color: bool = False,
-         summary: bool = True, **_: object) -> str:
+         summary: bool = True, findings: bool = True, **_: object) -> str:
     def style(s: str, **kw: object) -> str:
         if not color:
             return s
@@ -16,17 +16,21 @@ def emit(reports: list[DocumentReport], errors: list[InputError], *, color: bool
 
     lines: list[str] = []
     for r in reports:
-        for f in r.findings:
+        for f in r.findings if findings else ():
             code = style(f.rule, fg="red" if f.severity == "error" else "yellow", bold=True)
             lines.append(f"{r.path}:{f.line}:{f.column}: {code} {f.message}")
         if summary and (r.findings or r.verdict != "clean"):
             verdict = style(r.verdict, fg={"spun": "red", "suspect": "yellow"}.get(r.verdict, "green"))
-            lines.append(f"{r.path}: score {r.score:.2f} ({verdict}), {len(r.findings)} finding(s) "
-                         f"in {r.words} words")
+            lines.append(f"{r.path}: score {r.score:.2f} ({verdict}), {_n(len(r.findings), 'finding')} "
+                         f"in {_n(r.words, 'word')}")
     if summary:
         counts = {v: sum(1 for r in reports if r.verdict == v) for v in ("spun", "suspect", "clean")}
         nfind = sum(len(r.findings) for r in reports)
-        tail = f"; {len(errors)} input error(s)" if errors else ""
-        lines.append(f"Checked {len(reports)} document(s): {counts['spun']} spun, {counts['suspect']} suspect, "
-                     f"{counts['clean']} clean; {nfind} finding(s){tail}.")
+        tail = f"; {_n(len(errors), 'input error')}" if errors else ""
+        lines.append(f"Checked {_n(len(reports), 'document')}: {counts['spun']} spun, {counts['suspect']} suspect, "
+                     f"{counts['clean']} clean; {_n(nfind, 'finding')}{tail}.")
     return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"

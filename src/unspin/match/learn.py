@@ -8,13 +8,18 @@ change of capitalisation or spelling alone.
 
 Candidates are not trusted blindly. An entry goes into the learned lexicon only when
 
-* it was seen at least ``min_count`` times in at least ``min_docs`` different copies (a spinner uses
-  the same dictionary on every article; an editor's one-off rewording shows up once);
+* it was seen at least ``min_count`` times in at least ``min_docs`` different copies of at least
+  ``min_sources`` different original articles (a spinner uses the same dictionary on every article;
+  an editor's one-off rewording shows up once, and two copies of one story are one piece of evidence);
 * the spun phrase maps to this original in at least ``MIN_SHARE`` of its sightings (a phrase that
   "means" several different things in different copies is not a dictionary entry);
-* the spun phrase is not ordinary wording: it must not occur in the matched source texts as often as
-  it was seen substituted, and a one-word spun phrase must be rarer in everyday English than
-  ``MAX_SINGLE_WORD_ZIPF`` (wordfreq's Zipf scale), since every use of it would be flagged.
+* it never fires on clean text: the spun phrase must not occur at all in the clean corpus, which is
+  the matched sources and every other original in the archive (not the copies), and a one-word spun
+  phrase must be rarer in everyday English than ``MAX_SINGLE_WORD_ZIPF`` (wordfreq's Zipf scale),
+  since every use of it would be flagged.
+
+Each kept row says why in its ``why`` column (its copies, sources, share and clean-text check);
+each review row says what it lacks.
 
 Everything else that passed the shape checks goes to a review list, with the same columns, for an
 editor to accept or drop (see docs/rewriting.md).
@@ -38,8 +43,11 @@ MIN_SHARE = 0.6
 MAX_SINGLE_WORD_ZIPF = 4.0
 DEFAULT_MIN_COUNT = 2
 DEFAULT_MIN_DOCS = 2
+DEFAULT_MIN_SOURCES = 2
+CLEAN_LIMIT = 20_000  # archived originals read for the clean-text check (the most recent first)
 EXAMPLE_CHARS = 240
-COLUMNS = ("id", "spun", "canonical", "condition", "source", "example_bad", "example_good", "count", "docs")
+COLUMNS = ("id", "spun", "canonical", "condition", "source", "example_bad", "example_good", "count", "docs",
+           "sources", "why")
 
 _FUNCTION_WORDS = frozenset("""
 a an the and or but nor of to in on at by for from with without into onto upon over under about as
@@ -55,6 +63,7 @@ class Candidate:
     original: str
     count: int = 0
     docs: set[str] = field(default_factory=set)
+    sources: set[str] = field(default_factory=set)  # the originals the copies were matched to
     forms: Counter = field(default_factory=Counter)  # (spun as written, original as written)
     example_bad: str = ""
     example_good: str = ""
@@ -70,10 +79,12 @@ class LearnedEntry:
     example_bad: str
     example_good: str
     reason: str = ""  # why an entry is only up for review
+    sources: int = 0
+    why: str = ""  # why a trusted entry was kept
 
     def row(self, source: str = "learned") -> list[str]:
         return [self.id, self.spun, self.canonical, "", source, self.example_bad, self.example_good,
-                str(self.count), str(self.docs)]
+                str(self.count), str(self.docs), str(self.sources), self.reason or self.why]
 
 
 def shape_problem(spun: str, original: str) -> str | None:
@@ -113,7 +124,11 @@ def _edit_ratio(a: str, b: str) -> float:
 
 
 def _sentence_around(text: str, start: int, end: int) -> str:
-    """The sentence holding text[start:end], on one line and at most EXAMPLE_CHARS long."""
+    """The sentence holding text[start:end], on one line and at most EXAMPLE_CHARS long; in front
+    matter, the field's value alone (no YAML key, quotes or neighbouring lines)."""
+    field = _front_matter_value(text, start, end)
+    if field is not None:
+        return field
     lo = text.rfind("\n\n", 0, start) + 1
     hi = text.find("\n\n", end)
     hi = len(text) if hi < 0 else hi
@@ -129,6 +144,23 @@ def _sentence_around(text: str, start: int, end: int) -> str:
     return snippet
 
 
+_FM_FIELD_RE = re.compile(r"""^[ \t]*[\w-]+:[ \t]*(?:[>|][-+]?[ \t]*$)?[ \t]*(["']?)(.*?)\1[ \t]*$""")
+
+
+def _front_matter_value(text: str, start: int, end: int) -> str | None:
+    if not text.startswith("---"):
+        return None
+    close = re.search(r"^(?:---|\.\.\.)[ \t]*$", text[3:], re.M)
+    if close is None or start >= close.start() + 3:
+        return None
+    lo = text.rfind("\n", 0, start) + 1
+    hi = text.find("\n", end)
+    line = text[lo:len(text) if hi < 0 else hi]
+    m = _FM_FIELD_RE.match(line)
+    value = m.group(2) if m else line.strip()
+    return re.sub(r"\s+", " ", value).strip()[:EXAMPLE_CHARS]
+
+
 class SubstitutionMiner:
     """Collects substitutions from matched copies and turns them into lexicon entries."""
 
@@ -136,9 +168,15 @@ class SubstitutionMiner:
         self.candidates: dict[tuple[str, str], Candidate] = {}
         self.rejected: Counter = Counter()
         self.source_texts: dict[str, str] = {}
+        self.clean_texts: dict[str, str] = {}  # other originals (the archive's), for the clean-text check
         self.pairs = 0
 
-    def add(self, doc_key: str, spun: str, original: str, *, example_bad: str = "", example_good: str = "") -> bool:
+    def add_clean_text(self, key: str, text: str) -> None:
+        """An original article known to be clean (not a copy): no trusted entry may occur in it."""
+        self.clean_texts[str(key)] = text
+
+    def add(self, doc_key: str, spun: str, original: str, *, example_bad: str = "", example_good: str = "",
+            source_key: str | None = None) -> bool:
         problem = shape_problem(spun, original)
         if problem:
             self.rejected[problem] += 1
@@ -149,6 +187,7 @@ class SubstitutionMiner:
             cand = self.candidates[key] = Candidate(*key)
         cand.count += 1
         cand.docs.add(doc_key)
+        cand.sources.add(str(source_key) if source_key is not None else f"copy:{doc_key}")  # unknown: its own
         cand.forms[(spun.lower() if not spun.isupper() else spun, original)] += 1
         if not cand.example_bad and example_bad:
             cand.example_bad, cand.example_good = example_bad, example_good
@@ -174,18 +213,20 @@ class SubstitutionMiner:
             ss, se = get("source_start"), get("source_end")
             if source_text and isinstance(ss, int) and source_text[ss:se] == original:
                 good = _sentence_around(source_text, ss, se)
-            added += self.add(doc_key, spun, original, example_bad=bad, example_good=good)
+            added += self.add(doc_key, spun, original, example_bad=bad, example_good=good, source_key=source_id)
         return added
 
     # -----------------------------------------------------------------------------------------------
 
-    def entries(self, *, min_count: int = DEFAULT_MIN_COUNT, min_docs: int = DEFAULT_MIN_DOCS
-                ) -> tuple[list[LearnedEntry], list[LearnedEntry]]:
+    def entries(self, *, min_count: int = DEFAULT_MIN_COUNT, min_docs: int = DEFAULT_MIN_DOCS,
+                min_sources: int = DEFAULT_MIN_SOURCES) -> tuple[list[LearnedEntry], list[LearnedEntry]]:
         """(trusted entries, entries for review), most evidence first."""
         per_spun: Counter = Counter()
         for (spun, _orig), c in self.candidates.items():
             per_spun[spun] += c.count
         in_sources = self._occurrences_in_sources({spun for spun, _ in self.candidates})
+        copies = {d for c in self.candidates.values() for d in c.docs}
+        clean_docs = len({k for k in (*self.source_texts, *self.clean_texts) if k not in copies})
         trusted: list[LearnedEntry] = []
         review: list[LearnedEntry] = []
         for (spun, orig), c in sorted(self.candidates.items(), key=lambda kv: (-kv[1].count, kv[0])):
@@ -199,21 +240,35 @@ class SubstitutionMiner:
                 reasons.append(f"seen {c.count} time{'s' if c.count != 1 else ''}")
             if len(c.docs) < min_docs:
                 reasons.append(f"in {len(c.docs)} cop{'ies' if len(c.docs) != 1 else 'y'}")
+            elif len(c.sources) < min_sources:
+                reasons.append(f"copies of only {len(c.sources)} original{'s' if len(c.sources) != 1 else ''} "
+                               "(copies of one story are one piece of evidence)")
             share = c.count / per_spun[spun]
             if share < MIN_SHARE:
                 reasons.append(f"'{spun}' maps to this original in only {share:.0%} of sightings")
-            if in_sources.get(spun, 0) >= c.count:
-                reasons.append(f"'{spun}' is ordinary wording in the sources ({in_sources[spun]} uses)")
-            if " " not in spun and (z := _zipf(spun)) > MAX_SINGLE_WORD_ZIPF:
+            clean_uses = in_sources.get(spun, 0)
+            if clean_uses:
+                reasons.append(f"'{spun}' is ordinary wording: it fires on clean text ({clean_uses} "
+                               f"use{'s' if clean_uses != 1 else ''} in {clean_docs} original"
+                               f"{'s' if clean_docs != 1 else ''})")
+            z = _zipf(spun) if " " not in spun else None
+            if z is not None and z > MAX_SINGLE_WORD_ZIPF:
                 reasons.append(f"'{spun}' is a common word (Zipf {z:.1f} > {MAX_SINGLE_WORD_ZIPF})")
+            why = (f"{c.count} sightings in {len(c.docs)} copies of {len(c.sources)} originals; maps to "
+                   f"'{orig}' in {share:.0%} of them; no use in {clean_docs} clean original"
+                   f"{'s' if clean_docs != 1 else ''}" + (f"; Zipf {z:.1f}" if z is not None else ""))
             digest = hashlib.sha1(f"{spun}\t{orig}".encode()).hexdigest()[:10]
             entry = LearnedEntry(f"LRN-{digest}", spun_form, canonical, c.count, len(c.docs),
-                                 _cell(c.example_bad), _cell(c.example_good), "; ".join(reasons))
+                                 _cell(c.example_bad), _cell(c.example_good), "; ".join(reasons),
+                                 sources=len(c.sources), why="" if reasons else why)
             (review if reasons else trusted).append(entry)
         return trusted, review
 
     def _occurrences_in_sources(self, phrases: set[str]) -> dict[str, int]:
-        if not self.source_texts or not phrases:
+        texts = {**self.clean_texts, **self.source_texts}
+        copies = {d for c in self.candidates.values() for d in c.docs}
+        texts = {k: t for k, t in texts.items() if k not in copies}  # a copy's own words are not clean text
+        if not texts or not phrases:
             return {}
         import ahocorasick
 
@@ -222,7 +277,7 @@ class SubstitutionMiner:
             auto.add_word(p, p)
         auto.make_automaton()
         counts: Counter = Counter()
-        for text in self.source_texts.values():
+        for text in texts.values():
             stream = " " + " ".join(normalise_phrase(t) for t in WORD_RE.findall(text)) + " "
             for end, p in auto.iter(stream):
                 i = end - len(p) + 1
@@ -242,7 +297,7 @@ def lexicon_tsv(entries: Iterable[LearnedEntry], *, source: str = "learned", hea
     for note in header_note.splitlines():
         buf.write(f"# {note}\n")
     for e in entries:
-        cells = e.row(source) + ([e.reason] if source.endswith("review") and e.reason else [])
+        cells = e.row(source)
         buf.write("\t".join(_cell(c) for c in cells) + "\n")
     return buf.getvalue()
 

@@ -110,6 +110,11 @@ def score_distribution_chart(providers: list[ProviderStats], suspect: float, spu
             tip = f"{p.name}: {count} article{'s' if count != 1 else ''} scored {lo:.1f}–{hi:.1f}"
             out.append(f'<rect x="{left + b * bw + 2:.1f}" y="{y + row - 3 - h:.1f}" width="{bw - 4:.1f}" '
                        f'height="{h:.1f}" fill="{_bin_color(b, bins)}"><title>{esc(tip)}</title></rect>')
+            # the count itself, readable without hovering: above a short bar, inside a tall one
+            inside = h >= 14
+            ty = y + row - 3 - h + (11 if inside else -2)
+            out.append(f'<text x="{left + b * bw + bw / 2:.1f}" y="{ty:.1f}" text-anchor="middle" font-size="10" '
+                       f'fill="{"#fff" if inside else TEXT}">{count}</text>')
         out.append(f'<text x="{left + plot + 8}" y="{y + row / 2 + 4:.1f}" fill="{MUTED}">'
                    f'n={p.articles}</text>')
     return _svg(width, height, out, "Article score distribution per provider")

@@ -1,7 +1,10 @@
-"""The self-contained HTML provider report: inline CSS and SVG, no scripts, every feed string escaped."""
+"""The self-contained HTML provider report: inline CSS and SVG, one inline script (sortable tables; allowed
+by its hash in the page's Content-Security-Policy, nothing else runs), every feed string escaped."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from dataclasses import dataclass
 
 from .charts import esc, flagged_share_chart, score_distribution_chart
@@ -33,7 +36,52 @@ code, .path { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-
               word-break: break-all; }
 .errors li { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 12px; }
 footer { margin-top: 40px; color: #59636e; font-size: 12px; }
+table.sortable th { cursor: pointer; user-select: none; }
+table.sortable th::after { content: " ↕"; color: #aab1ba; font-size: 11px; }
+table.sortable th[aria-sort=ascending]::after { content: " ▲"; color: #1f2328; }
+table.sortable th[aria-sort=descending]::after { content: " ▼"; color: #1f2328; }
+.downloads a { margin-right: 14px; }
 """
+
+# Click a column header to sort the table by it (again to reverse); numbers sort by their data-v value.
+# Offline, no libraries; it only reorders existing rows (no text from the feed is ever parsed as HTML).
+SORT_SCRIPT = """
+document.querySelectorAll("table.sortable").forEach(function (table) {
+  var heads = table.querySelectorAll("thead th");
+  heads.forEach(function (th, col) {
+    th.tabIndex = 0;
+    function sort() {
+      var up = th.getAttribute("aria-sort") !== "ascending";
+      heads.forEach(function (h) { h.removeAttribute("aria-sort"); });
+      th.setAttribute("aria-sort", up ? "ascending" : "descending");
+      var body = table.tBodies[0];
+      var rows = Array.prototype.slice.call(body.rows);
+      var num = th.classList.contains("num");
+      function key(row) {
+        var cell = row.cells[col];
+        var v = cell.getAttribute("data-v");
+        if (num) { var x = parseFloat(v === null ? cell.textContent : v); return isNaN(x) ? -Infinity : x; }
+        return (v === null ? cell.textContent : v).toLowerCase();
+      }
+      rows.sort(function (a, b) {
+        var ka = key(a), kb = key(b);
+        var c = ka < kb ? -1 : ka > kb ? 1 : 0;
+        return up ? c : -c;
+      });
+      rows.forEach(function (r) { body.appendChild(r); });
+    }
+    th.addEventListener("click", sort);
+    th.addEventListener("keydown", function (e) {
+      if (e.key === "Enter" || e.key === " ") { e.preventDefault(); sort(); }
+    });
+  });
+});
+"""
+SORT_SCRIPT_HASH = "sha256-" + base64.b64encode(hashlib.sha256(SORT_SCRIPT.encode("utf-8")).digest()).decode("ascii")
+
+# The files `unspin report` writes next to report.html, linked from it.
+DATA_FILES = (("providers.csv", "providers (CSV)"), ("articles.csv", "articles (CSV)"),
+              ("providers.json", "providers (JSON)"))
 
 
 CHART_LIMIT = 40  # providers drawn per chart; the table lists every provider
@@ -68,9 +116,9 @@ def _article_link(a: ArticleRow) -> str:
 
 
 def _provider_table(providers: list[ProviderStats]) -> str:
-    head = ("<tr><th>Provider</th><th>Domain</th><th class=num>Articles</th><th class=num>Flagged</th>"
+    head = ("<thead><tr><th>Provider</th><th>Domain</th><th class=num>Articles</th><th class=num>Flagged</th>"
             "<th class=num>Mean score</th><th class=num>Worst</th><th class=num>Readability</th>"
-            "<th class=num>Quality</th><th class=num>Heat</th><th>Status</th></tr>")
+            "<th class=num>Quality</th><th class=num>Heat</th><th>Status</th></tr></thead>")
     rows = []
     for p in providers:
         badge = ('<span class="badge low">low quality</span>' if p.low_quality
@@ -79,11 +127,12 @@ def _provider_table(providers: list[ProviderStats]) -> str:
             f'<tr class="{"low" if p.low_quality else ""}">'
             f'<td><a href="#p-{esc(_anchor(p))}">{esc(p.name)}</a></td>'
             f"<td>{esc(p.domain or '–')}</td><td class=num>{p.articles}</td>"
-            f"<td class=num>{p.flagged} ({p.flagged_share:.0%})</td><td class=num>{p.mean_score:.3f}</td>"
+            f"<td class=num data-v={p.flagged_share:.6f}>{p.flagged} ({p.flagged_share:.0%})</td>"
+            f"<td class=num>{p.mean_score:.3f}</td>"
             f"<td class=num>{p.worst_score:.3f}</td><td class=num>{_num(p.mean_readability, '.1f')}</td>"
             f"<td class=num>{_num(p.mean_quality, '.2f')}</td><td class=num>{_num(p.mean_heat, '.1f')}</td>"
-            f"<td>{badge}</td></tr>")
-    return f"<table>{head}{''.join(rows)}</table>"
+            f"<td data-v={'0' if p.low_quality else '1'}>{badge}</td></tr>")
+    return f"<table class=sortable>{head}<tbody>{''.join(rows)}</tbody></table>"
 
 
 def _anchor(p: ProviderStats) -> str:
@@ -107,13 +156,13 @@ def _provider_details(p: ProviderStats) -> str:
             f"<li>“{esc(phrase)}” ×{n}</li>" for phrase, n in p.top_phrases) + "</ul>")
     else:
         parts.append("<p>No spun phrases marked.</p>")
-    parts.append("<p>Highest-scoring articles:</p><table><tr><th>Article</th><th class=num>Score</th>"
-                 "<th>Verdict</th><th>Path</th></tr>")
+    parts.append("<p>Highest-scoring articles:</p><table class=sortable><thead><tr><th>Article</th>"
+                 "<th class=num>Score</th><th>Verdict</th><th>Path</th></tr></thead><tbody>")
     for a in p.examples:
         parts.append(f"<tr><td>{_article_link(a)}</td><td class=num>{a.score:.3f}</td>"
                      f'<td class="verdict-{esc(a.verdict)}">{esc(a.verdict)}</td>'
                      f"<td class=path>{esc(a.path)}</td></tr>")
-    parts.append("</table></details>")
+    parts.append("</tbody></table></details>")
     return "".join(parts)
 
 
@@ -129,6 +178,8 @@ def render_html(providers: list[ProviderStats], total: Totals, errors: list, set
     body = [
         f"<h1>{esc(settings.title)}</h1><p class=summary>{esc(summary)}.</p>",
         f'<div class=rule><strong>Flag rule.</strong> {esc(settings.rule_text)}</div>',
+        "<p class=downloads>Data: " + "".join(f'<a href="{name}">{label}</a>' for name, label in DATA_FILES)
+        + " (in the report's folder). Click a column header to sort a table.</p>",
     ]
     sus, spun = settings.suspect_threshold, settings.spun_threshold
     charted = providers[:CHART_LIMIT]
@@ -155,6 +206,7 @@ def render_html(providers: list[ProviderStats], total: Totals, errors: list, set
     return ("<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>"
             '<meta name=viewport content="width=device-width, initial-scale=1">'
             "<meta http-equiv=Content-Security-Policy "
-            "content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">"
+            f"content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+            f"script-src '{SORT_SCRIPT_HASH}'\">"
             f"<title>{esc(settings.title)}</title><style>{_CSS}</style></head><body>"
-            + "\n".join(body) + "</body></html>\n")
+            + "\n".join(body) + f"<script>{SORT_SCRIPT}</script></body></html>\n")

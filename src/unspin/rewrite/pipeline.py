@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from ..model import Document, Finding
 from .apply import Rewrite, apply_edits
-from .suggest import Edit, plan_edits
+from .suggest import Edit, choose_edits, plan_edits
 
 
 @dataclass(frozen=True)
@@ -36,8 +36,10 @@ def fix_document(doc: Document, ctx, *, min_confidence: float | None = None, acc
     cfg = ctx.config
     if findings is None:
         findings = fix_findings(doc, ctx)
-    edits = plan_edits(findings, select=cfg.select, ignore=cfg.ignore,
-                       min_confidence=cfg.min_confidence if min_confidence is None else min_confidence)
-    if accept is not None:
-        edits = [e for e in edits if accept(e)]
+    choice = dict(select=cfg.select, ignore=cfg.ignore,
+                  min_confidence=cfg.min_confidence if min_confidence is None else min_confidence)
+    if accept is None:
+        edits = plan_edits(findings, **choice)
+    else:  # rejecting one of overlapping edits leaves the others to ask
+        edits = choose_edits(findings, accept, **choice)
     return DocumentFix(doc, tuple(findings), tuple(edits), apply_edits(doc, edits))

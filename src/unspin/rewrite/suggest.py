@@ -62,6 +62,47 @@ def ranked_suggestions(findings: Iterable[Finding]) -> tuple[Suggestion, ...]:
 def plan_edits(findings: Iterable[Finding], *, select: tuple[str, ...] = (), ignore: tuple[str, ...] = (),
                min_confidence: float = 0.0) -> list[Edit]:
     """Choose the edits to apply: one per span, best evidence first, no two overlapping."""
+    taken: list[Edit] = []
+    for edit in candidate_edits(findings, select=select, ignore=ignore, min_confidence=min_confidence):
+        if not _clashes(edit, taken):
+            taken.append(edit)
+    taken.sort(key=lambda e: (e.start, e.end))
+    return taken
+
+
+def _clashes(edit: Edit, taken: list[Edit]) -> bool:
+    if any(edit.start < t.end and t.start < edit.end for t in taken):
+        return True
+    return edit.start == edit.end and any(t.start == edit.start for t in taken)
+
+
+def choose_edits(findings: Iterable[Finding], accept, *, select: tuple[str, ...] = (), ignore: tuple[str, ...] = (),
+                 min_confidence: float = 0.0) -> list[Edit]:
+    """The edits ``accept(edit) -> bool`` agrees to, asked in document order. Overlapping candidates
+    form one place, asked best evidence first: once one of them is accepted the rest are not asked;
+    rejecting one leaves the next one of the place to ask (not dropped with it)."""
+    ranked = candidate_edits(findings, select=select, ignore=ignore, min_confidence=min_confidence)
+    places: list[list[Edit]] = []
+    end = -1
+    for edit in sorted(ranked, key=lambda e: (e.start, e.end)):
+        if places and edit.start < end:
+            places[-1].append(edit)
+        else:
+            places.append([edit])
+        end = max(end, edit.end)
+    order = {id(e): k for k, e in enumerate(ranked)}
+    taken: list[Edit] = []
+    for place in places:
+        for edit in sorted(place, key=lambda e: order[id(e)]):
+            if not _clashes(edit, taken) and accept(edit):
+                taken.append(edit)
+    taken.sort(key=lambda e: (e.start, e.end))
+    return taken
+
+
+def candidate_edits(findings: Iterable[Finding], *, select: tuple[str, ...] = (), ignore: tuple[str, ...] = (),
+                    min_confidence: float = 0.0) -> list[Edit]:
+    """One edit per marked span (overlapping spans included), best evidence first."""
     usable = [f for f in findings
               if f.suggestions and f.confidence >= min_confidence
               and (not select or any(f.rule.startswith(p) for p in select))
@@ -81,12 +122,4 @@ def plan_edits(findings: Iterable[Finding], *, select: tuple[str, ...] = (), ign
         key = (source_rank(best.source), -owner.confidence, -(end - start), start)
         candidates.append((key, edit))
     candidates.sort(key=lambda c: c[0])
-    taken: list[Edit] = []
-    for _key, edit in candidates:
-        if any(edit.start < t.end and t.start < edit.end for t in taken):
-            continue
-        if edit.start == edit.end and any(t.start == edit.start for t in taken):
-            continue
-        taken.append(edit)
-    taken.sort(key=lambda e: (e.start, e.end))
-    return taken
+    return [edit for _key, edit in candidates]

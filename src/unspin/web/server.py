@@ -24,6 +24,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+import re
 import sys
 import threading
 from dataclasses import dataclass, field
@@ -197,8 +198,13 @@ class WebApp:
         except InputProblem as exc:
             raise RequestProblem(422, _plain_input_message(name, str(exc))) from None
         rewrite = apply_edits(doc, edits)
+        try:  # the title as it reads after the fix (the page shows it above the Fixed tab)
+            fixed_title = parse_text(rewrite.text, name, kind)[0].title
+        except InputProblem:
+            fixed_title = doc.title
         return {
             "text": rewrite.text,
+            "title": fixed_title,
             "applied": [{"start": a.edit.start, "end": a.edit.end, "replacement": a.replacement,
                          "new_start": a.new_start, "new_end": a.new_end} for a in rewrite.applied],
             "skipped": [{"start": e.start, "end": e.end, "reason": reason} for e, reason in rewrite.skipped],
@@ -221,10 +227,47 @@ class WebApp:
             "kind": doc.kind,
             "title": doc.title,
             "text": doc.text,
+            "front_matter": front_matter_json(doc),
             "archive": self.archive is not None,
             "sources": sources,
         })
         return out
+
+
+# Where YAML front matter opens and closes (as the Markdown reader finds it).
+_FM_OPEN = re.compile(r"\A(?:\ufeff)?---[ \t]*\r?\n")
+_FM_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.M)
+
+
+def front_matter_json(doc: Any) -> dict[str, Any] | None:
+    """A Markdown document's front matter as fields for the page: ``{"end": offset where the body
+    starts, "fields": [{"key", "value", "start", "end"}]}``; ``start``/``end`` are the offsets of a
+    checked field's value in the text (title, excerpt), so its findings can be marked in place."""
+    if doc.kind != "markdown":
+        return None
+    opened = _FM_OPEN.match(doc.text)
+    close = _FM_CLOSE.search(doc.text, opened.end()) if opened else None
+    if close is None:
+        return None
+    spans: dict[str, list[int]] = {}
+    for seg in doc.segments:
+        if seg.field != "body" and seg.end <= close.start():
+            span = spans.setdefault(seg.field, [seg.start, seg.end])
+            span[0], span[1] = min(span[0], seg.start), max(span[1], seg.end)
+    fields = []
+    for key, value in (doc.meta or {}).items():
+        span = spans.get(str(key))
+        fields.append({"key": str(key), "value": _field_text(value),
+                       "start": span[0] if span else None, "end": span[1] if span else None})
+    return {"end": close.end(), "fields": fields}
+
+
+def _field_text(value: Any) -> str:
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_field_text(v)}" for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_field_text(v) for v in value) if value else "(none)"
+    return "" if value is None else str(value)
 
 
 def _utf8(text: str) -> bytes:

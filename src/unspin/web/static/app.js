@@ -17,7 +17,9 @@
     showFixed: false,
     // The fixed text comes from the server (POST /api/fix, the same code as 'unspin fix'), which
     // fits each replacement to its place: case, inflection, "a"/"an", HTML escaping.
-    fix: { seq: 0, pending: null, text: "", applied: new Map(), skipped: new Map() },
+    fix: { seq: 0, pending: null, text: "", title: null, applied: new Map(), skipped: new Map() },
+    title: null, // the title as checked; the Fixed tab shows state.fix.title
+    frontMatter: null, // Markdown front matter as fields: {end, fields: [{key, value, start, end}]}
   };
 
   // ---------------------------------------------------------------------------------------------
@@ -120,7 +122,12 @@
     state.kind = report.kind || "text";
     state.text = report.text || "";
     state.chars = Array.from(state.text);
-    state.fix = { seq: state.fix.seq + 1, pending: null, text: state.text, applied: new Map(), skipped: new Map() };
+    state.title = report.title || null;
+    state.frontMatter = report.front_matter && Array.isArray(report.front_matter.fields) ? report.front_matter : null;
+    state.fix = {
+      seq: state.fix.seq + 1, pending: null, text: state.text, title: state.title, applied: new Map(),
+      skipped: new Map(),
+    };
     state.findings = [];
     state.notes = [];
     (report.findings || []).forEach((f) => {
@@ -135,8 +142,7 @@
     state.showFixed = false;
 
     renderSummary(report);
-    $("doc-title").textContent = report.title ? report.title : "";
-    $("doc-title").hidden = !report.title;
+    renderTitle();
     renderSources(report);
     $("input-panel").hidden = true;
     $("results").hidden = false;
@@ -153,53 +159,119 @@
     const verdict = $("verdict");
     verdict.textContent = report.verdict;
     verdict.className = "verdict " + report.verdict;
-    const withSuggestion = state.findings.filter((f) => f.suggestions.length > 0).length;
+    // Counted per place: findings of several rules on overlapping words are one spun phrase.
+    const groups = places();
+    const withSuggestion = groups.filter((g) => g.some((f) => f.suggestions.length > 0)).length;
     $("summary-text").textContent =
-      state.name + " · " + report.words + " words · " + state.findings.length + " spun phrase" +
-      (state.findings.length === 1 ? "" : "s") + " (" + withSuggestion + " with a suggestion)";
+      state.name + " · " + report.words + " words · " + groups.length + " spun phrase" +
+      (groups.length === 1 ? "" : "s") + " (" + withSuggestion + " with a suggestion)";
     const notes = $("document-notes");
     clear(notes);
     state.notes.forEach((f) => notes.appendChild(el("div", "note", f.rule + ": " + f.message)));
   }
 
-  // Findings to highlight must not overlap: accepted ones first, then the rest in document order.
-  function visibleFindings() {
-    const taken = state.findings.filter((f) => f.chosen !== null);
+  function overlaps(a, b) {
+    return a.start < b.end && b.start < a.end;
+  }
+
+  // Findings on overlapping words, as groups in document order: one place each.
+  function places() {
+    const groups = [];
+    let end = -1;
     state.findings.forEach((f) => {
-      if (f.chosen === null && !taken.some((t) => f.start < t.end && t.start < f.end)) taken.push(f);
+      if (groups.length && f.start < end) groups[groups.length - 1].push(f);
+      else groups.push([f]);
+      end = Math.max(end, f.end);
     });
-    return taken.sort((a, b) => a.start - b.start);
+    return groups;
+  }
+
+  // The accepted finding whose words overlap f's (f is then covered by it), or null.
+  function coveredBy(f) {
+    if (f.chosen !== null) return null;
+    return state.findings.find((g) => g !== f && g.chosen !== null && overlaps(f, g)) || null;
+  }
+
+  // What to highlight, without overlaps: each accepted finding alone, and every other place as one mark
+  // over all its findings' words, numbered with each of them (so no number hides behind another).
+  function highlights() {
+    const out = state.findings.filter((f) => f.chosen !== null).map((f) => ({ start: f.start, end: f.end, items: [f] }));
+    places().forEach((group) => {
+      const open = group.filter((f) => f.chosen === null && coveredBy(f) === null);
+      if (open.length === 0) return;
+      const start = Math.min(...open.map((f) => f.start));
+      const end = Math.max(...open.map((f) => f.end));
+      if (out.some((h) => h.items[0].chosen !== null && start < h.end && h.start < end)) return;
+      out.push({ start: start, end: end, items: open });
+    });
+    return out.sort((a, b) => a.start - b.start);
+  }
+
+  function markFor(h) {
+    const f = h.items[0];
+    const mark = el("mark", "finding " + f.severity);
+    mark.dataset.n = h.items.map((g) => g.n).join(",");
+    mark.id = "mark-" + f.n;
+    mark.tabIndex = 0;
+    if (f.chosen !== null) {
+      mark.classList.add("accepted");
+      mark.textContent = replacementFor(f);
+      mark.title = "was: " + f.text;
+    } else {
+      mark.textContent = slice(h.start, h.end);
+      const withSuggestion = h.items.find((g) => g.suggestions.length > 0);
+      mark.title = withSuggestion ? "use: " + withSuggestion.suggestions[0].text : f.message;
+      if (h.items.length > 1) mark.classList.add("several");
+    }
+    mark.addEventListener("click", () => focusCard(f.n));
+    mark.addEventListener("keydown", (e) => {
+      if (e.key === "Enter" || e.key === " ") {
+        e.preventDefault();
+        focusCard(f.n);
+      }
+    });
+    return mark;
+  }
+
+  // The text from..to into node, with the highlights that fall inside it.
+  function renderRange(node, from, to, marks) {
+    let pos = from;
+    marks.forEach((h) => {
+      if (h.start < from || h.end > to) return;
+      if (h.start > pos) node.appendChild(document.createTextNode(slice(pos, h.start)));
+      node.appendChild(markFor(h));
+      pos = h.end;
+    });
+    if (pos < to) node.appendChild(document.createTextNode(slice(pos, to)));
   }
 
   function renderArticle() {
     const view = $("article-view");
     clear(view);
-    let pos = 0;
-    visibleFindings().forEach((f) => {
-      if (f.start > pos) view.appendChild(document.createTextNode(slice(pos, f.start)));
-      const mark = el("mark", "finding " + f.severity);
-      mark.dataset.n = String(f.n);
-      mark.id = "mark-" + f.n;
-      mark.tabIndex = 0;
-      if (f.chosen !== null) {
-        mark.classList.add("accepted");
-        mark.textContent = replacementFor(f);
-        mark.title = "was: " + f.text;
-      } else {
-        mark.textContent = slice(f.start, f.end);
-        mark.title = f.suggestions.length ? "use: " + f.suggestions[0].text : f.message;
-      }
-      mark.addEventListener("click", () => focusCard(f.n));
-      mark.addEventListener("keydown", (e) => {
-        if (e.key === "Enter" || e.key === " ") {
-          e.preventDefault();
-          focusCard(f.n);
-        }
+    const marks = highlights();
+    let from = 0;
+    const fm = state.frontMatter;
+    if (fm) {
+      // Front matter as fields, not YAML lines; checked fields (title, excerpt) keep their highlights.
+      const list = el("dl", "front-matter");
+      fm.fields.forEach((field) => {
+        list.appendChild(el("dt", null, field.key));
+        const value = el("dd");
+        if (Number.isInteger(field.start) && Number.isInteger(field.end)) renderRange(value, field.start, field.end, marks);
+        else value.textContent = field.value;
+        list.appendChild(value);
       });
-      view.appendChild(mark);
-      pos = f.end;
-    });
-    if (pos < state.chars.length) view.appendChild(document.createTextNode(slice(pos, state.chars.length)));
+      view.appendChild(list);
+      from = Math.min(fm.end, state.chars.length);
+      while (from < state.chars.length && state.chars[from] === "\n") from++;
+    }
+    renderRange(view, from, state.chars.length, marks);
+  }
+
+  function renderTitle() {
+    const title = state.showFixed ? state.fix.title : state.title;
+    $("doc-title").textContent = title || "";
+    $("doc-title").hidden = !title;
   }
 
   function focusCard(n) {
@@ -215,7 +287,8 @@
   function renderFindings() {
     const list = $("findings-list");
     clear(list);
-    $("finding-count").textContent = state.findings.length ? String(state.findings.length) : "";
+    const nplaces = places().length;
+    $("finding-count").textContent = nplaces ? String(nplaces) : "";
     $("no-findings").hidden = state.findings.length > 0;
     state.findings.forEach((f) => {
       const card = el("li", "finding-card" + (f.chosen !== null ? " accepted" : ""));
@@ -237,9 +310,14 @@
       if (f.chosen !== null && state.fix.skipped.has(f.start)) {
         card.appendChild(el("p", "skipped", "Not applied: " + state.fix.skipped.get(f.start) + "."));
       }
+      const cover = coveredBy(f);
+      if (cover) card.classList.add("covered");
 
       const actions = el("div", "card-actions");
-      if (f.chosen !== null) {
+      if (cover) {
+        // Its words were already replaced by an accepted change: nothing left to offer here.
+        actions.appendChild(el("span", "muted", "Covered by the change accepted in #" + cover.n + "."));
+      } else if (f.chosen !== null) {
         const undo = el("button", "button ghost small undo", "Undo");
         undo.type = "button";
         undo.addEventListener("click", () => choose(f, null));
@@ -258,7 +336,8 @@
       const locate = el("button", "button ghost small locate", "Show");
       locate.type = "button";
       locate.addEventListener("click", () => {
-        const mark = $("mark-" + f.n);
+        const mark = Array.from(document.querySelectorAll("#article-view mark"))
+        .find((m) => m.dataset.n.split(",").includes(String(f.n)));
         if (mark) {
           showFixed(false);
           mark.scrollIntoView({ block: "center", behavior: "smooth" });
@@ -287,7 +366,7 @@
     const taken = state.findings.filter((f) => f.chosen !== null);
     state.findings.forEach((f) => {
       if (f.chosen !== null || f.suggestions.length === 0) return;
-      if (taken.some((t) => f.start < t.end && t.start < f.end)) return;
+      if (taken.some((t) => overlaps(f, t))) return;
       f.chosen = 0;
       taken.push(f);
     });
@@ -312,6 +391,7 @@
     if (edits.length === 0) {
       fix.pending = null;
       fix.text = state.text;
+      fix.title = state.title;
       fix.applied = new Map();
       fix.skipped = new Map();
       box.textContent = fix.text;
@@ -326,6 +406,7 @@
         if (seq !== fix.seq) return false;
         if (!ok) throw new Error(payload && payload.error ? payload.error : "the fix could not be made");
         fix.text = payload.text;
+        fix.title = payload.title === undefined ? state.title : payload.title;
         fix.applied = new Map(payload.applied.map((a) => [a.start, a.replacement]));
         fix.skipped = new Map(payload.skipped.map((k) => [k.start, k.reason]));
         fix.pending = null;
@@ -333,6 +414,7 @@
         box.dataset.state = "ready";
         renderArticle();
         renderFindings();
+        renderTitle();
         return true;
       })
       .catch((err) => {
@@ -354,7 +436,7 @@
     renderArticle();
     renderFindings();
     updateFix();
-    const open = state.findings.filter((f) => f.chosen === null && f.suggestions.length > 0).length;
+    const open = state.findings.filter((f) => f.chosen === null && f.suggestions.length > 0 && !coveredBy(f)).length;
     $("accept-all").disabled = open === 0;
     const accepted = state.findings.filter((f) => f.chosen !== null).length;
     $("download").textContent = accepted ? "Download fixed text (" + accepted + " change" +
@@ -370,6 +452,7 @@
     $("tab-marked").classList.toggle("active", !on);
     $("tab-fixed").setAttribute("aria-selected", String(on));
     $("tab-marked").setAttribute("aria-selected", String(!on));
+    renderTitle();
   }
 
   function fixedName() {

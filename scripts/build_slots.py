@@ -1,0 +1,132 @@
+"""Fit the slot detector's combiner (US203): models/thesaurus/weights.json.
+
+Training data (never the evaluation's): the Wikinews "train" two thirds (``evaluation.slots.
+wikinews_part``) and the project's fixtures, clean and spun by our spinner's half "A"
+(``evaluation/slot_spinner.py``: only originals whose WordNet lemma hashes to half A are replaced)
+at 10% and 20% of content words; the screener half's TRAIN split in template sentences (and their
+canonical twins). A slot is positive when it overlaps a substitution (for screener phrases: and is
+not one of the canonical words). A logistic regression (scikit-learn, build time only) over the
+features of ``detect/slots.py`` is exported as JSON; run time evaluates it with numpy.
+
+The threshold keeps false flags at ``--budget`` per 1,000 words on the Wikinews "cal" part (held out
+from training; the evaluation uses the "test" part and Reuters).
+
+    python scripts/build_slots.py [--docs 500] [--budget 0.4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))  # the evaluation/ package
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from evaluation.datasets import clean_sample, fixture_articles, spin_article  # noqa: E402
+from evaluation.slot_spinner import SlotSpinner  # noqa: E402
+from evaluation.slots import collect, phrase_samples, threshold_at, wikinews_part_articles  # noqa: E402
+from unspin.detect import slots as sl  # noqa: E402
+
+EXTRA = ("gain:pos", "gain:neg", "gain_left:pos", "gain_right:pos", "own_pmi:clip", "gain2:pos")
+
+
+def set_threshold(weights: dict, args) -> int:
+    """The p_spun threshold that keeps ``args.budget`` false flags per 1,000 words on the Wikinews
+    "cal" part (held out from training); returns the number of words it was set on."""
+    sm = sl.load_slot_model()
+    sm.weights = weights
+    cal = collect([clean_sample(a) for a in wikinews_part_articles("cal", args.cal_docs)])
+    p = np.full(len(cal.y), weights.get("p_unexpanded", 0.0))
+    ex = cal.cols["expanded"] > 0
+    p[ex] = 1.0 / (1.0 + np.exp(-sm.log_odds({k: v[ex] for k, v in cal.cols.items()})))
+    thr = threshold_at(p, cal.words, args.budget)
+    weights["threshold"] = float(min(max(thr, 0.5), 0.999)) + 1e-9
+    weights["budget_per_1k"] = args.budget
+    return cal.words
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--docs", type=int, default=500)
+    ap.add_argument("--cal-docs", type=int, default=250)
+    ap.add_argument("--budget", type=float, default=0.15,
+                    help="false flags per 1k clean words for US203 alone (US201+US202 use about 0.35 of the 0.5)")
+    ap.add_argument("--C", type=float, default=0.3)
+    ap.add_argument("--kind", choices=("trees", "logistic"), default="trees")
+    ap.add_argument("--depth", type=int, default=4)
+    ap.add_argument("--trees", type=int, default=60)
+    ap.add_argument("--lr", type=float, default=0.15)
+    ap.add_argument("--prune-own", type=float, default=-8.5)
+    ap.add_argument("--max-cand", type=int, default=12)
+    ap.add_argument("--out", type=Path, default=ROOT / "models" / "thesaurus" / "weights.json")
+    ap.add_argument("--threshold-only", action="store_true",
+                    help="keep the fitted combiner, only recalibrate the threshold for --budget")
+    args = ap.parse_args()
+    if args.threshold_only:
+        weights = json.loads(args.out.read_text(encoding="utf-8"))
+        weights.get("training", {}).pop("budget_per_1k", None)
+        set_threshold(weights, args)
+        args.out.write_text(json.dumps(weights, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        print(json.dumps({"threshold": weights["threshold"]}), file=sys.stderr)
+        return
+    from sklearn.linear_model import LogisticRegression
+
+    t0 = time.time()
+    sm = sl.load_slot_model()
+    sm.weights = {"prune_own": args.prune_own, "max_cand": args.max_cand}  # features only, no combiner
+    arts = wikinews_part_articles("train", args.docs) + fixture_articles()
+    spinner = SlotSpinner("A")
+    samples = [clean_sample(a) for a in arts]
+    for rate, seed in ((0.1, 1), (0.2, 2)):
+        samples += [spin_article(a, spinner, rate, seed) for a in arts]
+    p_spun, p_clean = phrase_samples("train")
+    samples += p_spun + p_clean
+    rows = collect(samples)
+    print(f"{len(samples)} samples, {len(rows.y)} slots, {int(rows.y.sum())} positive, "
+          f"{time.time() - t0:.0f}s", file=sys.stderr)
+    names = list(sl.FEATURES) + list(EXTRA)
+    X = np.stack([sl._expand(np, rows.cols, n) for n in names], axis=1)
+    mean, scale = X.mean(axis=0), X.std(axis=0)
+    scale[scale == 0] = 1.0
+    ex = rows.cols["expanded"] > 0  # the combiner scores expanded slots; the others get their base rate
+    if args.kind == "logistic":
+        clf = LogisticRegression(C=args.C, max_iter=2000)
+        clf.fit(((X - mean) / scale)[ex], rows.y[ex])
+        weights = {
+            "kind": "logistic", "features": names,
+            "coef": {n: float(c) for n, c in zip(names, clf.coef_[0], strict=True)},
+            "mean": {n: float(v) for n, v in zip(names, mean, strict=True)},
+            "scale": {n: float(v) for n, v in zip(names, scale, strict=True)},
+            "intercept": float(clf.intercept_[0]),
+        }
+    else:
+        from build_spinmap import export_trees
+        from sklearn.ensemble import HistGradientBoostingClassifier
+
+        names = list(sl.FEATURES)
+        X = np.stack([rows.cols[n][ex] for n in names], axis=1)
+        clf = HistGradientBoostingClassifier(max_depth=args.depth, max_iter=args.trees, learning_rate=args.lr,
+                                             random_state=0)
+        clf.fit(X, rows.y[ex])
+        weights = export_trees(clf, names)
+    weights.update({"prune_own": args.prune_own, "max_cand": args.max_cand,
+                    "p_unexpanded": float(rows.y[~ex].mean()) if (~ex).any() else 0.0})
+    cal_words = set_threshold(weights, args)
+    weights["training"] = {
+        "samples": len(samples), "slots": int(len(rows.y)), "positives": int(rows.y.sum()),
+        "calibration_words": cal_words,
+        "data": "Wikinews train part + fixtures, clean and spun by thesaurus half A at 10%/20%; "
+                "screener TRAIN split in templates with canonical twins"}
+    args.out.write_text(json.dumps(weights, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    print(json.dumps({"threshold": weights["threshold"]}), f"{time.time() - t0:.0f}s", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
