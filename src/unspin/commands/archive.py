@@ -45,8 +45,8 @@ def archive() -> None:
               help="Store the rewrite of an article the gate would hold when every finding has a suggestion "
                    "(status fixed; the submitted text is kept beside it).")
 @click.option("--hold", type=click.Choice(["spun", "suspect"]),
-              help="Hold articles with no source that score at least this verdict [config gate-hold; "
-                   "default suspect].")
+              help="Hold articles with no source whose score reaches suspect-threshold (suspect) or only "
+                   "spun-threshold (spun) [config gate-hold; default suspect].")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Summary format.")
 @detector_options
@@ -63,8 +63,8 @@ def add(paths, trusted, fix, hold, fmt, no_generic, lexicons, encoding, max_file
 
     The gate runs the same analysis as 'unspin check --db' on every article and sorts it: a copy of
     an archived original is stored as a copy linked to its source (never a source itself); an article
-    with no source that scores suspect or spun (setting gate-hold) is held for review ('unspin archive
-    review'); the rest are stored as originals. --trusted skips the gate.
+    with no source whose score reaches the suspect (or spun) threshold (setting gate-hold) is held for
+    review ('unspin archive review'); the rest are stored as originals. --trusted skips the gate.
 
     Adding is idempotent: an article with the same id (JSONL 'id', else its URL, else its file path)
     or the same words is updated, not duplicated. Exit status: 0 nothing held, 1 some article held,

@@ -6,8 +6,9 @@ batches (``analysis.analyze_many``), with the archive itself as the source index
 - **copy**: a likely source from another provider is archived -> stored as a copy linked to its
   source(s) with the aligned substitutions; it gets no index rows, so it is never offered as a
   source (a provider's reuse of its own archived text is not a copy: ``_foreign``);
-- **held**: no source, and the verdict is ``spun`` (or ``suspect`` with the policy ``hold="suspect"``,
-  the default; setting ``gate-hold``) -> stored as held for review with its findings; not a source;
+- **held**: no source, and the score is at least ``spun-threshold`` (or ``suspect-threshold`` with the
+  policy ``hold="suspect"``, the default; setting ``gate-hold``) -> stored as held for review with
+  its findings; not a source;
   with ``fix=True`` an article whose every finding has a suggestion is rewritten instead and stored
   as **fixed** (the rewrite is the archived text, the submitted text is kept beside it);
 - **original**: everything else -> stored as an original (a source, fed to the corpus statistics).
@@ -261,7 +262,7 @@ def _gate_batch(archive: Archive, docs: list[Document], ctx: Any, hold: str, fix
                         content_hash=hashes[k])
         if sources:
             item.status, item.links = COPY, tuple(sources)
-        elif report.verdict == "spun" or (hold == "suspect" and report.verdict == "suspect"):
+        elif _holds(report.score, actx.config, hold):
             item.status = HELD
             if fix and fixable(report):
                 from ..rewrite.pipeline import fix_document
@@ -284,6 +285,13 @@ def _gate_batch(archive: Archive, docs: list[Document], ctx: Any, hold: str, fix
         summary.updated += result.updated
         _feed_statistics(archive, [it.doc for it in result.written if it.status == ORIGINAL])
     summary.decisions.extend(decided[k] for k in sorted(decided))
+
+
+def _holds(score: float, cfg: Any, hold: str) -> bool:
+    """Whether an article with no source is held: by its SCORE against the thresholds, not by its
+    verdict, which a single reported phrase raises to suspect whatever the score (one uncertain
+    phrase in a clean article is for ``check`` to show, not a reason to keep the article out)."""
+    return score >= cfg.spun_threshold or (hold == "suspect" and score >= cfg.suspect_threshold)
 
 
 def _provider_keys(name: str | None, domain: str | None) -> set[str]:
