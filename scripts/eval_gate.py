@@ -86,8 +86,10 @@ def main() -> None:
                 ("Reuters, clean (held-out), no provider", reuters, "reuters", None)):
             s = _gate(_docs(arts, prefix, provider), args.hold, workdir=work)
             c = s.counts()
+            spun = sum(1 for d in s.decisions if d.status == "held" and d.score >= 0.8)
             rows.append((name, len(arts), "held", c["held"], f"{c['held'] / len(arts):.1%}",
-                         f"{c['original']} originals, {c['copy']} copies"))
+                         f"{c['original']} originals, {c['copy']} copies, {c['unchanged']} unchanged; "
+                         f"held at score >= 0.8 (policy spun): {spun}"))
         arc = open_archive(str(work / "wiki.sqlite"))
         arc.add_documents(_docs(wiki, "wikinews", "Wikinews"))
         for spin_name in ("thesaurus", "wordnet"):
@@ -104,13 +106,14 @@ def main() -> None:
         c = s.counts()
         rows.append(("Reuters spun 0.8 (thesaurus), no source", len(reuters), "held", c["held"],
                      f"{c['held'] / len(reuters):.1%}", f"{c['original']} stored as originals"))
-        verdicts = Counter(d.verdict for d in s.decisions)
+        bands = Counter("score >= 0.8" if d.score >= 0.8 else "0.5 <= score < 0.8" if d.score >= 0.5
+                        else "score < 0.5" for d in s.decisions if d.score is not None)
     print(f"gate-hold = {args.hold}\n")
     print("| Run | Articles | Outcome | Count | Share | Notes |")
     print("|---|---:|---|---:|---:|---|")
     for r in rows:
         print("| " + " | ".join(str(x) for x in r) + " |")
-    print(f"\narchive after the copy runs: {stats}; verdicts of the unsourced spins: {dict(verdicts)}")
+    print(f"\narchive after the copy runs: {stats}; scores of the unsourced spins: {dict(bands)}")
 
 
 if __name__ == "__main__":
