@@ -506,3 +506,23 @@ def test_the_summary_keeps_the_input_order(tmp_path, cli_runner):
     code, out = add(cli_runner, db, first, second, originals()[2])
     assert [a["status"] for a in out["articles"]] == ["original", "unchanged", "original"]
     assert [a["path"] for a in out["articles"]] == [str(first), str(second), str(originals()[2])]
+
+
+def test_one_document_that_breaks_the_analysis_fails_alone(tmp_path, cli_runner, monkeypatch):
+    import unspin.analysis as analysis
+
+    real = analysis._finish
+
+    def boom(doc, *args, **kwargs):
+        if "press-secretary" in doc.path:
+            raise RuntimeError("synthetic bug")
+        return real(doc, *args, **kwargs)
+
+    monkeypatch.setattr(analysis, "_finish", boom)
+    db = "sqlite:///" + str(tmp_path / "a.sqlite")
+    r = cli_runner.invoke(cli, ["archive", "add", "--no-config", "--db", db, "--no-progress", "--format", "json",
+                                *map(str, originals())])
+    assert r.exit_code == 2
+    out = json.loads(r.stdout)
+    assert out["totals"]["original"] == 5 and len(out["errors"]) == 1
+    assert "press-secretary" in out["errors"][0]["path"] and "synthetic bug" in r.stderr

@@ -62,6 +62,7 @@ def _not_taken(new: list[Finding], earlier: list[Finding]) -> list[Finding]:
 # longer document is analysed alone.
 BATCH_DOCS = 64
 BATCH_CHARS = 256_000
+MAX_FINDINGS = 5_000  # findings listed per document; past it, report.extra["findings_total"] says how many
 
 
 def analyze(doc: Document, context: Context | None = None) -> DocumentReport:
@@ -209,8 +210,12 @@ def _finish(doc: Document, stream: MatchStream, fb: FindingBuilder, findings: li
         if article:
             findings += suppress(doc.text, doc.path, article, per_file_ignores=cfg.per_file_ignores, base=cfg.base)
     findings.sort(key=lambda f: (f.start, f.end, f.rule))
+    extra: dict[str, Any] = {}
+    if len(findings) > MAX_FINDINGS:  # a cap (docs/formats.md, "Limits"): the first ones, and how many
+        extra["findings_total"] = len(findings)
+        findings = findings[:MAX_FINDINGS]
     return DocumentReport(path=doc.path, score=score, verdict=verdict, findings=tuple(findings), words=words,
-                          document=doc, features=features, sources=sources)
+                          document=doc, features=features, sources=sources, extra=extra)
 
 
 def analyze_text(text: str, *, path: str = "<text>", kind: str = "text", context: Context | None = None

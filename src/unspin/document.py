@@ -20,6 +20,11 @@ from typing import Any
 from .model import Document, InputError, Segment
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+# Hard caps on what one input may hold (see docs/formats.md, "Limits"): past them the input is refused
+# with one plain line instead of taking unbounded time or memory.
+MAX_NESTING = 100  # levels of lists/objects in front matter or a JSONL record
+MAX_FRONT_MATTER = 256 * 1024  # characters of YAML front matter
+MAX_SEGMENT = 1024 * 1024  # characters in one paragraph of prose (no blank line, tag or code block inside)
 EXTENSIONS = {
     ".md": "markdown",
     ".markdown": "markdown",
@@ -187,12 +192,17 @@ def decode(data: bytes, encoding: str | None = None) -> str:
                 f"not valid UTF-8: byte 0x{data[exc.start]:02x} on line {line} (offset {exc.start}); "
                 "re-save the file as UTF-8 or pass --encoding"
             ) from None
+    if encoding and _SURROGATE_RE.search(text):
+        raise InputProblem(f"decoding as {encoding} gives a broken character (an unpaired surrogate)")
     if not text.strip():
         raise InputProblem("empty file, nothing to check")
     controls = sum(1 for ch in text[:8192] if ord(ch) < 32 and ch not in "\n\r\t\f")
     if controls > max(8, len(text[:8192]) // 50):
         raise InputProblem("binary file (full of control characters), not text")
     return text
+
+
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 
 def kind_for(path: str, text: str) -> str:
@@ -227,13 +237,17 @@ def parse_text(text: str, path: str, kind: str) -> list[Document]:
 def paragraph_segments(text: str, spans: list[tuple[int, int]], field: str = "body") -> list[Segment]:
     """Split prose spans at blank lines; drop empty pieces."""
     out: list[Segment] = []
+    blank = _BLANK_LINE_RE.finditer
     for start, end in spans:
         cur = start
-        for m in re.finditer(r"\n[ \t]*\n", text[start:end]):
-            _add(out, text, cur, start + m.start(), field)
-            cur = start + m.end()
+        for m in blank(text, start, end):
+            _add(out, text, cur, m.start(), field)
+            cur = m.end()
         _add(out, text, cur, end, field)
     return out
+
+
+_BLANK_LINE_RE = re.compile(r"\n[ \t]*\n")
 
 
 def _strip_span(text: str, s: int, e: int) -> tuple[int, int]:
@@ -246,8 +260,15 @@ def _strip_span(text: str, s: int, e: int) -> tuple[int, int]:
 
 def _add(out: list[Segment], text: str, s: int, e: int, field: str) -> None:
     s, e = _strip_span(text, s, e)
-    if e > s and re.search(r"[^\W\d_]", text[s:e]):
+    if e - s > MAX_SEGMENT:
+        line = text.count("\n", 0, s) + 1
+        raise InputProblem(f"the paragraph starting on line {line} is {e - s:,} characters long, over the "
+                           f"{MAX_SEGMENT:,} limit; split it with blank lines")
+    if e > s and _LETTER_RE.search(text, s, e):
         out.append(Segment(s, e, field))
+
+
+_LETTER_RE = re.compile(r"[^\W\d_]")
 
 
 def _holes_to_spans(start: int, end: int, holes: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -267,18 +288,63 @@ def _holes_to_spans(start: int, end: int, holes: list[tuple[int, int]]) -> list[
     return spans
 
 
-URL_RE = re.compile(r"\b(?:https?://|ftp://|www\.)[^\s<>()\[\]\"']+|\b[\w.+-]+@[\w-]+\.[\w.-]+\b")
+# Every pattern below runs on user text, so each must be linear: a pattern that scans ahead from an
+# opener stops at the next opener (``[^<>]*``, not ``[^>]*``), an e-mail address is tried once per run
+# of address characters (the look-behind), and what needs a matching closer (code spans, comments,
+# <script>...</script>) is paired by hand with str.find, remembering when no closer is left.
+URL_RE = re.compile(r"\b(?:https?://|ftp://|www\.)[^\s<>()\[\]\"']+|(?<![\w.+-])[\w.+-]+@[\w-]+\.[\w.-]+\b")
 _FENCE_RE = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})[^\n]*\n.*?(?:^[ ]{0,3}\1[`~]*[ \t]*$|\Z)", re.M | re.S)
 _INDENTED_RE = re.compile(r"(?:^|\n[ \t]*\n)((?:(?:    |\t)[^\n]*(?:\n|$))+)")
-_MD_INLINE_RE = re.compile(
-    r"(?P<code>(`+).+?\2)"  # inline code
-    r"|(?P<image>!\[[^\]\n]*\]\([^)\n]*\))"  # images
-    r"|\]\((?P<dest>[^)\n]*)\)"  # link destinations
+_MD_INLINE_RE = re.compile(  # inline code spans and HTML comments: _code_spans, _closed_spans
+    r"(?P<image>!\[[^\[\]\n]*\]\([^()\n]*\))"  # images
+    r"|\]\((?P<dest>[^()\n]*(?:\([^()\n]*\)[^()\n]*)?)\)"  # link destinations (one level of parentheses)
     r"|(?P<refdef>^[ ]{0,3}\[[^\]\n]+\]:[^\n]*$)"  # reference definitions
-    r"|(?P<html><!--.*?-->|</?[A-Za-z][^>\n]*>)"  # inline HTML and comments
-    r"|(?P<auto><(?:https?|mailto):[^>\n]*>)",
-    re.M | re.S,
+    r"|(?P<html></?[A-Za-z][^<>\n]*>)"  # inline HTML
+    r"|(?P<auto><(?:https?|mailto):[^<>\n]*>)",
+    re.M,
 )
+_TICKS_RE = re.compile(r"`+")
+
+
+def _closed_spans(text: str, opener: str, closer: str, start: int = 0) -> list[tuple[int, int]]:
+    """[start, end) of each ``opener ... closer`` (the first closer after each opener), in one pass."""
+    out: list[tuple[int, int]] = []
+    i = text.find(opener, start)
+    while i >= 0:
+        j = text.find(closer, i + len(opener))
+        if j < 0:
+            break  # no closer after this opener, so none after any later one
+        out.append((i, j + len(closer)))
+        i = text.find(opener, j + len(closer))
+    return out
+
+
+def _code_spans(body: str, skip: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Markdown code spans: a run of backticks up to the next run of the same length (linear time;
+    runs inside ``skip`` spans, such as HTML comments, are not openers)."""
+    runs = [m.span() for m in _TICKS_RE.finditer(body)]
+    if skip:
+        from bisect import bisect_right
+
+        starts = [a for a, _ in skip]
+        runs = [(a, b) for a, b in runs
+                if not ((k := bisect_right(starts, a) - 1) >= 0 and a < skip[k][1])]
+    nxt = [-1] * len(runs)
+    last: dict[int, int] = {}
+    for k in range(len(runs) - 1, -1, -1):
+        n = runs[k][1] - runs[k][0]
+        nxt[k] = last.get(n, -1)
+        last[n] = k
+    spans = []
+    k = 0
+    while k < len(runs):
+        j = nxt[k]
+        if j >= 0:
+            spans.append((runs[k][0], runs[j][1]))
+            k = j + 1
+        else:
+            k += 1
+    return spans
 
 
 def _can_match(body: str, needles: str | tuple[str, ...]) -> bool:
@@ -297,7 +363,11 @@ def markdown_prose(text: str, start: int, end: int) -> list[Segment]:
     if _can_match(body, ("    ", "\t")):
         for m in _INDENTED_RE.finditer(body):
             holes.append((m.start(1), m.end(1)))
-    if _can_match(body, "`![]<"):  # the first character of each branch (a reference definition: "[")
+    comments = _closed_spans(body, "<!--", "-->") if "<!--" in body else []
+    holes += comments
+    if "`" in body:
+        holes += _code_spans(body, comments)
+    if _can_match(body, "![]<"):  # the first character of each branch (a reference definition: "[")
         for m in _MD_INLINE_RE.finditer(body):
             g = "dest" if m.group("dest") is not None else None
             if g:
@@ -365,24 +435,40 @@ def _str(value: Any) -> str | None:
 
 
 def _parse_front_matter(text: str, start: int, end: int) -> tuple[dict[str, Any], dict[str, tuple[int, int]]]:
-    """Parse YAML front matter; return its data and the offsets of the title/excerpt values."""
+    """Parse YAML front matter; return its data and the offsets of the title/excerpt values.
+
+    Every way the YAML can be wrong (syntax, a value PyYAML cannot build such as ``date: 2024-02-30``
+    or ``!!int abc``, an integer over Python's digit limit, nesting past MAX_NESTING) is an
+    InputProblem naming the key and line where it can."""
     import yaml
 
     block = text[start:end]
+    first_line = text.count("\n", 0, start) + 1
+    if len(block) > MAX_FRONT_MATTER:
+        raise InputProblem(f"front matter is {len(block):,} characters, over the {MAX_FRONT_MATTER:,} limit")
+    node = None
     try:
         loader = yaml.SafeLoader(block)
         try:
             node = loader.get_single_node()
+            if node is not None and _node_depth(node) > MAX_NESTING:
+                raise InputProblem(f"malformed front matter: nested more than {MAX_NESTING} levels deep")
             data = loader.construct_document(node) if node is not None else {}
         finally:
             loader.dispose()
+    except InputProblem:
+        raise
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = ""
         if mark is not None:
-            where = f" at line {text.count(chr(10), 0, start) + mark.line + 1}"
+            where = f" at line {first_line + mark.line}"
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise InputProblem(f"malformed front matter: {problem}{where}") from None
+    except RecursionError:
+        raise InputProblem(f"malformed front matter: nested more than {MAX_NESTING} levels deep") from None
+    except Exception as exc:  # a value PyYAML parsed but cannot build (bad date, bad tagged value, huge int)
+        raise InputProblem(_unbuildable_value(node, exc, first_line)) from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -399,6 +485,67 @@ def _parse_front_matter(text: str, start: int, end: int) -> tuple[dict[str, Any]
     return data, spans
 
 
+def _node_depth(root: Any) -> int:
+    """The nesting depth of a composed YAML node tree, without recursion (aliases are visited once)."""
+    deepest = 0
+    seen: set[int] = set()
+    stack = [(root, 1)]
+    while stack:
+        node, d = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        deepest = max(deepest, d)
+        if deepest > MAX_NESTING:
+            return deepest
+        value = node.value
+        if isinstance(value, list):
+            for item in value:
+                if isinstance(item, tuple):
+                    stack.extend((n, d + 1) for n in item)
+                else:
+                    stack.append((item, d + 1))
+    return deepest
+
+
+def _unbuildable_value(node: Any, exc: Exception, first_line: int) -> str:
+    """One sentence naming the front matter key whose value cannot be built, and why."""
+    import yaml
+
+    culprit = key = None
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            probe = yaml.SafeLoader("")
+            try:
+                probe.construct_object(key_node, deep=True)
+                probe.construct_object(value_node, deep=True)
+            except Exception:
+                culprit, key = value_node, getattr(key_node, "value", None)
+                break
+            finally:
+                probe.dispose()
+    reason = _reason(exc)
+    if culprit is None:
+        return f"malformed front matter: a value cannot be read ({reason})"
+    tag = str(getattr(culprit, "tag", "")).rsplit(":", 1)[-1]
+    raw = getattr(culprit, "value", "")
+    shown = f" {raw[:40]!r}" if isinstance(raw, str) and raw else ""
+    return (f"malformed front matter: {key!r} on line {first_line + culprit.start_mark.line} is not a valid "
+            f"{tag or 'value'}{shown} ({reason})")
+
+
+def _reason(exc: Exception) -> str:
+    """A short plain reason for a value Python could not build."""
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    if "Exceeds the limit" in text and "digits" in text:
+        return "an integer of more than 4,300 digits"
+    if "offset must be" in text:
+        return "the time zone offset is out of range"
+    if isinstance(exc, (KeyError, AttributeError, TypeError)) or not text:
+        return "not a value of that type"
+    return text[:100]
+
+
 def _scalar_span(block: str, node: Any) -> tuple[int, int] | None:
     """Offsets of a scalar's text inside the block, when the source text equals the value."""
     s, e = node.start_mark.index, node.end_mark.index
@@ -413,42 +560,114 @@ def _scalar_span(block: str, node: Any) -> tuple[int, int] | None:
 # ---------------------------------------------------------------------------------------------------
 # HTML
 
-_HTML_SKIP_RE = re.compile(
-    r"<(script|style|pre|code|noscript|svg|template|head)\b[^>]*>.*?</\1\s*>|<!--.*?-->|<![^>]*>|<\?.*?\?>",
-    re.I | re.S,
-)
-_TAG_RE = re.compile(r"<[^>]*>")
-_TITLE_RE = re.compile(r"<title\b[^>]*>(.*?)</title\s*>|<h1\b[^>]*>(.*?)</h1\s*>", re.I | re.S)
+_HTML_SKIP_OPEN_RE = re.compile(r"<(script|style|pre|code|noscript|svg|template|head)\b[^<>]*>|<!--|<!|<\?", re.I)
+_TAG_RE = re.compile(r"<[^<>]*>")
+_TITLE_OPEN_RE = {"title": re.compile(r"<title\b[^<>]*>", re.I), "h1": re.compile(r"<h1\b[^<>]*>", re.I)}
+_CLOSE_RE_CACHE: dict[str, re.Pattern] = {}
+
+
+def _close_re(name: str) -> re.Pattern:
+    got = _CLOSE_RE_CACHE.get(name)
+    if got is None:
+        got = _CLOSE_RE_CACHE[name] = re.compile(rf"</{name}\s*>", re.I)
+    return got
+
+
+def _html_skips(text: str) -> list[tuple[int, int]]:
+    """Spans that are never prose: <script>/<style>/<pre>/... elements, comments, <!...> declarations,
+    <?...?> instructions. Linear: each opener looks for its closer once; when none is left after it,
+    that is remembered, so repeated unclosed openers cost no rescans."""
+    holes: list[tuple[int, int]] = []
+    unclosed: set[str] = set()
+    pos = 0
+
+    def closer_at(kind: str, find) -> int | None:
+        if kind in unclosed:
+            return None
+        end = find()
+        if end is None:
+            unclosed.add(kind)
+        return end
+
+    while True:
+        m = _HTML_SKIP_OPEN_RE.search(text, pos)
+        if m is None:
+            return holes
+        tok, after = m.group(), m.end()
+        end: int | None
+        if m.group(1):
+            name = m.group(1).lower()
+            end = closer_at(name, lambda n=name, a=after: (c.end() if (c := _close_re(n).search(text, a)) else None))
+        elif tok == "<?":
+            end = closer_at("?", lambda a=after: (j + 2 if (j := text.find("?>", a)) >= 0 else None))
+        else:
+            end = None
+            if tok == "<!--":
+                end = closer_at("--", lambda a=after: (j + 3 if (j := text.find("-->", a)) >= 0 else None))
+            if end is None:  # <!DOCTYPE ...>, <![CDATA[...]>, or a comment that is never closed
+                begin = m.start() + 2
+                end = closer_at("!", lambda b=begin: (j + 1 if (j := text.find(">", b)) >= 0 else None))
+        if end is None:
+            pos = after
+            continue
+        holes.append((m.start(), end))
+        pos = end
+
+
+def _html_title(text: str) -> tuple[str, int, int] | None:
+    """The first <title>...</title> or <h1>...</h1> (whichever starts first): (which, inner start, inner end)."""
+    best: tuple[int, str, int, int] | None = None
+    for name, opener in _TITLE_OPEN_RE.items():
+        m = opener.search(text)
+        if m is None:
+            continue
+        c = _close_re(name).search(text, m.end())
+        if c is not None and (best is None or m.start() < best[0]):
+            best = (m.start(), name, m.end(), c.start())
+    return None if best is None else best[1:]
 
 
 _INLINE_RE = re.compile(
     r"</?(?:a|abbr|b|bdi|bdo|cite|data|dfn|em|font|i|ins|kbd|mark|q|s|samp|small|span|strong|sub|sup|time|u|var)"
-    r"\b[^>]*>|&#?\w+;",
+    r"\b[^<>]*>|&#?\w+;",
     re.I,
 )
 
 
 def parse_html(text: str, path: str) -> Document:
-    holes = [(m.start(), m.end()) for m in _HTML_SKIP_RE.finditer(text)]
+    from bisect import bisect_left
+
+    holes = _html_skips(text)
     soft = [(m.start(), m.end()) for m in _INLINE_RE.finditer(text)]  # inside a sentence: no barrier
     soft_starts = {s for s, _ in soft}
+    soft_at = [s for s, _ in soft]
     holes += [(m.start(), m.end()) for m in _TAG_RE.finditer(text) if m.start() not in soft_starts]
+    lts = [m.start() for m in re.finditer("<", text)]
+    gts = [m.start() for m in re.finditer(">", text)]
+
+    def last_before(positions: list[int], p: int) -> int:
+        k = bisect_left(positions, p) - 1
+        return positions[k] if k >= 0 else -1
+
     holes += [(m.start(), m.end()) for m in URL_RE.finditer(text)
-              if text.rfind("<", 0, m.start()) <= text.rfind(">", 0, m.start())]  # not inside a tag
+              if last_before(lts, m.start()) <= last_before(gts, m.start())]  # not inside a tag
     segments = []
     for seg in paragraph_segments(text, _holes_to_spans(0, len(text), holes)):
-        pieces = [_strip_span(text, s, e) for s, e in _holes_to_spans(seg.start, seg.end, soft)]
+        # only the soft holes near this segment (finditer gives them in order): linear over the file
+        lo = max(0, bisect_left(soft_at, seg.start) - 1)
+        near = soft[lo:bisect_left(soft_at, seg.end, lo)]
+        pieces = [_strip_span(text, s, e) for s, e in _holes_to_spans(seg.start, seg.end, near)]
         pieces = [(s, e) for s, e in pieces if e > s]
         segments += [Segment(s, e, seg.field, joined=k > 0) for k, (s, e) in enumerate(pieces)]
     title = None
-    m = _TITLE_RE.search(text)
-    if m:
+    found = _html_title(text)
+    if found:
         import html
 
-        title = html.unescape(_TAG_RE.sub("", m.group(1) or m.group(2) or "")).strip() or None
-        if m.group(1) is not None:  # <title> sits in <head>, which is skipped: lint it as the title field
-            s1, e1 = m.span(1)
-            inner = [(t.start() + s1, t.end() + s1) for t in re.finditer(r"<[^>]*>|&#?\w+;", text[s1:e1])]
+        which, s1, e1 = found
+        title = html.unescape(_TAG_RE.sub("", text[s1:e1])).strip() or None
+        if which == "title":  # <title> sits in <head>, which is skipped: lint it as the title field
+            inner = [(t.start() + s1, t.end() + s1) for t in re.finditer(r"<[^<>]*>|&#?\w+;", text[s1:e1])]
             segments = paragraph_segments(text, _holes_to_spans(s1, e1, inner), "title") + segments
     return Document(path=path, text=text, segments=tuple(segments), title=title, kind="html")
 
@@ -490,11 +709,45 @@ def jsonl_record(line: str, path: str, lineno: int) -> tuple[dict, Document] | I
         rec = json.loads(line)
         if not isinstance(rec, dict):
             raise InputProblem("expected a JSON object")
+        check_json_value(rec, surrogates="\\u" in line)
         return rec, record_document(rec, where, lineno)
     except json.JSONDecodeError as exc:
         return InputError(where, f"not valid JSON ({exc.msg})")
+    except RecursionError:
+        return InputError(where, f"nested more than {MAX_NESTING} levels deep")
+    except ValueError as exc:  # json's own limits: an integer of more than 4300 digits
+        return InputError(where, f"not a usable JSON record ({_reason(exc)})")
     except InputProblem as exc:
         return InputError(where, str(exc).removeprefix(f"line {lineno}: "))
+    except Exception as exc:  # a bug while reading this record: reported for it, the others are read
+        from .failures import failure
+
+        return failure(where, exc, "could not be read")
+
+
+def check_json_value(value: Any, *, surrogates: bool = True) -> None:
+    """Refuse (InputProblem) a decoded JSON value nested past MAX_NESTING or holding a string with an
+    unpaired surrogate (``"\\ud800"`` decodes, but cannot be written as UTF-8); no recursion."""
+    stack: list[tuple[Any, int, str]] = [(value, 1, "")]
+    while stack:
+        v, depth, key = stack.pop()
+        if isinstance(v, dict):
+            if depth > MAX_NESTING:
+                raise InputProblem(f"nested more than {MAX_NESTING} levels deep")
+            for k, item in v.items():
+                if surrogates and isinstance(k, str) and _SURROGATE_RE.search(k):
+                    raise InputProblem("a key has a broken character (an unpaired surrogate escape)")
+                stack.append((item, depth + 1, k if depth == 1 else key))
+        elif isinstance(v, list):
+            if depth > MAX_NESTING:
+                raise InputProblem(f"nested more than {MAX_NESTING} levels deep")
+            stack.extend((item, depth + 1, key) for item in v)
+        elif surrogates and isinstance(v, str):
+            m = _SURROGATE_RE.search(v)
+            if m:
+                field = f"'{key}'" if key else "a string"
+                raise InputProblem(f"{field} has a broken character (an unpaired surrogate "
+                                   f"\\u{ord(m.group()):04x}) at character {m.start()}")
 
 
 def record_path(path: str, lineno: int) -> str:
@@ -581,4 +834,9 @@ def read_source_reporting(src: Source, errors: list[InputError], *, max_bytes: i
         return exc.documents
     except InputProblem as exc:
         errors.append(InputError(stdin_name if src.path == "-" else src.path, str(exc)))
+        return []
+    except Exception as exc:  # a bug while reading: reported for this input, the others are still read
+        from .failures import failure
+
+        errors.append(failure(stdin_name if src.path == "-" else src.path, exc, "could not be read"))
         return []

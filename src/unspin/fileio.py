@@ -38,4 +38,6 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes, *, keep_mode: bool 
 
 
 def atomic_write_text(path: str | os.PathLike, text: str, encoding: str = "utf-8") -> None:
-    atomic_write_bytes(path, text.encode(encoding))
+    # surrogateescape: a file name that is not valid UTF-8 (os.walk gives it as lone surrogates) is
+    # written back as its own bytes, as on standard output, instead of failing the whole report
+    atomic_write_bytes(path, text.encode(encoding, errors="surrogateescape"))

@@ -23,7 +23,8 @@ from pathlib import Path, PurePosixPath
 
 from .model import Finding
 
-_COMMENT_RE = re.compile(r"<!--\s*unspin\s*:\s*(ignore|off|on)\b([^>]*?)-->", re.I)
+# ([^<>]: an unclosed comment's scan stops at the next tag or comment, so repeated ones cost linear time)
+_COMMENT_RE = re.compile(r"<!--\s*unspin\s*:\s*(ignore|off|on)\b([^<>]*?)-->", re.I)
 _CODE_RE = re.compile(r"US\d+", re.I)
 _BLANK_LINE_RE = re.compile(r"\n[ \t]*\r?\n")
 
@@ -38,11 +39,14 @@ def inline_regions(text: str) -> list[Region]:
     regions: list[Region] = []
     off_at: int | None = None
     off_codes: tuple[str, ...] = ()
+    blanks: list[int] | None = None  # blank-line starts, found once (many comments: no rescans)
     for m in _COMMENT_RE.finditer(text):
         verb = m.group(1).lower()
         codes = tuple(c.upper() for c in _CODE_RE.findall(m.group(2)))
         if verb == "ignore":
-            regions.append((m.start(), _paragraph_end(text, m.end()), codes))
+            if blanks is None:
+                blanks = [b.start() for b in _BLANK_LINE_RE.finditer(text)]
+            regions.append((m.start(), _paragraph_end(text, m.end(), blanks), codes))
         elif verb == "off":
             if off_at is None:
                 off_at, off_codes = m.start(), codes
@@ -54,13 +58,19 @@ def inline_regions(text: str) -> list[Region]:
     return regions
 
 
-def _paragraph_end(text: str, at: int) -> int:
-    """The end of the paragraph that follows ``at`` (blank lines right after the comment are skipped)."""
-    m = re.compile(r"\S").search(text, at)
+def _paragraph_end(text: str, at: int, blanks: list[int]) -> int:
+    """The end of the paragraph that follows ``at`` (blank lines right after the comment are skipped);
+    ``blanks``: where every blank line (``_BLANK_LINE_RE``) starts, in order."""
+    from bisect import bisect_left
+
+    m = _NON_BLANK_RE.search(text, at)
     if m is None:
         return len(text)
-    blank = _BLANK_LINE_RE.search(text, m.start())
-    return blank.start() if blank else len(text)
+    k = bisect_left(blanks, m.start())
+    return blanks[k] if k < len(blanks) else len(text)
+
+
+_NON_BLANK_RE = re.compile(r"\S")
 
 
 def _matches(rule: str, codes: tuple[str, ...]) -> bool:

@@ -123,6 +123,7 @@ def add(paths, trusted, fix, hold, fmt, no_generic, lexicons, encoding, max_file
         fail(f"{display_url(arc.url)}: {exc}")
     finally:
         arc.close()
+    errors.extend(summary.failed)
     for e in errors:
         click.echo(f"{e.path}: error: {e.error}", err=True)
     if fmt == "json":

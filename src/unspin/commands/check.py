@@ -71,9 +71,10 @@ def check(paths, fmt, select, ignore, fail_level, min_confidence, no_generic, le
         min_confidence=min_confidence, max_file_size=max_file_size, db=db, languagetool_url=languagetool_url,
         lexicons=tuple(lexicons) or None, generic=False if no_generic else None,
     )
-    from ..analysis import Context, analyze_many
+    from ..analysis import Context
     from ..document import discover, read_source_reporting
     from ..formats import get_emitter
+    from ..guard import analyze_each, render_each
     from ..rules import family
     from ..suppress import excluded
 
@@ -101,7 +102,7 @@ def check(paths, fmt, select, ignore, fail_level, min_confidence, no_generic, le
                     bar.advance()
 
         try:
-            for report in analyze_many(documents(), ctx):  # a folder or a feed: several documents per pass
+            for report in analyze_each(documents(), ctx, errors):  # a folder or a feed: several per pass
                 reports.append(report)
                 startup.resume()  # the first batch has loaded every model it needs
         finally:
@@ -117,7 +118,7 @@ def check(paths, fmt, select, ignore, fail_level, min_confidence, no_generic, le
     if statistics:
         rendered = _statistics(reports, errors, color=color, summary=not quiet)
     else:
-        rendered = get_emitter(fmt, color=color, summary=not quiet)(reports, errors)
+        rendered = render_each(get_emitter(fmt, color=color, summary=not quiet), reports, errors)
     if output:
         from ..fileio import atomic_write_text
 
@@ -127,6 +128,11 @@ def check(paths, fmt, select, ignore, fail_level, min_confidence, no_generic, le
             fail(f"{output}: cannot write the report: {exc.strerror or exc}")
     else:
         stream_out.write(rendered)
+    for r in reports:
+        total = r.extra.get("findings_total")
+        if total:
+            click.echo(f"{r.path}: note: {total:,} findings, only the first {len(r.findings):,} are listed",
+                       err=True)
     if fmt != "text" or output:
         for e in errors:
             click.echo(f"{e.path}: {e.error}", err=True)

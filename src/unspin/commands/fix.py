@@ -36,16 +36,23 @@ from .common import (
 @max_file_size_option
 @click.option("--languagetool-url", envvar="UNSPIN_LANGUAGETOOL_URL", help="LanguageTool server for US5xx.")
 @click.option("--quiet", "-q", is_flag=True, help="No per-file summary on stderr.")
+@click.option("--follow-symlinks", is_flag=True,
+              help="With --write and a folder: also rewrite files that are symbolic links to files outside it.")
 @db_option
 @config_options
 def fix(paths, show_diff, write, interactive, select, ignore, min_confidence, no_generic, lexicons, encoding,
-        max_file_size, languagetool_url, quiet, db, config_path, no_config) -> None:
+        max_file_size, languagetool_url, quiet, follow_symlinks, db, config_path, no_config) -> None:
     """Rewrite spun phrases back to their canonical wording.
 
     Prints the rewritten document by default (each under a '==> PATH <==' line when there are
     several); --diff prints a unified diff; --write rewrites the files
     in place (front matter untouched except its prose fields; a file changed since it was read is left
     alone). A summary per file, with readability before and after, goes to stderr.
+
+    With --write, a file found inside a FOLDER argument that is a symbolic link to a file outside that
+    folder is not rewritten (reported, exit 2) unless --follow-symlinks is given; a file named on the
+    command line is written through its link. Temporary files an interrupted --write left beside a
+    target (.NAME.XXXX.unspin-tmp, older than an hour) are removed on the next --write.
 
     JSONL feeds are rewritten record by record: only the changed title/excerpt/text strings are
     re-encoded, every other byte stays; a bad line is kept and reported as FILE#LINE. Inline HTML
@@ -87,12 +94,23 @@ def fix(paths, show_diff, write, interactive, select, ignore, min_confidence, no
     sources = [s for s in discover(list(paths), errors) if not excluded(s.path, cfg.exclude, cfg.base)]
     many = len(sources) > 1
     for src in sources:
+        if write:
+            _clean_stale_temp_files(src.path)
+            if not follow_symlinks and _leaves_folder(src.path, paths):
+                errors.append(InputError(src.path, "not written: a symbolic link to a file outside the folder "
+                                                   "given; name the file itself or pass --follow-symlinks"))
+                continue
         try:
             data, text, kind = _load(src.path, cfg.max_file_size, encoding)
             if kind == "jsonl":
-                changed_any |= _fix_feed(src.path, data, text, ctx, errors, interactive=interactive,
-                                         state=state, write=write, show_diff=show_diff, many=many,
-                                         quiet=quiet, encoding=encoding)
+                try:
+                    changed_any |= _fix_feed(src.path, data, text, ctx, errors, interactive=interactive,
+                                             state=state, write=write, show_diff=show_diff, many=many,
+                                             quiet=quiet, encoding=encoding)
+                except Exception as exc:  # a bug: this feed is reported (and left as it was), not the run
+                    from ..failures import failure
+
+                    errors.append(failure(src.path, exc, "could not be fixed (file left unchanged)"))
                 continue
             docs = _parse(text, src.path, kind)
         except _Problem as exc:
@@ -100,7 +118,13 @@ def fix(paths, show_diff, write, interactive, select, ignore, min_confidence, no
             continue
         doc = docs[0]
         accept = _interactive_accept(doc, state) if interactive else None
-        result = _fix_one(doc, ctx, accept)
+        try:
+            result = _fix_one(doc, ctx, accept)
+        except Exception as exc:  # a bug: this file is reported (and left as it was), the others are fixed
+            from ..failures import failure
+
+            errors.append(failure(src.path, exc, "could not be fixed (file left unchanged)"))
+            continue
         new_text = result.rewrite.text
         changed_any |= result.changed
         if write:
@@ -124,6 +148,56 @@ def fix(paths, show_diff, write, interactive, select, ignore, min_confidence, no
     if errors:
         sys.exit(EXIT_USAGE)
     sys.exit(EXIT_FINDINGS if show_diff and not write and changed_any else EXIT_CLEAN)
+
+
+STALE_TEMP_SECONDS = 3600  # an .unspin-tmp file older than this is left over from a killed run
+
+
+def _clean_stale_temp_files(path: str) -> None:
+    """Remove the temporary files a killed ``fix --write`` left beside ``path``: only ours (named
+    ``.NAME.XXXX.unspin-tmp`` for this NAME, a regular file owned by this user) and only stale ones
+    (not modified for STALE_TEMP_SECONDS, so a concurrent run's file is never touched)."""
+    import os
+    import stat
+    import time
+
+    if path == "-":
+        return
+    target = os.path.realpath(path)
+    folder, name = os.path.split(target)
+    prefix, suffix = f".{name}.", ".unspin-tmp"
+    try:
+        entries = [e for e in os.listdir(folder or ".") if e.startswith(prefix) and e.endswith(suffix)
+                   and len(e) > len(prefix) + len(suffix)]
+    except OSError:
+        return
+    now = time.time()
+    for entry in entries:
+        full = os.path.join(folder, entry)
+        try:
+            st = os.lstat(full)
+            if (stat.S_ISREG(st.st_mode) and st.st_uid == os.getuid()
+                    and now - st.st_mtime > STALE_TEMP_SECONDS):
+                os.unlink(full)
+        except (OSError, AttributeError):
+            continue
+
+
+def _leaves_folder(path: str, given: tuple[str, ...]) -> bool:
+    """Whether ``path`` was found inside a folder argument but really lives outside it (a symbolic
+    link, or a linked folder on the way)."""
+    import os
+
+    for root in given:
+        if root == "-" or not os.path.isdir(root):
+            continue
+        rel = os.path.relpath(path, root)
+        if rel.startswith(os.pardir):
+            continue  # not found in this folder
+        real_root = os.path.realpath(root)
+        real = os.path.realpath(path)
+        return os.path.commonpath([real_root, real]) != real_root
+    return False
 
 
 class _Problem(Exception):
@@ -165,6 +239,10 @@ def _parse(text: str, path: str, kind: str):
         return parse_text(text, path, kind)
     except InputProblem as exc:
         raise _Problem(str(exc)) from None
+    except Exception as exc:  # a bug while parsing: one line for this file
+        from ..failures import failure
+
+        raise _Problem(failure(path, exc, "could not be read").error) from None
 
 
 def _fix_feed(path: str, data: bytes, text: str, ctx, errors: list, *, interactive: bool, state: dict,
@@ -172,8 +250,8 @@ def _fix_feed(path: str, data: bytes, text: str, ctx, errors: list, *, interacti
     """Fix every record of a JSONL feed: only the changed title/excerpt/text strings are re-encoded,
     every other byte of the file stays. Bad lines are kept as they are and reported (as ``check`` does).
     Returns whether anything changed."""
-    from ..analysis import analyze_many
     from ..document import jsonl_lines, jsonl_record
+    from ..guard import analyze_each
     from ..model import InputError
     from ..rewrite.jsonl import fix_feed
     from ..rewrite.pipeline import fix_document
@@ -184,7 +262,7 @@ def _fix_feed(path: str, data: bytes, text: str, ctx, errors: list, *, interacti
     if not interactive:
         records = [got[1] for lineno, line in enumerate(jsonl_lines(text), 1) if line.strip()
                    for got in (jsonl_record(line, path, lineno),) if not isinstance(got, InputError)]
-        found = {r.path: list(r.findings) for r in analyze_many(records, ctx)}
+        found = {r.path: list(r.findings) for r in analyze_each(records, ctx, [])}
     first = [True]
 
     def fix_record(doc):

@@ -42,7 +42,8 @@ def learn(paths, match_files, output, review, min_count, min_docs, min_sources, 
     A swap is kept only with support from several copies of several originals, and never when its
     spun wording occurs in the archive's originals (it would fire on clean text); each row says why.
     """
-    from ..document import iter_documents
+    from ..document import InputProblem, iter_documents
+    from ..failures import failure
     from ..match.archive import ArchiveError, display_url, open_archive
     from ..match.learn import SubstitutionMiner, lexicon_tsv, mine_archive, mine_documents, mine_match_json
     from ..model import InputError
@@ -77,11 +78,24 @@ def learn(paths, match_files, output, review, min_count, min_docs, min_sources, 
                 errors.append(InputError(path, f"cannot read: {getattr(exc, 'strerror', None) or exc}"))
             except json.JSONDecodeError as exc:
                 errors.append(InputError(path, f"not valid JSON ({exc.msg} on line {exc.lineno})"))
+            except InputProblem as exc:  # a copy the match file names cannot be read
+                errors.append(InputError(path, str(exc)))
+            except RecursionError:
+                errors.append(InputError(path, "not usable: nested too deeply"))
             except ValueError as exc:
                 errors.append(InputError(path, str(exc)))
+            except ArchiveError:
+                raise
+            except Exception as exc:  # a bug, or a JSON shape mine_match_json did not expect
+                errors.append(failure(path, exc, "could not be read"))
         if paths:
-            docs = iter_documents(list(paths), errors, encoding=encoding)
-            copies += mine_documents(miner, archive, docs, top=top)
+            for doc in iter_documents(list(paths), errors, encoding=encoding):
+                try:  # one copy at a time: a document that fails is reported, the others still mined
+                    copies += mine_documents(miner, archive, [doc], top=top)
+                except ArchiveError:
+                    raise
+                except Exception as exc:
+                    errors.append(failure(doc.path, exc, "could not be mined"))
         elif not match_files:
             copies += mine_archive(miner, archive, top=top, limit=limit)
         if archive is not None and miner.candidates:

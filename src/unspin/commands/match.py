@@ -49,7 +49,14 @@ def match(paths, fmt, top, encoding, stdin_filename, max_file_size, db, config_p
     try:
         for doc in iter_documents(list(paths), errors, max_bytes=cfg.max_file_size, encoding=encoding,
                                   stdin_name=stdin_filename):
-            results.append((doc, arc.find_sources(doc, top=top)))
+            try:
+                results.append((doc, arc.find_sources(doc, top=top)))
+            except ArchiveError:
+                raise
+            except Exception as exc:  # a bug: this document is reported, the others are still matched
+                from ..failures import failure
+
+                errors.append(failure(doc.path, exc, "could not be matched"))
     except ArchiveError as exc:
         fail(f"{display_url(url)}: {exc}")
     finally:

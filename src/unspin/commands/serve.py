@@ -51,9 +51,12 @@ class ByteSize(click.ParamType):
               help="Likely sources to show when an archive is configured.")
 @detector_options
 @click.option("--quiet", "-q", is_flag=True, help="Do not log each request.")
+@click.option("--budget", type=click.FloatRange(0.1, 3600), default=30.0, show_default=True,
+              help="Seconds a check may take (waiting for a worker included) before the page answers 504.")
+@click.option("--workers", type=click.IntRange(1, 64), help="Checks run at the same time [default: cores, at least 2].")
 @db_option
 @config_options
-def serve(host, port, open_browser, max_upload, top, no_generic, lexicons, quiet, db, config_path,
+def serve(host, port, open_browser, max_upload, top, no_generic, lexicons, quiet, budget, workers, db, config_path,
           no_config) -> None:
     """Serve a local web page to check articles, accept suggestions and download the fixed text.
 
@@ -69,7 +72,7 @@ def serve(host, port, open_browser, max_upload, top, no_generic, lexicons, quiet
     if where is not None:
         archive = open_archive_or_exit(where)
 
-    app = WebApp(config=cfg, archive=archive, max_upload=max_upload, top=top)
+    app = WebApp(config=cfg, archive=archive, max_upload=max_upload, top=top, budget=budget, workers=workers or 0)
     load_lexicon_or_fail(app.context)
     app.warm_up()
     try:
@@ -104,6 +107,7 @@ def serve(host, port, open_browser, max_upload, top, no_generic, lexicons, quiet
         click.echo("unspin serve: stopped", err=True)
     finally:
         server.server_close()
+        app.close()
 
 
 def threading_open(opener, url: str) -> None:

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
+from itertools import chain
 from typing import Any
 
 from ..model import Document, Finding, Suggestion
@@ -33,13 +35,15 @@ _CONTROL_RE = re.compile(
 )
 # Two or more spaces between words, not after the end of a sentence (a typing habit, not an artefact).
 _SPACE_RUN_RE = re.compile(r"(?<=[^\s.!?:;\"'”’)\]])[ \u00a0]{2,}(?=\S)")
-_TRAILING_RE = re.compile(r"[ \t]+(?=\r?\n|\Z)")
+# (the look-behind: a run of blanks is tried once, from its start, so a long run costs linear time)
+_TRAILING_RE = re.compile(r"(?<![ \t])[ \t]+(?=\r?\n|\Z)")
 # Every character that US401 or US403 could be about (mojibake lead bytes, C1, controls, invisible
 # characters): one fast scan tells whether the slower rule patterns need to run at all.
 _SUSPECT_RE = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u00ad\u00c2-\u00f4"
                          "\u200b-\u200f\u2060\ufeff]")
 # Line starts whose following spaces are layout, not prose: list markers, quotes, headings, tables.
-_LAYOUT_PREFIX_RE = re.compile(r"^[ \t]*(?:[-*+]|\d+[.)]|>+|#{1,6}|\|)?[ \t]*$")
+# Matched with match(text, line_start, end): possessive blanks, so a long prefix costs linear time.
+_LAYOUT_PREFIX_RE = re.compile(r"[ \t]*+(?:[-*+]|\d++[.)]|>++|#{1,6}|\|)?[ \t]*+\Z")
 
 
 def _fixer_config():
@@ -75,12 +79,35 @@ def normalise_text(text: str) -> str:
     return _collapse_spaces(text)
 
 
+class _LineStarts:
+    """The start of the line holding an offset, for offsets asked in increasing order: each search
+    goes back only to the previous offset, so a whole pass over a long line costs linear time."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.at = 0
+        self.start = 0
+
+    def __call__(self, offset: int) -> int:
+        if offset < self.at:  # out of order (not in the passes here): search from the text's start
+            self.at, self.start = 0, 0
+        nl = self.text.rfind("\n", self.at, offset)
+        if nl >= 0:
+            self.start = nl + 1
+        self.at = offset
+        return self.start
+
+
+def _is_layout(text: str, line_start: int, at: int) -> bool:
+    """Whether the spaces at ``at`` follow only layout on their line (a list marker, quote, heading, table)."""
+    return _LAYOUT_PREFIX_RE.match(text, line_start, at) is not None or text[line_start:line_start + 1] == "|"
+
+
 def _collapse_spaces(text: str) -> str:
+    line_of = _LineStarts(text)
+
     def repl(m: re.Match) -> str:
-        line_start = text.rfind("\n", 0, m.start()) + 1
-        if _LAYOUT_PREFIX_RE.match(text[line_start:m.start()]) or text[line_start:line_start + 1] == "|":
-            return m.group()
-        return " "
+        return m.group() if _is_layout(text, line_of(m.start()), m.start()) else " "
 
     return _SPACE_RUN_RE.sub(repl, text)
 
@@ -89,11 +116,57 @@ def _collapse_spaces(text: str) -> str:
 # Findings
 
 
+MAX_PER_RULE = 5_000  # findings made per rule and document (analysis.MAX_FINDINGS lists at most as many)
+_BLANKS_RE = re.compile(r"[ \t\r\n]+")
+DIFF_LIMIT = 2000  # characters: a changed stretch longer than this is reported whole, not diffed
+
+
 def diff_spans(old: str, new: str) -> list[tuple[int, int, int, int]]:
-    """Changed regions between old and new, widened to whole words: (old_start, old_end, new_start, new_end)."""
+    """Changed regions between old and new, widened to whole words: (old_start, old_end, new_start, new_end).
+
+    Linear time: the repairs never add or remove a space, tab or line break, so old and new are
+    compared blank-separated chunk by chunk; only a changed chunk (at most DIFF_LIMIT characters) is
+    diffed character by character. When the blanks do differ, the common prefix and suffix are cut
+    off and the stretch between them is one region."""
+    return list(iter_diff_spans(old, new))
+
+
+def iter_diff_spans(old: str, new: str) -> Iterator[tuple[int, int, int, int]]:
+    """diff_spans, region by region (a caller that has enough can stop early)."""
+    if _BLANKS_RE.findall(old) != _BLANKS_RE.findall(new):
+        yield from _diff_chunk(old, new, limit=0)
+        return
+    i = j = 0  # where the current chunk (the text between two blank runs) starts in old and in new
+    for ma, mb in zip(chain(_BLANKS_RE.finditer(old), (None,)), chain(_BLANKS_RE.finditer(new), (None,)),
+                      strict=True):
+        ea = ma.start() if ma is not None else len(old)
+        eb = mb.start() if mb is not None else len(new)
+        if old[i:ea] != new[j:eb]:
+            for s1, s2, t1, t2 in _diff_chunk(old[i:ea], new[j:eb]):
+                yield i + s1, i + s2, j + t1, j + t2
+        if ma is not None and mb is not None:
+            i, j = ma.end(), mb.end()
+
+
+def _diff_chunk(old: str, new: str, limit: int = DIFF_LIMIT) -> list[tuple[int, int, int, int]]:
+    """diff_spans of two short texts by difflib; past ``limit`` characters, one region between the
+    common prefix and suffix (widened to whole words)."""
+    if len(old) + len(new) > limit:
+        p = 0
+        top = min(len(old), len(new))
+        while p < top and old[p] == new[p]:
+            p += 1
+        q = 0
+        while q < top - p and old[len(old) - 1 - q] == new[len(new) - 1 - q]:
+            q += 1
+        return _widen(old, new, [("replace", p, len(old) - q, p, len(new) - q)])
     from difflib import SequenceMatcher
 
-    ops = [op for op in SequenceMatcher(None, old, new, autojunk=False).get_opcodes() if op[0] != "equal"]
+    return _widen(old, new, SequenceMatcher(None, old, new, autojunk=False).get_opcodes())
+
+
+def _widen(old: str, new: str, opcodes) -> list[tuple[int, int, int, int]]:
+    ops = [op for op in opcodes if op[0] != "equal"]
     spans: list[list[int]] = []
     for _tag, i1, i2, j1, j2 in ops:
         # Widen into the surrounding equal text (same shift on both sides) up to whitespace.
@@ -117,16 +190,14 @@ def _segment_spans(doc: Document) -> list[tuple[int, int]]:
     return out
 
 
-def _repairs(doc: Document, spans: list[tuple[int, int]], repair) -> list[tuple[int, int, str]]:
-    out = []
+def _repairs(doc: Document, spans: list[tuple[int, int]], repair) -> Iterator[tuple[int, int, str]]:
     for s, e in spans:
         old = doc.text[s:e]
         new = repair(old)
         if new == old:
             continue
-        for i1, i2, j1, j2 in diff_spans(old, new):
-            out.append((s + i1, s + i2, new[j1:j2]))
-    return out
+        for i1, i2, j1, j2 in iter_diff_spans(old, new):
+            yield s + i1, s + i2, new[j1:j2]
 
 
 def normalisation_findings(doc: Document, fb) -> list[Finding]:
@@ -135,34 +206,77 @@ def normalisation_findings(doc: Document, fb) -> list[Finding]:
     if not spans:
         return []
     findings: list[Finding] = []
-    taken: list[tuple[int, int]] = []
+    taken = _Spans()
+
+    per_rule: dict[str, int] = {}
 
     def add(rule: str, start: int, end: int, repaired: str, message: str, confidence: float) -> None:
-        if any(start < te and ts < end for ts, te in taken):
-            return
-        taken.append((start, end))
+        n = per_rule.get(rule, 0)
+        if n >= MAX_PER_RULE or not taken.claim(start, end):
+            return  # past the cap: analysis keeps MAX_FINDINGS per document anyway, so stop making them
+        per_rule[rule] = n + 1
         findings.append(fb.make(rule, start, end, message, (Suggestion(repaired, "normalise"),), confidence,
                                 {"normalise": rule}))
+
+    def full(rule: str) -> bool:
+        return per_rule.get(rule, 0) >= MAX_PER_RULE
 
     prose = "".join(doc.text[s:e] for s, e in spans)
     suspect = _SUSPECT_RE.search(prose) is not None
     if suspect and (_MOJIBAKE_HINT.search(prose) or re.search("[\u0080-\u009f]", prose)):
         for s, e, new in _repairs(doc, spans, fix_mojibake):
+            if full("US401"):
+                break
             add("US401", s, e, new, f"garbled encoding {doc.text[s:e]!r}; read {new!r}", 0.95)
     if not unicodedata.is_normalized("NFC", prose):
         for s, e, new in _repairs(doc, spans, lambda t: unicodedata.normalize("NFC", t)):
+            if full("US402"):
+                break
             add("US402", s, e, new, f"{doc.text[s:e]!r} is not in Unicode NFC form", 0.9)
     if suspect and _CONTROL_RE.search(prose):
         for s, e, new in _repairs(doc, spans, strip_controls):
+            if full("US403"):
+                break
             names = sorted({unicodedata.name(c, f"U+{ord(c):04X}") for c in doc.text[s:e] if _CONTROL_RE.match(c)
                             or c in "\u200c\u200d"})
             what = ", ".join(names) or "invisible character"
             add("US403", s, e, new, f"stray {what.lower()} in {doc.text[s:e].strip()!r}", 0.95)
     if "  " in prose or "\u00a0\u00a0" in prose or _has_trailing_blank(prose):
+        line_of = _LineStarts(doc.text)  # one for all spans, which come in text order: linear over the text
         for s, e in spans:
-            _whitespace_findings(doc, s, e, add)
+            _whitespace_findings(doc, s, e, add, line_of)
     findings.sort(key=lambda f: (f.start, f.end))
     return findings
+
+
+class _Spans:
+    """Disjoint claimed spans; ``claim`` takes a span unless it overlaps one already taken.
+
+    Spans are mostly claimed in increasing order (each rule walks the text forwards), so a claim
+    is an append; an out-of-order one is a bisect and an insert."""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+
+    def claim(self, start: int, end: int) -> bool:
+        from bisect import bisect_left
+
+        starts, ends = self.starts, self.ends
+        if not starts or start >= ends[-1] and start >= starts[-1]:
+            if starts and start < ends[-1]:
+                return False
+            starts.append(start)
+            ends.append(end)
+            return True
+        k = bisect_left(starts, end)  # spans starting before our end: only the one before k can overlap
+        if k > 0 and ends[k - 1] > start:
+            return False
+        if k < len(starts) and starts[k] < end:
+            return False
+        starts.insert(k, start)
+        ends.insert(k, end)
+        return True
 
 
 def _has_trailing_blank(text: str) -> bool:
@@ -171,12 +285,11 @@ def _has_trailing_blank(text: str) -> bool:
             or text.endswith((" ", "\t")))
 
 
-def _whitespace_findings(doc: Document, s: int, e: int, add) -> None:
+def _whitespace_findings(doc: Document, s: int, e: int, add, line_of: _LineStarts) -> None:
     text = doc.text
     markdown = doc.kind == "markdown"
     for m in _SPACE_RUN_RE.finditer(text, s, e):
-        line_start = text.rfind("\n", 0, m.start()) + 1
-        if _LAYOUT_PREFIX_RE.match(text[line_start:m.start()]) or text[line_start:line_start + 1] == "|":
+        if _is_layout(text, line_of(m.start()), m.start()):
             continue
         add("US404", m.start(), m.end(), " ", f"{m.end() - m.start()} spaces between words", 0.9)
     for m in _TRAILING_RE.finditer(text, s, e):

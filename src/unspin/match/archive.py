@@ -98,6 +98,7 @@ class AddResult:
     ids: list[str] = field(default_factory=list)
     stored: list[tuple[str, str]] = field(default_factory=list)  # (id, status) of every row written
     written: list[Incoming] = field(default_factory=list)  # the items added or updated (not unchanged)
+    failed: list = field(default_factory=list)  # InputError per document that could not be prepared
 
     @property
     def total(self) -> int:
@@ -274,16 +275,22 @@ class Archive:
         by_hash: dict[str, str] = {}
         for item in items:
             doc = item.doc
-            # mojibake, NFC, controls, spaces repaired before storing
-            prose = item.prose if item.prose is not None else normalise_text(doc.prose())
-            text = normalise_text(item.text) if item.text is not None else prose
-            # of the submitted words, so resubmitting them is recognised
-            h = item.content_hash if item.content_hash is not None else content_hash(prose)
-            did = document_id(doc)
+            try:
+                # mojibake, NFC, controls, spaces repaired before storing
+                prose = item.prose if item.prose is not None else normalise_text(doc.prose())
+                text = normalise_text(item.text) if item.text is not None else prose
+                # of the submitted words, so resubmitting them is recognised
+                h = item.content_hash if item.content_hash is not None else content_hash(prose)
+                did = document_id(doc)
+                fp = item.fingerprint if item.fingerprint is not None and item.text is None else fingerprint(text)
+            except Exception as exc:  # a bug on one document: reported for it, the batch is still stored
+                from ..failures import failure
+
+                result.failed.append(failure(doc.path, exc, "could not be archived"))
+                continue
             if did not in rows and h in by_hash:
                 did = by_hash[h]  # same words under another id in this batch: one article
             source = item.status in SOURCE_STATUSES
-            fp = item.fingerprint if item.fingerprint is not None and item.text is None else fingerprint(text)
             rows[did] = {
                 "id": did, "content_hash": h, "title": doc.title, "url": doc.url,
                 "provider_name": doc.provider_name, "provider_domain": doc.provider_domain,

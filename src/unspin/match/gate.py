@@ -77,6 +77,7 @@ class GateSummary:
     hold: str = DEFAULT_HOLD
     decisions: list[Decision] = field(default_factory=list)
     added: int = 0  # new rows
+    failed: list[Any] = field(default_factory=list)  # InputError per document whose analysis or storing raised
     updated: int = 0  # rows replaced (same id or same words, other text or status)
 
     def counts(self, provider: str | None = None) -> dict[str, int]:
@@ -218,8 +219,8 @@ def _gate_batch(archive: Archive, docs: list[Document], ctx: Any, hold: str, fix
                 on_doc: Callable[[], None] | None) -> None:
     from dataclasses import replace
 
-    from ..analysis import analyze_many
     from ..detect.normalise import normalise_text
+    from ..guard import analyze_each
     from .fingerprint import fingerprint
 
     prose = [normalise_text(d.prose()) for d in docs]
@@ -246,7 +247,10 @@ def _gate_batch(archive: Archive, docs: list[Document], ctx: Any, hold: str, fix
     actx = replace(ctx, archive=view)
     want_sources = actx.config.wants_family("US3")
     items: list[Incoming] = []
-    for k, report in zip(todo, analyze_many((docs[k] for k in todo), actx), strict=True):
+    where = {id(docs[k]): k for k in todo}
+    failed: list[Any] = []
+    for report in analyze_each((docs[k] for k in todo), actx, failed):  # one document's bug fails it alone
+        k = where[id(report.document)]
         doc = docs[k]
         sources = list(report.sources)
         if not sources and not want_sources:
@@ -279,8 +283,10 @@ def _gate_batch(archive: Archive, docs: list[Document], ctx: Any, hold: str, fix
                               report.verdict, tuple(m.id for m in item.links), len(report.findings))
         if on_doc:
             on_doc()
+    summary.failed.extend(failed)
     if items:
         result = archive.store(items)
+        summary.failed.extend(result.failed)
         summary.added += result.added
         summary.updated += result.updated
         _feed_statistics(archive, [it.doc for it in result.written if it.status == ORIGINAL])
@@ -322,6 +328,7 @@ def trusted_import(archive: Archive, docs: Iterable[Document], *, batch_size: in
 
     def flush() -> None:
         result = archive.store([Incoming(d) for d in batch])
+        summary.failed.extend(result.failed)
         summary.added += result.added
         summary.updated += result.updated
         written = {id(it.doc) for it in result.written}

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
+import re
 from typing import Any
 
 from ..model import SCHEMA_VERSION, InputError
@@ -17,13 +16,33 @@ PROVIDER_COLUMNS = ("provider", "domain", "articles", "flagged", "flagged_share"
 ARTICLE_COLUMNS = ("path", "id", "provider", "domain", "title", "url", "score", "verdict", "words",
                    "findings", "readability", "quality", "heat", "related", "phrases")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_LINE_FORMULA = re.compile(r"([\r\n][ \t\f\v]*)(?=[=+\-@])")
+_NEEDS_QUOTES = re.compile(r'[,"\r\n\t]')
 
 
 def safe_cell(value: Any) -> Any:
-    """Text from a feed cannot start a spreadsheet formula: a leading = + - @ gets a ' in front."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
+    """Text from a feed cannot start a spreadsheet formula: a cell that starts with = + - @ (after any
+    leading white space), or with a tab or carriage return, gets a ' in front; so does every line of
+    the cell that starts with one after a line break. A plain number (-0.5) is left as it is."""
+    if not isinstance(value, str) or not value:
+        return value
+    if _PLAIN_NUMBER.fullmatch(value):
+        return value
+    if value.startswith(_FORMULA_START) or value.lstrip().startswith(_FORMULA_START):
+        value = "'" + value
+    if "\n" in value or "\r" in value:
+        value = _LINE_FORMULA.sub(r"\1'", value)
     return value
+
+
+def csv_cell(value: Any) -> str:
+    """One CSV field: quoted (quotes doubled) when it holds a comma, quote, CR, LF or tab, so that no
+    reader, however lax, starts a new cell or row inside it."""
+    text = "" if value is None else str(value)
+    if _NEEDS_QUOTES.search(text):
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
 
 def _fmt(x: float | None, digits: int) -> str:
@@ -31,12 +50,9 @@ def _fmt(x: float | None, digits: int) -> str:
 
 
 def _csv(header: tuple[str, ...], rows: list[list[Any]]) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(header)
-    for row in rows:
-        w.writerow([safe_cell(v) for v in row])
-    return buf.getvalue()
+    lines = [",".join(csv_cell(h) for h in header)]
+    lines += [",".join(csv_cell(safe_cell(v)) for v in row) or '""' for row in rows]  # (one empty cell: "")
+    return "\n".join(lines) + "\n"
 
 
 def providers_csv(providers: list[ProviderStats]) -> str:

@@ -151,6 +151,10 @@ def _documents(item: FileItem | RecordLine, settings: WorkerSettings, errors: li
             yield from parse_bytes(item.data, item.path, encoding=settings.encoding)
         except InputProblem as exc:
             errors.append((item.seq, InputError(item.path, str(exc))))
+        except Exception as exc:  # a bug while parsing: this file is reported, the task goes on
+            from ..failures import failure
+
+            errors.append((item.seq, failure(item.path, exc, "could not be read")))
         return
     got = jsonl_record(item.line, item.path, item.lineno)
     if isinstance(got, InputError):

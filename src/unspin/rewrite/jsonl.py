@@ -71,7 +71,14 @@ def fix_feed(text: str, path: str, fix_record: Callable[[Document], Any]) -> Fee
             out.append(line)
             continue
         rec, doc = got
-        fixed = fix_record(doc)
+        try:
+            fixed = fix_record(doc)
+        except Exception as exc:  # a bug: this record is kept as it was and reported, the others fixed
+            from ..failures import failure
+
+            result.problems.append(failure(where, exc, "could not be fixed (record left unchanged)"))
+            out.append(line)
+            continue
         record = RecordFix(lineno, doc, fixed)
         result.records.append(record)
         if not fixed.rewrite.splices:

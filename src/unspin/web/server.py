@@ -1,7 +1,15 @@
 """A stdlib HTTP server: one static page and a JSON API over ``analyze()``.
 
-Why the standard library: the page is a local tool for one editor at a time, so ``ThreadingHTTPServer``
+Why the standard library: the page is a local tool for a few editors at a time, so ``ThreadingHTTPServer``
 is enough, adds no dependency, and keeps every security header under our control.
+
+Concurrency (docs/serve.md, "Several users"): every connection has its own thread and the listen
+backlog is REQUEST_QUEUE_SIZE, so a burst of requests is queued, not reset. Checks run on a pool of
+``workers`` analysis threads; articles over LONG_INPUT characters run in a separate lane of one
+thread, so long pastes never take every worker from the short ones. A request waits at most
+``budget`` seconds for its answer, and gets 503 (its lane busy and too many waiting) or 504 (its own
+check ran past the budget) with a message instead of holding up anyone else. Request bodies that
+are not usable JSON (too deeply nested, an integer of more than 4,300 digits) are 400.
 
 Endpoints::
 
@@ -40,6 +48,11 @@ from ..model import SCHEMA_VERSION
 
 DEFAULT_MAX_UPLOAD = 2 * 1024 * 1024
 DEFAULT_TOP = 5
+DEFAULT_BUDGET = 30.0  # seconds a request may wait for its check, queueing included
+DEFAULT_QUEUE = 256  # checks waiting for a worker before new ones are turned away with 503
+LONG_INPUT = 64 * 1024  # characters: a longer article is checked in the long lane (one worker, short queue)
+LONG_QUEUE = 4
+REQUEST_QUEUE_SIZE = 256  # the listen backlog: connections the kernel holds before we accept them
 KINDS = ("auto", "text", "markdown", "html")
 # Bodies over the limit are read and thrown away up to this size so that the browser sees the 413
 # answer instead of a reset connection; anything larger is cut off.
@@ -83,20 +96,80 @@ class WebApp:
     archive: Any = None  # unspin.match.archive.Archive, or None when no --db was given
     max_upload: int = DEFAULT_MAX_UPLOAD
     top: int = DEFAULT_TOP
+    budget: float = DEFAULT_BUDGET  # seconds per request (waiting for a worker included)
+    workers: int = 0  # analysis threads; 0: the number of usable cores (at least 2)
+    queue: int = DEFAULT_QUEUE
 
     def __post_init__(self) -> None:
         from ..analysis import Context
 
         self.context = Context(config=self.config, archive=self.archive, top_sources=self.top)
-        # One analysis at a time: the machine is shared, and the archive connection is not thread-safe.
+        # The archive connection is not thread-safe: with an archive, source look-ups take turns.
         self._lock = threading.Lock()
+        self._pools: dict[str, Any] = {}
+        self._pool_lock = threading.Lock()
+        self._slots = {"short": threading.BoundedSemaphore(self._worker_count() + max(0, self.queue)),
+                       "long": threading.BoundedSemaphore(1 + LONG_QUEUE)}
+
+    def _worker_count(self) -> int:
+        if self.workers > 0:
+            return self.workers
+        try:
+            cores = len(os.sched_getaffinity(0))
+        except AttributeError:
+            cores = os.cpu_count() or 1
+        return max(2, cores)
 
     def warm_up(self) -> None:
-        """Load the lexicon now so that the first check is as fast as the rest."""
+        """Load the lexicon and models now so that the first check is as fast as the rest."""
         from ..rules import family
 
         if self.config.wants_family(family("lexicon")):
             self.context.get_lexicon()
+        from ..analysis import analyze
+        from ..document import parse_text
+
+        doc = parse_text("The press secretary said the new figures were published on Monday.", "<warm-up>",
+                         "text")[0]
+        analyze(doc, self.context if self.archive is None else type(self.context)(config=self.config))
+
+    def run_budgeted(self, fn: Any, *args: Any, size: int = 0) -> Any:
+        """``fn(*args)`` on an analysis worker, answered within the time budget; ``size`` (characters
+        of the article) picks the lane: over LONG_INPUT, the long lane.
+
+        Raises RequestProblem 503 when the lane's workers are busy and its queue is full, 504 when
+        the work is not done within ``budget`` seconds (it finishes in the background; its answer is
+        dropped). An exception in ``fn`` is re-raised here."""
+        import concurrent.futures
+
+        lane = "long" if size > LONG_INPUT else "short"
+        slots = self._slots[lane]
+        if not slots.acquire(blocking=False):
+            what = "other long articles" if lane == "long" else "other checks"
+            raise RequestProblem(503, f"the server is busy with {what}; try again in a moment")
+        try:
+            with self._pool_lock:
+                pool = self._pools.get(lane)
+                if pool is None:
+                    pool = self._pools[lane] = concurrent.futures.ThreadPoolExecutor(
+                        self._worker_count() if lane == "short" else 1, thread_name_prefix=f"unspin-{lane}")
+                future = pool.submit(fn, *args)
+        except BaseException:
+            slots.release()
+            raise
+        future.add_done_callback(lambda _f: slots.release())
+        try:
+            return future.result(timeout=self.budget)
+        except concurrent.futures.TimeoutError:
+            raise RequestProblem(504, f"this check took longer than {self.budget:g} seconds, the page's "
+                                      "limit; check the article with 'unspin check FILE' instead") from None
+
+    def close(self) -> None:
+        """Stop the analysis workers (work in progress is abandoned)."""
+        with self._pool_lock:
+            for pool in self._pools.values():
+                pool.shutdown(wait=False, cancel_futures=True)
+            self._pools = {}
 
     def info(self) -> dict[str, Any]:
         return {
@@ -112,10 +185,7 @@ class WebApp:
 
     def check_json(self, body: bytes) -> dict[str, Any]:
         """A pasted article sent as JSON ``{"text", "kind", "name"}``."""
-        try:
-            payload = json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            raise RequestProblem(400, "the request body is not valid JSON") from None
+        payload = _json_body(body)
         if not isinstance(payload, dict) or not isinstance(payload.get("text"), str):
             raise RequestProblem(400, 'send JSON like {"text": "the article", "kind": "auto"}')
         kind = payload.get("kind", "auto")
@@ -144,13 +214,28 @@ class WebApp:
             docs = parse_text(text, name, kind)
         except InputProblem as exc:
             raise RequestProblem(422, _plain_input_message(name, str(exc))) from None
-        doc = docs[0]
-        with self._lock:
-            from ..analysis import analyze
+        except Exception as exc:  # a bug while reading: this request's answer, not a 500
+            raise RequestProblem(422, _failed(name, exc, "could not be read")) from None
+        return self._analysed(docs[0])
 
-            report = analyze(doc, self.context)
-            sources = self._sources_json(doc, report.sources)
-        return self.describe(report, sources)
+    def _analysed(self, doc: Any) -> dict[str, Any]:
+        from ..analysis import analyze
+
+        def work() -> dict[str, Any]:
+            if self.archive is None:
+                report = analyze(doc, self.context)
+                return self.describe(report, None)
+            with self._lock:
+                report = analyze(doc, self.context)
+                sources = self._sources_json(doc, report.sources)
+            return self.describe(report, sources)
+
+        try:
+            return self.run_budgeted(work, size=len(doc.text))
+        except RequestProblem:
+            raise
+        except Exception as exc:  # a bug on this article: a plain answer for it; the server goes on
+            raise RequestProblem(422, _failed(doc.path, exc, "could not be analysed")) from None
 
     def _sources_json(self, doc: Any, matches: Any) -> list[dict[str, Any]] | None:
         """The likely sources analyze() found (it looks them up once, when an archive is configured)."""
@@ -180,10 +265,7 @@ class WebApp:
         from ..rewrite.apply import apply_edits
         from ..rewrite.suggest import Edit
 
-        try:
-            payload = json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            raise RequestProblem(400, "the request body is not valid JSON") from None
+        payload = _json_body(body)
         if not isinstance(payload, dict) or not isinstance(payload.get("text"), str) \
                 or not isinstance(payload.get("edits"), list):
             raise RequestProblem(400, 'send JSON like {"text": "...", "kind": "text", "edits": [...]}')
@@ -197,7 +279,12 @@ class WebApp:
             doc = parse_text(text, name, kind)[0]
         except InputProblem as exc:
             raise RequestProblem(422, _plain_input_message(name, str(exc))) from None
-        rewrite = apply_edits(doc, edits)
+        try:
+            rewrite = self.run_budgeted(apply_edits, doc, edits, size=len(text))
+        except RequestProblem:
+            raise
+        except Exception as exc:  # a bug on this article: a plain answer for it; the server goes on
+            raise RequestProblem(422, _failed(name, exc, "could not be fixed")) from None
         try:  # the title as it reads after the fix (the page shows it above the Fixed tab)
             fixed_title = parse_text(rewrite.text, name, kind)[0].title
         except InputProblem:
@@ -232,6 +319,32 @@ class WebApp:
             "sources": sources,
         })
         return out
+
+
+def _json_body(body: bytes) -> Any:
+    """A request body as JSON; anything json cannot or should not build is a 400 with a reason."""
+    from ..document import InputProblem, check_json_value
+
+    try:
+        payload = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise RequestProblem(400, "the request body is not valid JSON") from None
+    except RecursionError:
+        raise RequestProblem(400, "the request body is nested too deeply") from None
+    except ValueError:  # an integer of more than 4,300 digits
+        raise RequestProblem(400, "the request body has a number too long to read") from None
+    try:
+        check_json_value(payload, surrogates=False)
+    except InputProblem as exc:
+        raise RequestProblem(400, f"the request body is {exc}") from None
+    return payload
+
+
+def _failed(name: str, exc: BaseException, what: str) -> str:
+    from ..failures import failure
+
+    sys.stderr.write(f"unspin serve: internal error on {name}: {type(exc).__name__}: {exc}\n")
+    return f"{name}: " + failure(name, exc, what).error
 
 
 # Where YAML front matter opens and closes (as the Markdown reader finds it).
@@ -290,15 +403,25 @@ def _edit_from_json(e: Any, text: str, edit_type: Any, suggestion_type: Any) -> 
     original = e.get("original", text[start:end])
     if not isinstance(original, str) or not isinstance(sugg.get("text"), str):
         raise bad
-    score = sugg.get("score", 1.0)
-    confidence = e.get("confidence", 1.0)
     return edit_type(
         start=start, end=end, original=original,
-        suggestion=suggestion_type(sugg["text"], str(sugg.get("source", "lexicon")),
-                                   float(score) if isinstance(score, (int, float)) else 1.0),
+        suggestion=suggestion_type(sugg["text"], str(sugg.get("source", "lexicon")), _number(sugg.get("score"))),
         rule=str(e.get("rule", "")),
-        confidence=float(confidence) if isinstance(confidence, (int, float)) else 1.0,
+        confidence=_number(e.get("confidence")),
     )
+
+
+def _number(value: Any, default: float = 1.0) -> float:
+    """A score or confidence from the page: a finite float, else the default (never an exception)."""
+    import math
+
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return default
+    try:
+        x = float(value)
+    except OverflowError:
+        return default
+    return x if math.isfinite(x) else default
 
 
 def _plain_input_message(name: str, message: str) -> str:
@@ -609,6 +732,7 @@ class Handler(BaseHTTPRequestHandler):
 
 class UnspinServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = REQUEST_QUEUE_SIZE
     # Let a restarted server bind the same port right away (not on Windows, where it means sharing it).
     allow_reuse_address = os.name != "nt"
 
