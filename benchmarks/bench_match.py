@@ -1,6 +1,7 @@
 """Archive and matching at scale: indexing rate, query latency, size, and accuracy against baselines.
 
     python benchmarks/bench_match.py 10000 100000
+    python benchmarks/bench_match.py --excerpt-share 0.5 100000   # half the archive excerpt-only (issue #17)
 
 For each size N: N synthetic articles (benchmarks/synthetic_corpus.py) are added to a fresh SQLite
 archive; 200 of them are spun (thesaurus spinner, 30% and 60%) and queried, plus 100 same-cast
@@ -41,7 +42,16 @@ def _pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(len(values) * q))]
 
 
-def bench(n: int, workdir: Path) -> dict:
+def _as_excerpt(rec: dict, path: str):
+    """An archive entry holding only the record's title and its first 50 words (an aggregator item)."""
+    from unspin.document import record_document
+
+    return record_document({"id": rec["id"], "url": rec.get("url"), "title": rec.get("title"),
+                            "excerpt": " ".join(rec["text"].split()[:50]), "text": "",
+                            "unspin_entry": "excerpt", "unspin_story": rec["id"]}, path)
+
+
+def bench(n: int, workdir: Path, excerpt_share: float = 0.0, baselines: bool = True) -> dict:
     from evaluation.matching import SyntheticCorpus, training_texts
     from evaluation.thesaurus_spinner import ThesaurusSpinner
     from unspin.document import parse_text, record_document
@@ -54,7 +64,9 @@ def bench(n: int, workdir: Path) -> dict:
         if os.path.exists(str(db) + suffix):
             os.remove(str(db) + suffix)
     arc = open_archive(str(db))
-    docs = (record_document(r, f"feed:{k}") for k, r in enumerate(records))
+    n_excerpts = int(n * excerpt_share)  # the first ones are archived as title + excerpt only
+    docs = (_as_excerpt(r, f"feed:{k}") if k < n_excerpts else record_document(r, f"feed:{k}")
+            for k, r in enumerate(records))
     t, cpu = time.perf_counter(), time.process_time()
     arc.add_documents(docs, batch_size=1000)
     index_s, index_cpu = time.perf_counter() - t, time.process_time() - cpu
@@ -96,8 +108,10 @@ def bench(n: int, workdir: Path) -> dict:
               "p50": _pct(lat, 0.5), "p95": _pct(lat, 0.95), "cpu_p50": _pct(cpu_lat, 0.5),
               "cpu_p95": _pct(cpu_lat, 0.95), "accuracy": ok / len(queries), "load_index": load_index,
               "load_query": os.getloadavg()[1]}
-    result.update(_tfidf(records, queries))
-    result.update(_datasketch(records, queries))
+    result["excerpts"] = n_excerpts
+    if baselines:
+        result.update(_tfidf(records, queries))
+        result.update(_datasketch(records, queries))
     return result
 
 
@@ -152,6 +166,29 @@ def _datasketch(records: list[dict], queries: list[tuple[str, str | None]]) -> d
     return {"ds_index_rate": len(records) / build_s, "ds_p50": _pct(lat, 0.5), "ds_accuracy": ok / len(queries)}
 
 
+def main_excerpts(sizes: list[int], share: float) -> None:
+    """``--excerpt-share S``: that share of each archive holds excerpt entries (title + first 50 words),
+    the rest full texts; the same queries (a spun copy's source may now be an excerpt entry); no
+    baselines."""
+    workdir = Path(os.environ.get("UNSPIN_BENCH_DIR", tempfile.gettempdir())) / "unspin-bench-match"
+    workdir.mkdir(parents=True, exist_ok=True)
+    print(f"machine: {os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}; "
+          f"{time.strftime('%Y-%m-%d')}")
+    print(f"queries per size: {QUERIES} spun archived articles (half 30%, half 60%) + {NEGATIVES} same-cast "
+          f"negatives; {share:.0%} of the archive excerpt entries")
+    print()
+    print("| archived (excerpt entries) | index rate (wall; per CPU second) | DB bytes/entry | p50 / p95 wall (CPU) | "
+          "accuracy | load average (indexing; queries) |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for n in sizes:
+        r = bench(n, workdir, excerpt_share=share, baselines=False)
+        print(f"| {n:,} ({r['excerpts']:,}) | {r['index_rate']:.0f}/s ({r['index_cpu_rate']:.0f}/s CPU) | "
+              f"{r['bytes_per_article']:.0f} | {r['p50']:.0f} / {r['p95']:.0f} ms ({r['cpu_p50']:.0f} / "
+              f"{r['cpu_p95']:.0f} ms) | {r['accuracy']:.1%} | {r['load_index']:.1f}; {r['load_query']:.1f} |",
+              flush=True)
+        print("<!-- " + json.dumps(r) + " -->", flush=True)
+
+
 def main(sizes: list[int]) -> None:
     workdir = Path(os.environ.get("UNSPIN_BENCH_DIR", tempfile.gettempdir())) / "unspin-bench-match"
     workdir.mkdir(parents=True, exist_ok=True)
@@ -175,4 +212,11 @@ def main(sizes: list[int]) -> None:
 
 
 if __name__ == "__main__":
-    main([int(a) for a in sys.argv[1:]] or [10_000, 100_000])
+    args = sys.argv[1:]
+    if "--excerpt-share" in args:
+        k = args.index("--excerpt-share")
+        share = float(args[k + 1])
+        del args[k : k + 2]
+        main_excerpts([int(a) for a in args] or [10_000, 100_000], share)
+    else:
+        main([int(a) for a in args] or [10_000, 100_000])

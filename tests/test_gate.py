@@ -319,7 +319,7 @@ def test_an_archive_made_before_the_gate_is_migrated(db_url, cli_runner, request
     arc = open_archive(db_url)  # migrates
     try:
         stats = arc.stats()
-        assert stats["schema_version"] == SCHEMA_VERSION == 2
+        assert stats["schema_version"] == SCHEMA_VERSION == 3
         assert stats["statuses"]["original"] == 6 and stats["articles"] == 6
         assert arc.check_integrity() == []
     finally:
@@ -340,6 +340,7 @@ def test_an_archive_made_before_the_gate_is_migrated(db_url, cli_runner, request
 
 def test_a_failed_migration_leaves_the_old_archive_untouched(tmp_path, monkeypatch):
     from unspin.match import migrations
+    from unspin.match.migrations import SCHEMA_VERSION
 
     url = "sqlite:///" + str(tmp_path / "old.sqlite")
     _make_v1_archive(url, docs_of(originals()[0]))
@@ -358,7 +359,7 @@ def test_a_failed_migration_leaves_the_old_archive_untouched(tmp_path, monkeypat
     assert "status" not in cols and version == "1"
     monkeypatch.undo()
     arc = open_archive(url)
-    assert arc.stats()["schema_version"] == 2
+    assert arc.stats()["schema_version"] == SCHEMA_VERSION
     arc.close()
 
 

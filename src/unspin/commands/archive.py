@@ -67,10 +67,14 @@ def add(paths, trusted, fix, hold, fmt, no_generic, lexicons, encoding, max_file
     review ('unspin archive review'); the rest are stored as originals. --trusted skips the gate.
 
     Adding is idempotent: an article with the same id (JSONL 'id', else its URL, else its file path)
-    or the same words is updated, not duplicated. Exit status: 0 nothing held, 1 some article held,
-    2 unreadable inputs (reported and skipped; the others are still added).
+    or the same words is updated, not duplicated. A news-aggregator item (front matter with a title,
+    an excerpt and ``related`` items, no body) adds one excerpt-only entry per item and related item,
+    keyed by URL and grouped as one story; an excerpt never replaces a full text with the same URL.
+    Exit status: 0 nothing held, 1 some article held, 2 unreadable inputs (reported and skipped; the
+    others are still added).
     """
     from ..document import discover, read_source_reporting
+    from ..match.aggregator import expand_documents
     from ..match.archive import ArchiveError, display_url
     from ..model import InputError
 
@@ -94,7 +98,8 @@ def add(paths, trusted, fix, hold, fmt, no_generic, lexicons, encoding, max_file
     def documents(advance) -> Iterator:
         for src in sources:
             docs = read_source_reporting(src, errors, max_bytes=limit, encoding=encoding)
-            for doc in docs:
+            # an aggregator item (front matter with an excerpt, no body) becomes its excerpt entries
+            for doc in expand_documents(docs, errors):
                 if not doc.segments:
                     errors.append(InputError(doc.path, "no prose to archive"))
                     continue

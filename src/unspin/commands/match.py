@@ -94,9 +94,12 @@ def render_text(results) -> str:
             lines.append(f"  {n}. {m.title or '(untitled)'}  [{m.id}]")
             if m.url and m.url != m.id:
                 lines.append(f"     {m.url}")
-            lines.append(f"     score {m.score:.2f}, covers {m.coverage:.0%} of the article in "
-                         f"{_n(len(m.alignments), 'aligned sentence')}")
-            for p in _passages(m.alignments):
+            if getattr(m, "kind", "article") == "excerpt":
+                lines.extend(_excerpt_lines(m, index))
+            else:
+                lines.append(f"     score {m.score:.2f}, covers {m.coverage:.0%} of the article in "
+                             f"{_n(len(m.alignments), 'aligned sentence')}")
+            for p in _passages(m.alignments) if getattr(m, "kind", "article") != "excerpt" else ():
                 first, last = index.position(p[0])[0], index.position(max(p[0], p[1] - 1))[0]
                 where = f"line {first}" if first == last else f"lines {first}-{last}"
                 lines.append(f"     {where}: {_n(p[2], 'sentence')}, similarity {p[3]:.2f}")
@@ -108,7 +111,36 @@ def render_text(results) -> str:
                                   for (a, b), n in list(pairs.items())[:12])
                 more = f" (+{len(pairs) - 12} more)" if len(pairs) > 12 else ""
                 lines.append(f"     swapped: {shown}{more}")
+            if getattr(m, "story", None):
+                lines.append("     " + story_line(m.story))
     return "\n".join(lines) + "\n"
+
+
+def _excerpt_lines(m, index) -> list[str]:
+    """An excerpt-only source: what was compared, where, and how many of its words aligned."""
+    compared = m.compared or {}
+    excerpt = compared.get("excerpt") or ""
+    total = sum(1 for w in excerpt.split() if any(c.isalnum() for c in w))
+    out = [f"     excerpt only (the archive holds its title and excerpt, not the full text): score {m.score:.2f}, "
+           f"{len(m.aligned_words)} of its {total} excerpt words aligned in order"]
+    for p in m.alignments:
+        first, last = index.position(p.query_start)[0], index.position(max(p.query_start, p.query_end - 1))[0]
+        where = f"line {first}" if first == last else f"lines {first}-{last}"
+        out.append(f"     {where}: aligned with the {'title' if p.source_start == 0 and m.title else 'excerpt'}, "
+                   f"similarity {p.similarity:.2f}")
+    short = excerpt if len(excerpt) <= 160 else excerpt[:157].rstrip() + "..."
+    out.append(f"     compared: \"{short}\"")
+    return out
+
+
+def story_line(story: dict) -> str:
+    """'story: this copy tells the story of these N originals (M matched): ...' for a story cluster."""
+    members = story.get("members") or []
+    matched = set(story.get("matched") or [])
+    names = [f"{x.get('title') or x.get('id')}" + (f" ({x['provider']})" if x.get("provider") else "")
+             + (" [matched]" if x.get("id") in matched else "") for x in members]
+    return (f"story: this copy tells the story of these {len(members)} originals ({len(matched)} matched): "
+            + "; ".join(names))
 
 
 def _passages(alignments) -> list[tuple[int, int, int, float]]:

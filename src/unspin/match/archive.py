@@ -5,11 +5,14 @@ other things too:
 
 - ``unspin_meta``: key/value pairs, among them ``schema_version`` and the fingerprint parameters;
 - ``unspin_articles``: one row per article (archive id, content hash, metadata, the archived prose,
-  and the gate's status: original, copy, held, fixed or rejected; see ``unspin.match.gate``);
-- ``unspin_bands``: the LSH index, one (key, article) row per band of the article's MinHash. Only
-  articles that may be sources (status original or fixed) have index rows, so copies, held and
+  the gate's status: original, copy, held, fixed or rejected, see ``unspin.match.gate``, and the
+  entry's kind: "article" or "excerpt");
+- ``unspin_bands``: the LSH index, one (key, article) row per band of the article's MinHash (and, for
+  an excerpt entry, one row per retrieval term, in the negative key range: ``match.excerpt``). Only
+  entries that may be sources (status original or fixed) have index rows, so copies, held and
   rejected articles are never retrieved as candidates;
-- ``unspin_links``: a copy's likely sources, with the aligned substitutions.
+- ``unspin_links``: a copy's likely sources, with the aligned substitutions;
+- ``unspin_stories``: (story, archive id) rows grouping an aggregator item's entries (issue #17).
 
 Schema changes are steps in ``unspin.match.migrations``, run when an older archive is opened.
 
@@ -143,6 +146,18 @@ def content_hash(prose: str) -> str:
     return hashlib.sha256(words.encode("utf-8")).hexdigest()
 
 
+def entry_fingerprint(text: str, kind: str = "article") -> Any:
+    """The index keys of an archive entry: skeleton LSH keys for a full text, term keys for an excerpt."""
+    from .fingerprint import Fingerprint, fingerprint
+
+    if kind == "excerpt":
+        from .excerpt import entry_keys
+
+        keys = entry_keys(text)
+        return Fingerprint(len(keys), keys)
+    return fingerprint(text)
+
+
 def _tables():
     from sqlalchemy import BigInteger, Column, Float, ForeignKey, Index, Integer, MetaData, String, Table, Text
 
@@ -159,6 +174,8 @@ def _tables():
         Column("shingle_count", Integer, nullable=False),
         Column("band_count", Integer, nullable=False),
         Column("added_at", Float, nullable=False),
+        # issue #17: "article" (full text) or "excerpt" (title + excerpt of an aggregator item)
+        Column("kind", String(16), nullable=False, server_default="article"),
         # schema 2 (migrations._v2_gate): the gate
         Column("status", String(16), nullable=False, server_default=ORIGINAL),
         Column("score", Float), Column("verdict", String(16)), Column("findings", Text),
@@ -179,7 +196,8 @@ def _tables():
         Column("coverage", Float, nullable=False), Column("substitutions", Text, nullable=False),
         Index("ix_unspin_links_source", "source"),
     )
-    return md, meta, articles, bands, links
+    stories = _stories_table(md)
+    return md, meta, articles, bands, links, stories
 
 
 class Archive:
@@ -191,7 +209,7 @@ class Archive:
     def __init__(self, engine: Any, url: str):
         self.engine = engine
         self.url = url
-        self.metadata, self.meta, self.articles, self.bands, self.links = _tables()
+        self.metadata, self.meta, self.articles, self.bands, self.links, self.stories = _tables()
         self.is_sqlite = engine.dialect.name == "sqlite"
 
     # -- connections -------------------------------------------------------------------------------
@@ -268,11 +286,12 @@ class Archive:
         from sqlalchemy import delete, select, update
 
         from ..detect.normalise import normalise_text
-        from .fingerprint import fingerprint
+        from .aggregator import STORY_KEY, entry_kind
 
         result = result if result is not None else AddResult()
         rows: dict[str, dict[str, Any]] = {}  # by id; a later duplicate in the batch wins
         by_hash: dict[str, str] = {}
+        story_rows: list[tuple[str, str]] = []  # (story, id as given) of excerpt entries
         for item in items:
             doc = item.doc
             try:
@@ -282,7 +301,9 @@ class Archive:
                 # of the submitted words, so resubmitting them is recognised
                 h = item.content_hash if item.content_hash is not None else content_hash(prose)
                 did = document_id(doc)
-                fp = item.fingerprint if item.fingerprint is not None and item.text is None else fingerprint(text)
+                kind = entry_kind(doc)
+                fp = (item.fingerprint if item.fingerprint is not None and item.text is None and kind == "article"
+                      else entry_fingerprint(text, kind))
             except Exception as exc:  # a bug on one document: reported for it, the batch is still stored
                 from ..failures import failure
 
@@ -290,6 +311,8 @@ class Archive:
                 continue
             if did not in rows and h in by_hash:
                 did = by_hash[h]  # same words under another id in this batch: one article
+            if kind == "excerpt" and rows.get(did, {}).get("kind") == "article":
+                continue  # never let an excerpt replace the full text of the same URL
             source = item.status in SOURCE_STATUSES
             rows[did] = {
                 "id": did, "content_hash": h, "title": doc.title, "url": doc.url,
@@ -298,26 +321,33 @@ class Archive:
                 "shingle_count": fp.shingle_count, "band_count": len(fp.keys) if source else 0,
                 "added_at": time.time(), "status": item.status, "score": item.score, "verdict": item.verdict,
                 "findings": item.findings, "submitted_text": prose if item.text is not None else None,
-                "reviewed_at": None,
+                "reviewed_at": None, "kind": kind,
                 "_keys": fp.keys if source else (), "_links": item.links, "_item": item,
             }
             by_hash[h] = did
+            story = (doc.meta or {}).get(STORY_KEY)
+            if story:
+                story_rows.append((str(story), did))
         a = self.articles
         with self.write() as conn:
             existing: dict[str, tuple[int, str, str, str]] = {}  # id -> (pk, id, hash, status)
+            kinds: dict[int, str] = {}
             ids = list(rows)
-            cols = (a.c.pk, a.c.id, a.c.content_hash, a.c.status)
+            cols = (a.c.pk, a.c.id, a.c.content_hash, a.c.status, a.c.kind)
             for chunk in _chunks(ids, 400):
-                for pk, rid, h, st in conn.execute(select(*cols).where(a.c.id.in_(chunk))):
+                for pk, rid, h, st, kind in conn.execute(select(*cols).where(a.c.id.in_(chunk))):
                     existing[rid] = (pk, rid, h, st)
+                    kinds[pk] = kind
             hashes = [r["content_hash"] for rid, r in rows.items() if rid not in existing]
             by_content: dict[str, tuple[int, str, str, str]] = {}
             for chunk in _chunks(hashes, 400):
-                for pk, rid, h, st in conn.execute(select(*cols).where(a.c.content_hash.in_(chunk))):
+                for pk, rid, h, st, kind in conn.execute(select(*cols).where(a.c.content_hash.in_(chunk))):
                     by_content.setdefault(h, (pk, rid, h, st))
+                    kinds[pk] = kind
             new: list[tuple[dict[str, Any], tuple[int, ...], tuple[Any, ...]]] = []
             band_rows: list[tuple[int, int]] = []
             linked: list[tuple[int, tuple[Any, ...]]] = []
+            final_id: dict[str, str] = {}
             for rid, row in rows.items():
                 keys = row.pop("_keys")
                 links = row.pop("_links")
@@ -326,13 +356,21 @@ class Archive:
                 if old is None:
                     new.append((row, keys, links))
                     result.written.append(item)
+                    final_id[rid] = rid
                     continue
                 pk, old_id, old_hash, old_status = old
+                final_id[rid] = old_id
+                if row["kind"] == "excerpt" and kinds.get(pk) == "article":
+                    result.unchanged += 1  # the full text stays; the excerpt only joins its story
+                    result.ids.append(old_id)
+                    continue
                 values = dict(row)
                 if old_id != rid and rid not in existing:
                     values["id"] = old_id if _is_weak_id(rid) else rid
+                final_id[rid] = values["id"]
                 was_source = old_status in SOURCE_STATUSES
-                same = old_hash == row["content_hash"] and old_status == row["status"]
+                same = (old_hash == row["content_hash"] and old_status == row["status"]
+                        and kinds.get(pk) == row["kind"])
                 if same:
                     values.pop("added_at")
                     result.unchanged += 1
@@ -383,6 +421,10 @@ class Archive:
                                       "substitutions": json.dumps([x.to_json() for x in m.substitutions])})
             if link_rows:
                 conn.execute(self.links.insert(), link_rows)
+            if story_rows:
+                self._add_stories(conn, [(story, final_id.get(rid, rid)) for story, rid in story_rows])
+            if any(r["kind"] == "excerpt" for r in rows.values()):
+                self._mark_excerpts(conn)
         return result
 
     def set_status(self, ids: Iterable[str], status: str) -> list[ArchivedArticle]:
@@ -391,27 +433,27 @@ class Archive:
         being one; an article moved to a source status keeps no copy links."""
         from sqlalchemy import delete, select, update
 
-        from .fingerprint import fingerprint
-
         if status not in STATUSES:
             raise ValueError(f"unknown status {status!r}")
         a = self.articles
         moved: list[int] = []
         with self.write() as conn:
             for chunk in _chunks(list(ids), 400):
-                for pk, st, text in conn.execute(select(a.c.pk, a.c.status, a.c.text).where(a.c.id.in_(chunk))):
+                q = select(a.c.pk, a.c.status, a.c.text, a.c.kind).where(a.c.id.in_(chunk))
+                for pk, st, text, kind in conn.execute(q):
                     if st == status:
                         continue
                     if st in SOURCE_STATUSES and status not in SOURCE_STATUSES:
                         self._delete_bands(conn, [pk])
                         conn.execute(update(a).where(a.c.pk == pk).values(band_count=0))
                     elif status in SOURCE_STATUSES and st not in SOURCE_STATUSES:
-                        keys = sorted(set(fingerprint(text).keys))
+                        fp = entry_fingerprint(text, kind)
+                        keys = sorted(set(fp.keys))
                         mark = "?" if self.is_sqlite else "%s"
                         if keys:
                             conn.exec_driver_sql(f"INSERT INTO unspin_bands (key, article) VALUES ({mark}, {mark})",
                                                  [(k, pk) for k in keys])
-                        conn.execute(update(a).where(a.c.pk == pk).values(band_count=len(fingerprint(text).keys)))
+                        conn.execute(update(a).where(a.c.pk == pk).values(band_count=len(fp.keys)))
                         conn.execute(delete(self.links).where(self.links.c.article == pk))
                     conn.execute(update(a).where(a.c.pk == pk).values(status=status, reviewed_at=time.time()))
                     moved.append(pk)
@@ -430,6 +472,7 @@ class Archive:
                     self._delete_bands(conn, pks)
                     conn.execute(delete(lk).where(or_(lk.c.article.in_(pks), lk.c.source.in_(pks))))
                     conn.execute(delete(a).where(a.c.pk.in_(pks)))
+                    conn.execute(delete(self.stories).where(self.stories.c.article_id.in_(chunk)))
                     removed += len(pks)
         return removed
 
@@ -441,14 +484,71 @@ class Archive:
         """
         from sqlalchemy import delete, select
 
-        from .fingerprint import fingerprint
-
         a, b = self.articles, self.bands
-        q = select(a.c.pk, a.c.text).where(a.c.pk.in_(pks), a.c.band_count > 0)
-        for pk, text in conn.execute(q):
-            keys = list(set(fingerprint(text).keys))
+        q = select(a.c.pk, a.c.text, a.c.kind).where(a.c.pk.in_(pks), a.c.band_count > 0)
+        for pk, text, kind in conn.execute(q):
+            keys = list(set(entry_fingerprint(text, kind).keys))
             if keys:
                 conn.execute(delete(b).where(b.c.article == pk, b.c.key.in_(keys)))
+
+    def _add_stories(self, conn: Any, pairs: list[tuple[str, str]]) -> None:
+        """Record story membership (story id, archive id); pairs already there are left alone."""
+        from sqlalchemy import select
+
+        st = self.stories
+        pairs = list(dict.fromkeys(pairs))
+        have: set[tuple[str, str]] = set()
+        for chunk in _chunks(sorted({s for s, _ in pairs}), 400):
+            have.update(conn.execute(select(st.c.story, st.c.article_id).where(st.c.story.in_(chunk))).all())
+        fresh = [{"story": s, "article_id": i} for s, i in pairs if (s, i) not in have]
+        if fresh:
+            conn.execute(st.insert(), fresh)
+
+    def _mark_excerpts(self, conn: Any) -> None:
+        from sqlalchemy import select
+
+        m = self.meta
+        if conn.execute(select(m.c.value).where(m.c.key == "has_excerpts")).scalar() is None:
+            conn.execute(m.insert(), [{"key": "has_excerpts", "value": "1"}])
+        self._has_excerpts = True
+
+    def has_excerpts(self) -> bool:
+        """Whether excerpt entries were ever added (then ``find_sources`` looks them up too)."""
+        if getattr(self, "_has_excerpts", False):
+            return True
+        from sqlalchemy import select
+
+        with self.read() as conn:
+            got = conn.execute(select(self.meta.c.value).where(self.meta.c.key == "has_excerpts")).scalar()
+        self._has_excerpts = got is not None
+        return self._has_excerpts
+
+    def stories_of(self, ids: list[str]) -> dict[str, tuple[str, list[dict[str, Any]]]]:
+        """For each archive id in a story: (story id, its members' id, title, URL, provider and kind).
+
+        An entry in several stories gets the one with the most members.
+        """
+        from sqlalchemy import select
+
+        st, a = self.stories, self.articles
+        with self.read() as conn:
+            links = conn.execute(select(st.c.story, st.c.article_id).where(st.c.article_id.in_(ids))).all()
+            if not links:
+                return {}
+            stories = sorted({s for s, _ in links})
+            q = (select(st.c.story, a.c.id, a.c.title, a.c.url, a.c.provider_name, a.c.kind)
+                 .select_from(st.join(a, a.c.id == st.c.article_id)).where(st.c.story.in_(stories))
+                 .order_by(st.c.story, a.c.pk))
+            members: dict[str, list[dict[str, Any]]] = {}
+            for story, rid, title, url, provider, kind in conn.execute(q):
+                members.setdefault(story, []).append(
+                    {"id": rid, "title": title, "url": url, "provider": provider, "kind": kind})
+        out: dict[str, tuple[str, list[dict[str, Any]]]] = {}
+        for story, rid in sorted(links):
+            got = members.get(story, [])
+            if rid not in out or len(got) > len(out[rid][1]):
+                out[rid] = (story, got)
+        return out
 
     # -- reading -----------------------------------------------------------------------------------
 
@@ -598,7 +698,8 @@ class Archive:
             else:
                 size = conn.execute(text(
                     "SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
-                    "WHERE c.relname IN ('unspin_meta', 'unspin_articles', 'unspin_bands', 'unspin_links') "
+                    "WHERE c.relname IN ('unspin_meta', 'unspin_articles', 'unspin_bands', 'unspin_links', "
+                    "'unspin_stories') "
                     "AND c.relkind = 'r'"
                 )).scalar_one()
             version = conn.execute(select(self.meta.c.value).where(self.meta.c.key == "schema_version")).scalar()
@@ -810,3 +911,51 @@ def _prepare_schema(archive: Archive, create: bool) -> None:
 
         with archive._errors():
             migrate(archive)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Schema step of issue #17: excerpt-only entries and story clusters
+#
+# One self-contained, idempotent step (it inspects before it alters), run as step 3 of
+# ``unspin.match.migrations`` (after the gate's step 2): it adds ``unspin_articles.kind`` ("article" for full texts, the
+# default for every existing row; "excerpt" for an aggregator item's title + excerpt) and the
+# ``unspin_stories`` table (story id, archive id of a member), which keeps which entries an aggregator
+# item grouped as coverage of one story. Fresh archives get both from ``_tables``.
+
+
+def _stories_table(md: Any) -> Any:
+    from sqlalchemy import Column, Index, PrimaryKeyConstraint, Table, Text
+
+    return Table(
+        "unspin_stories", md,
+        Column("story", Text, nullable=False), Column("article_id", Text, nullable=False),
+        PrimaryKeyConstraint("story", "article_id"),
+        Index("ix_unspin_stories_article", "article_id"),
+    )
+
+
+def _has_excerpt_schema(archive: Archive) -> bool:
+    from sqlalchemy import inspect
+
+    with archive._errors():
+        with archive.engine.connect() as conn:
+            insp = inspect(conn)
+            return ("unspin_stories" in insp.get_table_names()
+                    and any(c["name"] == "kind" for c in insp.get_columns("unspin_articles")))
+
+
+def migrate_excerpt_entries(conn: Any, archive: Archive | None = None) -> None:
+    """Add the ``kind`` column and the ``unspin_stories`` table to an archive made before issue #17.
+
+    Runs inside a write transaction (``Archive.write``); SQLite and PostgreSQL both add a NOT NULL
+    column with a constant default in place, so existing rows become full-text articles.
+    """
+    from sqlalchemy import inspect, text
+
+    insp = inspect(conn)
+    if not any(c["name"] == "kind" for c in insp.get_columns("unspin_articles")):
+        conn.execute(text("ALTER TABLE unspin_articles ADD COLUMN kind VARCHAR(16) NOT NULL DEFAULT 'article'"))
+    if "unspin_stories" not in insp.get_table_names():
+        from sqlalchemy import MetaData
+
+        (archive.stories if archive is not None else _stories_table(MetaData())).create(conn)

@@ -46,9 +46,19 @@ def _v2_gate(conn: Any) -> None:
         conn.exec_driver_sql(ddl)
 
 
+def _v3_excerpts(conn: Any) -> None:
+    """Excerpt-only entries and story clusters (issue #17): ``unspin_articles.kind`` and the
+    ``unspin_stories`` table. Idempotent (it inspects before it alters): archives made by unspin
+    versions that added these without a schema version bump already have them."""
+    from .archive import migrate_excerpt_entries
+
+    migrate_excerpt_entries(conn)
+
+
 # (version reached, what it does, the step). Append only; versions are consecutive from 2.
 MIGRATIONS: list[tuple[int, str, Step]] = [
     (2, "gate: article status, verdict, findings, submitted text; copy -> source links", _v2_gate),
+    (3, "excerpt entries: article kind; story clusters", _v3_excerpts),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1][0] if MIGRATIONS else 1

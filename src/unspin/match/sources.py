@@ -64,14 +64,29 @@ class SourceMatch:
     substitutions: tuple[WordSubstitution, ...]
     provider: str | None = None
     source_text: str = ""
+    # issue #17: "article" (a full text) or "excerpt" (an aggregator item's title + excerpt; see
+    # ``match.excerpt``); for an excerpt, what was compared and the aligned words as
+    # (query start, query end, source start, source end); the story cluster(s) the source belongs to.
+    kind: str = "article"
+    compared: dict[str, Any] | None = None
+    aligned_words: tuple[tuple[int, int, int, int], ...] = ()
+    story: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "id": self.id, "title": self.title, "url": self.url, "provider": self.provider,
             "score": round(self.score, 4), "coverage": round(self.coverage, 4),
             "alignments": [a.to_json() for a in self.alignments],
             "substitutions": [s.to_json() for s in self.substitutions],
+            "kind": self.kind,
         }
+        if self.kind == "excerpt":
+            out["compared"] = self.compared
+            out["aligned_words"] = [{"query_start": a, "query_end": b, "source_start": c, "source_end": d}
+                                    for a, b, c, d in self.aligned_words]
+        if self.story is not None:
+            out["story"] = self.story
+        return out
 
     def source_sentence(self, passage: AlignedPassage) -> str:
         return self.source_text[passage.source_start : passage.source_end]
@@ -134,7 +149,41 @@ def find_sources(archive: Any, doc: Document, top: int = 5) -> list[SourceMatch]
 
     matches = [_build_match(doc, art, pairs, sentences, src, total_chars) for art, pairs, src in accepted]
     matches.sort(key=lambda m: (-m.coverage * m.score, m.id))
-    return matches[:top]
+    matches = matches[:top]
+    if len(matches) < top and archive_has_excerpts(archive):
+        # excerpt-only entries (issue #17) explain only what no full-text source did, listed after them
+        from .excerpt import find_excerpt_sources
+
+        matches += find_excerpt_sources(archive, doc, sentences, claimed, top - len(matches))
+    if matches and archive_has_excerpts(archive):
+        matches = with_stories(archive, matches)
+    return matches
+
+
+def archive_has_excerpts(archive: Any) -> bool:
+    """Whether the archive holds excerpt entries (an archive without them skips that lookup)."""
+    probe = getattr(archive, "has_excerpts", None)
+    return bool(probe()) if callable(probe) else False
+
+
+def with_stories(archive: Any, matches: list[SourceMatch]) -> list[SourceMatch]:
+    """Each match with its story cluster: the entries an aggregator item grouped with it."""
+    from dataclasses import replace
+
+    stories = archive.stories_of([m.id for m in matches])
+    if not stories:
+        return matches
+    out = []
+    for m in matches:
+        cluster = stories.get(m.id)
+        if not cluster:
+            out.append(m)
+            continue
+        story_id, members = cluster
+        matched = [x.id for x in matches if any(x.id == mem["id"] for mem in members)]
+        out.append(replace(m, story={"id": story_id, "originals": len(members), "members": members,
+                                     "matched": matched}))
+    return out
 
 
 def is_source(pairs: list[tuple[int, int, float]], sentences: list[Sentence], src_sentences: list[Sentence],
@@ -222,10 +271,14 @@ def findings_from_matches(doc: Document, fb: Any, matches: list[SourceMatch]) ->
                 "source_sentence": match.source_sentence(passage) if passage else None,
                 "coverage": round(match.coverage, 4),
             }
+            if match.kind == "excerpt":  # only the excerpt was compared (issue #17)
+                evidence["kind"] = "excerpt"
+                evidence["source_sentence"] = (match.compared or {}).get("excerpt")
             confidence = min(0.95, match.score * math.sqrt(min(1.0, match.coverage * 2)))
             out.append(fb.make(
                 "US301", sub.query_start, sub.query_end,
-                f"{sub.spun!r} differs from the source ({name}), which has {sub.original!r}",
+                f"{sub.spun!r} differs from the source ({name}{', excerpt only' if match.kind == 'excerpt' else ''}), "
+                f"which has {sub.original!r}",
                 [Suggestion(sub.original, "source", match.score)], confidence, evidence,
             ))
             span = (sub.query_start, sub.query_end)
@@ -243,7 +296,9 @@ def vouched_by_sources(findings: list[Finding], matches: list[SourceMatch]) -> l
     source shares is original wording, whatever a list or model says, so only the passages' own
     substitutions (US301) stand there.
     """
-    passages = [(p.query_start, p.query_end) for m in matches for p in m.alignments]
+    passages = [(p.query_start, p.query_end) for m in matches if m.kind != "excerpt" for p in m.alignments]
+    # an excerpt vouches only for the words aligned with it, not for the rest of its window
+    passages += [(a[0], a[1]) for m in matches if m.kind == "excerpt" for a in m.aligned_words]
     if not passages:
         return findings
     inner = _Spans(passages)

@@ -517,11 +517,41 @@
       head.appendChild(el("span", "source-title", title));
     }
     const meta = [];
+    const excerptOnly = s.kind === "excerpt";
+    if (excerptOnly) meta.push("excerpt only");
     if (s.score !== undefined && s.score !== null) meta.push("match " + percent(s.score));
-    if (s.coverage !== undefined && s.coverage !== null) meta.push("covers " + percent(s.coverage));
+    if (!excerptOnly && s.coverage !== undefined && s.coverage !== null) meta.push("covers " + percent(s.coverage));
+    if (excerptOnly && Array.isArray(s.aligned_words)) meta.push(s.aligned_words.length + " excerpt words aligned");
     if (s.id !== undefined && s.id !== null && s.id !== s.url) meta.push("id " + s.id);
     head.appendChild(el("span", "source-meta", meta.join(" · ")));
     card.appendChild(head);
+    if (excerptOnly) {
+      // the archive holds only this source's title and excerpt (an aggregator item): say what was compared
+      const note = el("p", "muted", "The archive holds only this source's title and excerpt; compared: ");
+      const compared = (s.compared && s.compared.excerpt) || "";
+      note.appendChild(el("q", null, compared));
+      card.appendChild(note);
+    }
+    if (s.story && Array.isArray(s.story.members)) {
+      const matched = new Set(s.story.matched || []);
+      const p = el("p", "muted", "This copy tells the story of these " + s.story.members.length + " originals: ");
+      s.story.members.forEach((m, k) => {
+        if (k) p.appendChild(document.createTextNode("; "));
+        const label = (m.title || m.id || "untitled") + (m.provider ? " (" + m.provider + ")" : "") +
+          (matched.has(m.id) ? " ✓" : "");
+        const href = safeUrl(m.url);
+        if (href) {
+          const a = el("a", null, label);
+          a.href = href;
+          a.target = "_blank";
+          a.rel = "noopener noreferrer";
+          p.appendChild(a);
+        } else {
+          p.appendChild(document.createTextNode(label));
+        }
+      });
+      card.appendChild(p);
+    }
 
     const subs = s.substitutions || [];
     if (subs.length) {
