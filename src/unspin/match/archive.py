@@ -911,6 +911,9 @@ def _prepare_schema(archive: Archive, create: bool) -> None:
 
         with archive._errors():
             migrate(archive)
+    if not _has_excerpt_schema(archive):  # an archive whose excerpt schema was removed by hand, at any version
+        with archive.write() as conn:
+            migrate_excerpt_entries(conn, archive)
 
 
 # ---------------------------------------------------------------------------------------------------
