@@ -394,11 +394,13 @@ def _substitutions(doc_text: str, entry_text: str, al: ExcerptAlignment, xt: lis
 
 
 def find_excerpt_sources(archive: Any, doc: Any, sentences: list[Sentence], claimed: set[int],
-                         top: int) -> list[Any]:
-    """Excerpt-only sources of ``doc``: on the sentences no full-text source explained, best first."""
-    from sqlalchemy import select
+                         top: int, SourceMatch: Any) -> list[Any]:
+    """Excerpt-only sources of ``doc``: on the sentences no full-text source explained, best first.
 
-    from .sources import SourceMatch
+    ``SourceMatch`` is ``match.sources.SourceMatch``, passed in by its only caller so this module stays
+    below ``sources`` (no import cycle).
+    """
+    from sqlalchemy import select
 
     usable = [k not in claimed for k in range(len(sentences))]
     if not any(usable):

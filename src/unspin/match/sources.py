@@ -154,7 +154,7 @@ def find_sources(archive: Any, doc: Document, top: int = 5) -> list[SourceMatch]
         # excerpt-only entries (issue #17) explain only what no full-text source did, listed after them
         from .excerpt import find_excerpt_sources
 
-        matches += find_excerpt_sources(archive, doc, sentences, claimed, top - len(matches))
+        matches += find_excerpt_sources(archive, doc, sentences, claimed, top - len(matches), SourceMatch)
     if matches and archive_has_excerpts(archive):
         matches = with_stories(archive, matches)
     return matches
