@@ -68,7 +68,7 @@ def add(paths, trusted, fix, hold, fmt, no_generic, lexicons, encoding, max_file
 
     Adding is idempotent: an article with the same id (JSONL 'id', else its URL, else its file path)
     or the same words is updated, not duplicated. A news-aggregator item (front matter with a title,
-    an excerpt and ``related`` items, no body) adds one excerpt-only entry per item and related item,
+    an excerpt and 'related' items, no body) adds one excerpt-only entry per item and related item,
     keyed by URL and grouped as one story; an excerpt never replaces a full text with the same URL.
     Exit status: 0 nothing held, 1 some article held, 2 unreadable inputs (reported and skipped; the
     others are still added).
