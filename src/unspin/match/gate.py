@@ -3,9 +3,10 @@
 ``gate_documents`` runs the same analysis as ``unspin check --db`` on every incoming article, in
 batches (``analysis.analyze_many``), with the archive itself as the source index, and sorts each:
 
-- **copy**: a likely source from another provider is archived -> stored as a copy linked to its
-  source(s) with the aligned substitutions; it gets no index rows, so it is never offered as a
-  source (a provider's reuse of its own archived text is not a copy: ``_foreign``);
+- **copy**: a likely source is archived -> stored as a copy linked to its source(s) with the
+  aligned substitutions; it gets no index rows, so it is never offered as a source. Whatever the
+  provider: a provider reusing its own archived paragraphs is stored as a copy too (an editor can
+  accept it), because a same-provider exemption would let a lightly spun copy in as an original;
 - **held**: no source, and the score is at least ``spun-threshold`` (or ``suspect-threshold`` with the
   policy ``hold="suspect"``, the default; setting ``gate-hold``) -> stored as held for review with
   its findings; not a source;
@@ -255,12 +256,11 @@ def _gate_batch(archive: Archive, docs: list[Document], ctx: Any, hold: str, fix
         sources = list(report.sources)
         if not sources and not want_sources:
             sources = archive_sources(view, doc, actx.top_sources)
-        sources = _foreign(doc, sources, archive, run)
         fp = fingerprint(prose[k])  # stored with the article; looked up in this batch's originals
         if not sources and run.candidates(fp.keys, 1):
             from .sources import find_sources
 
-            sources = _foreign(doc, find_sources(run, doc, top=actx.top_sources), archive, run)
+            sources = find_sources(run, doc, top=actx.top_sources)
         item = Incoming(doc, score=float(report.score), verdict=report.verdict,
                         findings=json.dumps(top_findings(report)), fingerprint=fp, prose=prose[k],
                         content_hash=hashes[k])
@@ -298,27 +298,6 @@ def _holds(score: float, cfg: Any, hold: str) -> bool:
     verdict, which a single reported phrase raises to suspect whatever the score (one uncertain
     phrase in a clean article is for ``check`` to show, not a reason to keep the article out)."""
     return score >= cfg.spun_threshold or (hold == "suspect" and score >= cfg.suspect_threshold)
-
-
-def _provider_keys(name: str | None, domain: str | None) -> set[str]:
-    return {k for k in (" ".join((name or "").split()).lower(), (domain or "").strip().lower()) if k}
-
-
-def _foreign(doc: Document, matches: list[Any], archive: Archive, run: _RunIndex) -> list[Any]:
-    """The matches from another provider: a provider reusing its own archived text (a follow-up
-    repeating the background paragraphs, a correction, an update under a new id) is not copying.
-    When either side has no provider name or domain, the match counts as foreign."""
-    mine = _provider_keys(doc.provider_name, doc.provider_domain)
-    if not mine or not matches:
-        return matches
-    runs = {a.id: a for a in run.articles.values()}
-    out = []
-    for m in matches:
-        art = runs.get(m.id) or archive.get(m.id)
-        theirs = _provider_keys(art.provider_name, art.provider_domain) if art is not None else set()
-        if not (mine & theirs):
-            out.append(m)
-    return out
 
 
 def trusted_import(archive: Archive, docs: Iterable[Document], *, batch_size: int = 500) -> GateSummary:
