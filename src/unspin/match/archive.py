@@ -948,17 +948,8 @@ def _has_excerpt_schema(archive: Archive) -> bool:
 
 
 def migrate_excerpt_entries(conn: Any, archive: Archive | None = None) -> None:
-    """Add the ``kind`` column and the ``unspin_stories`` table to an archive made before issue #17.
+    """Add the ``kind`` column and the ``unspin_stories`` table to an archive made before issue #17
+    (the schema step ``migrations.v3_excerpts``, inside a write transaction)."""
+    from .migrations import v3_excerpts
 
-    Runs inside a write transaction (``Archive.write``); SQLite and PostgreSQL both add a NOT NULL
-    column with a constant default in place, so existing rows become full-text articles.
-    """
-    from sqlalchemy import inspect, text
-
-    insp = inspect(conn)
-    if not any(c["name"] == "kind" for c in insp.get_columns("unspin_articles")):
-        conn.execute(text("ALTER TABLE unspin_articles ADD COLUMN kind VARCHAR(16) NOT NULL DEFAULT 'article'"))
-    if "unspin_stories" not in insp.get_table_names():
-        from sqlalchemy import MetaData
-
-        (archive.stories if archive is not None else _stories_table(MetaData())).create(conn)
+    v3_excerpts(conn)

@@ -46,19 +46,26 @@ def _v2_gate(conn: Any) -> None:
         conn.exec_driver_sql(ddl)
 
 
-def _v3_excerpts(conn: Any) -> None:
-    """Excerpt-only entries and story clusters (issue #17): ``unspin_articles.kind`` and the
-    ``unspin_stories`` table. Idempotent (it inspects before it alters): archives made by unspin
-    versions that added these without a schema version bump already have them."""
-    from .archive import migrate_excerpt_entries
+def v3_excerpts(conn: Any) -> None:
+    """Excerpt-only entries and story clusters (issue #17): ``unspin_articles.kind`` ("article" for
+    every existing row) and the ``unspin_stories`` table. Idempotent (it inspects before it alters):
+    archives made by unspin versions that added these without a schema version bump have them."""
+    from sqlalchemy import Column, Index, MetaData, PrimaryKeyConstraint, Table, Text, inspect, text
 
-    migrate_excerpt_entries(conn)
+    insp = inspect(conn)
+    if not any(c["name"] == "kind" for c in insp.get_columns("unspin_articles")):
+        conn.execute(text("ALTER TABLE unspin_articles ADD COLUMN kind VARCHAR(16) NOT NULL DEFAULT 'article'"))
+    if "unspin_stories" not in insp.get_table_names():
+        Table("unspin_stories", MetaData(),
+              Column("story", Text, nullable=False), Column("article_id", Text, nullable=False),
+              PrimaryKeyConstraint("story", "article_id"),
+              Index("ix_unspin_stories_article", "article_id")).create(conn)
 
 
 # (version reached, what it does, the step). Append only; versions are consecutive from 2.
 MIGRATIONS: list[tuple[int, str, Step]] = [
     (2, "gate: article status, verdict, findings, submitted text; copy -> source links", _v2_gate),
-    (3, "excerpt entries: article kind; story clusters", _v3_excerpts),
+    (3, "excerpt entries: article kind; story clusters", v3_excerpts),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1][0] if MIGRATIONS else 1
