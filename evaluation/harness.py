@@ -21,7 +21,7 @@ from . import datasets as ds
 from .detection import Analyzer, clean_table, generic_status, spun_table, unseen_phrase_rows
 from .scoring import auc_table, calibration, clean_scores, threshold_table
 
-SUITES = ("detect", "score", "match", "rewrite")
+SUITES = ("detect", "score", "match", "rewrite", "slots")
 
 
 @dataclass(frozen=True)
@@ -138,7 +138,7 @@ def run(suites: tuple[str, ...] = ("detect", "score"), quick: bool = False, seed
             res.calibration = [calibration(analysed, name, prior) for name in spinners]
             res.clean_score_rows = clean_scores(analysed, cfg.suspect_threshold, cfg.spun_threshold)
             res.thresholds = threshold_table(analysed)
-    for suite in ("match", "rewrite"):
+    for suite in ("match", "rewrite", "slots"):
         if suite in suites:
             res.delegated[suite] = _delegate(suite, quick, say)
     res.seconds = time.perf_counter() - t0
@@ -146,7 +146,7 @@ def run(suites: tuple[str, ...] = ("detect", "score"), quick: bool = False, seed
 
 
 def _delegate(suite: str, quick: bool, say: Callable[[str], None]) -> str:
-    module = {"match": "evaluation.matching", "rewrite": "evaluation.rewriting"}[suite]
+    module = {"match": "evaluation.matching", "rewrite": "evaluation.rewriting", "slots": "evaluation.slots"}[suite]
     try:
         mod = importlib.import_module(module)
     except ModuleNotFoundError as exc:

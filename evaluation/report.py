@@ -100,7 +100,8 @@ def render(res: Results, command: str) -> str:
     if res.auc_rows:
         lines += _score_section(res)
     for suite, md in res.delegated.items():
-        title = {"match": "Source matching", "rewrite": "Rewriting"}[suite]
+        title = {"match": "Source matching", "rewrite": "Rewriting",
+                 "slots": "Slot detection (hard flags at one budget)"}[suite]
         lines += ["", md] if md.lstrip().startswith("## ") else ["", f"## {title}", "", md]
     lines += ["", "## Run time", "",
               f"This {'quick' if p.quick else 'full'} run took {res.seconds:.0f} s on the development machine "

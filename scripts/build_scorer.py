@@ -3,20 +3,23 @@
 Training data (all shippable):
   * clean: Wikinews 2019-2020 (../shared/data/news-corpus/wikinews_2019_2020.jsonl, CC BY 2.5,
     "Wikinews contributors, en.wikinews.org");
-  * spun: the same articles spun by the WordNet spinner (evaluation/wordnet_spinner.py) at rates from
-    10% to 60%, COPIES copies per article, each weighted 1/COPIES so the classes weigh the same.
-The project's fixture articles, the thesaurus spinner and Reuters are NOT used: they are the held-out
-evaluation (``unspin eval --suite score``).
+  * spun: the same articles spun by TRAINING spinners that draw on headword half A of the open
+    thesauri only (evaluation/open_thesaurus_spinner.py: WordNet synonyms, and MyThes + Moby) at rates
+    from 5% to 45%, COPIES copies per article, each weighted 1/COPIES so the classes weigh the same.
+Only the Wikinews TRAIN split (``sha1(id)[0] % 3 != 0``) is used: the DEV split, the project's fixture
+articles, the hand-written thesaurus spinner, the half-B open-thesaurus spinner and Reuters are the
+held-out evaluation (``unspin eval --suite score``, ``scripts/eval_article.py``).
 
 Features are those of ``unspin.detect.scorer`` computed on the real pipeline's findings (lexicon and,
-when it can run, the generic detector) plus the substitution gain of ``unspin.detect.context_lm``.
+when it can run, the generic detector) plus the substitution gain of ``unspin.detect.context_lm`` and
+the soft slot evidence summed over the article (``unspin.detect.article.slot_features``).
 Model: standardise -> logistic regression (scikit-learn); calibration: Platt scaling fitted on
 out-of-fold decisions (5 folds grouped by article), then shifted from the 50/50 training balance to
 the documented prior ``PRIOR`` (share of spun articles among those checked). Output is JSON only (no
 pickles), written with sorted keys and rounded floats, so a rebuild from the same inputs reproduces
 the file byte for byte.
 
-    .venv/bin/python scripts/build_scorer.py [--out models/scorer.json] [--quick] [--text-features]
+    .venv/bin/python scripts/build_scorer.py [--out models/scorer.json] [--quick] [--text-features] [--no-slots]
 """
 
 from __future__ import annotations
@@ -34,14 +37,15 @@ sys.path.insert(0, str(ROOT))  # the evaluation/ package
 
 from evaluation import datasets as ds  # noqa: E402
 from evaluation.detection import generic_status  # noqa: E402
-from evaluation.wordnet_spinner import WordNetSpinner  # noqa: E402
+from evaluation.open_thesaurus_spinner import OpenThesaurusSpinner  # noqa: E402
 from unspin.analysis import Context, analyze  # noqa: E402
 from unspin.config import Config  # noqa: E402
+from unspin.detect.article import FEATURES as SLOT_FEATURES  # noqa: E402
 from unspin.detect.context_lm import FEATURES as CONTEXT_FEATURES  # noqa: E402
 from unspin.detect.context_lm import TABLE_FILES as CONTEXT_TABLES  # noqa: E402
 from unspin.detect.scorer import finding_features, text_features  # noqa: E402
 
-RATES = (0.1, 0.15, 0.2, 0.3, 0.45, 0.6)
+RATES = (0.05, 0.1, 0.15, 0.2, 0.3, 0.45)
 COPIES = 3
 SEED = 20260521
 REFERENCE_WORDS = 60000
@@ -59,6 +63,11 @@ STYLE_FEATURES = (
     "long_word_frac", "words_per_sentence", "flesch_reading_ease", "function_word_frac", "the_frac",
 )
 FEATURES = FINDING_FEATURES + tuple(CONTEXT_FEATURES)
+
+
+def wikinews_train(article_id: str) -> bool:
+    """The Wikinews TRAIN split of scripts/build_generic_data.py (DEV: sha1(id)[0] % 3 == 0)."""
+    return hashlib.sha1(article_id.encode()).digest()[0] % 3 != 0
 
 
 def reference_frequencies() -> tuple[list[str], list[int], float]:
@@ -88,8 +97,10 @@ def main() -> None:
     ap.add_argument("--text-features", action="store_true",
                     help="also use the text-style features (word rarity, readability; ablation)")
     ap.add_argument("--dump", type=Path, help="also write every sample's features here (JSON; development)")
+    ap.add_argument("--no-slots", action="store_true", help="leave out the slot features (ablation)")
     args = ap.parse_args()
-    features = FEATURES + (STYLE_FEATURES if args.text_features else ())
+    features = FEATURES + (() if args.no_slots else tuple(SLOT_FEATURES)) + (
+        STYLE_FEATURES if args.text_features else ())
 
     import numpy as np
     from sklearn.linear_model import LogisticRegression
@@ -103,22 +114,23 @@ def main() -> None:
     print(f"generic detector: {'on' if generic else 'off (' + status + ')'}", file=sys.stderr)
     ctx = Context(config=Config(generic=generic))
 
-    articles = ds.wikinews_articles()
+    articles = [a for a in ds.wikinews_articles() if wikinews_train(a.id)]
     if args.quick:
         articles = articles[:60]
-    spinner = WordNetSpinner()
+    spinners = [OpenThesaurusSpinner("A", sources=("wordnet",)), OpenThesaurusSpinner("A")]
     rng = random.Random(SEED)
     X, y, w, groups, dump = [], [], [], [], []
     for g, art in enumerate(articles):
         samples = [(ds.clean_sample(art), 1.0)]
-        for rate in rng.sample(RATES, COPIES):
-            samples.append((ds.spin_article(art, spinner, rate, SEED), 1.0 / COPIES))
+        for k, rate in enumerate(rng.sample(RATES, COPIES)):
+            samples.append((ds.spin_article(art, spinners[(g + k) % len(spinners)], rate, SEED), 1.0 / COPIES))
         for s, weight in samples:
             rep = analyze(s.document(), ctx)
             prose = rep.document.prose()
             feats = finding_features(list(rep.findings), rep.words)
-            # the substitution gain exactly as analyze() computed it (from the document's MatchStream)
+            # the substitution gain and slot features exactly as analyze() computed them
             feats.update({k: rep.features[k] for k in CONTEXT_FEATURES})
+            feats.update({k: rep.features[k] for k in SLOT_FEATURES if k in rep.features})
             if args.text_features or args.dump:
                 feats.update(text_features(prose, ref))
             X.append([feats[f] for f in features])
@@ -165,8 +177,9 @@ def main() -> None:
                         "prior": PRIOR, "prior_shift": rnd(shift)},
         "meta": {
             "built": "scripts/build_scorer.py" + (" --quick" if args.quick else ""),
-            "training": f"{len(articles)} Wikinews articles (CC BY 2.5, Wikinews contributors, en.wikinews.org) "
-                        f"clean + {COPIES} WordNet-spun copies each (rates {', '.join(map(str, RATES))})",
+            "training": f"{len(articles)} Wikinews TRAIN-split articles (CC BY 2.5, Wikinews contributors, "
+                        f"en.wikinews.org) clean + {COPIES} spun copies each (rates {', '.join(map(str, RATES))}; "
+                        f"spinners {', '.join(sp.name for sp in spinners)}: thesaurus headword half A only)",
             "generic_detector": "on" if generic else "off",
             "articles_sha256_16": data_hash,
             "seed": SEED,

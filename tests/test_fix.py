@@ -172,18 +172,11 @@ def test_stdin_is_fixed_to_stdout(cli_runner, lexicon):
     assert r.exit_code == 0 and r.stdout == "A press secretary spoke.\n"
 
 
-def test_readability_uses_pyphen_not_cmudict(monkeypatch):
+def test_readability_counts_syllables_with_pyphen():
     import pyphen
-    from textstat.backend.utils import _get_cmudict
 
     from unspin.metrics import readability
 
-    def no_downloads(*a, **k):
-        raise AssertionError("textstat tried to use NLTK's cmudict")
-
-    monkeypatch.setattr(_get_cmudict, "get_cmudict", no_downloads)
-    monkeypatch.setattr(_get_cmudict.nltk, "download", no_downloads)
-    readability._textstat.cache_clear()
     dic = pyphen.Pyphen(lang="en_US")
     words = ["organization", "unprecedented", "cat", "readability", "government"]
     expected = sum(len(dic.positions(w)) + 1 for w in words)
@@ -192,6 +185,28 @@ def test_readability_uses_pyphen_not_cmudict(monkeypatch):
     assert score.flesch_reading_ease > 80  # short words, short sentences
     assert readability.readability("Organizations were investigating unprecedented governmental "
                                    "irregularities.").flesch_reading_ease < score.flesch_reading_ease
+
+
+def test_readability_equals_textstat_with_pyphen_syllables(monkeypatch, fixtures):
+    """Our Flesch scores are textstat's (en_US) with its CMU lookup switched off, to the last bit."""
+    textstat = pytest.importorskip("textstat")
+    from textstat.backend.counts import _count_syllables
+
+    from unspin.metrics import readability
+
+    monkeypatch.setattr(_count_syllables, "get_cmudict", lambda lang: None)
+    _count_syllables.count_syllables.cache_clear()
+    texts = [p.read_text(encoding="utf-8") for p in sorted((fixtures / "articles").rglob("*.md"))][:40]
+    texts += ["", "...", "Hello", "DON'T STOP. It's 'quoted' here!", "I'VE BEEN HERE'S THERE'LL",
+              "A b. C d e f? Ünïcödé wörds—dash-ed; rock'n'roll 1,000.5 ok.",
+              "Dr. Smith went. To Washington, D.C. today!", "'' -- !! a. ' ' b c. -- - x y", "\n\n"]
+    assert len(texts) > 20
+    for text in texts:
+        got = readability.readability(text)
+        want = (textstat.flesch_reading_ease(text), textstat.flesch_kincaid_grade(text), textstat.lexicon_count(text))
+        assert (got.flesch_reading_ease, got.flesch_kincaid_grade, got.words) == want, text[:60]
+        assert readability.syllables(text) == textstat.syllable_count(text)
+    _count_syllables.count_syllables.cache_clear()
 
 
 def test_several_files_are_printed_under_headers(cli_runner, tmp_path, lexicon):

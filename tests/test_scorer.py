@@ -64,6 +64,8 @@ def test_model_json_round_trip_and_consistency_check():
     assert m.reference["police"] == 5.0 and m.reference[""] == 1.0
     assert m.decision({"a": 1.0, "b": 3.0}) == pytest.approx(0.5 + 2.0 - 1.0)
     assert 0 < m.probability({"a": -100.0}) < 0.5 < m.probability({"a": 100.0}) <= 1.0
+    # a feature that was not worked out takes its training mean: it moves nothing
+    assert m.decision({"a": 1.0}) == pytest.approx(0.5 + 2.0)
     bad = json.loads(json.dumps(data))
     bad["logistic"]["coef"] = [1.0]
     with pytest.raises(ValueError):
@@ -74,9 +76,10 @@ def test_shipped_model_is_json_with_a_card():
     path = REPO / "models" / "scorer.json"
     data = json.loads(path.read_text(encoding="utf-8"))
     m = scorer.ScorerModel(data)
-    from unspin.detect import context_lm
+    from unspin.detect import article, context_lm
 
-    known = set(scorer.finding_features([], 100)) | set(scorer.text_features("a b c", {})) | set(context_lm.FEATURES)
+    known = (set(scorer.finding_features([], 100)) | set(scorer.text_features("a b c", {})) | set(context_lm.FEATURES)
+             | set(article.FEATURES))
     assert set(m.features) <= known
     assert set(context_lm.FEATURES) <= set(m.features)  # the substitution gain is in the shipped model
     assert 0.0 < data["calibration"]["prior"] < 1.0

@@ -140,3 +140,19 @@ def test_joined_batch_gives_the_same_p_spun():
     assert res.p.tolist() == alone  # exactly: the GloVe window and the LM never cross documents
     for name in ("fit_w", "gain", "own"):
         assert len(res.cols[name]) == len(alone)
+
+
+def test_repeated_contexts_probed_once_give_the_same_slots(monkeypatch):
+    # a long document repeating its sentences: each distinct 5-word context is probed once and its
+    # result copied (DEDUP_MIN); every slot must get what probing it alone gives
+    import unspin.detect.slots as slots_mod
+
+    text = " ".join([SPUN, "The squeeze secretary gave a long comment on the facial acknowledgment report."] * 60)
+    doc, _ = _doc(text)
+    monkeypatch.setattr(slots_mod, "DEDUP_MIN", 16)
+    deduped = score_slots(doc, MatchStream(doc.text, doc.segments))
+    monkeypatch.setattr(slots_mod, "DEDUP_MIN", 10**12)
+    plain = score_slots(doc, MatchStream(doc.text, doc.segments))
+    assert len(deduped) == len(plain) > 300
+    assert [(s.start, s.best, s.p_spun, s.margin) for s in deduped] == \
+        [(s.start, s.best, s.p_spun, s.margin) for s in plain]

@@ -170,14 +170,21 @@ def _analyze_batch(docs: list[Document], ctx: Context) -> list[DocumentReport]:
             det.function()(joined, joined_stream, router)
             for i, new in enumerate(router.take()):
                 found[i] += _not_taken(new, found[i])
+    slots: list[Any] = [None] * len(docs)
+    if cfg.generic:  # soft evidence per slot (detect/article.py): the article score, "suspicious"
+        from .detect.article import batch_slots
+
+        if not batch:
+            joined, joined_stream, bases = _joined(docs, streams)
+        slots = batch_slots(joined, joined_stream, bases, docs)
     from .detect.context_lm import features_many
 
     contexts = features_many(streams)
-    return [_finish(d, streams[i], builders[i], found[i], contexts[i], ctx) for i, d in enumerate(docs)]
+    return [_finish(d, streams[i], builders[i], found[i], contexts[i], ctx, slots[i]) for i, d in enumerate(docs)]
 
 
 def _finish(doc: Document, stream: MatchStream, fb: FindingBuilder, findings: list[Finding],
-            context: dict[str, float], ctx: Context) -> DocumentReport:
+            context: dict[str, float], ctx: Context, slots: list[Any] | None = None) -> DocumentReport:
     """The per-document rest of the analysis: sources, normalisation, grammar, the score."""
     cfg = ctx.config
     sources: tuple = ()
@@ -197,9 +204,18 @@ def _finish(doc: Document, stream: MatchStream, fb: FindingBuilder, findings: li
     from .detect.scorer import score_document
     from .outcome import combined_score, merge_places, verdict_for
 
+    extra: dict[str, Any] = {}
+    if slots is not None:  # issue #13: soft slot evidence (detect/article.py)
+        from .detect.article import suspicious, with_corpus
+
+        if ctx.archive is not None:
+            from .match.corpus import corpus_for
+
+            slots = with_corpus(doc, slots, corpus_for(ctx.archive))
+        extra["suspicious"] = suspicious(slots, fb._lines)
     # One rule links score, verdict and exit code (outcome.py): source substitutions count in the score,
     # a reported spin finding makes the verdict at least "suspect", one finding per place.
-    model_score, features = score_document(doc, stream, findings, words, context=context)
+    model_score, features = score_document(doc, stream, findings, words, context=context, slots=slots)
     score, features["source_score"] = combined_score(model_score, findings, words)
     findings = [f for f in findings if cfg.wants(f.rule) and f.confidence >= cfg.min_confidence]
     findings = merge_places(doc, findings)
@@ -210,7 +226,6 @@ def _finish(doc: Document, stream: MatchStream, fb: FindingBuilder, findings: li
         if article:
             findings += suppress(doc.text, doc.path, article, per_file_ignores=cfg.per_file_ignores, base=cfg.base)
     findings.sort(key=lambda f: (f.start, f.end, f.rule))
-    extra: dict[str, Any] = {}
     if len(findings) > MAX_FINDINGS:  # a cap (docs/formats.md, "Limits"): the first ones, and how many
         extra["findings_total"] = len(findings)
         findings = findings[:MAX_FINDINGS]

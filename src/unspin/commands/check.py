@@ -50,11 +50,13 @@ LARGE_DOCUMENT = 200_000  # characters: above this, collection resumes before th
               show_default=True, help="Colour the text output (auto: on a terminal, unless NO_COLOR is set).")
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar on stderr [default: on a terminal, for 50 files or more].")
+@click.option("--explain", is_flag=True,
+              help="Text output: also list each document's most suspicious words with their best restoration.")
 @db_option
 @config_options
 def check(paths, fmt, select, ignore, fail_level, min_confidence, no_generic, lexicons, encoding, stdin_filename,
-          max_file_size, output, languagetool_url, quiet, exit_zero, statistics, color_mode, progress, db,
-          config_path, no_config) -> None:
+          max_file_size, output, languagetool_url, quiet, exit_zero, statistics, color_mode, progress, explain,
+          db, config_path, no_config) -> None:
     """Check articles (files, folders, '-' for stdin) for spun phrasing.
 
     Hide findings with <!-- unspin: ignore US101 --> (the next paragraph) or <!-- unspin: off -->
@@ -118,7 +120,7 @@ def check(paths, fmt, select, ignore, fail_level, min_confidence, no_generic, le
     if statistics:
         rendered = _statistics(reports, errors, color=color, summary=not quiet)
     else:
-        rendered = render_each(get_emitter(fmt, color=color, summary=not quiet), reports, errors)
+        rendered = render_each(get_emitter(fmt, color=color, summary=not quiet, explain=explain), reports, errors)
     if output:
         from ..fileio import atomic_write_text
 

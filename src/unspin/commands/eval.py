@@ -9,7 +9,7 @@ import click
 
 from .common import config_options, fail, resolve_config
 
-SUITE_CHOICES = ["detect", "score", "match", "rewrite", "all"]
+SUITE_CHOICES = ["detect", "score", "match", "rewrite", "slots", "all"]
 
 
 @click.command("eval")

@@ -684,6 +684,7 @@ def generic_findings(doc: Document, stream: MatchStream, fb: FindingBuilder,
 
 def _findings(model: GenericModel, doc: Document, stream: MatchStream, fb: FindingBuilder) -> list[Finding]:
     sc = _score(model, doc, stream)
+    _keep(stream, "_us201_scored", sc)  # the soft scores of every slot: detect/article.py reads them
     if sc is None:
         return []
     thr = model.weights["threshold"]
@@ -722,6 +723,13 @@ def _findings(model: GenericModel, doc: Document, stream: MatchStream, fb: Findi
                            suggestions=[Suggestion(suggestion, "generic", round(conf, 4))],
                            confidence=conf, evidence=ev))
     return out
+
+
+def _keep(stream: MatchStream, name: str, value: Any) -> None:
+    try:
+        setattr(stream, name, value)
+    except AttributeError:  # pragma: no cover - a stream type without a __dict__
+        pass
 
 
 def calibrated_confidence(score: float, thr: float, cal: dict) -> float:

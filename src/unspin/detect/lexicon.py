@@ -527,27 +527,38 @@ def suggestion_objects(entry: Entry, matched: str) -> tuple[Suggestion, ...]:
 def lexicon_findings(doc: Document, stream: MatchStream, lexicon: Lexicon, fb: FindingBuilder) -> list[Finding]:
     """US101-US103 findings: every lexicon entry found in the document."""
     out = []
+    made: dict[tuple[int, str], tuple] = {}  # a phrase repeated in one document is worded once
     for hit in lexicon.find(stream):
         e = hit.entry
         matched = doc.text[hit.start:hit.end]
-        sugg = suggestion_objects(e, matched)
-        want = f"; use {sugg[0].text!r}" if sugg else ""
-        if e.rule == "US102":
-            msg = f"tortured phrase {matched!r} (Problematic Paper Screener: {e.canonical}){want}"
-            conf = 0.9 if e.condition or e.weight >= 5 else 0.8
-        elif e.rule == "US103":
-            msg = f"{matched!r} is a learned spinner substitution{want}"
-            conf = min(0.95, 0.6 + 0.05 * e.weight)
-        else:
-            msg = f"{matched!r} is spun wording{want}"
-            conf = 0.95
-        ev: dict[str, Any] = {"lexicon": e.source or "unspin", "entry": e.id}
-        if e.condition:
-            ev["condition"] = e.condition
-        if e.weight:
-            ev["weight"] = e.weight
-        out.append(fb.make(e.rule, hit.start, hit.end, msg, sugg, conf, ev))
+        key = (id(e), matched)
+        known = made.get(key)
+        if known is None:
+            known = made[key] = _wording(e, matched)
+        msg, sugg, conf, ev = known
+        out.append(fb.make(e.rule, hit.start, hit.end, msg, sugg, conf, dict(ev)))
     return out
+
+
+def _wording(e: Entry, matched: str) -> tuple[str, tuple[Suggestion, ...], float, dict[str, Any]]:
+    """A lexicon finding's message, suggestions, confidence and evidence for an entry and matched text."""
+    sugg = suggestion_objects(e, matched)
+    want = f"; use {sugg[0].text!r}" if sugg else ""
+    if e.rule == "US102":
+        msg = f"tortured phrase {matched!r} (Problematic Paper Screener: {e.canonical}){want}"
+        conf = 0.9 if e.condition or e.weight >= 5 else 0.8
+    elif e.rule == "US103":
+        msg = f"{matched!r} is a learned spinner substitution{want}"
+        conf = min(0.95, 0.6 + 0.05 * e.weight)
+    else:
+        msg = f"{matched!r} is spun wording{want}"
+        conf = 0.95
+    ev: dict[str, Any] = {"lexicon": e.source or "unspin", "entry": e.id}
+    if e.condition:
+        ev["condition"] = e.condition
+    if e.weight:
+        ev["weight"] = e.weight
+    return msg, sugg, conf, ev
 
 
 def detect(doc: Document, stream: MatchStream, fb: FindingBuilder, ctx: Any) -> list[Finding]:

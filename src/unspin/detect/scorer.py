@@ -199,7 +199,7 @@ class ScorerModel:
     def decision(self, feats: dict[str, float]) -> float:
         z = self.intercept
         for name, mu, sd, w in zip(self.features, self.mean, self.scale, self.coef, strict=True):
-            z += w * (feats.get(name, 0.0) - mu) / (sd or 1.0)
+            z += w * (feats.get(name, mu) - mu) / (sd or 1.0)  # a feature not worked out says nothing
         return z
 
     def probability(self, feats: dict[str, float]) -> float:
@@ -233,11 +233,18 @@ def density_score(findings: list[Finding], words: int) -> float:
 
 
 def score_document(doc: Document, stream: MatchStream, findings: list[Finding], words: int,
-                   context: dict[str, float] | None = None) -> tuple[float, dict[str, float]]:
+                   context: dict[str, float] | None = None, slots: list | None = None
+                   ) -> tuple[float, dict[str, float]]:
     """Probability in [0, 1] that ``doc`` was spun, and the features it was computed from
-    (``context``: the document's substitution-gain features, when worked out already)."""
+    (``context``: the document's substitution-gain features, when worked out already; ``slots``:
+    its candidate slots (``detect.article``), summed into the slot features -- without them those
+    features take their training mean, i.e. say nothing)."""
     model = load_model()
     feats = extract_features(doc, findings, words, stream=stream, context=context)
+    if slots is not None:
+        from .article import slot_features
+
+        feats.update(slot_features(slots, words))
     if model is None:
         return density_score(findings, words), feats
     return model.probability(feats), feats

@@ -42,6 +42,7 @@ if TYPE_CHECKING:  # pragma: no cover
 RULE = "US203"
 TOP_RIGHT = 3  # candidates per slot that get the right LM probes
 MAX_CAND = 48  # candidates per slot probed (the table's cap)
+DEDUP_MIN = 256  # slots to expand in one call from which repeated contexts are probed once
 
 
 @dataclass(frozen=True)
@@ -261,6 +262,18 @@ def _columns(m, sm: SlotModel, doc: Document, split, parts=None) -> SlotColumns 
     brank = np.zeros(n)
     k3 = np.zeros(n, dtype=bool)
     k4 = np.zeros(n, dtype=bool)
+    rows_all, inv = rows, None
+    if len(rows) > DEDUP_MIN:
+        # slots in the same 5-word context (and the same word) probe the same candidates with the same
+        # result: probe each distinct context once and copy the results (repetitive text costs little)
+        Jr = J[rows]
+        ctx = np.stack((R[Jr - 2], R[Jr - 1], R[Jr], R[Jr + 1], np.where(notend[rows], R[Jr + 2], -2),
+                        wid[rows]), axis=1)
+        _, first_k, inv = np.unique(ctx, axis=0, return_index=True, return_inverse=True)
+        if len(first_k) < len(rows):
+            rows, inv = rows[first_k], np.asarray(inv).ravel()
+        else:
+            inv = None
     if len(rows):
         k = ncand[rows]
         rr = np.repeat(rows, k)
@@ -319,6 +332,10 @@ def _columns(m, sm: SlotModel, doc: Document, split, parts=None) -> SlotColumns 
         brank[rows] = RANK[sel][top]
         k3[rows] = hbS[sel][top]
         k4[rows] = hb1[top]
+        if inv is not None:  # copy each distinct context's results to every slot that has it
+            for arr in (gain, gain_l, gain_r, gain2, best, bsrc, brank, k3, k4):
+                arr[rows_all] = arr[rows][inv]
+            rows = rows_all
     bid = np.maximum(best, 0)
     has = best >= 0
     zipf_w = m.zipf[wid].astype(np.float64)
@@ -443,6 +460,10 @@ def slot_findings(doc: Document, stream: MatchStream, fb: FindingBuilder) -> lis
     if thr is None:
         return []
     res = slot_columns(doc, stream, sm)
+    try:  # detect-article: the article's slots (detect/article.py) reuse these columns
+        stream._us203_columns = res
+    except AttributeError:  # pragma: no cover - a stream type without a __dict__
+        pass
     if res is None:
         return []
     flagged = sm.np.flatnonzero(res["p"] >= thr).tolist()

@@ -441,7 +441,10 @@ def spinmap_findings(doc: Document, stream: MatchStream, fb: FindingBuilder) -> 
         found = occurrences(doc, stream, smap)
     except (FileNotFoundError, ImportError):  # the generic model's tables are not installed
         return []
+    from .generic import _keep
+
     if found is None:
+        _keep(stream, "_us202_scored", None)
         return []
     from ..model import Suggestion
     from ..rewrite.case import match_case
@@ -450,6 +453,7 @@ def spinmap_findings(doc: Document, stream: MatchStream, fb: FindingBuilder) -> 
     thr = smap.weights["threshold"]
     cal = smap.weights.get("calibration", {})
     scores = smap.score(found.columns)
+    _keep(stream, "_us202_scored", (found, scores))  # soft scores for detect/article.py
     out = []
     for i in (scores >= thr).nonzero()[0].tolist():
         c = found.row(i)

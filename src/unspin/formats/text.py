@@ -6,7 +6,7 @@ from ..model import DocumentReport, InputError
 
 
 def emit(reports: list[DocumentReport], errors: list[InputError], *, color: bool = False,
-         summary: bool = True, findings: bool = True, **_: object) -> str:
+         summary: bool = True, findings: bool = True, explain: bool = False, **_: object) -> str:
     def style(s: str, **kw: object) -> str:
         if not color:
             return s
@@ -19,6 +19,8 @@ def emit(reports: list[DocumentReport], errors: list[InputError], *, color: bool
         for f in r.findings if findings else ():
             code = style(f.rule, fg="red" if f.severity == "error" else "yellow", bold=True)
             lines.append(f"{r.path}:{f.line}:{f.column}: {code} {f.message}")
+        if explain:
+            lines += explain_lines(r)
         if summary and (r.findings or r.verdict != "clean"):
             verdict = style(r.verdict, fg={"spun": "red", "suspect": "yellow"}.get(r.verdict, "green"))
             lines.append(f"{r.path}: score {r.score:.2f} ({verdict}), {_n(len(r.findings), 'finding')} "
@@ -30,6 +32,19 @@ def emit(reports: list[DocumentReport], errors: list[InputError], *, color: bool
         lines.append(f"Checked {_n(len(reports), 'document')}: {counts['spun']} spun, {counts['suspect']} suspect, "
                      f"{counts['clean']} clean; {_n(nfind, 'finding')}{tail}.")
     return "\n".join(lines) + ("\n" if lines else "")
+
+
+def explain_lines(r: DocumentReport) -> list[str]:
+    """``check --explain``: the document's most suspicious words (the JSON field ``suspicious``), in
+    order, each with its best restoration -- the lenient tier, not findings."""
+    sus = r.extra.get("suspicious") or []
+    if not sus:
+        return []
+    out = [f"{r.path}: most suspicious words (lenient tier, not findings):"]
+    for k, s in enumerate(sus, 1):
+        out.append(f"  {k:2d}. {r.path}:{s['line']}:{s['column']}: {s['text']!r} -> {s['suggestion']!r} "
+                   f"({s['score']:.2f})")
+    return out
 
 
 def _n(count: int, noun: str) -> str:

@@ -1,38 +1,87 @@
-"""Readability scores for ``unspin fix`` summaries (textstat), with syllables counted by pyphen.
+"""Readability scores for ``unspin fix`` summaries and ``unspin report``: textstat's Flesch formulas,
+with syllables counted by pyphen.
 
-The pyphen shim lives here and nowhere else. textstat 0.7.x counts syllables with NLTK's CMU
-dictionary first and falls back to pyphen for unknown words; fetching the CMU dictionary means a
-download (``nltk.download('cmudict')``), which cannot happen offline and must never happen at run
-time. ``_use_pyphen_syllables`` replaces the dictionary lookup that textstat's syllable counter calls
-with one that returns nothing, so every word takes textstat's own pyphen path
-(``len(pyphen.positions(word)) + 1``). Scores are then the same on every machine, online or not.
-
-textstat costs over a second to import cold, so it is imported on first use, never by ``unspin check``.
+These are textstat 0.7's ``flesch_reading_ease``, ``flesch_kincaid_grade`` and ``lexicon_count``
+(language ``en_US``, no rounding) with every word's syllables taken from pyphen's en_US
+hyphenation dictionary (``len(positions(word)) + 1``), which is textstat's own fallback for words
+missing from NLTK's CMU dictionary. Earlier versions called textstat itself with the CMU lookup
+switched off (it would need ``nltk.download('cmudict')``, which cannot happen offline or at run
+time); the numbers are the same to the last bit (tests/test_fix.py compares the two when textstat
+is installed). Doing it here avoids importing textstat, which imports NLTK: 3.3-3.5 s of CPU on
+the loaded 2-core benchmark VM (docs/benchmarks.md), several times the rest of a one-paragraph
+``fix``. Syllable counts are cached per word, so a feed's common words are hyphenated once per
+process.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 
+LANG = "en_US"
+FRE_BASE, FRE_SENTENCE_LENGTH, FRE_SYLL_PER_WORD = 206.835, 1.015, 84.6  # textstat's "en" config
+
+# textstat.backend.utils.constants and transformations.remove_punctuation (rm_apostrophe=False)
+_NONCONTRACTION_APOSTROPHE = re.compile(r"\'(?!(?:[tsd]|ve|ll|re))")
+_PUNCTUATION = re.compile(r"[^\w\s\']")
+_SENTENCE = re.compile(r"\b[^.!?]+[.!?]*")  # textstat.backend.counts.count_sentences
+
 
 @cache
-def _textstat():
-    import textstat
-    from textstat.backend.counts import _count_syllables
+def _pyphen():
+    import pyphen
 
-    _use_pyphen_syllables(_count_syllables)
-    return textstat
+    return pyphen.Pyphen(lang=LANG)
 
 
-def _use_pyphen_syllables(module) -> None:
-    """Point textstat's syllable counter at pyphen only (see the module docstring)."""
+class _SyllableCache(dict):
+    """word -> syllables, filled on first look-up (``sum(map(cache.__getitem__, words))`` stays in C
+    for the words seen before, which in a feed are nearly all of them)."""
 
-    def no_cmudict(lang: str) -> None:
-        return None
+    def __missing__(self, word: str) -> int:
+        if len(self) >= MAX_CACHED_WORDS:
+            self.clear()
+        count = self[word] = len(_pyphen().positions(word.lower())) + 1  # textstat lowercases after punctuation
+        return count
 
-    module.get_cmudict = no_cmudict
-    module.count_syllables.cache_clear()
+
+MAX_CACHED_WORDS = 500_000
+_SYLLABLES = _SyllableCache()
+_HAS_WORD_CHAR = re.compile(r"\w")
+
+
+def _words(text: str) -> list[str]:
+    """textstat's list_words(text): punctuation but contraction apostrophes removed, split on space."""
+    return _PUNCTUATION.sub("", _NONCONTRACTION_APOSTROPHE.sub("", text)).split()
+
+
+def _more_than_two_words(sentence: str) -> bool:
+    """``len(_words(sentence)) > 2``, usually without the substitutions: removing punctuation never
+    splits or joins tokens, and a token holding a word character always survives it."""
+    tokens = sentence.split(None, 3)
+    if len(tokens) <= 2:
+        return False
+    if sum(1 for t in tokens[:3] if _HAS_WORD_CHAR.search(t)) == 3:
+        return True
+    return len(_words(sentence)) > 2
+
+
+def _sentences(text: str) -> int:
+    if not text:
+        return 0
+    found = _SENTENCE.findall(text)
+    short = sum(1 for s in found if not _more_than_two_words(s))
+    return max(1, len(found) - short)
+
+
+def syllables(text: str) -> int:
+    """Syllables in text, counted by pyphen (textstat's ``syllable_count`` without the CMU dictionary)."""
+    return _syllables(_words(text))
+
+
+def _syllables(words: list[str]) -> int:
+    return sum(map(_SYLLABLES.__getitem__, words))
 
 
 @dataclass(frozen=True)
@@ -45,12 +94,12 @@ class Readability:
         return f"Flesch reading ease {self.flesch_reading_ease:.1f}, grade {self.flesch_kincaid_grade:.1f}"
 
 
-def syllables(text: str) -> int:
-    """Syllables in text, counted by pyphen through textstat."""
-    return int(_textstat().syllable_count(text))
-
-
 def readability(text: str) -> Readability:
-    ts = _textstat()
-    return Readability(float(ts.flesch_reading_ease(text)), float(ts.flesch_kincaid_grade(text)),
-                       int(ts.lexicon_count(text)))
+    found = _words(text)
+    words, sentences = len(found), _sentences(text)
+    per_sentence = words / sentences if sentences else 0.0
+    per_word = _syllables(found) / words if words else 0.0
+    if per_sentence == 0 or per_word == 0:
+        return Readability(0.0, 0.0, words)
+    return Readability(FRE_BASE - FRE_SENTENCE_LENGTH * per_sentence - FRE_SYLL_PER_WORD * per_word,
+                       0.39 * per_sentence + 11.8 * per_word - 15.59, words)

@@ -1,7 +1,7 @@
 """Flesch reading ease for the report: the same ``unspin.metrics.readability`` that ``unspin fix`` reports.
 
-That module runs textstat with its syllable counter pointed at pyphen (textstat's own counter would need
-nltk's cmudict, which cannot be downloaded here), so the numbers agree across commands.
+That module computes textstat's Flesch formulas with syllables counted by pyphen (cached per word), without
+importing textstat, so the numbers agree across commands and a worker process pays no NLTK import.
 """
 
 from __future__ import annotations

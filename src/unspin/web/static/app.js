@@ -144,6 +144,7 @@
     renderSummary(report);
     renderTitle();
     renderSources(report);
+    renderSuspicious(report);
     $("input-panel").hidden = true;
     $("results").hidden = false;
     refresh();
@@ -479,6 +480,23 @@
 
   // ---------------------------------------------------------------------------------------------
   // Likely sources (only when the server has an archive)
+
+  // issue #13: the ranked suspicious words of the report's "suspicious" field (text nodes only)
+  function renderSuspicious(report) {
+    const list = $("suspicious-list");
+    clear(list);
+    const items = Array.isArray(report.suspicious) ? report.suspicious : [];
+    $("no-suspicious").hidden = items.length > 0;
+    items.forEach((s) => {
+      const li = el("li", "suspicious-item");
+      li.appendChild(el("span", "suspicious-where", "line " + s.line + ", col " + s.column));
+      li.appendChild(el("span", "suspicious-text", s.text));
+      li.appendChild(document.createTextNode(" \u2192 "));
+      li.appendChild(el("span", "suspicious-suggestion", s.suggestion));
+      li.appendChild(el("span", "suspicious-score", percent(s.score)));
+      list.appendChild(li);
+    });
+  }
 
   function safeUrl(url) {
     return typeof url === "string" && /^https?:\/\//i.test(url) ? url : null;

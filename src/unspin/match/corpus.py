@@ -1,0 +1,252 @@
+"""The archive as a corpus: hashed n-gram (1-3) counts of the archived ORIGINALS.
+
+Every original the archive takes in (``record_originals``; ``unspin archive add`` calls it) adds its
+word 1-, 2- and 3-grams to counts kept in the archive's own database, in two tables created lazily
+next to the archive's (SQLAlchemy Core, SQLite or PostgreSQL):
+
+- ``unspin_ngrams (key, count)``: the count of every n-gram, keyed by a stable hash of the n-gram
+  (CRC-32 of its lower-cased words joined by spaces, masked to ``BUCKETS``): at most ``BUCKETS``
+  rows however large the archive grows -- bounded memory and disk, at the price of rare collisions;
+- ``unspin_corpus (key, value)``: totals per order (``total_1``..``total_3``), the number of
+  documents, the bucket count; and one ``doc:<content hash>`` row per counted original, so
+  recording the same original twice counts it once.
+
+Writes go through the archive's writer transaction (one per batch; same locking as ``archive add``).
+``CorpusCounts.load(archive)`` reads the totals and fetches counts on demand (one query per batch of
+n-grams, remembered), so checking a document with ``--db`` never loads the whole table;
+``CorpusCounts.from_texts(texts)`` builds the same counts in memory (tests, experiments).
+
+The counts feed a domain judge (``gain``): how much more often the archived originals show a
+slot's restoration than the word the text uses, between the same neighbours -- evidence from the
+newsroom's own register that grows with the archive, whether or not the copy's own source is in it
+(``unspin.detect.article.with_corpus``).
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+BUCKETS = 1 << 24
+ORDERS = (1, 2, 3)
+WRITE_BATCH = 200  # documents per write transaction
+_CACHE_MAX = 200_000
+
+
+def ngram_key(tokens: Sequence[str]) -> int:
+    """The bucket of an n-gram (lower-cased words)."""
+    return zlib.crc32(" ".join(tokens).lower().encode("utf-8")) & (BUCKETS - 1)
+
+
+def _words(text: str) -> list[list[str]]:
+    """Lower-cased words per sentence-ish run (n-grams do not cross sentence ends or paragraphs)."""
+    from ..text import WORD_RE
+
+    out: list[list[str]] = [[]]
+    last = 0
+    for m in WORD_RE.finditer(text):
+        w = m.group()
+        gap = text[last:m.start()] + ("" if w[:1].isalnum() else w)
+        if out[-1] and ("\n\n" in gap or any(c in gap for c in ".!?;:")):
+            out.append([])
+        if w[:1].isalnum():
+            out[-1].append(w.lower())
+        last = m.end()
+    return [s for s in out if s]
+
+
+def count_text(text: str, into: Counter | None = None) -> tuple[Counter, list[int]]:
+    """(bucket counts, n-gram totals per order) of one text."""
+    c = into if into is not None else Counter()
+    totals = [0, 0, 0]
+    for sent in _words(text):
+        for n in ORDERS:
+            grams = [ngram_key(sent[i:i + n]) for i in range(len(sent) - n + 1)]
+            c.update(grams)
+            totals[n - 1] += len(grams)
+    return c, totals
+
+
+def _tables(md: Any = None):
+    from sqlalchemy import BigInteger, Column, MetaData, String, Table, Text
+
+    md = md or MetaData()
+    ngrams = Table("unspin_ngrams", md, Column("key", BigInteger, primary_key=True),
+                   Column("count", BigInteger, nullable=False), sqlite_with_rowid=False)
+    meta = Table("unspin_corpus", md, Column("key", String(96), primary_key=True), Column("value", Text))
+    return ngrams, meta
+
+
+def _ensure(archive: Any, conn: Any) -> tuple[Any, Any]:
+    """The corpus tables, created in this (writer) transaction when missing."""
+    ngrams, meta = getattr(archive, "_corpus_tables", None) or _tables()
+    archive._corpus_tables = (ngrams, meta)
+    ngrams.metadata.create_all(conn, checkfirst=True)
+    return ngrams, meta
+
+
+def record_originals(archive: Any, docs: Iterable[Any]) -> int:
+    """Add the n-grams of these originals (``Document`` objects) to the archive's counts; a document
+    whose words were counted before is skipped. Returns how many documents were counted."""
+    from .archive import content_hash
+
+    batch: list[tuple[str, str]] = []
+    done = 0
+    for doc in docs:
+        from ..detect.normalise import normalise_text
+
+        prose = normalise_text(doc.prose())
+        batch.append((content_hash(prose), prose))
+        if len(batch) >= WRITE_BATCH:
+            done += _record_batch(archive, batch)
+            batch = []
+    if batch:
+        done += _record_batch(archive, batch)
+    archive._corpus_counts = None  # a loaded CorpusCounts of this archive is stale now
+    return done
+
+
+def _record_batch(archive: Any, batch: list[tuple[str, str]]) -> int:
+    from sqlalchemy import select
+
+    with archive.write() as conn:
+        ngrams, meta = _ensure(archive, conn)
+        keys = [f"doc:{h}" for h, _ in batch]
+        seen = {r[0] for r in conn.execute(select(meta.c.key).where(meta.c.key.in_(keys)))}
+        counts: Counter = Counter()
+        totals = [0, 0, 0]
+        fresh: list[str] = []
+        for (_h, prose), key in zip(batch, keys, strict=True):
+            if key in seen or key in fresh:
+                continue
+            _, t = count_text(prose, counts)
+            totals = [a + b for a, b in zip(totals, t, strict=True)]
+            fresh.append(key)
+        if not fresh:
+            return 0
+        mark = "?" if archive.is_sqlite else "%s"
+        rows = sorted(counts.items())
+        conn.exec_driver_sql(
+            f"INSERT INTO unspin_ngrams (key, count) VALUES ({mark}, {mark}) "
+            "ON CONFLICT (key) DO UPDATE SET count = unspin_ngrams.count + excluded.count", rows)
+        old = dict(conn.execute(select(meta.c.key, meta.c.value).where(
+            meta.c.key.in_(["total_1", "total_2", "total_3", "documents"]))).all())
+        new = {f"total_{n}": int(old.get(f"total_{n}", 0)) + totals[n - 1] for n in ORDERS}
+        new["documents"] = int(old.get("documents", 0)) + len(fresh)
+        new["buckets"] = BUCKETS
+        conn.execute(meta.delete().where(meta.c.key.in_(list(new))))
+        conn.execute(meta.insert(), [{"key": k, "value": str(v)} for k, v in new.items()]
+                     + [{"key": k, "value": "1"} for k in fresh])
+        return len(fresh)
+
+
+class CorpusCounts:
+    """n-gram counts of a corpus: ``count(tokens)``, ``total(n)``, ``documents``, and ``gain``."""
+
+    def __init__(self, counts: dict[int, int], totals: Sequence[int], documents: int, archive: Any = None):
+        self._counts = counts
+        self._totals = list(totals)
+        self.documents = documents
+        self._archive = archive  # counts not in self._counts are fetched from here (None: they are 0)
+
+    @classmethod
+    def from_texts(cls, texts: Iterable[str]) -> CorpusCounts:
+        c: Counter = Counter()
+        totals = [0, 0, 0]
+        docs = 0
+        for t in texts:
+            _, tt = count_text(t, c)
+            totals = [a + b for a, b in zip(totals, tt, strict=True)]
+            docs += 1
+        return cls(dict(c), totals, docs)
+
+    @classmethod
+    def load(cls, archive: Any) -> CorpusCounts:
+        """The archive's counts (totals now, n-gram counts on demand); empty when nothing was recorded."""
+        from sqlalchemy import inspect, select
+
+        with archive.read() as conn:
+            if "unspin_corpus" not in set(inspect(conn).get_table_names()):
+                return cls({}, [0, 0, 0], 0)
+            ngrams, meta = getattr(archive, "_corpus_tables", None) or _tables()
+            archive._corpus_tables = (ngrams, meta)
+            vals = dict(conn.execute(select(meta.c.key, meta.c.value).where(
+                meta.c.key.in_(["total_1", "total_2", "total_3", "documents"]))).all())
+        return cls({}, [int(vals.get(f"total_{n}", 0)) for n in ORDERS], int(vals.get("documents", 0)), archive)
+
+    def total(self, n: int) -> int:
+        return self._totals[n - 1]
+
+    def fetch(self, grams: Iterable[Sequence[str]]) -> None:
+        """Fetch the counts of these n-grams from the archive in one query per 500 (no-op in memory)."""
+        if self._archive is None:
+            return
+        want = sorted({ngram_key(g) for g in grams} - self._counts.keys())
+        if not want:
+            return
+        from sqlalchemy import select
+
+        if len(self._counts) > _CACHE_MAX:
+            self._counts.clear()
+        ngrams, _ = self._archive._corpus_tables
+        with self._archive.read() as conn:
+            for i in range(0, len(want), 500):
+                chunk = want[i:i + 500]
+                got = dict(conn.execute(select(ngrams.c.key, ngrams.c.count).where(ngrams.c.key.in_(chunk))).all())
+                for k in chunk:
+                    self._counts[k] = int(got.get(k, 0))
+
+    def count(self, tokens: Sequence[str]) -> int:
+        key = ngram_key(tokens)
+        if key not in self._counts and self._archive is not None:
+            self.fetch([tokens])
+        return self._counts.get(key, 0)
+
+    @staticmethod
+    def windows(left: Sequence[str], phrase: Sequence[str], right: Sequence[str]) -> list[tuple[str, ...]]:
+        """The 2- and 3-grams that hold ``phrase`` with its neighbours (and the phrase itself when
+        it has several words)."""
+        lw, rw, p = list(left[-2:]), list(right[:2]), list(phrase)
+        out: list[tuple[str, ...]] = []
+        if lw:
+            out.append(tuple(lw[-1:] + p[:1]))
+        if rw:
+            out.append(tuple(p[-1:] + rw[:1]))
+        if len(lw) == 2:
+            out.append(tuple(lw + p[:1]))
+        if len(rw) == 2:
+            out.append(tuple(p[-1:] + rw))
+        if lw and rw and len(p) == 1:
+            out.append(tuple(lw[-1:] + p + rw[:1]))
+        if 1 < len(p) <= 3:
+            out.append(tuple(p))
+        return out
+
+    def gain(self, left: Sequence[str], observed: Sequence[str], restored: Sequence[str],
+             right: Sequence[str]) -> float:
+        """Sum over the windows around the slot of ln((count with the restoration + 0.5) / (count
+        with the observed words + 0.5)): > 0 when the archive's originals say the restoration, 0 when
+        they hold neither (an empty or unrelated archive changes nothing)."""
+        wo = self.windows(left, observed, right)
+        wr = self.windows(left, restored, right)
+        if self._archive is not None and any(ngram_key(g) not in self._counts for g in wo + wr):
+            self.fetch(wo + wr)
+        g = 0.0
+        for a, b in zip(wr, wo, strict=False):
+            g += math.log((self.count(a) + 0.5) / (self.count(b) + 0.5))
+        return g
+
+
+def corpus_for(archive: Any) -> CorpusCounts | None:
+    """The archive's counts, loaded once per archive object (None when nothing was recorded)."""
+    c = getattr(archive, "_corpus_counts", None)
+    if c is None:
+        try:
+            c = CorpusCounts.load(archive)
+        except Exception:  # an archive we cannot read the counts of: the judge goes without
+            c = CorpusCounts({}, [0, 0, 0], 0)
+        archive._corpus_counts = c
+    return c if c.documents else None
