@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import sys
-import types
 from pathlib import Path
 
 import pytest
@@ -213,12 +211,9 @@ def test_hold_policy_spun_lets_suspect_articles_through(tmp_path, cli_runner, mo
 
 def test_statistics_are_fed_originals_only(tmp_path, cli_runner, monkeypatch):
     fed: list[str] = []
-    fake = types.ModuleType("unspin.match.corpus")
-    fake.record_originals = lambda archive, docs: fed.extend(document_id(d) for d in docs)
-    monkeypatch.setitem(sys.modules, "unspin.match.corpus", fake)
-    import unspin.match
+    from unspin.match import corpus
 
-    monkeypatch.setattr(unspin.match, "corpus", fake, raising=False)
+    monkeypatch.setattr(corpus, "record_originals", lambda archive, docs: fed.extend(document_id(d) for d in docs))
     db = "sqlite:///" + str(tmp_path / "a.sqlite")
     add(cli_runner, db, *originals())
     orig_ids = [document_id(d) for d in docs_of(*originals())]
