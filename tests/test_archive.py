@@ -113,7 +113,9 @@ def test_lsh_candidates_contain_the_brute_force_best(db_url, fixture_docs):
 
 
 def _add_cmd(db: str, path: Path, batch: int = 100) -> list[str]:
-    return [sys.executable, "-c", "from unspin.cli import main; main()", "archive", "add", "--db", db,
+    # --trusted: these tests are about storage (concurrent writers, killed runs) and import the
+    # synthetic corpus's generated articles, known originals; the gate has its own tests (test_gate.py)
+    return [sys.executable, "-c", "from unspin.cli import main; main()", "archive", "add", "--trusted", "--db", db,
             "--batch-size", str(batch), "--no-progress", str(path)]
 
 

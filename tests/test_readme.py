@@ -122,6 +122,9 @@ def test_every_step_of_the_walk_does_what_the_readme_says(walk):
     assert (work / "archive.sqlite").is_file()  # the archive named once, not one in the user's folder
     assert not list((root / "home").rglob("archive.sqlite"))
 
+    code, out, err = step("unspin archive review")  # the gate stored the example original as an original
+    assert code == 0 and "nothing to review" in out, out + err
+
     code, out, err = step("unspin archive info")
     assert code == 0, err
     assert f"sqlite:///{work}/archive.sqlite" in out and "UNSPIN_DB" in out  # which archive, and why

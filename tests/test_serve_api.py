@@ -425,7 +425,8 @@ def test_page_and_assets_are_served_with_a_strict_policy(server):
     assert headers["X-Content-Type-Options"] == "nosniff" and headers["X-Frame-Options"] == "DENY"
     html = page.decode()
     # every script is an external file (inline scripts would be blocked by the policy anyway)
-    assert re.findall(r"<script[^>]*>", html) == ['<script src="/static/app.js" defer>']
+    assert re.findall(r"<script[^>]*>", html) == ['<script src="/static/app.js" defer>',
+                                                 '<script src="/static/review.js" defer>']  # the gate's review
     for path, ctype in (("/static/app.js", "text/javascript"), ("/static/app.css", "text/css")):
         status, headers, body = request(server, "GET", path)
         assert status == 200 and headers["Content-Type"].startswith(ctype) and len(body) > 1000

@@ -31,6 +31,7 @@ class Config:
     report_min_articles: int = 5  # `unspin report`: a provider needs this many articles to be flagged
     report_flag_share: float = 0.25  # ... and at least this share of flagged articles
     report_flag_mean_score: float = 0.5  # ... or at least this mean score
+    gate_hold: str = "suspect"  # `archive add`: hold articles with no source that score "suspect" or "spun"
     exclude: tuple[str, ...] = ()  # globs of files `check` and `fix` skip (see suppress.py)
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (glob, rule prefixes) pairs
     allow: tuple[str, ...] = ()  # words and phrases never reported
@@ -133,6 +134,10 @@ def _coerce(name: str, value: Any, where: str, key: str) -> Any:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"{where}: {key} must be a list of strings")
         return tuple(value)
+    if name == "gate_hold":
+        if value not in ("spun", "suspect"):
+            raise ConfigError(f"{where}: {key} must be \"spun\" or \"suspect\"")
+        return value
     if name == "fail_level":
         if value not in SEVERITIES:
             raise ConfigError(f"{where}: fail-level must be one of {', '.join(SEVERITIES)}")

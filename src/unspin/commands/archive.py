@@ -9,11 +9,14 @@ from collections.abc import Iterator
 import click
 
 from .common import (
+    EXIT_FINDINGS,
     EXIT_USAGE,
     archive_url,
     config_options,
     db_option,
+    detector_options,
     fail,
+    load_lexicon_or_fail,
     max_file_size_option,
     open_archive_or_exit,
     resolve_config,
@@ -36,6 +39,17 @@ def archive() -> None:
 
 @archive.command("add")
 @click.argument("paths", nargs=-1, required=True)
+@click.option("--trusted", is_flag=True,
+              help="A bulk import of known originals: store every article as an original, without the gate.")
+@click.option("--fix", "fix", is_flag=True,
+              help="Store the rewrite of an article the gate would hold when every finding has a suggestion "
+                   "(status fixed; the submitted text is kept beside it).")
+@click.option("--hold", type=click.Choice(["spun", "suspect"]),
+              help="Hold articles with no source whose score reaches suspect-threshold (suspect) or only "
+                   "spun-threshold (spun) [config gate-hold; default suspect].")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Summary format.")
+@detector_options
 @click.option("--encoding", help="Decode inputs with this encoding instead of UTF-8.")
 @max_file_size_option
 @click.option("--batch-size", type=click.IntRange(1, 100_000), default=500, show_default=True,
@@ -43,30 +57,43 @@ def archive() -> None:
 @click.option("--progress/--no-progress", default=None, help="Show a progress bar [default: on a terminal].")
 @db_option
 @config_options
-def add(paths, encoding, max_file_size, batch_size, progress, db, config_path, no_config) -> None:
-    """Add articles (files, folders recursively, JSONL feeds, '-') to the archive.
+def add(paths, trusted, fix, hold, fmt, no_generic, lexicons, encoding, max_file_size, batch_size, progress, db,
+        config_path, no_config) -> None:
+    """Add articles (files, folders recursively, JSONL feeds, '-') to the archive, through the gate.
+
+    The gate runs the same analysis as 'unspin check --db' on every article and sorts it: a copy of
+    an archived original is stored as a copy linked to its source (never a source itself); an article
+    with no source whose score reaches the suspect (or spun) threshold (setting gate-hold) is held for
+    review ('unspin archive review'); the rest are stored as originals. --trusted skips the gate.
 
     Adding is idempotent: an article with the same id (JSONL 'id', else its URL, else its file path)
     or the same words is updated, not duplicated. A news-aggregator item (front matter with a title,
-    an excerpt and `related` items, no body) adds one excerpt-only entry per item and related item,
+    an excerpt and 'related' items, no body) adds one excerpt-only entry per item and related item,
     keyed by URL and grouped as one story; an excerpt never replaces a full text with the same URL.
-    Unreadable inputs are reported and skipped; the exit status is then 2.
+    Exit status: 0 nothing held, 1 some article held, 2 unreadable inputs (reported and skipped; the
+    others are still added).
     """
     from ..document import discover, read_source_reporting
     from ..match.aggregator import expand_documents
     from ..match.archive import ArchiveError, display_url
     from ..model import InputError
 
+    if trusted and (fix or hold):
+        fail("--trusted stores every article as an original; it cannot be combined with --fix or --hold")
+    cfg = resolve_config(config_path, no_config, lexicons=tuple(lexicons) or None,
+                         generic=False if no_generic else None, gate_hold=hold)
     arc = _open(db, config_path, no_config, create=True)
-    cfg = resolve_config(config_path, no_config)
     limit = max_file_size or cfg.max_file_size
     errors: list[InputError] = []
     sources = list(discover(list(paths), errors))
     show = sys.stderr.isatty() if progress is None else progress
+    ctx = None
+    if not trusted:
+        from ..analysis import Context
 
-    from ..match.corpus import record_originals  # issue #13: n-gram counts of the archived originals
-
-    counted: list = []
+        ctx = Context(config=cfg)
+        if cfg.wants_family("US1"):
+            load_lexicon_or_fail(ctx)
 
     def documents(advance) -> Iterator:
         for src in sources:
@@ -77,11 +104,14 @@ def add(paths, encoding, max_file_size, batch_size, progress, db, config_path, n
                     errors.append(InputError(doc.path, "no prose to archive"))
                     continue
                 yield doc
-                counted.append(doc)  # counted between the archive's batches (bounded memory)
-                if len(counted) >= 1000:
-                    record_originals(arc, counted)
-                    counted.clear()
             advance()
+
+    def run(docs):
+        from ..match.gate import gate_documents, trusted_import
+
+        if trusted:
+            return trusted_import(arc, docs, batch_size=batch_size)
+        return gate_documents(arc, docs, ctx, hold=cfg.gate_hold, fix=fix, batch_size=batch_size)
 
     try:
         if show:
@@ -91,21 +121,104 @@ def add(paths, encoding, max_file_size, batch_size, progress, db, config_path, n
             with Progress(TextColumn("archiving"), BarColumn(), MofNCompleteColumn(), TextColumn("files"),
                           TimeElapsedColumn(), console=Console(stderr=True), transient=True) as bar:
                 task = bar.add_task("archiving", total=len(sources))
-                result = arc.add_documents(documents(lambda: bar.advance(task)), batch_size=batch_size)
+                summary = run(documents(lambda: bar.advance(task)))
         else:
-            result = arc.add_documents(documents(lambda: None), batch_size=batch_size)
-        record_originals(arc, counted)
+            summary = run(documents(lambda: None))
     except ArchiveError as exc:
         fail(f"{display_url(arc.url)}: {exc}")
     finally:
         arc.close()
-    errors.extend(result.failed)
+    errors.extend(summary.failed)
     for e in errors:
         click.echo(f"{e.path}: error: {e.error}", err=True)
-    click.echo(f"archive {display_url(arc.url)}: {result.added} added, {result.updated} updated, "
-               f"{result.unchanged} unchanged" + (f", {len(errors)} errors" if errors else ""))
+    if fmt == "json":
+        click.echo(json.dumps(summary.to_json(display_url(arc.url), errors), indent=2))
+    else:
+        click.echo(summary.text(display_url(arc.url), errors))
     if errors:
         sys.exit(EXIT_USAGE)
+    if summary.held:
+        sys.exit(EXIT_FINDINGS)
+
+
+@archive.command("review")
+@click.option("--status", "statuses", multiple=True, type=click.Choice(["held", "copy", "fixed", "rejected"]),
+              help="Statuses to list (repeatable) [default: held and copy].")
+@click.option("--limit", type=click.IntRange(1), default=100, show_default=True)
+@click.option("--offset", type=click.IntRange(0), default=0)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@db_option
+@config_options
+def review(statuses, limit, offset, fmt, db, config_path, no_config) -> None:
+    """List articles the gate held (and copies), oldest first: id, status, score, provider, findings.
+
+    Move one with 'unspin archive accept ID' (it becomes an original) or 'unspin archive reject ID'.
+    """
+    from ..match.archive import ArchiveError, display_url
+
+    arc = _open(db, config_path, no_config, create=False)
+    try:
+        items = arc.review_items(tuple(statuses) or ("held", "copy"), limit, offset)
+    except ArchiveError as exc:
+        fail(f"{display_url(arc.url)}: {exc}")
+    finally:
+        arc.close()
+    if fmt == "json":
+        click.echo(json.dumps({"schema_version": 1, "articles": items}, indent=2))
+        return
+    if not items:
+        click.echo("nothing to review")
+    for it in items:
+        score = "-" if it["score"] is None else f"{it['score']:.2f}"
+        click.echo(f"{it['status']:<8} {score:>5}  {it['id']}  {it['provider'] or ''}"
+                   + ("  (fixed)" if it["fixed"] else ""))
+        if it["title"]:
+            click.echo(f"         {it['title']}")
+        for src in it["sources"]:
+            click.echo(f"         source: {src['id']} (coverage {src['coverage']:.0%}, "
+                       f"{src['substitutions']} substitutions)")
+        for f in it["findings"][:5]:
+            sugg = f" -> {f['suggestion']!r}" if f.get("suggestion") else ""
+            click.echo(f"         {f['rule']} {f['line']}:{f['column']} {f['text']!r}{sugg}")
+
+
+def _move(ids, db, config_path, no_config, action: str) -> None:
+    from ..match import gate
+    from ..match.archive import ArchiveError, display_url
+
+    arc = _open(db, config_path, no_config, create=False)
+    try:
+        moved = (gate.accept if action == "accept" else gate.reject)(arc, ids)
+    except ArchiveError as exc:
+        fail(f"{display_url(arc.url)}: {exc}")
+    finally:
+        arc.close()
+    status = "original" if action == "accept" else "rejected"
+    done = {a.id for a in moved}
+    for i in ids:
+        if i not in done:
+            click.echo(f"{i}: not moved (no such article, or already {status})", err=True)
+    click.echo(f"{action}ed {len(done)} of {len(set(ids))} articles")
+    if len(done) < len(set(ids)):
+        sys.exit(1)
+
+
+@archive.command("accept")
+@click.argument("ids", nargs=-1, required=True)
+@db_option
+@config_options
+def accept(ids, db, config_path, no_config) -> None:
+    """Accept held articles or copies (by id) as originals: they become sources."""
+    _move(ids, db, config_path, no_config, "accept")
+
+
+@archive.command("reject")
+@click.argument("ids", nargs=-1, required=True)
+@db_option
+@config_options
+def reject(ids, db, config_path, no_config) -> None:
+    """Reject articles (by id): kept with the status rejected, never a source ('archive remove' deletes)."""
+    _move(ids, db, config_path, no_config, "reject")
 
 
 @archive.command("info")
@@ -151,6 +264,9 @@ def stats(fmt, check_integrity, db, config_path, no_config) -> None:
         per = info["bytes"] / info["articles"] if info["articles"] else 0
         click.echo(f"archive:        {info['url']}")
         click.echo(f"articles:       {info['articles']}")
+        st = info["statuses"]
+        click.echo(f"  by status:    {st['original']} original, {st['copy']} copy, {st['held']} held, "
+                   f"{st['fixed']} fixed, {st['rejected']} rejected")
         click.echo(f"providers:      {info['providers']}")
         click.echo(f"index rows:     {info['index_rows']}")
         click.echo(f"size:           {info['bytes'] / 1e6:.1f} MB ({per / 1024:.1f} KiB per article)")
@@ -203,4 +319,4 @@ def list_command(limit, offset, fmt, db, config_path, no_config) -> None:
         click.echo(json.dumps(rows, indent=2))
         return
     for r in rows:
-        click.echo(f"{r['id']}\t{r['title'] or ''}\t{r['provider_name'] or ''}")
+        click.echo(f"{r['id']}\t{r['title'] or ''}\t{r['provider_name'] or ''}\t{r['status']}")

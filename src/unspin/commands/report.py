@@ -68,9 +68,12 @@ def flag_rule_settings(cfg, **given):
 @max_file_size_option
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar on stderr [default: when stderr is a terminal].")
+@click.option("--db", "db", metavar="URL",
+              help="Also give each provider's counts in this archive by the gate's status (originals, copies, "
+                   "held, fixed, rejected).")
 @config_options
 def report(feeds, out_dir, jobs, scheduler, min_articles, flag_share, flag_mean_score, title, top_phrases,
-           examples, no_generic, lexicons, encoding, stdin_filename, max_file_size, progress, config_path,
+           examples, no_generic, lexicons, encoding, stdin_filename, max_file_size, progress, db, config_path,
            no_config) -> None:
     """Report on the providers of article feeds (folders of Markdown items, JSONL feeds).
 
@@ -115,6 +118,18 @@ def report(feeds, out_dir, jobs, scheduler, min_articles, flag_share, flag_mean_
     except SchedulerError as exc:
         fail(str(exc))
     providers = aggregate_providers(analysis.rows, rule, top_phrases=top_phrases, examples=examples)
+    if db:
+        from ..match.archive import ArchiveError, display_url, open_archive
+        from ..report.gate import archive_counts, with_archive_counts
+
+        try:
+            arc = open_archive(db, create=False)
+            try:
+                providers = with_archive_counts(providers, archive_counts(arc))
+            finally:
+                arc.close()
+        except ArchiveError as exc:
+            fail(f"{display_url(db)}: {exc}")
     total = totals(analysis.rows, providers, len(analysis.errors))
     rule_text = rule.describe(cfg.suspect_threshold)
     settings = ReportSettings(title=title, rule=rule, rule_text=rule_text,

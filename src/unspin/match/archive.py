@@ -4,10 +4,17 @@ Four tables, all prefixed ``unspin_`` so that a newsroom's shared PostgreSQL dat
 other things too:
 
 - ``unspin_meta``: key/value pairs, among them ``schema_version`` and the fingerprint parameters;
-- ``unspin_articles``: one row per article (archive id, content hash, metadata, the archived prose);
+- ``unspin_articles``: one row per article (archive id, content hash, metadata, the archived prose,
+  the gate's status: original, copy, held, fixed or rejected, see ``unspin.match.gate``, and the
+  entry's kind: "article" or "excerpt");
 - ``unspin_bands``: the LSH index, one (key, article) row per band of the article's MinHash (and, for
-  an excerpt entry, one row per retrieval term, in the negative key range: ``match.excerpt``);
+  an excerpt entry, one row per retrieval term, in the negative key range: ``match.excerpt``). Only
+  entries that may be sources (status original or fixed) have index rows, so copies, held and
+  rejected articles are never retrieved as candidates;
+- ``unspin_links``: a copy's likely sources, with the aligned substitutions;
 - ``unspin_stories``: (story, archive id) rows grouping an aggregator item's entries (issue #17).
+
+Schema changes are steps in ``unspin.match.migrations``, run when an older archive is opened.
 
 Writes happen in batches, one transaction each, so a killed run leaves every batch either fully in
 or fully out. Writers are serialised: SQLite transactions that write start with ``BEGIN IMMEDIATE``
@@ -28,8 +35,12 @@ from typing import Any
 
 from ..archive_url import default_db_url, resolve_archive_url  # noqa: F401  (default_db_url re-exported)
 from ..model import Document
+from .migrations import SCHEMA_VERSION
 
-SCHEMA_VERSION = 1
+# statuses of an archived article (the gate's sorting, then an editor's review)
+ORIGINAL, COPY, HELD, FIXED, REJECTED = "original", "copy", "held", "fixed", "rejected"
+STATUSES = (ORIGINAL, COPY, HELD, FIXED, REJECTED)
+SOURCE_STATUSES = (ORIGINAL, FIXED)  # indexed, offered as sources
 BATCH_SIZE = 500
 BUSY_TIMEOUT_MS = 120_000
 CACHE_KIB = 131_072  # SQLite page cache per connection, at most 128 MiB
@@ -54,6 +65,30 @@ class ArchivedArticle:
     path: str | None
     text: str
     pk: int = 0
+    status: str = ORIGINAL
+    score: float | None = None
+    verdict: str | None = None
+    findings: str | None = None  # JSON list of the gate's top findings
+    submitted_text: str | None = None  # the text as submitted, when ``text`` is the gate's rewrite
+
+
+@dataclass
+class Incoming:
+    """A document to store, with the gate's decision about it (defaults: a trusted original).
+
+    ``text`` replaces the document's prose (a rewrite; the prose is then kept as ``submitted_text``);
+    ``links`` are the copy's likely sources (``SourceMatch``)."""
+
+    doc: Document
+    status: str = ORIGINAL
+    score: float | None = None
+    verdict: str | None = None
+    findings: str | None = None
+    text: str | None = None
+    links: tuple[Any, ...] = ()
+    fingerprint: Any = None  # of the stored text when the caller has it already (``fingerprint.fingerprint``)
+    prose: str | None = None  # ``normalise_text(doc.prose())`` when the caller has it already
+    content_hash: str | None = None  # ``content_hash(prose)`` likewise
 
 
 @dataclass
@@ -64,6 +99,8 @@ class AddResult:
     updated: int = 0
     unchanged: int = 0
     ids: list[str] = field(default_factory=list)
+    stored: list[tuple[str, str]] = field(default_factory=list)  # (id, status) of every row written
+    written: list[Incoming] = field(default_factory=list)  # the items added or updated (not unchanged)
     failed: list = field(default_factory=list)  # InputError per document that could not be prepared
 
     @property
@@ -122,7 +159,7 @@ def entry_fingerprint(text: str, kind: str = "article") -> Any:
 
 
 def _tables():
-    from sqlalchemy import BigInteger, Column, Float, ForeignKey, Integer, MetaData, String, Table, Text
+    from sqlalchemy import BigInteger, Column, Float, ForeignKey, Index, Integer, MetaData, String, Table, Text
 
     md = MetaData()
     meta = Table("unspin_meta", md, Column("key", String(64), primary_key=True), Column("value", Text))
@@ -139,6 +176,11 @@ def _tables():
         Column("added_at", Float, nullable=False),
         # issue #17: "article" (full text) or "excerpt" (title + excerpt of an aggregator item)
         Column("kind", String(16), nullable=False, server_default="article"),
+        # schema 2 (migrations._v2_gate): the gate
+        Column("status", String(16), nullable=False, server_default=ORIGINAL),
+        Column("score", Float), Column("verdict", String(16)), Column("findings", Text),
+        Column("submitted_text", Text), Column("reviewed_at", Float),
+        Index("ix_unspin_articles_status", "status"),
     )
     bands = Table(
         "unspin_bands", md,
@@ -146,8 +188,16 @@ def _tables():
         Column("article", Integer, ForeignKey("unspin_articles.pk", ondelete="CASCADE"), primary_key=True),
         sqlite_with_rowid=False,
     )
+    links = Table(
+        "unspin_links", md,
+        Column("article", Integer, ForeignKey("unspin_articles.pk", ondelete="CASCADE"), primary_key=True),
+        Column("source", Integer, ForeignKey("unspin_articles.pk", ondelete="CASCADE"), primary_key=True),
+        Column("rank", Integer, nullable=False), Column("score", Float, nullable=False),
+        Column("coverage", Float, nullable=False), Column("substitutions", Text, nullable=False),
+        Index("ix_unspin_links_source", "source"),
+    )
     stories = _stories_table(md)
-    return md, meta, articles, bands, stories
+    return md, meta, articles, bands, links, stories
 
 
 class Archive:
@@ -159,7 +209,7 @@ class Archive:
     def __init__(self, engine: Any, url: str):
         self.engine = engine
         self.url = url
-        self.metadata, self.meta, self.articles, self.bands, self.stories = _tables()
+        self.metadata, self.meta, self.articles, self.bands, self.links, self.stories = _tables()
         self.is_sqlite = engine.dialect.name == "sqlite"
 
     # -- connections -------------------------------------------------------------------------------
@@ -202,7 +252,8 @@ class Archive:
 
     def add_documents(self, docs: Iterable[Document], *, batch_size: int = BATCH_SIZE,
                       on_batch: Callable[[int], None] | None = None) -> AddResult:
-        """Add or update documents in batches (one transaction each); idempotent.
+        """Add or update documents as originals, without the gate (a trusted import), in batches (one
+        transaction each); idempotent.
 
         The stored text is the document's prose after text-quality repairs (``normalise_text``).
 
@@ -210,36 +261,49 @@ class Archive:
         that row instead of adding a second one.
         """
         result = AddResult()
-        batch: list[Document] = []
+        batch: list[Incoming] = []
         for doc in docs:
-            batch.append(doc)
+            batch.append(Incoming(doc))
             if len(batch) >= batch_size:
-                self._add_batch(batch, result)
+                self.store(batch, result)
                 if on_batch:
                     on_batch(len(batch))
                 batch = []
         if batch:
-            self._add_batch(batch, result)
+            self.store(batch, result)
             if on_batch:
                 on_batch(len(batch))
         return result
 
-    def _add_batch(self, docs: list[Document], result: AddResult) -> None:
-        from sqlalchemy import select, update
+    def store(self, items: list[Incoming], result: AddResult | None = None) -> AddResult:
+        """Write one batch of documents, each with its status, in one transaction; returns the counts.
+
+        Articles that may be sources (SOURCE_STATUSES) get index rows; the others get none, so they
+        are never retrieved as candidates. A copy's links to its sources replace any earlier ones.
+        """
+        import json
+
+        from sqlalchemy import delete, select, update
 
         from ..detect.normalise import normalise_text
         from .aggregator import STORY_KEY, entry_kind
 
+        result = result if result is not None else AddResult()
         rows: dict[str, dict[str, Any]] = {}  # by id; a later duplicate in the batch wins
         by_hash: dict[str, str] = {}
         story_rows: list[tuple[str, str]] = []  # (story, id as given) of excerpt entries
-        for doc in docs:
+        for item in items:
+            doc = item.doc
             try:
-                prose = normalise_text(doc.prose())  # mojibake, NFC, controls, spaces repaired before storing
-                h = content_hash(prose)
+                # mojibake, NFC, controls, spaces repaired before storing
+                prose = item.prose if item.prose is not None else normalise_text(doc.prose())
+                text = normalise_text(item.text) if item.text is not None else prose
+                # of the submitted words, so resubmitting them is recognised
+                h = item.content_hash if item.content_hash is not None else content_hash(prose)
                 did = document_id(doc)
                 kind = entry_kind(doc)
-                fp = entry_fingerprint(prose, kind)
+                fp = (item.fingerprint if item.fingerprint is not None and item.text is None and kind == "article"
+                      else entry_fingerprint(text, kind))
             except Exception as exc:  # a bug on one document: reported for it, the batch is still stored
                 from ..failures import failure
 
@@ -249,12 +313,16 @@ class Archive:
                 did = by_hash[h]  # same words under another id in this batch: one article
             if kind == "excerpt" and rows.get(did, {}).get("kind") == "article":
                 continue  # never let an excerpt replace the full text of the same URL
+            source = item.status in SOURCE_STATUSES
             rows[did] = {
                 "id": did, "content_hash": h, "title": doc.title, "url": doc.url,
                 "provider_name": doc.provider_name, "provider_domain": doc.provider_domain,
-                "published": doc.published, "path": None if doc.path == "-" else doc.path, "text": prose,
-                "shingle_count": fp.shingle_count, "band_count": len(fp.keys), "added_at": time.time(),
-                "kind": kind, "_keys": fp.keys,
+                "published": doc.published, "path": None if doc.path == "-" else doc.path, "text": text,
+                "shingle_count": fp.shingle_count, "band_count": len(fp.keys) if source else 0,
+                "added_at": time.time(), "status": item.status, "score": item.score, "verdict": item.verdict,
+                "findings": item.findings, "submitted_text": prose if item.text is not None else None,
+                "reviewed_at": None, "kind": kind,
+                "_keys": fp.keys if source else (), "_links": item.links, "_item": item,
             }
             by_hash[h] = did
             story = (doc.meta or {}).get(STORY_KEY)
@@ -262,32 +330,35 @@ class Archive:
                 story_rows.append((str(story), did))
         a = self.articles
         with self.write() as conn:
-            existing: dict[str, tuple[int, str, str]] = {}  # id -> (pk, id, hash)
+            existing: dict[str, tuple[int, str, str, str]] = {}  # id -> (pk, id, hash, status)
             kinds: dict[int, str] = {}
             ids = list(rows)
+            cols = (a.c.pk, a.c.id, a.c.content_hash, a.c.status, a.c.kind)
             for chunk in _chunks(ids, 400):
-                q = select(a.c.pk, a.c.id, a.c.content_hash, a.c.kind).where(a.c.id.in_(chunk))
-                for pk, rid, h, kind in conn.execute(q):
-                    existing[rid] = (pk, rid, h)
+                for pk, rid, h, st, kind in conn.execute(select(*cols).where(a.c.id.in_(chunk))):
+                    existing[rid] = (pk, rid, h, st)
                     kinds[pk] = kind
             hashes = [r["content_hash"] for rid, r in rows.items() if rid not in existing]
-            by_content: dict[str, tuple[int, str, str]] = {}
+            by_content: dict[str, tuple[int, str, str, str]] = {}
             for chunk in _chunks(hashes, 400):
-                q = select(a.c.pk, a.c.id, a.c.content_hash, a.c.kind).where(a.c.content_hash.in_(chunk))
-                for pk, rid, h, kind in conn.execute(q):
-                    by_content.setdefault(h, (pk, rid, h))
+                for pk, rid, h, st, kind in conn.execute(select(*cols).where(a.c.content_hash.in_(chunk))):
+                    by_content.setdefault(h, (pk, rid, h, st))
                     kinds[pk] = kind
-            new: list[tuple[dict[str, Any], tuple[int, ...]]] = []
+            new: list[tuple[dict[str, Any], tuple[int, ...], tuple[Any, ...]]] = []
             band_rows: list[tuple[int, int]] = []
+            linked: list[tuple[int, tuple[Any, ...]]] = []
             final_id: dict[str, str] = {}
             for rid, row in rows.items():
                 keys = row.pop("_keys")
+                links = row.pop("_links")
+                item = row.pop("_item")
                 old = existing.get(rid) or by_content.get(row["content_hash"])
                 if old is None:
-                    new.append((row, keys))
+                    new.append((row, keys, links))
+                    result.written.append(item)
                     final_id[rid] = rid
                     continue
-                pk, old_id, old_hash = old
+                pk, old_id, old_hash, old_status = old
                 final_id[rid] = old_id
                 if row["kind"] == "excerpt" and kinds.get(pk) == "article":
                     result.unchanged += 1  # the full text stays; the excerpt only joins its story
@@ -297,22 +368,31 @@ class Archive:
                 if old_id != rid and rid not in existing:
                     values["id"] = old_id if _is_weak_id(rid) else rid
                 final_id[rid] = values["id"]
-                if old_hash == row["content_hash"] and kinds.get(pk) == row["kind"]:
+                was_source = old_status in SOURCE_STATUSES
+                same = (old_hash == row["content_hash"] and old_status == row["status"]
+                        and kinds.get(pk) == row["kind"])
+                if same:
                     values.pop("added_at")
-                    conn.execute(update(a).where(a.c.pk == pk).values(**values))
                     result.unchanged += 1
                 else:
-                    self._delete_bands(conn, [pk])
-                    conn.execute(update(a).where(a.c.pk == pk).values(**values))
-                    band_rows.extend((k, pk) for k in set(keys))
                     result.updated += 1
+                    result.written.append(item)
+                if was_source and not same:
+                    self._delete_bands(conn, [pk])
+                conn.execute(update(a).where(a.c.pk == pk).values(**values))
+                if keys and not same:
+                    band_rows.extend((k, pk) for k in set(keys))
+                linked.append((pk, links))
                 result.ids.append(values["id"])
+                result.stored.append((values["id"], row["status"]))
             if new:
                 inserted = conn.execute(a.insert().returning(a.c.pk, a.c.id, sort_by_parameter_order=True),
-                                        [r for r, _ in new]).all()
-                for (pk, rid), (_, keys) in zip(inserted, new, strict=False):
+                                        [r for r, _, _ in new]).all()
+                for (pk, rid), (row, keys, links) in zip(inserted, new, strict=False):
                     band_rows.extend((k, pk) for k in set(keys))
+                    linked.append((pk, links))
                     result.ids.append(rid)
+                    result.stored.append((rid, row["status"]))
                 result.added += len(new)
             if band_rows:
                 # plain DBAPI executemany: ~10x faster than Core's per-row parameter processing here;
@@ -321,22 +401,76 @@ class Archive:
                 mark = "?" if self.is_sqlite else "%s"
                 conn.exec_driver_sql(f"INSERT INTO unspin_bands (key, article) VALUES ({mark}, {mark})",
                                      band_rows)
+            touched = [pk for pk, _ in linked]
+            for chunk in _chunks(touched, 400):
+                conn.execute(delete(self.links).where(self.links.c.article.in_(chunk)))
+            wanted = {m.id for _, links in linked for m in links}
+            source_pk: dict[str, int] = {}
+            for chunk in _chunks(sorted(wanted), 400):
+                source_pk.update((rid, pk) for pk, rid in conn.execute(select(a.c.pk, a.c.id).where(a.c.id.in_(chunk))))
+            link_rows = []
+            for pk, links in linked:
+                seen: set[int] = set()
+                for rank, m in enumerate(links):
+                    spk = source_pk.get(m.id)
+                    if spk is None or spk == pk or spk in seen:  # removed meanwhile, or itself
+                        continue
+                    seen.add(spk)
+                    link_rows.append({"article": pk, "source": spk, "rank": rank, "score": float(m.score),
+                                      "coverage": float(m.coverage),
+                                      "substitutions": json.dumps([x.to_json() for x in m.substitutions])})
+            if link_rows:
+                conn.execute(self.links.insert(), link_rows)
             if story_rows:
                 self._add_stories(conn, [(story, final_id.get(rid, rid)) for story, rid in story_rows])
             if any(r["kind"] == "excerpt" for r in rows.values()):
                 self._mark_excerpts(conn)
+        return result
+
+    def set_status(self, ids: Iterable[str], status: str) -> list[ArchivedArticle]:
+        """Move articles to ``status`` (an editor's accept or reject); returns the articles moved
+        (as they are now). Index rows are added or removed as the article becomes a source or stops
+        being one; an article moved to a source status keeps no copy links."""
+        from sqlalchemy import delete, select, update
+
+        if status not in STATUSES:
+            raise ValueError(f"unknown status {status!r}")
+        a = self.articles
+        moved: list[int] = []
+        with self.write() as conn:
+            for chunk in _chunks(list(ids), 400):
+                q = select(a.c.pk, a.c.status, a.c.text, a.c.kind).where(a.c.id.in_(chunk))
+                for pk, st, text, kind in conn.execute(q):
+                    if st == status:
+                        continue
+                    if st in SOURCE_STATUSES and status not in SOURCE_STATUSES:
+                        self._delete_bands(conn, [pk])
+                        conn.execute(update(a).where(a.c.pk == pk).values(band_count=0))
+                    elif status in SOURCE_STATUSES and st not in SOURCE_STATUSES:
+                        fp = entry_fingerprint(text, kind)
+                        keys = sorted(set(fp.keys))
+                        mark = "?" if self.is_sqlite else "%s"
+                        if keys:
+                            conn.exec_driver_sql(f"INSERT INTO unspin_bands (key, article) VALUES ({mark}, {mark})",
+                                                 [(k, pk) for k in keys])
+                        conn.execute(update(a).where(a.c.pk == pk).values(band_count=len(fp.keys)))
+                        conn.execute(delete(self.links).where(self.links.c.article == pk))
+                    conn.execute(update(a).where(a.c.pk == pk).values(status=status, reviewed_at=time.time()))
+                    moved.append(pk)
+        return list(self.get_by_pk(moved).values())
 
     def remove(self, ids: Iterable[str]) -> int:
         """Remove articles by archive id; returns how many were there."""
-        from sqlalchemy import delete, select
+        from sqlalchemy import delete, or_, select
 
-        a = self.articles
+        a, lk = self.articles, self.links
         removed = 0
         with self.write() as conn:
             for chunk in _chunks(list(ids), 400):
                 pks = [r[0] for r in conn.execute(select(a.c.pk).where(a.c.id.in_(chunk)))]
                 if pks:
                     self._delete_bands(conn, pks)
+                    conn.execute(delete(lk).where(or_(lk.c.article.in_(pks), lk.c.source.in_(pks))))
                     conn.execute(delete(a).where(a.c.pk.in_(pks)))
                     conn.execute(delete(self.stories).where(self.stories.c.article_id.in_(chunk)))
                     removed += len(pks)
@@ -351,7 +485,8 @@ class Archive:
         from sqlalchemy import delete, select
 
         a, b = self.articles, self.bands
-        for pk, text, kind in conn.execute(select(a.c.pk, a.c.text, a.c.kind).where(a.c.pk.in_(pks))):
+        q = select(a.c.pk, a.c.text, a.c.kind).where(a.c.pk.in_(pks), a.c.band_count > 0)
+        for pk, text, kind in conn.execute(q):
             keys = list(set(entry_fingerprint(text, kind).keys))
             if keys:
                 conn.execute(delete(b).where(b.c.article == pk, b.c.key.in_(keys)))
@@ -439,21 +574,112 @@ class Archive:
 
         a = self.articles
         q = select(a.c.pk, a.c.id, a.c.title, a.c.url, a.c.provider_name, a.c.provider_domain,
-                   a.c.published, a.c.path, a.c.text).where(where)
+                   a.c.published, a.c.path, a.c.text, a.c.status, a.c.score, a.c.verdict, a.c.findings,
+                   a.c.submitted_text).where(where)
         with self.read() as conn:
             return [ArchivedArticle(id=r.id, title=r.title, url=r.url, provider_name=r.provider_name,
                                     provider_domain=r.provider_domain, published=r.published, path=r.path,
-                                    text=r.text, pk=r.pk) for r in conn.execute(q)]
+                                    text=r.text, pk=r.pk, status=r.status, score=r.score, verdict=r.verdict,
+                                    findings=r.findings, submitted_text=r.submitted_text)
+                    for r in conn.execute(q)]
 
-    def list_articles(self, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
-        """Metadata of archived articles (no text), most recently added first."""
+    def list_articles(self, limit: int = 50, offset: int = 0, statuses: Iterable[str] | None = None
+                      ) -> list[dict[str, Any]]:
+        """Metadata of archived articles (no text), most recently added first; ``statuses`` limits
+        the list to articles with those statuses."""
         from sqlalchemy import select
 
         a = self.articles
-        q = (select(a.c.id, a.c.title, a.c.url, a.c.provider_name, a.c.published)
-             .order_by(a.c.added_at.desc(), a.c.pk.desc()).limit(limit).offset(offset))
+        q = select(a.c.id, a.c.title, a.c.url, a.c.provider_name, a.c.published, a.c.status)
+        if statuses is not None:
+            q = q.where(a.c.status.in_(list(statuses)))
+        q = q.order_by(a.c.added_at.desc(), a.c.pk.desc()).limit(limit).offset(offset)
         with self.read() as conn:
             return [dict(r._mapping) for r in conn.execute(q)]
+
+    def review_items(self, statuses: Iterable[str] = (HELD, COPY), limit: int = 100, offset: int = 0
+                     ) -> list[dict[str, Any]]:
+        """Articles waiting for an editor (held, and copies), oldest first: id, status, score, verdict,
+        provider, the gate's top findings and, for copies, their sources (id, score, coverage, number
+        of substitutions)."""
+        import json
+
+        from sqlalchemy import select
+
+        a, lk = self.articles, self.links
+        q = (select(a.c.pk, a.c.id, a.c.title, a.c.url, a.c.provider_name, a.c.provider_domain, a.c.status,
+                    a.c.score, a.c.verdict, a.c.findings, a.c.added_at, a.c.submitted_text.is_not(None))
+             .where(a.c.status.in_(list(statuses))).order_by(a.c.added_at, a.c.pk).limit(limit).offset(offset))
+        src = a.alias("src")
+        with self.read() as conn:
+            rows = conn.execute(q).all()
+            links: dict[int, list[dict[str, Any]]] = {}
+            pks = [r.pk for r in rows]
+            for chunk in _chunks(pks, 400):
+                lq = (select(lk.c.article, src.c.id, src.c.title, lk.c.score, lk.c.coverage, lk.c.substitutions)
+                      .join(src, src.c.pk == lk.c.source).where(lk.c.article.in_(chunk))
+                      .order_by(lk.c.article, lk.c.rank))
+                for art, sid, stitle, score, cov, subs in conn.execute(lq):
+                    links.setdefault(art, []).append({
+                        "id": sid, "title": stitle, "score": round(score, 4), "coverage": round(cov, 4),
+                        "substitutions": len(json.loads(subs))})
+        return [{"id": r.id, "title": r.title, "url": r.url, "provider": r.provider_name or r.provider_domain,
+                 "status": r.status, "score": None if r.score is None else round(r.score, 4),
+                 "verdict": r.verdict, "fixed": bool(r[-1]), "added_at": r.added_at,
+                 "findings": json.loads(r.findings) if r.findings else [], "sources": links.get(r.pk, [])}
+                for r in rows]
+
+    def copy_links(self, article_id: str) -> list[dict[str, Any]]:
+        """The sources a stored copy was linked to, best first, with the aligned substitutions."""
+        import json
+
+        from sqlalchemy import select
+
+        a, lk = self.articles, self.links
+        src = a.alias("src")
+        q = (select(src.c.id, lk.c.score, lk.c.coverage, lk.c.substitutions)
+             .select_from(lk.join(a, a.c.pk == lk.c.article).join(src, src.c.pk == lk.c.source))
+             .where(a.c.id == article_id).order_by(lk.c.rank))
+        with self.read() as conn:
+            return [{"id": sid, "score": score, "coverage": cov, "substitutions": json.loads(subs)}
+                    for sid, score, cov, subs in conn.execute(q)]
+
+    def status_counts(self) -> dict[str, int]:
+        """Articles per status ({status: n})."""
+        from sqlalchemy import func, select
+
+        a = self.articles
+        with self.read() as conn:
+            return {st: n for st, n in conn.execute(select(a.c.status, func.count()).group_by(a.c.status))}
+
+    def provider_status_rows(self) -> list[tuple[str | None, str | None, str, int]]:
+        """(provider name, provider domain, status, articles) for every combination in the archive."""
+        from sqlalchemy import func, select
+
+        a = self.articles
+        q = select(a.c.provider_name, a.c.provider_domain, a.c.status, func.count()).group_by(
+            a.c.provider_name, a.c.provider_domain, a.c.status)
+        with self.read() as conn:
+            return [tuple(r) for r in conn.execute(q)]
+
+    def existing(self, ids: Iterable[str], hashes: Iterable[str]) -> tuple[dict[str, tuple[int, str]],
+                                                                          dict[str, int]]:
+        """What is already archived: {id: (pk, content hash)} for these ids, {content hash: pk} for
+        these hashes."""
+        from sqlalchemy import select
+
+        a = self.articles
+        by_id: dict[str, tuple[int, str]] = {}
+        by_hash: dict[str, int] = {}
+        with self.read() as conn:
+            for chunk in _chunks(list(ids), 400):
+                for pk, rid, h in conn.execute(select(a.c.pk, a.c.id, a.c.content_hash).where(a.c.id.in_(chunk))):
+                    by_id[rid] = (pk, h)
+            for chunk in _chunks(list(hashes), 400):
+                q = select(a.c.pk, a.c.content_hash).where(a.c.content_hash.in_(chunk))
+                for pk, h in conn.execute(q):
+                    by_hash.setdefault(h, pk)
+        return by_id, by_hash
 
     def stats(self) -> dict[str, Any]:
         """Counts and size: articles, providers, index rows, bytes on disk (SQLite) or in the database."""
@@ -472,13 +698,15 @@ class Archive:
             else:
                 size = conn.execute(text(
                     "SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
-                    "WHERE c.relname IN ('unspin_meta', 'unspin_articles', 'unspin_bands', 'unspin_stories') "
+                    "WHERE c.relname IN ('unspin_meta', 'unspin_articles', 'unspin_bands', 'unspin_links', "
+                    "'unspin_stories') "
                     "AND c.relkind = 'r'"
                 )).scalar_one()
             version = conn.execute(select(self.meta.c.value).where(self.meta.c.key == "schema_version")).scalar()
+            per = dict(conn.execute(select(a.c.status, func.count()).group_by(a.c.status)).all())
         return {"url": display_url(self.url), "schema_version": int(version or 0), "articles": n,
                 "providers": providers, "index_rows": bands, "text_chars": int(chars), "bytes": int(size),
-                "last_added": last}
+                "last_added": last, "statuses": {st: int(per.get(st, 0)) for st in STATUSES}}
 
     def candidates(self, keys: Iterable[int], limit: int = 50) -> list[tuple[int, int]]:
         """(article pk, shared LSH bands) for articles sharing at least one band key, most shared first."""
@@ -642,7 +870,7 @@ def _prepare_schema(archive: Archive, create: bool) -> None:
     with archive._errors():
         with archive.engine.connect() as conn:
             names = set(inspect(conn).get_table_names())
-    ours = {"unspin_meta", "unspin_articles", "unspin_bands"}
+    ours = {"unspin_meta", "unspin_articles", "unspin_bands"}  # the tables of schema 1; later ones migrate
     if not names & ours:
         if archive.is_sqlite and names:
             listed = ", ".join(sorted(names)[:5])
@@ -671,14 +899,19 @@ def _prepare_schema(archive: Archive, create: bool) -> None:
     if version > SCHEMA_VERSION:
         raise ArchiveError(f"archive schema version {version} is newer than this unspin understands "
                            f"({SCHEMA_VERSION}); upgrade unspin")
-    if version < SCHEMA_VERSION:
-        raise ArchiveError(f"archive schema version {version} is older than {SCHEMA_VERSION}; make a new archive and "
+    if version < 1:
+        raise ArchiveError(f"archive schema version {version} is older than 1; make a new archive and "
                            "add the articles again")
     for k, v in params().items():
         if meta.get(k) != v:
             raise ArchiveError(f"archive fingerprints were made with different settings ({meta.get(k)!r}); "
                                "make a new archive and add the articles again")
-    if not _has_excerpt_schema(archive):
+    if version < SCHEMA_VERSION:
+        from .migrations import migrate
+
+        with archive._errors():
+            migrate(archive)
+    if not _has_excerpt_schema(archive):  # an archive whose excerpt schema was removed by hand, at any version
         with archive.write() as conn:
             migrate_excerpt_entries(conn, archive)
 
@@ -686,8 +919,8 @@ def _prepare_schema(archive: Archive, create: bool) -> None:
 # ---------------------------------------------------------------------------------------------------
 # Schema step of issue #17: excerpt-only entries and story clusters
 #
-# One self-contained, idempotent step (it inspects before it alters), so it can run as one entry of
-# an ordered list of migrations: it adds ``unspin_articles.kind`` ("article" for full texts, the
+# One self-contained, idempotent step (it inspects before it alters), run as step 3 of
+# ``unspin.match.migrations`` (after the gate's step 2): it adds ``unspin_articles.kind`` ("article" for full texts, the
 # default for every existing row; "excerpt" for an aggregator item's title + excerpt) and the
 # ``unspin_stories`` table (story id, archive id of a member), which keeps which entries an aggregator
 # item grouped as coverage of one story. Fresh archives get both from ``_tables``.
@@ -714,16 +947,9 @@ def _has_excerpt_schema(archive: Archive) -> bool:
                     and any(c["name"] == "kind" for c in insp.get_columns("unspin_articles")))
 
 
-def migrate_excerpt_entries(conn: Any, archive: Archive) -> None:
-    """Add the ``kind`` column and the ``unspin_stories`` table to an archive made before issue #17.
+def migrate_excerpt_entries(conn: Any, archive: Archive | None = None) -> None:
+    """Add the ``kind`` column and the ``unspin_stories`` table to an archive made before issue #17
+    (the schema step ``migrations.v3_excerpts``, inside a write transaction)."""
+    from .migrations import v3_excerpts
 
-    Runs inside a write transaction (``Archive.write``); SQLite and PostgreSQL both add a NOT NULL
-    column with a constant default in place, so existing rows become full-text articles.
-    """
-    from sqlalchemy import inspect, text
-
-    insp = inspect(conn)
-    if not any(c["name"] == "kind" for c in insp.get_columns("unspin_articles")):
-        conn.execute(text("ALTER TABLE unspin_articles ADD COLUMN kind VARCHAR(16) NOT NULL DEFAULT 'article'"))
-    if "unspin_stories" not in insp.get_table_names():
-        archive.stories.create(conn)
+    v3_excerpts(conn)

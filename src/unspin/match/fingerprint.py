@@ -19,7 +19,7 @@ import re
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 SHINGLE_SIZE = 5
 NUM_PERM = 256
@@ -191,8 +191,12 @@ class Fingerprint:
     keys: tuple[int, ...]  # distinct; NUM_BANDS per chunk, fewer when keys repeat
 
 
+@lru_cache(maxsize=256)
 def fingerprint(text: str) -> Fingerprint:
-    """Skeleton shingles -> MinHash per chunk -> LSH band keys for ``text``."""
+    """Skeleton shingles -> MinHash per chunk -> LSH band keys for ``text``.
+
+    Cached (the last 256 texts): the archive's gate fingerprints an article to match it and again to
+    store it; the result is immutable."""
     ordered = shingle_runs(skeleton(text))
     if not ordered:
         return Fingerprint(0, ())

@@ -18,6 +18,7 @@ source that contributed only a minor share is still found.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +26,7 @@ from ..model import Document, Finding, Suggestion
 from .align import AlignedPassage, Sentence, WordSubstitution, align_sentences, split_sentences, word_substitutions
 from .fingerprint import containment, fingerprint, text_shingles
 
+SOURCE_STATUSES = ("original", "fixed")  # archive statuses that may be sources (match.archive.SOURCE_STATUSES)
 CANDIDATES = 40  # most-voted LSH candidates fetched
 RERANK = 8  # candidates aligned sentence by sentence
 MIN_CONTAINMENT = 0.05  # share of the document's skeleton shingles a candidate must contain
@@ -97,22 +99,31 @@ def query_sentences(doc: Document) -> list[Sentence]:
 
 def find_sources(archive: Any, doc: Document, top: int = 5) -> list[SourceMatch]:
     """Likely sources of ``doc`` in ``archive``, best first, at most ``top``."""
+    if top <= 0:
+        return []
+    text = doc.prose()
+    first = [pk for pk, _ in archive.candidates(fingerprint(text).keys, CANDIDATES)]
+    if not first:
+        return []  # no candidate at all: the sentence split is not needed
     sentences = query_sentences(doc)
-    if not sentences or top <= 0:
+    if not sentences:
         return []
     total_chars = sum(s.end - s.start for s in sentences) or 1
     need = min(MIN_SENTENCES, len(sentences))
     claimed: set[int] = set()
     accepted: list[tuple[Any, list[tuple[int, int, float]], list[Sentence]]] = []
     seen: set[int] = set()
-    text = doc.prose()
-    for _round in range(2):
-        fp = fingerprint(text)
-        pool = [pk for pk, _ in archive.candidates(fp.keys, CANDIDATES) if pk not in seen]
+    for round_ in range(2):
+        if round_ == 0:
+            pool = first
+        else:
+            pool = [pk for pk, _ in archive.candidates(fingerprint(text).keys, CANDIDATES) if pk not in seen]
         if not pool:
             break
         query_shingles = text_shingles(text)
-        articles = archive.get_by_pk(pool)
+        # only originals (and fixed articles) are sources; the others have no index rows anyway
+        articles = {pk: a for pk, a in archive.get_by_pk(pool).items()
+                    if getattr(a, "status", "original") in SOURCE_STATUSES}
         ranked = sorted(((containment(query_shingles, text_shingles(art.text)), pk) for pk, art in articles.items()),
                         reverse=True)
         scored = []
@@ -240,14 +251,20 @@ def findings_from_matches(doc: Document, fb: Any, matches: list[SourceMatch]) ->
     sentence. When two sources cover the same span, the better source's finding is kept.
     """
     out: list[Finding] = []
+    # spans already taken, sorted; no two overlap, so their ends are sorted too and the one span that
+    # may overlap a new one is the last starting before the new one ends (bisect, not a scan)
     taken: list[tuple[int, int]] = []
+    starts: list[int] = []
+    ends: list[int] = []
     for match in matches:
-        by_query = {(p.query_start, p.query_end): p for p in match.alignments}
+        passages = sorted(match.alignments, key=lambda p: (p.query_start, p.query_end))
+        pstarts = [p.query_start for p in passages]
         for sub in match.substitutions:
-            if any(sub.query_start < e and s < sub.query_end for s, e in taken):
+            k = bisect_left(starts, sub.query_end) - 1
+            if k >= 0 and ends[k] > sub.query_start:
                 continue
-            passage = next((p for (qs, qe), p in by_query.items() if qs <= sub.query_start and sub.query_end <= qe),
-                           None)
+            j = bisect_right(pstarts, sub.query_start) - 1
+            passage = passages[j] if j >= 0 and sub.query_end <= passages[j].query_end else None
             name = match.title or match.id
             evidence = {
                 "source_id": match.id, "title": match.title, "url": match.url,
@@ -264,7 +281,11 @@ def findings_from_matches(doc: Document, fb: Any, matches: list[SourceMatch]) ->
                 f"which has {sub.original!r}",
                 [Suggestion(sub.original, "source", match.score)], confidence, evidence,
             ))
-            taken.append((sub.query_start, sub.query_end))
+            span = (sub.query_start, sub.query_end)
+            i = bisect_right(taken, span)
+            taken.insert(i, span)
+            starts.insert(i, span[0])
+            ends.insert(i, span[1])
     return out
 
 
@@ -280,13 +301,13 @@ def vouched_by_sources(findings: list[Finding], matches: list[SourceMatch]) -> l
     passages += [(a[0], a[1]) for m in matches if m.kind == "excerpt" for a in m.aligned_words]
     if not passages:
         return findings
-    sourced = [(f.start, f.end) for f in findings if f.rule.startswith("US3")]
+    inner = _Spans(passages)
+    sourced = _Spans([(f.start, f.end) for f in findings if f.rule.startswith("US3")])
 
     def keep(f: Finding) -> bool:
         if not f.rule.startswith(("US1", "US2")):
             return True
-        inside = any(s <= f.start and f.end <= e for s, e in passages)
-        return not inside or any(f.start < e and s < f.end for s, e in sourced)
+        return not inner.contains(f.start, f.end) or sourced.overlaps(f.start, f.end)
 
     return [f for f in findings if keep(f)]
 
@@ -297,3 +318,27 @@ def detect(doc: Document, fb: Any, ctx: Any, findings: list[Finding]) -> tuple[l
     dropped."""
     sources = tuple(find_sources(ctx.archive, doc, top=ctx.top_sources))
     return vouched_by_sources(findings + findings_from_matches(doc, fb, list(sources)), list(sources)), sources
+
+
+class _Spans:
+    """Spans sorted by start with the running maximum of their ends: "does one contain / overlap
+    (start, end)" in O(log n) for any spans, overlapping or not."""
+
+    def __init__(self, spans: list[tuple[int, int]]):
+        spans = sorted(spans)
+        self.starts = [s for s, _ in spans]
+        self.max_end: list[int] = []
+        top = -1
+        for _, e in spans:
+            top = max(top, e)
+            self.max_end.append(top)
+
+    def contains(self, start: int, end: int) -> bool:
+        """Some span has s <= start and end <= e."""
+        k = bisect_right(self.starts, start) - 1
+        return k >= 0 and self.max_end[k] >= end
+
+    def overlaps(self, start: int, end: int) -> bool:
+        """Some span has start < e and s < end."""
+        k = bisect_left(self.starts, end) - 1
+        return k >= 0 and self.max_end[k] > start

@@ -11,7 +11,8 @@ from .providers import ArticleRow, FlagRule, ProviderStats, Totals
 
 PROVIDER_COLUMNS = ("provider", "domain", "articles", "flagged", "flagged_share", "spun", "suspect",
                     "mean_score", "worst_score", "worst_article", "mean_readability", "mean_quality",
-                    "mean_heat", "low_quality", "reasons", "top_phrases")
+                    "mean_heat", "low_quality", "reasons", "top_phrases", "archive_originals", "archive_copies",
+                    "archive_held", "archive_fixed", "archive_rejected")
 ARTICLE_COLUMNS = ("path", "id", "provider", "domain", "title", "url", "score", "verdict", "words",
                    "findings", "readability", "quality", "heat", "related", "phrases")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -60,6 +61,8 @@ def providers_csv(providers: list[ProviderStats]) -> str:
         f"{p.mean_score:.4f}", f"{p.worst_score:.4f}", p.worst_article, _fmt(p.mean_readability, 2),
         _fmt(p.mean_quality, 4), _fmt(p.mean_heat, 2), "yes" if p.low_quality else "no", "; ".join(p.reasons),
         "; ".join(f"{phrase} ({n})" for phrase, n in p.top_phrases),
+        *(("",) * 5 if p.archive is None else (p.archive.get(k, 0) for k in
+                                              ("original", "copy", "held", "fixed", "rejected"))),
     ] for p in providers])
 
 

@@ -147,6 +147,10 @@ def _provider_details(p: ProviderStats) -> str:
              f"{p.flagged_share:.0%} flagged, mean score {p.mean_score:.3f}{badge}</summary>"]
     if p.reasons:
         parts.append("<p>Flagged because: " + "; ".join(esc(r) for r in p.reasons) + ".</p>")
+    if p.archive is not None:
+        from .gate import describe
+
+        parts.append(f"<p class=archive>In the archive: {esc(describe(p.archive))}.</p>")
     if p.top_phrases:
         parts.append("<p>Top spun phrases:</p><ul class=phrases>" + "".join(
             f"<li>“{esc(phrase)}” ×{n}</li>" for phrase, n in p.top_phrases) + "</ul>")

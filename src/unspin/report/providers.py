@@ -173,6 +173,7 @@ class ProviderStats:
     low_quality: bool = False
     reasons: tuple[str, ...] = ()
     scores: tuple[float, ...] = field(default=(), repr=False)
+    archive: dict[str, int] | None = None  # the archive gate's counts by status (report --db; report/gate.py)
 
     @property
     def flagged_share(self) -> float:
@@ -199,6 +200,7 @@ class ProviderStats:
             "score_histogram": list(self.histogram),
             "examples": [{"path": a.path, "id": a.id, "title": a.title, "url": a.url,
                           "score": round(a.score, 4), "verdict": a.verdict} for a in self.examples],
+            "archive": self.archive,
         }
 
 

@@ -18,6 +18,7 @@ Endpoints::
     GET  /api/info         version, upload limit, whether an archive is configured
     POST /api/check        one article -> score, verdict, findings, its text, likely sources
     POST /api/fix          the text and the accepted suggestions -> the fixed text (rewrite.apply)
+    GET/POST /api/review   the archive gate's held articles and copies; accept or reject (web/review.py)
 
 ``POST /api/check`` takes either JSON ``{"text": "...", "kind": "auto|text|markdown|html", "name": "..."}``
 (pasted text) or the raw bytes of an uploaded file (``Content-Type: application/octet-stream``, with
@@ -66,6 +67,7 @@ _STATIC = {
     "/index.html": ("index.html", "text/html; charset=utf-8"),
     "/static/app.js": ("app.js", "text/javascript; charset=utf-8"),
     "/static/app.css": ("app.css", "text/css; charset=utf-8"),
+    "/static/review.js": ("review.js", "text/javascript; charset=utf-8"),
 }
 
 
@@ -583,6 +585,13 @@ class Handler(BaseHTTPRequestHandler):
             self._send(200, _static_bytes(name), ctype)
         elif path == "/api/info":
             self.send_json(200, self.server.app.info())
+        elif path == "/api/review":  # the archive gate's review (web/review.py)
+            from .review import ReviewProblem, review_list
+
+            try:
+                self.send_json(200, review_list(self.server.app))
+            except ReviewProblem as exc:
+                self.send_json(exc.status, {"error": exc.message})
         elif path in ("/api/check", "/api/fix"):
             self.send_json(405, {"error": f"use POST for {path}"}, extra={"Allow": "POST"})
         elif path == "/favicon.ico":
@@ -609,13 +618,16 @@ class Handler(BaseHTTPRequestHandler):
             self.send_json(403, {"error": "requests from other sites are not accepted"})
             return
         url = urlsplit(self.path)
-        if url.path not in ("/api/check", "/api/fix"):
+        if url.path not in ("/api/check", "/api/fix", "/api/review"):
             self._drain(self._content_length(required=False) or 0)
             self.send_json(404 if url.path not in _STATIC and url.path != "/api/info" else 405,
                            {"error": f"cannot POST to {url.path}"})
             return
         try:
-            result = self._check(url.query) if url.path == "/api/check" else self._fix()
+            if url.path == "/api/review":
+                result = self._review()
+            else:
+                result = self._check(url.query) if url.path == "/api/check" else self._fix()
         except RequestProblem as exc:
             self.send_json(exc.status, {"error": exc.message})
             return
@@ -677,6 +689,23 @@ class Handler(BaseHTTPRequestHandler):
         if ctype != "application/json":
             raise RequestProblem(415, "send the edits as JSON (application/json)")
         return app.fix_json(body)
+
+    def _review(self) -> dict[str, Any]:
+        from .review import ReviewProblem, review_action
+
+        n = self._content_length()
+        assert n is not None
+        if n > 64 * 1024:
+            self._drain(n)
+            raise RequestProblem(413, "the review request is too large")
+        body = self.rfile.read(n)
+        if len(body) < n:
+            self.close_connection = True
+            raise RequestProblem(400, "the request body ended early")
+        try:
+            return review_action(self.server.app, body)
+        except ReviewProblem as exc:
+            raise RequestProblem(exc.status, exc.message) from None
 
     def _check(self, query: str) -> dict[str, Any]:
         app = self.server.app
