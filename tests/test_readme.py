@@ -101,6 +101,10 @@ def test_every_step_of_the_walk_does_what_the_readme_says(walk):
     assert json.loads(out)["schema_version"] == 1 and doc["verdict"] == "spun"
     assert {"rule", "rules", "start", "end", "suggestions"} <= set(doc["findings"][0])
 
+    code, out, _ = step("unspin check --explain spun-press-briefing.md")
+    assert code == 1 and "most suspicious words" in out
+    assert re.search(r"^\s+1\. spun-press-briefing\.md:\d+:\d+: '\w[^']*' -> '[^']+' \([01]\.\d\d\)$", out, re.M)
+
     code, out, _ = step("unspin check --format sarif . > unspin.sarif")
     sarif = json.loads((work / "unspin.sarif").read_text())
     assert code == 1 and out == "" and sarif["version"] == "2.1.0" and sarif["runs"][0]["results"]

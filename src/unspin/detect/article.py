@@ -156,13 +156,13 @@ def _us203(doc: Any, stream: Any):
 
 def _us201(doc: Any, stream: Any):
     try:
-        from .generic import _score, load_model
+        from .generic import load_model, score_words
 
         m = load_model()
         if not m.weights:
             return None
         with m.lock:
-            return _score(m, doc, stream)
+            return score_words(m, doc, stream)
     except (FileNotFoundError, ImportError):
         return None
 

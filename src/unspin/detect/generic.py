@@ -379,7 +379,7 @@ def sentences(doc: Document, stream: MatchStream) -> list[list[tuple[str, Any, b
         return out
 
 
-def _score(m: GenericModel, doc: Document, stream: MatchStream):
+def score_words(m: GenericModel, doc: Document, stream: MatchStream):
     """Every expanded candidate word of the document with its best synonym swap, its features and
     its combiner score (arrays), or None. Same decisions, features and values as scoring each word
     with NGramModel.prob one call at a time (the exact path of the previous versions)."""
@@ -651,7 +651,7 @@ def candidates(doc: Document, stream: MatchStream, model: GenericModel,
     from ..text import Token
 
     m = model
-    sc = _score(m, doc, stream)
+    sc = score_words(m, doc, stream)
     if sc is None:
         return []
     idx = range(len(sc["f"]))
@@ -683,8 +683,8 @@ def generic_findings(doc: Document, stream: MatchStream, fb: FindingBuilder,
 
 
 def _findings(model: GenericModel, doc: Document, stream: MatchStream, fb: FindingBuilder) -> list[Finding]:
-    sc = _score(model, doc, stream)
-    _keep(stream, "_us201_scored", sc)  # the soft scores of every slot: detect/article.py reads them
+    sc = score_words(model, doc, stream)
+    keep_on_stream(stream, "_us201_scored", sc)  # the soft scores of every slot: detect/article.py reads them
     if sc is None:
         return []
     thr = model.weights["threshold"]
@@ -725,7 +725,7 @@ def _findings(model: GenericModel, doc: Document, stream: MatchStream, fb: Findi
     return out
 
 
-def _keep(stream: MatchStream, name: str, value: Any) -> None:
+def keep_on_stream(stream: MatchStream, name: str, value: Any) -> None:
     try:
         setattr(stream, name, value)
     except AttributeError:  # pragma: no cover - a stream type without a __dict__

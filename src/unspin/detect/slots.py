@@ -231,7 +231,7 @@ def _columns(m, sm: SlotModel, doc: Document, split, parts=None) -> SlotColumns 
     notend = ~last[c]
     # per LM position j: bigram entry (R[j] | R[j-1]), its backoff, the trigram entry and
     # log10 P(R[j] | R[j-2] R[j-1]), read once for the positions the slots' contexts need (as
-    # generic._score reads them: the same values as GenericModel.trigram)
+    # generic.score_words reads them: the same values as GenericModel.trigram)
     need = np.zeros(L + 1, dtype=np.int8)
     need[J - 1] = 1
     need[J] = need[J + 1] = need[J + 2] = 2

@@ -441,10 +441,10 @@ def spinmap_findings(doc: Document, stream: MatchStream, fb: FindingBuilder) -> 
         found = occurrences(doc, stream, smap)
     except (FileNotFoundError, ImportError):  # the generic model's tables are not installed
         return []
-    from .generic import _keep
+    from .generic import keep_on_stream
 
     if found is None:
-        _keep(stream, "_us202_scored", None)
+        keep_on_stream(stream, "_us202_scored", None)
         return []
     from ..model import Suggestion
     from ..rewrite.case import match_case
@@ -453,7 +453,7 @@ def spinmap_findings(doc: Document, stream: MatchStream, fb: FindingBuilder) -> 
     thr = smap.weights["threshold"]
     cal = smap.weights.get("calibration", {})
     scores = smap.score(found.columns)
-    _keep(stream, "_us202_scored", (found, scores))  # soft scores for detect/article.py
+    keep_on_stream(stream, "_us202_scored", (found, scores))  # soft scores for detect/article.py
     out = []
     for i in (scores >= thr).nonzero()[0].tolist():
         c = found.row(i)
