@@ -28,7 +28,7 @@ test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests scripts benchmarks
+	$(BIN)/ruff check src tests scripts benchmarks evaluation
 
 # Rebuild every shipped model from its sources (needs Debian's wordnet-base; ~5-10 min on 2 cores).
 models: $(STAMP)
