@@ -11,9 +11,10 @@ def test_public_api_in_a_fresh_interpreter():
             "import unspin.analysis; from unspin import analyze as again; "
             "assert callable(analyze) and again is analyze; "
             "r = analyze_text('The squeeze secretary spoke.'); "
-            "print(r.findings[0].rule, r.verdict)")
+            "print(' '.join(f.rule for f in r.findings))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.split()[0] == "US101"
+    # the phrase is found (the article scorer may add US901 for so short a text: one phrase in four words)
+    assert "US101" in out.split()
 
 
 def test_python_dash_m_runs_the_cli():
