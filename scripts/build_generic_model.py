@@ -113,6 +113,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--skip-tables", action="store_true")
     ap.add_argument("--out", default=str(D.ROOT / "models" / "generic" / "weights.json"))
+    ap.add_argument("--own-threshold", action="store_true",
+                    help="ship this build's own threshold, not the shipped joint one (then rerun "
+                         "python -m evaluation.slot_budget --write)")
     args = ap.parse_args()
     t0 = time.time()
     if not args.skip_tables:
@@ -120,6 +123,9 @@ def main() -> None:
 
         print(build_generic_tables.build())
     weights = train()
+    from joint_thresholds import keep_joint
+
+    keep_joint(weights, D.ROOT / "models" / "generic" / "weights.json", own=args.own_threshold)
     out = Path(args.out)
     out.write_text(json.dumps(weights, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     print(f"wrote {out} in {time.time() - t0:.0f}s")

@@ -66,6 +66,9 @@ def main() -> None:
     ap.add_argument("--prune-own", type=float, default=-8.5)
     ap.add_argument("--max-cand", type=int, default=12)
     ap.add_argument("--out", type=Path, default=ROOT / "models" / "thesaurus" / "weights.json")
+    ap.add_argument("--own-threshold", action="store_true",
+                    help="ship this build's own threshold, not the shipped joint one (then rerun "
+                         "python -m evaluation.slot_budget --write)")
     ap.add_argument("--threshold-only", action="store_true",
                     help="keep the fitted combiner, only recalibrate the threshold for --budget")
     args = ap.parse_args()
@@ -124,6 +127,9 @@ def main() -> None:
         "calibration_words": cal_words,
         "data": "Wikinews train part + fixtures, clean and spun by thesaurus half A at 10%/20%; "
                 "screener TRAIN split in templates with canonical twins"}
+    from joint_thresholds import keep_joint
+
+    keep_joint(weights, ROOT / "models" / "thesaurus" / "weights.json", own=args.own_threshold)
     args.out.write_text(json.dumps(weights, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     print(json.dumps({"threshold": weights["threshold"]}), f"{time.time() - t0:.0f}s", file=sys.stderr)
 

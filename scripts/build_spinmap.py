@@ -45,6 +45,9 @@ from unspin.detect.lexicon import canonical_variants  # noqa: E402
 from unspin.fileio import atomic_write_text  # noqa: E402
 from unspin.text import MatchStream  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from joint_thresholds import keep_joint  # noqa: E402
+
 NEWS = ROOT / "data" / "lexicon" / "news.tsv"
 TARGET_PER_1K = 0.15
 FOLDS = 2  # cross-fitting folds of the lexicon rows: a fold's phrases use the other folds' swaps
@@ -232,6 +235,9 @@ def main() -> None:
     ap.add_argument("--target", type=float, default=TARGET_PER_1K)
     ap.add_argument("--out", type=Path, default=ROOT / "models" / "spinmap" / "spinmap.json")
     ap.add_argument("--dump", type=Path, help="also write the training rows here (npz; development)")
+    ap.add_argument("--own-threshold", action="store_true",
+                    help="ship this build's own threshold, not the shipped joint one (then rerun "
+                         "python -m evaluation.slot_budget --write)")
     args = ap.parse_args()
 
     import numpy as np
@@ -333,6 +339,7 @@ def main() -> None:
         r = sum(1 for idx, _ in span_rows if any(S[j] >= th for j in idx)) / max(1, len(span_rows))
         print(f"  {t:4.2f}/1k  threshold {th:7.3f}  recall {r:.3f}")
 
+    keep_joint(weights, ROOT / "models" / "spinmap" / "spinmap.json", "weights", own=args.own_threshold)
     data = {"about": "unspin US202 spinner-vocabulary model; built by scripts/build_spinmap.py. Swaps learned "
                      "from the Problematic Paper Screener lexicon half, TRAIN split (CC BY 4.0, Cabanac, Labbé, "
                      "Magazinov) and unspin's news lexicon; see models/MODEL_CARD.md.",
