@@ -379,6 +379,26 @@ def sentences(doc: Document, stream: MatchStream) -> list[list[tuple[str, Any, b
         return out
 
 
+def lm_sequence(m: GenericModel, Tw, first):
+    """The LM's word sequence for a document's words (type ids ``Tw``, sentence starts ``first``):
+    ``<s> <s> sentence </s> </s>`` per sentence, as LM ids ``R``; ``J_all`` the position of each word
+    in it; ``L`` its length. US201 and US203 read their n-grams off it."""
+    np = m.np
+    nw = len(Tw)
+    sent = np.cumsum(first) - 1  # sentence number of each word
+    sstart = np.flatnonzero(first)
+    ns = len(sstart)
+    bos, eos = m.lm_specials()
+    J_all = np.arange(nw) + 4 * sent + 2
+    L = nw + 4 * ns
+    R = np.full(L, eos, dtype=np.int64)
+    R[J_all] = m._t_lm[Tw]
+    b0 = sstart + 4 * np.arange(ns)
+    R[b0] = bos
+    R[b0 + 1] = bos
+    return R, J_all, L
+
+
 def score_words(m: GenericModel, doc: Document, stream: MatchStream):
     """Every expanded candidate word of the document with its best synonym swap, its features and
     its combiner score (arrays), or None. Same decisions, features and values as scoring each word
@@ -396,18 +416,7 @@ def score_words(m: GenericModel, doc: Document, stream: MatchStream):
     max_syn = int(w.get("max_syn", 8))
     top_right = int(w.get("top_right", 3))
     nw = len(Tw)
-    sent = np.cumsum(first) - 1  # sentence number of each word
-    sstart = np.flatnonzero(first)
-    ns = len(sstart)
-    # the LM's word sequence: <s> <s> sentence </s> </s>, per sentence
-    bos, eos = m.lm_specials()
-    J_all = np.arange(nw) + 4 * sent + 2
-    L = nw + 4 * ns
-    R = np.full(L, eos, dtype=np.int64)
-    R[J_all] = m._t_lm[Tw]
-    b0 = sstart + 4 * np.arange(ns)
-    R[b0] = bos
-    R[b0 + 1] = bos
+    R, J_all, L = lm_sequence(m, Tw, first)
     # per position j: bigram entry (R[j] | R[j-1]), its backoff, trigram entry (R[j] | R[j-2] R[j-1])
     # and log10 P(R[j] | R[j-2] R[j-1]), where the candidates' own context and probes read them
     J = J_all[c]

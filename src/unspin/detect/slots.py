@@ -202,6 +202,8 @@ def slot_columns(doc: Document, stream: MatchStream, model: SlotModel | None = N
 
 
 def _columns(m, sm: SlotModel, doc: Document, split, parts=None) -> SlotColumns | None:
+    from .generic import lm_sequence
+
     np = m.np
     texts, starts, ends, wpos, Tw, first, last, ok = split
     vid = m._t_vid[Tw]
@@ -216,17 +218,7 @@ def _columns(m, sm: SlotModel, doc: Document, split, parts=None) -> SlotColumns 
     prune_own = float(w_.get("prune_own", -6.0))
     max_cand = int(w_.get("max_cand", MAX_CAND))
     nw = len(Tw)
-    sent = np.cumsum(first) - 1
-    sstart = np.flatnonzero(first)
-    ns = len(sstart)
-    bos, eos = m.lm_specials()
-    J_all = np.arange(nw) + 4 * sent + 2
-    L = nw + 4 * ns
-    R = np.full(L, eos, dtype=np.int64)
-    R[J_all] = m._t_lm[Tw]
-    b0 = sstart + 4 * np.arange(ns)
-    R[b0] = bos
-    R[b0 + 1] = bos
+    R, J_all, L = lm_sequence(m, Tw, first)
     J = J_all[c]
     notend = ~last[c]
     # per LM position j: bigram entry (R[j] | R[j-1]), its backoff, the trigram entry and
