@@ -36,6 +36,8 @@ models: $(STAMP)
 	$(BIN)/python scripts/build_generic_model.py
 	$(BIN)/python scripts/build_spinmap.py
 	$(BIN)/python scripts/build_context_tables.py
+	$(BIN)/python scripts/build_thesaurus.py
+	$(BIN)/python scripts/build_slots.py
 	$(BIN)/python scripts/build_scorer.py
 
 eval: $(STAMP)
