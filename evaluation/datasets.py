@@ -251,7 +251,6 @@ def unseen_phrase_set(limit: int | None = None, seed: int = 0, per_doc: int = 12
     the template sentences do not have; so are rows whose tortured phrase also occurs in the TRAIN
     split. The clean twin puts the canonical phrase in the same slot.
     """
-    from unspin.detect.lexicon import canonical_variants
 
     half = read_pps_half(path)
     # a few canonicals differ only in a plural or a query condition, so the same tortured phrase can
@@ -265,20 +264,28 @@ def unseen_phrase_set(limit: int | None = None, seed: int = 0, per_doc: int = 12
     rng = random.Random(seed)
     if limit is not None and limit < len(rows):
         rows = sorted(rng.sample(rows, limit), key=lambda r: r["tortured_phrase"].lower())
+    spun, clean = template_samples(rows, "test", per_doc)
+    return PhraseSet(spun, clean, len(rows))
+
+
+def template_samples(rows: list[dict], split: str, per_doc: int) -> tuple[list[Sample], list[Sample]]:
+    """Screener rows set in neutral TEMPLATES, ``per_doc`` phrases a document: the spun samples (the
+    tortured phrase, one substitution each) and their clean twins (the canonical wording), ids
+    ``pps-SPLIT-NNNN``."""
+    from unspin.detect.lexicon import canonical_variants
+
     spun: list[Sample] = []
     clean: list[Sample] = []
     for d in range(0, len(rows), per_doc):
-        chunk = rows[d : d + per_doc]
         s_parts: list[str] = []
         c_parts: list[str] = []
         subs: list[Substitution] = []
         pos = 0
-        for k, r in enumerate(chunk):
+        for k, r in enumerate(rows[d : d + per_doc]):
             tortured = " ".join(r["tortured_phrase"].split())
             canon = canonical_variants(r["canonical_phrase"])
             canon_text = canon[0] if canon else r["canonical_phrase"].strip()
-            template = TEMPLATES[(d + k) % len(TEMPLATES)]
-            head, tail = template.split("{p}")
+            head, tail = TEMPLATES[(d + k) % len(TEMPLATES)].split("{p}")
             if k:
                 s_parts.append("\n\n")
                 pos += 2
@@ -287,8 +294,8 @@ def unseen_phrase_set(limit: int | None = None, seed: int = 0, per_doc: int = 12
             subs.append(Substitution(pos, pos + len(tortured), canon_text, tortured))
             s_parts.append(tortured + tail)
             pos += len(tortured) + len(tail)
-            c_parts.append(template.replace("{p}", canon_text))
-        sid = f"pps-test-{d // per_doc:04d}"
-        spun.append(Sample(sid, "pps-test", "pps", 1.0, "".join(s_parts), tuple(subs)))
-        clean.append(Sample(sid, "pps-test-clean", "", 0.0, "\n\n".join(c_parts)))
-    return PhraseSet(spun, clean, len(rows))
+            c_parts.append(head + canon_text + tail)
+        sid = f"pps-{split}-{d // per_doc:04d}"
+        spun.append(Sample(sid, f"pps-{split}", "pps", 1.0, "".join(s_parts), tuple(subs)))
+        clean.append(Sample(sid, f"pps-{split}-clean", "", 0.0, "\n\n".join(c_parts)))
+    return spun, clean

@@ -59,37 +59,14 @@ def phrase_samples(split: str, per_doc: int = 12, limit: int | None = None, seed
     if split == "test":
         ps = unseen_phrase_set(limit=limit, seed=seed, per_doc=per_doc)
         return ps.spun, ps.clean
-    from unspin.detect.lexicon import canonical_variants
-
-    from .datasets import TEMPLATES, pps_split, read_pps_half
-    from .spinner import Substitution
+    from .datasets import pps_split, read_pps_half, template_samples
 
     rows = [r for r in read_pps_half() if pps_split(r["canonical_phrase"]) == "train"
             and not (r.get("pps_query") or "").strip()]
     rows.sort(key=lambda r: (r["canonical_phrase"].lower(), r["tortured_phrase"].lower()))
     if limit is not None and limit < len(rows):
         rows = random.Random(seed).sample(rows, limit)
-    spun, clean = [], []
-    for d in range(0, len(rows), per_doc):
-        s_parts, c_parts, subs, pos = [], [], [], 0
-        for k, r in enumerate(rows[d:d + per_doc]):
-            tortured = " ".join(r["tortured_phrase"].split())
-            canon = canonical_variants(r["canonical_phrase"])
-            canon_text = canon[0] if canon else r["canonical_phrase"].strip()
-            head, tail = TEMPLATES[(d + k) % len(TEMPLATES)].split("{p}")
-            if k:
-                s_parts.append("\n\n")
-                pos += 2
-            s_parts.append(head)
-            pos += len(head)
-            subs.append(Substitution(pos, pos + len(tortured), canon_text, tortured))
-            s_parts.append(tortured + tail)
-            pos += len(tortured) + len(tail)
-            c_parts.append(head + canon_text + tail)
-        sid = f"pps-train-{d // per_doc:04d}"
-        spun.append(Sample(sid, "pps-train", "pps", 1.0, "".join(s_parts), tuple(subs)))
-        clean.append(Sample(sid, "pps-train-clean", "", 0.0, "\n\n".join(c_parts)))
-    return spun, clean
+    return template_samples(rows, "train", per_doc)
 
 
 @dataclass
