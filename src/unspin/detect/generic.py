@@ -399,6 +399,24 @@ def lm_sequence(m: GenericModel, Tw, first):
     return R, J_all, L
 
 
+def right_probes(m: GenericModel, s_, p1, n1, n2, bS, hbS, B2, HB2):
+    """log10 P(n1 | p1 s) and log10 P(n2 | s n1) for candidates ``s_`` put between ``p1`` and ``n1 n2``
+    (arrays of LM ids), with the candidates' left-probe bigram entries ``bS``/``hbS`` and position
+    J+2's bigram entries ``B2``/``HB2`` reused: P(n1 | p1 s)'s history bigram (s | p1) is the left
+    probe's; P(n2 | s n1)'s bigram (n2 | n1) is position J+2's, its history bigram (n1 | s) the one
+    of P(n1 | p1 s). Returns (r1, r2, hb1), hb1 whether the bigram (n1 | s) is in the LM."""
+    np = m.np
+    b1, hb1 = m._bi(n1, s_)
+    b12 = np.concatenate((b1, B2))
+    hb12 = np.concatenate((hb1, HB2))
+    t12, ht12 = m._tri(b12, hb12, np.concatenate((p1, s_)))
+    bo12 = m._bo(np.concatenate((bS, b1)), np.concatenate((hbS, hb1)))
+    r12 = m._lp(np.concatenate((n1, n2)), np.concatenate((s_, n1)), np.concatenate((p1, s_)), b12, hb12,
+                bo12, t12, ht12)
+    npr = len(s_)
+    return r12[:npr], r12[npr:], hb1
+
+
 def score_words(m: GenericModel, doc: Document, stream: MatchStream):
     """Every expanded candidate word of the document with its best synonym swap, its features and
     its combiner score (arrays), or None. Same decisions, features and values as scoring each word
@@ -491,17 +509,7 @@ def score_words(m: GenericModel, doc: Document, stream: MatchStream):
     s_ = SR[sel]
     Jp = Jq[sel]
     n1, n2, p1 = R[Jp + 1], R[Jp + 2], p1[sel]
-    # P(n1 | p1 s): history bigram (s | p1) is the left probe's bigram; P(n2 | s n1): bigram
-    # (n2 | n1) is position J+2's, the history bigram (n1 | s) the one of P(n1 | p1 s)
-    b1, hb1 = m._bi(n1, s_)
-    b12 = np.concatenate((b1, B[Jp + 2]))
-    hb12 = np.concatenate((hb1, HB[Jp + 2]))
-    t12, ht12 = m._tri(b12, hb12, np.concatenate((p1, s_)))
-    bo12 = m._bo(np.concatenate((bS[sel], b1)), np.concatenate((hbS[sel], hb1)))
-    r12 = m._lp(np.concatenate((n1, n2)), np.concatenate((s_, n1)), np.concatenate((p1, s_)), b12, hb12,
-                bo12, t12, ht12)
-    npr = len(sel)
-    r1, r2 = r12[:npr], r12[npr:]
+    r1, r2, _ = right_probes(m, s_, p1, n1, n2, bS[sel], hbS[sel], B[Jp + 2], HB[Jp + 2])
     pgl = left[sel] - ol[pr]
     pgr = (r1 + np.where(notend[rows][pr], r2, 0.0)) - orr[pr]
     # the first best of each row, in probe order

@@ -202,7 +202,7 @@ def slot_columns(doc: Document, stream: MatchStream, model: SlotModel | None = N
 
 
 def _columns(m, sm: SlotModel, doc: Document, split, parts=None) -> SlotColumns | None:
-    from .generic import lm_sequence
+    from .generic import lm_sequence, right_probes
 
     np = m.np
     texts, starts, ends, wpos, Tw, first, last, ok = split
@@ -291,17 +291,8 @@ def _columns(m, sm: SlotModel, doc: Document, split, parts=None) -> SlotColumns 
         sel = ((np.cumsum(k) - k)[:, None] + top_c)[valid]  # by slot, then by left probe
         pr, s_, Jp, p1 = rr[sel], SR[sel], Jq[sel], p1[sel]
         n1, n2 = R[Jp + 1], R[Jp + 2]
-        # P(n1 | p1 s): history bigram (s | p1) is the left probe's; P(n2 | s n1): bigram (n2 | n1)
-        # is position J+2's, its history bigram (n1 | s) the one of P(n1 | p1 s)
-        b1, hb1 = m._bi(n1, s_)
-        b12 = np.concatenate((b1, B[Jp + 2]))
-        hb12 = np.concatenate((hb1, HB[Jp + 2]))
-        t12, ht12 = m._tri(b12, hb12, np.concatenate((p1, s_)))
-        bo12 = m._bo(np.concatenate((bS[sel], b1)), np.concatenate((hbS[sel], hb1)))
-        r12 = m._lp(np.concatenate((n1, n2)), np.concatenate((s_, n1)), np.concatenate((p1, s_)), b12, hb12,
-                    bo12, t12, ht12)
-        npr = len(sel)
-        right = r12[:npr] + np.where(notend[pr], r12[npr:], 0.0) - own_r[pr]
+        r1, r2, hb1 = right_probes(m, s_, p1, n1, n2, bS[sel], hbS[sel], B[Jp + 2], HB[Jp + 2])
+        right = r1 + np.where(notend[pr], r2, 0.0) - own_r[pr]
         tot = left[sel] + right
         # best and second best per slot
         T2 = np.full(valid.shape, -np.inf)
