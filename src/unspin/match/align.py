@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ..text import WORD_RE, normalise_token, sentences
 from .fingerprint import FUNCTION_WORDS
@@ -168,3 +169,52 @@ def word_substitutions(query_text: str, q: Sentence, source_text: str, s: Senten
         s0, s1 = s.spans[sa][0], s.spans[sb - 1][1]
         out.append(WordSubstitution(query_text[q0:q1], source_text[s0:s1], q0, q1, s0, s1))
     return out
+
+
+@dataclass(frozen=True)
+class SourceMatch:
+    """A likely source of a document: the archived article, how much of the document it explains, and how.
+
+    - ``score``: the mean similarity of the aligned sentences, weighted by length (1.0 = verbatim);
+    - ``coverage``: the share of the document's prose (in characters) aligned with this source;
+    - ``alignments``: ``AlignedPassage`` items in document order (query offsets index ``Document.text``,
+      source offsets index the archived text, ``Archive.get(id).text``);
+    - ``substitutions``: ``WordSubstitution`` items (spun -> original) in document order, with offsets
+      on both sides. This shape is stable: ``unspin fix`` and ``unspin learn`` rely on it.
+    """
+
+    id: str
+    title: str | None
+    url: str | None
+    score: float
+    coverage: float
+    alignments: tuple[AlignedPassage, ...]
+    substitutions: tuple[WordSubstitution, ...]
+    provider: str | None = None
+    source_text: str = ""
+    # issue #17: "article" (a full text) or "excerpt" (an aggregator item's title + excerpt; see
+    # ``match.excerpt``); for an excerpt, what was compared and the aligned words as
+    # (query start, query end, source start, source end); the story cluster(s) the source belongs to.
+    kind: str = "article"
+    compared: dict[str, Any] | None = None
+    aligned_words: tuple[tuple[int, int, int, int], ...] = ()
+    story: dict[str, Any] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out = {
+            "id": self.id, "title": self.title, "url": self.url, "provider": self.provider,
+            "score": round(self.score, 4), "coverage": round(self.coverage, 4),
+            "alignments": [a.to_json() for a in self.alignments],
+            "substitutions": [s.to_json() for s in self.substitutions],
+            "kind": self.kind,
+        }
+        if self.kind == "excerpt":
+            out["compared"] = self.compared
+            out["aligned_words"] = [{"query_start": a, "query_end": b, "source_start": c, "source_end": d}
+                                    for a, b, c, d in self.aligned_words]
+        if self.story is not None:
+            out["story"] = self.story
+        return out
+
+    def source_sentence(self, passage: AlignedPassage) -> str:
+        return self.source_text[passage.source_start : passage.source_end]

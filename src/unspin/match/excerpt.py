@@ -33,7 +33,7 @@ from functools import cache
 from typing import Any
 
 from ..text import WORD_RE, normalise_token
-from .align import AlignedPassage, Sentence, WordSubstitution
+from .align import AlignedPassage, Sentence, SourceMatch, WordSubstitution
 from .fingerprint import FUNCTION_WORDS
 
 RARE_ZIPF = 5.0  # content words rarer than this (wordfreq Zipf) are retrieval terms
@@ -394,12 +394,8 @@ def _substitutions(doc_text: str, entry_text: str, al: ExcerptAlignment, xt: lis
 
 
 def find_excerpt_sources(archive: Any, doc: Any, sentences: list[Sentence], claimed: set[int],
-                         top: int, SourceMatch: Any) -> list[Any]:
-    """Excerpt-only sources of ``doc``: on the sentences no full-text source explained, best first.
-
-    ``SourceMatch`` is ``match.sources.SourceMatch``, passed in by its only caller so this module stays
-    below ``sources`` (no import cycle).
-    """
+                         top: int) -> list[Any]:
+    """Excerpt-only sources of ``doc``: on the sentences no full-text source explained, best first."""
     from sqlalchemy import select
 
     usable = [k not in claimed for k in range(len(sentences))]
@@ -444,14 +440,14 @@ def find_excerpt_sources(archive: Any, doc: Any, sentences: list[Sentence], clai
         if span & taken:
             continue  # one source per sentence: a better excerpt already explains this window
         taken |= span
-        out.append(_build(doc, r, al, sentences, qtokens, total_chars, SourceMatch))
+        out.append(_build(doc, r, al, sentences, qtokens, total_chars))
         if len(out) >= top:
             break
     return out
 
 
 def _build(doc: Any, r: Any, al: ExcerptAlignment, sentences: list[Sentence], qtokens: list[list[Token]],
-           total_chars: int, SourceMatch: Any) -> Any:
+           total_chars: int) -> SourceMatch:
     tspan, xspan = split_entry(r.text, r.title)
     xt = _tokens(r.text, *xspan)
     tt = _tokens(r.text, *tspan) if tspan else []

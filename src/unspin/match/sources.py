@@ -19,11 +19,18 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
 from typing import Any
 
 from ..model import Document, Finding, Suggestion
-from .align import AlignedPassage, Sentence, WordSubstitution, align_sentences, split_sentences, word_substitutions
+from .align import (
+    AlignedPassage,
+    Sentence,
+    SourceMatch,
+    WordSubstitution,
+    align_sentences,
+    split_sentences,
+    word_substitutions,
+)
 from .fingerprint import containment, fingerprint, text_shingles
 
 SOURCE_STATUSES = ("original", "fixed")  # archive statuses that may be sources (match.archive.SOURCE_STATUSES)
@@ -41,55 +48,6 @@ MIN_SENTENCES = 3  # aligned sentences a source must explain (all of them for sh
 RUN_SENTENCES = 3
 RUN_SIMILARITY = 0.8
 RUN_SKELETON = 0.9
-
-
-@dataclass(frozen=True)
-class SourceMatch:
-    """A likely source of a document: the archived article, how much of the document it explains, and how.
-
-    - ``score``: the mean similarity of the aligned sentences, weighted by length (1.0 = verbatim);
-    - ``coverage``: the share of the document's prose (in characters) aligned with this source;
-    - ``alignments``: ``AlignedPassage`` items in document order (query offsets index ``Document.text``,
-      source offsets index the archived text, ``Archive.get(id).text``);
-    - ``substitutions``: ``WordSubstitution`` items (spun -> original) in document order, with offsets
-      on both sides. This shape is stable: ``unspin fix`` and ``unspin learn`` rely on it.
-    """
-
-    id: str
-    title: str | None
-    url: str | None
-    score: float
-    coverage: float
-    alignments: tuple[AlignedPassage, ...]
-    substitutions: tuple[WordSubstitution, ...]
-    provider: str | None = None
-    source_text: str = ""
-    # issue #17: "article" (a full text) or "excerpt" (an aggregator item's title + excerpt; see
-    # ``match.excerpt``); for an excerpt, what was compared and the aligned words as
-    # (query start, query end, source start, source end); the story cluster(s) the source belongs to.
-    kind: str = "article"
-    compared: dict[str, Any] | None = None
-    aligned_words: tuple[tuple[int, int, int, int], ...] = ()
-    story: dict[str, Any] | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        out = {
-            "id": self.id, "title": self.title, "url": self.url, "provider": self.provider,
-            "score": round(self.score, 4), "coverage": round(self.coverage, 4),
-            "alignments": [a.to_json() for a in self.alignments],
-            "substitutions": [s.to_json() for s in self.substitutions],
-            "kind": self.kind,
-        }
-        if self.kind == "excerpt":
-            out["compared"] = self.compared
-            out["aligned_words"] = [{"query_start": a, "query_end": b, "source_start": c, "source_end": d}
-                                    for a, b, c, d in self.aligned_words]
-        if self.story is not None:
-            out["story"] = self.story
-        return out
-
-    def source_sentence(self, passage: AlignedPassage) -> str:
-        return self.source_text[passage.source_start : passage.source_end]
 
 
 def query_sentences(doc: Document) -> list[Sentence]:
@@ -154,7 +112,7 @@ def find_sources(archive: Any, doc: Document, top: int = 5) -> list[SourceMatch]
         # excerpt-only entries (issue #17) explain only what no full-text source did, listed after them
         from .excerpt import find_excerpt_sources
 
-        matches += find_excerpt_sources(archive, doc, sentences, claimed, top - len(matches), SourceMatch)
+        matches += find_excerpt_sources(archive, doc, sentences, claimed, top - len(matches))
     if matches and archive_has_excerpts(archive):
         matches = with_stories(archive, matches)
     return matches
