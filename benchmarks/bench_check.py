@@ -60,6 +60,10 @@ def mark(name):
     last[0], last[1] = t, c
 import click
 mark("import click")
+import numpy
+mark("import numpy (OPENBLAS_NUM_THREADS=1, as main() sets it)")
+import yaml
+mark("import yaml")
 import unspin.cli, unspin.commands.check
 getattr(unspin.cli, "limit_blas_threads", lambda: None)()  # as main() does
 mark("import unspin.cli, unspin.commands.check")
@@ -151,6 +155,7 @@ def cold(cmd: list[str], runs: int, env: dict[str, str]) -> tuple[float, float, 
 
 def breakdown(small: Path, which: str, runs: int, env: dict[str, str]) -> list[tuple[str, float, float]]:
     """Median wall and CPU ms per step of a cold check over ``runs`` fresh processes."""
+    env = dict(env, OPENBLAS_NUM_THREADS=env.get("OPENBLAS_NUM_THREADS", "1"))
     per_step: dict[str, list[tuple[float, float]]] = {}
     for _ in range(runs):
         out = subprocess.run([sys.executable, "-c", BREAKDOWN, str(small), which], capture_output=True, text=True,

@@ -5,18 +5,19 @@ alternates the trees (A B, B A, A B, ...) so that both see the same moments, and
 minimum CPU time (user + system) of the child process for each. Usage:
 
     python benchmarks/bench_cold_ab.py OLD_SRC NEW_SRC [--runs 12] [--no-generic] [--parts]
-        [--proselint PATH] [--bytecode env|cached]
+        [--proselint PATH] [--floor] [--bytecode env|cached]
 
 ``--parts`` times, inside each fresh process, importing the US201 module, loading its model and the
 first analysis of the file (CPU s, medians) instead of the whole command.
 
 ``--proselint PATH`` adds a third arm, ``PATH check one.md`` (proselint >= 0.16 installed in its own
 venv, e.g. ``python3 -m venv /tmp/prose-venv && /tmp/prose-venv/bin/pip install proselint``; not a
-project dependency), in the same rotation, and prints each tree's median as a multiple of
-proselint's. ``--bytecode cached`` gives every arm a warm bytecode cache (a temporary
-``PYTHONPYCACHEPREFIX``, filled by two runs of each arm first), as after ``pip install``; the default
-leaves the environment alone (with ``PYTHONDONTWRITEBYTECODE=1``, unspin's modules are compiled from
-source at every start while proselint's installed ``.pyc`` files are used).
+project dependency), in the same rotation, and prints each arm's median as a multiple of
+proselint's. ``--floor`` adds ``python -c "import click, numpy, yaml"`` (the third-party imports every
+cold ``check`` pays for) to the rotation. ``--bytecode cached`` gives every arm a warm bytecode cache
+(a temporary ``PYTHONPYCACHEPREFIX``, filled by two runs of each arm first), as after ``pip install``;
+the default leaves the environment alone (with ``PYTHONDONTWRITEBYTECODE=1``, unspin's modules are
+compiled from source at every start while proselint's installed ``.pyc`` files are used).
 
 OLD_SRC / NEW_SRC are `src/` folders of two checkouts (each finds its models beside it), e.g. one made
 with `git archive <commit> | tar -x -C /tmp/old`.
@@ -74,6 +75,7 @@ def main() -> None:
     ap.add_argument("--no-generic", action="store_true", help="check --no-generic")
     ap.add_argument("--parts", action="store_true", help="time the parts of a cold check instead")
     ap.add_argument("--proselint", metavar="PATH", help="also time `PATH check one.md` (a proselint executable)")
+    ap.add_argument("--floor", action="store_true", help="also time `python -c 'import click, numpy, yaml'`")
     ap.add_argument("--bytecode", choices=("env", "cached"), default="env",
                     help="env: as the environment says; cached: a warm bytecode cache for every arm (as installed)")
     args = ap.parse_args()
@@ -92,6 +94,9 @@ def main() -> None:
         arms: dict[str, tuple[list[str], dict[str, str]]] = {
             name: ([exe, "check", *args.check_args, str(small)], dict(base, PYTHONPATH=getattr(args, name)))
             for name in ("old", "new")}
+        if args.floor:  # (OPENBLAS_NUM_THREADS=1 as unspin's main() sets it)
+            arms["floor"] = ([sys.executable, "-c", "import click, numpy, yaml"],
+                             dict(base, OPENBLAS_NUM_THREADS=base.get("OPENBLAS_NUM_THREADS", "1")))
         if args.proselint:
             env = {k: v for k, v in base.items() if k != "PYTHONPATH"}
             arms["proselint"] = ([args.proselint, "check", str(small)], env)
@@ -117,7 +122,8 @@ def main() -> None:
           + (" median / proselint's |" if ref else ""))
     print("| --- | ---: | ---: |" + (" ---: |" if ref else ""))
     for name in names:
-        label = f"proselint: {args.proselint}" if name == "proselint" else f"unspin {name}: {getattr(args, name)}"
+        label = {"proselint": f"proselint: {args.proselint}", "floor": "python -c 'import click, numpy, yaml'"}.get(
+            name) or f"unspin {name}: {getattr(args, name)}"
         med = statistics.median(cpu[name])
         print(f"| {label} | {med:.3f} | {min(cpu[name]):.3f} |" + (f" {med / ref:.2f}x |" if ref else ""))
 
