@@ -9,6 +9,8 @@ spans, or the same one-line problem.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
@@ -121,15 +123,16 @@ def test_text_libyaml_reads_differently_goes_to_the_pure_loader():
     assert document._fast_front_matter(yaml, CASES["plain"]) is not None
 
 
-# Random front matter from YAML's indicators and the corners above (the differential fuzz that chose
-# _PURE_ONLY_RE, docs/robustness.md, run at a larger scale).
+# Random front matter from YAML's indicators and the corners above: the differential fuzz that chose
+# _PURE_ONLY_RE. UNSPIN_FM_EXAMPLES=20000 runs it at the scale of docs/robustness.md.
 PIECES = ["\n", " ", "  ", "\t", ": ", ":", "- ", "-", "? ", "[", "]", "{", "}", ",", "#", "&a ", "*a", "!", "!!str ",
           "'", '"', "\\", "|", ">", "|-", ">+", "---", "...", "%", "@", "`", "\ufeff", "\x85", "\u2028", "\r",
           "\r\n", "title", "excerpt: ", "x", "é", "😀", "2024-01-01", "1", "0x1F", "~", "null", "yes", "1e400",
           "<<", "a b", " #c", "\u00a0", "\u200b"]
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=int(os.environ.get("UNSPIN_FM_EXAMPLES", "300")), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.sampled_from(PIECES), min_size=1, max_size=25).map("".join))
 def test_any_front_matter_reads_the_same_with_libyaml(fm):
     fm = fm.replace("---", "-x-").replace("...", ".x.")  # (a line of them would close the front matter)
