@@ -4,7 +4,7 @@ Prints Markdown tables. Usage:
 
     python benchmarks/bench_check.py [--mb 2] [--runs 15] [--cold-only] [--breakdown] [--bytecode env|cached]
     python benchmarks/bench_check.py --front-matter [--runs 15]
-    python benchmarks/bench_check.py --peak-memory [--runs 3] [--proselint PATH]
+    python benchmarks/bench_check.py --peak-memory [--runs 3] [--proselint PATH] [--batch-chars N ...]
 
 Cold start runs each command ``--runs`` times in a fresh process and reports the median and minimum
 wall time and the median CPU time of the child (user + system; on a shared machine CPU time is the
@@ -19,6 +19,8 @@ pure-Python loader (the fallback). ``--peak-memory`` writes the 294 Wikinews 201
 (``shared/data/news-corpus``, found as ``scripts/build_generic_data.py`` finds it) to one Markdown file
 each and runs ``unspin check`` on the folder (and ``PATH check`` on the files with ``--proselint``),
 reporting each run's CPU time and peak resident memory (``ru_maxrss`` of that process).
+``--batch-chars N ...`` adds runs of the same command with ``analysis.BATCH_CHARS`` set to each N (the
+largest batch of documents analysed in one pass; the peak grows with it), alternating with the rest.
 """
 
 from __future__ import annotations
@@ -200,7 +202,17 @@ def _run_measured(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
     return ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024
 
 
-def peak_memory(runs: int, proselint: str | None, env: dict[str, str]) -> None:
+BATCH_RUN = r"""
+import sys
+import unspin.analysis
+unspin.analysis.BATCH_CHARS = int(sys.argv[1])
+sys.argv = ["unspin", "check", *sys.argv[2:]]
+from unspin.cli import main
+main()
+"""
+
+
+def peak_memory(runs: int, proselint: str | None, env: dict[str, str], batch_chars: list[int]) -> None:
     sys.path.insert(0, str(REPO / "scripts"))
     import json
 
@@ -218,6 +230,8 @@ def peak_memory(runs: int, proselint: str | None, env: dict[str, str]) -> None:
                 (folder / f"{i:03d}.md").write_text(text, encoding="utf-8")
         files = sorted(str(p) for p in folder.iterdir())
         arms = {"unspin check FOLDER": [exe, "check", str(folder)]}
+        for n in batch_chars:
+            arms[f"unspin check FOLDER, BATCH_CHARS = {n:,}"] = [sys.executable, "-c", BATCH_RUN, str(n), str(folder)]
         if proselint:
             arms["proselint check FILES"] = [proselint, "check", *files]
         got: dict[str, list[tuple[float, float]]] = {name: [] for name in arms}
@@ -244,12 +258,14 @@ def main() -> None:
     ap.add_argument("--front-matter", action="store_true", help="Only time reading one.md's front matter.")
     ap.add_argument("--peak-memory", action="store_true", help="Only CPU and peak memory on the Wikinews files.")
     ap.add_argument("--proselint", metavar="PATH", help="--peak-memory: also run this proselint executable.")
+    ap.add_argument("--batch-chars", type=int, nargs="*", default=[],
+                    help="--peak-memory: also run with analysis.BATCH_CHARS set to each of these.")
     args = ap.parse_args()
     if args.front_matter:
         front_matter(args.runs)
         return
     if args.peak_memory:
-        peak_memory(args.runs, args.proselint, dict(os.environ))
+        peak_memory(args.runs, args.proselint, dict(os.environ), args.batch_chars)
         return
     exe = str(Path(sys.executable).with_name("unspin"))
     load_before = os.getloadavg()
