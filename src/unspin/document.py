@@ -476,7 +476,7 @@ _PURE_ONLY_RE = re.compile(r"[\t\ufeff\x85\u2028\u2029]|\r(?!\n)|(?:^|[\s\[\]{},
 
 
 def _fast_front_matter(yaml: Any, block: str) -> tuple[Any, Any] | None:
-    """(node, data) read with libyaml (``yaml.CSafeLoader``, 10-20x faster), or None: no libyaml, text
+    """(node, data) read with libyaml (``yaml.CSafeLoader``, ~5x faster), or None: no libyaml, text
     it may read differently (``_PURE_ONLY_RE``), or anything wrong with it at all. Then the pure
     loader reads it again, which gives the result and every error message exactly as before."""
     loader_class = getattr(yaml, "CSafeLoader", None)
