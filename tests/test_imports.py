@@ -129,7 +129,7 @@ NOT_ON_CHECK_PATH = {
     "psycopg2", "platformdirs", "ftfy", "wordfreq", "rapidfuzz", "ahocorasick", "pocketsphinx",
     "language_tool_python", "markdown_it", "requests", "httpx", "starlette", "uvicorn", "jinja2", "lxml", "bs4",
     "sqlite3", "asyncio", "email", "http", "xml", "multiprocessing", "concurrent", "ssl", "decimal", "unittest",
-    "logging", "tomllib", "subprocess", "tempfile", "shutil", "zipfile", "gzip", "hashlib",
+    "logging",
 }
 UNSPIN_NOT_ON_CHECK_PATH = (
     "unspin.match", "unspin.report", "unspin.web", "unspin.metrics", "unspin.commands.archive", "unspin.commands.fix",
