@@ -121,12 +121,14 @@ The council kept library hours unchanged on Wednesday. The squeeze secretary sai
 """
 
 # Third-party packages `check` may load: the CLI, the arrays of US201-US203 and YAML (front matter, rules.yaml).
+# A new one on this path (say a C matcher for the detectors) is added here on purpose, with its cold-start
+# cost measured (benchmarks/bench_cold_ab.py).
 CHECK_THIRD_PARTY = {"click", "numpy", "yaml"}
 # Never on the `check` path: heavy libraries some other command or extra uses, standard-library
 # subsystems nothing in `check` needs, and unspin's other commands and surfaces.
 NOT_ON_CHECK_PATH = {
     "sklearn", "scipy", "pandas", "dask", "distributed", "nltk", "textstat", "rich", "sqlalchemy", "psycopg",
-    "psycopg2", "platformdirs", "ftfy", "wordfreq", "rapidfuzz", "ahocorasick", "pocketsphinx",
+    "psycopg2", "platformdirs", "ftfy", "wordfreq", "pocketsphinx",
     "language_tool_python", "markdown_it", "requests", "httpx", "starlette", "uvicorn", "jinja2", "lxml", "bs4",
     "sqlite3", "asyncio", "email", "http", "xml", "multiprocessing", "concurrent", "ssl", "decimal", "unittest",
     "logging",
