@@ -77,18 +77,31 @@ def score_slots(doc: Any, stream: Any) -> list[Slot]:
 def batch_slots(joined: Any, stream: Any, bases: list[int], docs: list[Any]) -> list[list[Slot]]:
     """The slots of each document of a batch laid end to end (``analysis._joined``): the slot judge's
     (``unspin.detect.slots``, when installed) and the US201 / US202 scores, from what the detectors
-    left on the joined stream (computed here when they did not run); one slot per span."""
+    left on the joined stream (computed here when they did not run); one slot per span.
+
+    Every judge's slots are columns (numpy) over the whole batch; ``_keep_one_per_span`` picks the
+    slots to keep there, and only those become ``Slot`` objects (with their restoration's word)."""
+    import numpy as np
+
     text = joined.text
-    rows: list[tuple[list[int], list[int], list[Any], list[float], list[float], dict[str, float]]] = []
+    cols: list[tuple[Any, Any, Any, Any, dict[str, float]]] = []  # (starts, ends, p_spun, margin, judge)
+    names: list[Any] = []  # per judge: the restoration of its k-th slot, name(k) (None: none)
     res = getattr(stream, "_us203_columns", False)
     if res is False:
         res = _us203(joined, stream)
     if res is not None:
-        starts, ends, best = res["start"], res["end"], res["best"]  # (lists built on each access)
-        keep = [k for k, a in enumerate(starts) if not _name_like(text, a)]
-        p, gain = res["p"].tolist(), res["cols"]["gain"].tolist()
-        rows.append(([starts[k] for k in keep], [ends[k] for k in keep], [best[k] for k in keep],
-                     [p[k] for k in keep], [gain[k] for k in keep], _US203))
+        ts, te = res._starts, res._ends
+        w = res._wpos.tolist()
+        starts = [ts[i] for i in w]
+        keep = [k for k, a in enumerate(starts) if not (text[a].isupper() and _name_like(text, a))]
+        if len(keep) < len(starts):
+            w = [w[k] for k in keep]
+            starts = [starts[k] for k in keep]
+        kk = np.asarray(keep, dtype=np.int64)
+        cols.append((starts, [te[i] for i in w], res["p"][kk], res["cols"]["gain"][kk], _US203))
+        best_ids = res.best_ids[kk].tolist()
+        m203 = res.m
+        names.append(lambda k, b=best_ids, m=m203: None if b[k] < 0 else m.word(b[k]))
     sc = getattr(stream, "_us201_scored", False)
     if sc is False:
         sc = _us201(joined, stream)
@@ -98,10 +111,11 @@ def batch_slots(joined: Any, stream: Any, bases: list[int], docs: list[Any]) -> 
         m = load_model()
         ks = sc["wpos"][sc["f"]].tolist()
         lo = sc["score"].tolist()
+        ts, te = sc["starts"], sc["ends"]
+        sub = sc["sub"].tolist()
         # the restoration's word only where it may be shown or moved by the archive (p >= ~0.007)
-        rows.append(([sc["starts"][k] for k in ks], [sc["ends"][k] for k in ks],
-                     [m.word(i) if x > -5.0 else None for i, x in zip(sc["sub"].tolist(), lo, strict=True)],
-                     [_sigmoid(x) for x in lo], lo, _US201))
+        cols.append(([ts[k] for k in ks], [te[k] for k in ks], [_sigmoid(x) for x in lo], lo, _US201))
+        names.append(lambda k, sub=sub, lo=lo, m=m: m.word(sub[k]) if lo[k] > -5.0 else None)
     us202 = getattr(stream, "_us202_scored", False)
     if us202 is False:
         us202 = _us202(joined, stream)
@@ -109,21 +123,84 @@ def batch_slots(joined: Any, stream: Any, bases: list[int], docs: list[Any]) -> 
         found, scores = us202
         lo = scores.tolist()
         occ, opts, best_, starts_, ends_, wpos_ = found._details[:6]  # (what found.row(i) reads)
-        rows.append(([starts_[wpos_[j]] for j, _n, _k in occ], [ends_[wpos_[j + n - 1]] for j, n, _k in occ],
-                     [opts[k].texts[b.option] for (_j, _n, k), b in zip(occ, best_, strict=True)],
+        texts = [opts[k].texts[b.option] for (_j, _n, k), b in zip(occ, best_, strict=True)]
+        cols.append(([starts_[wpos_[j]] for j, _n, _k in occ], [ends_[wpos_[j + n - 1]] for j, n, _k in occ],
                      [_sigmoid(x) for x in lo], lo, _US202))
+        names.append(texts.__getitem__)
     out: list[list[Slot]] = [[] for _ in docs]
-    for starts, ends, best, p, margin, judge in rows:
-        if len(bases) == 1:
-            which = [0] * len(starts)
-        else:
-            import numpy as np
+    if not cols:
+        return out
+    start = np.concatenate([np.asarray(c[0], dtype=np.int64) for c in cols])
+    end = np.concatenate([np.asarray(c[1], dtype=np.int64) for c in cols])
+    p = np.concatenate([np.asarray(c[2], dtype=np.float64) for c in cols])
+    margin = np.concatenate([np.asarray(c[3], dtype=np.float64) for c in cols])
+    judge = np.concatenate([np.full(len(c[0]), i, dtype=np.int64) for i, c in enumerate(cols)])
+    ref = np.concatenate([np.arange(len(c[0]), dtype=np.int64) for c in cols])
+    kept = _keep_one_per_span(np, start, end, p)
+    slow = kept is None  # (spans of no length: the plain greedy, document by document)
+    if slow:
+        kept = np.arange(len(start))
+    which = np.searchsorted(np.asarray(bases, dtype=np.int64), start[kept], side="right") - 1
+    made = [c[4] for c in cols]
+    for k, a, b, q, g, j, r in zip(which.tolist(), start[kept].tolist(), end[kept].tolist(), p[kept].tolist(),
+                                   margin[kept].tolist(), judge[kept].tolist(), ref[kept].tolist(), strict=True):
+        base = bases[k]
+        out[k].append(Slot(a - base, b - base, text[a:b], names[j](r), q, g, made[j]))
+    return [_one_per_span(s) for s in out] if slow else out
 
-            which = (np.searchsorted(np.asarray(bases), np.asarray(starts, dtype=np.int64), side="right") - 1).tolist()
-        for k, a, b, w, q, g in zip(which, starts, ends, best, p, margin, strict=True):
-            base = bases[k]
-            out[k].append(Slot(a - base, b - base, text[a:b], w, q, g, judge))
-    return [_one_per_span(s) for s in out]
+
+def _keep_one_per_span(np: Any, start: Any, end: Any, p: Any):
+    """The slots ``_one_per_span`` keeps (indices, in text order), computed on columns: the greedy
+    (highest p_spun first; ties: lower start, then the earlier slot) only decides inside groups of
+    slots linked by overlaps, and is run in Python only in groups of different spans; in a group of
+    one span the slot of highest p_spun (the first of equals) wins. None when a slot has no length
+    (the greedy's overlap test is not symmetric there: callers run ``_one_per_span`` instead)."""
+    n = len(start)
+    if not n:
+        return np.zeros(0, dtype=np.int64)
+    if (end <= start).any():
+        return None
+    order = np.lexsort((np.arange(n), start))  # by start, then slot order
+    st, en = start[order], end[order]
+    runmax = np.maximum.accumulate(en)
+    new = np.ones(n, dtype=bool)
+    new[1:] = st[1:] >= runmax[:-1]  # no slot before reaches this one: a new group
+    grp = np.empty(n, dtype=np.int64)
+    grp[order] = np.cumsum(new) - 1
+    size = np.bincount(grp)
+    # groups of one span: all their slots have the group's first start and the group's max end
+    gfirst = st[new]
+    gmax = np.maximum.reduceat(en, np.flatnonzero(new))
+    same = np.ones(len(size), dtype=bool)
+    np.logical_and.at(same, grp, (start == gfirst[grp]) & (end == gmax[grp]))
+    # in every group, slots by p_spun (highest first), then start, then slot order
+    by = np.lexsort((np.arange(n), start, -p, grp))
+    head = np.ones(n, dtype=bool)
+    head[1:] = grp[by[1:]] != grp[by[:-1]]
+    single = same[grp[by]]
+    keep = by[head & single]
+    mixed = by[~single]
+    if len(mixed):
+        from bisect import bisect_right
+
+        extra = []
+        cur = -1
+        starts: list[int] = []
+        ends: list[int] = []
+        for i, g, a, b in zip(mixed.tolist(), grp[mixed].tolist(), start[mixed].tolist(), end[mixed].tolist(),
+                              strict=True):
+            if g != cur:
+                cur, starts, ends = g, [], []
+            k = bisect_right(starts, a)
+            if k and ends[k - 1] > a:
+                continue
+            if k < len(starts) and starts[k] < b:
+                continue
+            starts.insert(k, a)
+            ends.insert(k, b)
+            extra.append(i)
+        keep = np.concatenate((keep, np.asarray(extra, dtype=np.int64)))
+    return keep[np.argsort(start[keep], kind="stable")]
 
 
 _US201 = {"judge": 201.0}  # Slot.features: which judge made the slot (shared, never mutated)
