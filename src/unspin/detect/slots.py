@@ -202,7 +202,7 @@ def slot_columns(doc: Document, stream: MatchStream, model: SlotModel | None = N
 
 
 def _columns(m, sm: SlotModel, doc: Document, split, parts=None) -> SlotColumns | None:
-    from .generic import lm_sequence, right_probes
+    from .generic import own_context, right_probes
 
     np = m.np
     texts, starts, ends, wpos, Tw, first, last, ok = split
@@ -218,25 +218,9 @@ def _columns(m, sm: SlotModel, doc: Document, split, parts=None) -> SlotColumns 
     prune_own = float(w_.get("prune_own", -6.0))
     max_cand = int(w_.get("max_cand", MAX_CAND))
     nw = len(Tw)
-    R, J_all, L = lm_sequence(m, Tw, first)
+    R, J_all, L, B, HB, hbo, LP = own_context(m, Tw, first, c)
     J = J_all[c]
     notend = ~last[c]
-    # per LM position j: bigram entry (R[j] | R[j-1]), its backoff, the trigram entry and
-    # log10 P(R[j] | R[j-2] R[j-1]), read once for the positions the slots' contexts need (as
-    # generic.score_words reads them: the same values as GenericModel.trigram)
-    need = np.zeros(L + 1, dtype=np.int8)
-    need[J - 1] = 1
-    need[J] = need[J + 1] = need[J + 2] = 2
-    qb = np.flatnonzero(need)
-    qt = np.flatnonzero(need == 2)
-    B = np.zeros(L, dtype=np.int64)
-    HB = np.zeros(L, dtype=bool)
-    B[qb], HB[qb] = m._bi(R[qb], R[qb - 1])
-    hbo = np.zeros(L + 1, dtype=np.float32)
-    hbo[qb + 1] = m._bo(B[qb], HB[qb])
-    TT, HT = m._tri(B[qt], HB[qt], R[qt - 2])
-    LP = np.zeros(L)
-    LP[qt] = m._lp(R[qt], R[qt - 1], R[qt - 2], B[qt], HB[qt], hbo[qt], TT, HT)
     n = len(c)
     own_l = LP[J]
     own_r = LP[J + 1] + np.where(notend, LP[J + 2], 0.0)
