@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
+from functools import partial
 from typing import Any, NamedTuple
 
 TOP = 10
@@ -84,69 +85,99 @@ def batch_slots(joined: Any, stream: Any, bases: list[int], docs: list[Any]) -> 
     import numpy as np
 
     text = joined.text
-    cols: list[tuple[Any, Any, Any, Any, dict[str, float]]] = []  # (starts, ends, p_spun, margin, judge)
-    names: list[Any] = []  # per judge: the restoration of its k-th slot, name(k) (None: none)
+    # per judge: starts, ends, p_spun, margin, the judge's features dict, and the restorations of
+    # slots k (a function of an index array: a list of str or None)
+    cols: list[tuple[Any, Any, Any, Any, dict[str, float], Any]] = []
     res = getattr(stream, "_us203_columns", False)
     if res is False:
         res = _us203(joined, stream)
     if res is not None:
-        ts, te = res._starts, res._ends
-        w = res._wpos.tolist()
-        starts = [ts[i] for i in w]
-        keep = [k for k, a in enumerate(starts) if not (text[a].isupper() and _name_like(text, a))]
-        if len(keep) < len(starts):
-            w = [w[k] for k in keep]
-            starts = [starts[k] for k in keep]
-        kk = np.asarray(keep, dtype=np.int64)
-        cols.append((starts, [te[i] for i in w], res["p"][kk], res["cols"]["gain"][kk], _US203))
-        best_ids = res.best_ids[kk].tolist()
-        m203 = res.m
-        names.append(lambda k, b=best_ids, m=m203: None if b[k] < 0 else m.word(b[k]))
+        w = res._wpos
+        starts = _pick(np, res._starts, w)
+        upper = [k for k, a in enumerate(starts.tolist()) if text[a].isupper() and _name_like(text, a)]
+        if upper:  # capitalised inside a sentence: a name, not a slot
+            keep = np.ones(len(w), dtype=bool)
+            keep[upper] = False
+            kk = np.flatnonzero(keep)
+            w, starts = w[kk], starts[kk]
+            p, gain, best_ids = res["p"][kk], res["cols"]["gain"][kk], res.best_ids[kk]
+        else:
+            p, gain, best_ids = res["p"], res["cols"]["gain"], res.best_ids
+        cols.append((starts, _pick(np, res._ends, w), p, gain, _US203, _namer(res.m, best_ids, best_ids >= 0)))
     sc = getattr(stream, "_us201_scored", False)
     if sc is False:
         sc = _us201(joined, stream)
     if sc is not None and sc.get("score") is not None:
         from .generic import load_model
 
-        m = load_model()
-        ks = sc["wpos"][sc["f"]].tolist()
-        lo = sc["score"].tolist()
-        ts, te = sc["starts"], sc["ends"]
-        sub = sc["sub"].tolist()
+        ks = sc["wpos"][sc["f"]]
+        lo = sc["score"]
         # the restoration's word only where it may be shown or moved by the archive (p >= ~0.007)
-        cols.append(([ts[k] for k in ks], [te[k] for k in ks], [_sigmoid(x) for x in lo], lo, _US201))
-        names.append(lambda k, sub=sub, lo=lo, m=m: m.word(sub[k]) if lo[k] > -5.0 else None)
+        cols.append((_pick(np, sc["starts"], ks), _pick(np, sc["ends"], ks), [_sigmoid(x) for x in lo.tolist()],
+                     lo, _US201, _namer(load_model(), sc["sub"], lo > -5.0)))
     us202 = getattr(stream, "_us202_scored", False)
     if us202 is False:
         us202 = _us202(joined, stream)
     if us202 is not None:
         found, scores = us202
-        lo = scores.tolist()
         occ, opts, best_, starts_, ends_, wpos_ = found._details[:6]  # (what found.row(i) reads)
         texts = [opts[k].texts[b.option] for (_j, _n, k), b in zip(occ, best_, strict=True)]
         cols.append(([starts_[wpos_[j]] for j, _n, _k in occ], [ends_[wpos_[j + n - 1]] for j, n, _k in occ],
-                     [_sigmoid(x) for x in lo], lo, _US202))
-        names.append(texts.__getitem__)
+                     [_sigmoid(x) for x in scores.tolist()], scores, _US202,
+                     lambda idx, texts=texts: [texts[i] for i in idx.tolist()]))
     out: list[list[Slot]] = [[] for _ in docs]
     if not cols:
         return out
     start = np.concatenate([np.asarray(c[0], dtype=np.int64) for c in cols])
     end = np.concatenate([np.asarray(c[1], dtype=np.int64) for c in cols])
     p = np.concatenate([np.asarray(c[2], dtype=np.float64) for c in cols])
-    margin = np.concatenate([np.asarray(c[3], dtype=np.float64) for c in cols])
-    judge = np.concatenate([np.full(len(c[0]), i, dtype=np.int64) for i, c in enumerate(cols)])
-    ref = np.concatenate([np.arange(len(c[0]), dtype=np.int64) for c in cols])
     kept = _keep_one_per_span(np, start, end, p)
     slow = kept is None  # (spans of no length: the plain greedy, document by document)
     if slow:
         kept = np.arange(len(start))
-    which = np.searchsorted(np.asarray(bases, dtype=np.int64), start[kept], side="right") - 1
-    made = [c[4] for c in cols]
-    for k, a, b, q, g, j, r in zip(which.tolist(), start[kept].tolist(), end[kept].tolist(), p[kept].tolist(),
-                                   margin[kept].tolist(), judge[kept].tolist(), ref[kept].tolist(), strict=True):
-        base = bases[k]
-        out[k].append(Slot(a - base, b - base, text[a:b], names[j](r), q, g, made[j]))
-    return [_one_per_span(s) for s in out] if slow else out
+    # the kept slots' fields, judge by judge (in text order below)
+    sizes = np.cumsum([0] + [len(c[0]) for c in cols])
+    judge = np.searchsorted(sizes, kept, side="right") - 1
+    margin = np.empty(len(kept))
+    best: list[Any] = [None] * len(kept)
+    made: list[Any] = [None] * len(kept)
+    for j, c in enumerate(cols):
+        at = np.flatnonzero(judge == j)
+        idx = kept[at] - sizes[j]
+        margin[at] = np.asarray(c[3], dtype=np.float64)[idx]
+        for i, b in zip(at.tolist(), c[5](idx), strict=True):
+            best[i] = b
+        for i in at.tolist():
+            made[i] = c[4]
+    ks, ke = start[kept], end[kept]
+    bases_a = np.asarray(bases, dtype=np.int64)
+    which = np.searchsorted(bases_a, ks, side="right") - 1
+    base = bases_a[which]
+    make = partial(tuple.__new__, Slot)  # (Slot(...) without the Python-level __new__)
+    slots = list(map(make, zip((ks - base).tolist(), (ke - base).tolist(), [text[a:b] for a, b in
+                                                                          zip(ks.tolist(), ke.tolist(), strict=True)],
+                               best, p[kept].tolist(), margin.tolist(), made, strict=True)))
+    if slow:
+        for k, s in zip(which.tolist(), slots, strict=True):
+            out[k].append(s)
+        return [_one_per_span(s) for s in out]
+    cut = np.searchsorted(which, np.arange(len(docs) + 1)).tolist()
+    return [slots[cut[k]:cut[k + 1]] for k in range(len(docs))]
+
+
+def _pick(np: Any, values: list[int], idx: Any):
+    """values[idx] of a list of ints (token offsets) and an index array, as an array."""
+    return np.fromiter(map(values.__getitem__, idx.tolist()), dtype=np.int64, count=len(idx))
+
+
+def _namer(m: Any, ids: Any, shown: Any):
+    """The restorations of slots (their vocabulary ids ``ids``, None where not ``shown``) by index."""
+
+    def names(idx: Any) -> list[str | None]:
+        word = m.word
+        return [word(i) if s else None for i, s in zip(ids[idx].tolist(), shown[idx].tolist(), strict=True)]
+
+    return names
 
 
 def _keep_one_per_span(np: Any, start: Any, end: Any, p: Any):

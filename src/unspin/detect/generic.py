@@ -114,8 +114,6 @@ class GenericModel(LMTables):
         self._specials: tuple[int, int] | None = None
         self._idc: dict[str, tuple[int, int]] = {}
         self._synw: dict[int, dict[str, int]] = {}
-        self._synset: dict[int, frozenset[int]] = {}
-        self._fill_ids: dict[int, tuple[dict[str, int], list[int]]] = {}  # id(hit) -> (hit, filler ids)
         self._phc: dict[str, Any] = {}  # phrase_hits results per key, across documents
         self._ss: dict[int, float] | None = None
         self._own_ctx: Any = None  # own_context's arrays for the last document (its type ids, generation)
@@ -223,22 +221,6 @@ class GenericModel(LMTables):
         if s is None:
             s = self._syn[i] = self.syn_ids[self.syn_off[i]:self.syn_off[i + 1]].tolist()
         return s
-
-    def syn_set(self, i: int) -> frozenset[int]:
-        """Synonyms of word i as a set of ids."""
-        d = self._synset.get(i)
-        if d is None:
-            d = self._synset[i] = frozenset(self.synonyms(i))
-        return d
-
-    def filler_ids(self, hit: dict[str, int]) -> list[int]:
-        """Vocabulary ids of a phrase-table hit's fillers (-1 when unknown), remembered per hit."""
-        ids = self._fill_ids.get(id(hit))
-        if ids is None or ids[0] is not hit:
-            if len(self._fill_ids) > CACHE_MAX:
-                self._fill_ids.clear()
-            ids = self._fill_ids[id(hit)] = (hit, self.ids(list(hit)).tolist())
-        return ids[1]
 
     def syn_words(self, i: int) -> dict[str, int]:
         """Synonyms of word i as {word: id}."""
@@ -652,7 +634,7 @@ def _phrase_matches(m: GenericModel, c, Tw, J_all, L: int) -> dict[int, tuple[in
     pcl = pc.tolist()
     cur = -1
     best: tuple[int, int, int] | None = None
-    syn_words: frozenset[int] | None = None
+    syn_words: dict[str, int] | None = None
     for j, wi, hit in zip(jl, wl, hits, strict=True):  # by candidate, windows in PHRASE_WINDOWS order
         if j != cur:
             if best is not None:
@@ -666,13 +648,12 @@ def _phrase_matches(m: GenericModel, c, Tw, J_all, L: int) -> dict[int, tuple[in
         if syn_words is None:
             if Tl is None:
                 Tl = Tw.tolist()
-            syn_words = m.syn_set(int(m._t_vid[Tl[fl[j]]]))
-        # the first filler (in table order) that is a synonym of the word (by vocabulary id: a
-        # word's id is its place in the vocabulary, one word per id)
-        for filler, v in zip(hit, m.filler_ids(hit), strict=True):
-            if v in syn_words:
-                best = (v, length, hit[filler])
-                break
+            syn_words = m.syn_words(int(m._t_vid[Tl[fl[j]]]))
+        # the first filler (in table order) that is a synonym of the word
+        fit = hit.keys() & syn_words.keys()
+        if fit:
+            filler = next(x for x in hit if x in fit) if len(fit) > 1 else next(iter(fit))
+            best = (syn_words[filler], length, hit[filler])
     if best is not None:
         out[pcl[cur]] = best
     return out
