@@ -320,21 +320,20 @@ def _columns(m, sm: SlotModel, doc: Document, split, parts=None) -> SlotColumns 
     # (a batch of documents laid end to end: the window stays inside the slot's own document)
     G = sm.glove
     cw = m._t_content[Tw] & (vid >= 0) & (vid < nv)
-    # integer sums of the int8 vectors (exact: the same value alone and in a batch), as differences
-    # of running sums: the window [c - WINDOW, c + WINDOW] cut to the document, less the slot's own
-    V = np.zeros((nw, G.shape[1]), dtype=np.int32)
-    V[cw] = G[vid[cw]]
-    P = np.zeros((nw + 1, G.shape[1]), dtype=np.int32)  # P[i]: the sum of the rows before word i
-    np.cumsum(V, axis=0, out=P[1:])
+    # integer sums of the int8 vectors, offset by offset (exact: the same value alone and in a batch)
+    V = np.zeros((nw + 1, G.shape[1]), dtype=np.int8)  # row nw: zeros (outside the document)
+    V[:nw][cw] = G[vid[cw]]
     lo_w = np.zeros(n, dtype=np.int64)
     hi_w = np.full(n, nw, dtype=np.int64)
     if parts and len(parts) > 1:
         bounds = np.searchsorted(wpos, np.array([p[0] for p in parts] + [parts[-1][1]]))
         d = np.searchsorted(bounds, c, side="right") - 1
         lo_w, hi_w = bounds[d], bounds[d + 1]
-    acc = P[np.minimum(c + WINDOW + 1, hi_w)]
-    acc -= P[np.maximum(c - WINDOW, lo_w)]
-    acc -= V[c]
+    acc = np.zeros((n, G.shape[1]), dtype=np.int32)
+    for o in range(-WINDOW, WINDOW + 1):
+        if o:
+            at = c + o
+            acc += V[np.where((at >= lo_w) & (at < hi_w), at, nw)]
     ctx = acc.astype(np.float32)
     cn = np.linalg.norm(ctx, axis=1) * 127.0
     cn[cn == 0] = 1.0
