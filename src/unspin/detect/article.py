@@ -28,6 +28,8 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from functools import partial
+from itertools import compress
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 TOP = 10
@@ -39,6 +41,7 @@ CLEAN = {"slot_share_p50": 0.004, "slot_share_p20": 0.02, "slot_mean_lo": -6.0}
 FEATURES = ("slot_share_p50", "slot_share_p20", "slot_per100_p50", "slot_per100_p20", "slot_per100_p05",
             "slot_top5", "slot_top10", "slot_mean_lo", "slot_lo_excess_per100")
 LO_FLOOR = -12.0
+_P_SPUN = attrgetter("p_spun")
 
 
 class Slot(NamedTuple):
@@ -356,7 +359,7 @@ def slot_features(slots: list[Slot], words: int) -> dict[str, float]:
     import numpy as np
 
     n = len(slots)
-    ps = sorted((s.p_spun for s in slots), reverse=True)
+    ps = sorted(map(_P_SPUN, slots), reverse=True)
     per = 100.0 / (max(words, 0) + PSEUDO_WORDS)
     pa = np.clip(np.asarray(ps, dtype=np.float64), 1e-6, 1 - 1e-6)
     k50 = int((pa >= 0.5).sum())
@@ -379,7 +382,8 @@ def slot_features(slots: list[Slot], words: int) -> dict[str, float]:
 def suspicious(slots: list[Slot], lines: Any, top: int = TOP, min_score: float = MIN_SCORE) -> list[dict[str, Any]]:
     """The ``top`` most suspicious slots, most suspicious first, as JSON-ready dicts (``lines``: a
     ``text.LineIndex`` of the document, for line and column)."""
-    ranked = sorted((s for s in slots if s.p_spun >= min_score and s.best and s.best.lower() != s.text.lower()),
+    likely = compress(slots, map(float(min_score).__le__, map(_P_SPUN, slots)))  # p_spun >= min_score
+    ranked = sorted((s for s in likely if s.best and s.best.lower() != s.text.lower()),
                     key=lambda s: (-s.p_spun, s.start))[:top]
     out = []
     from ..rewrite.case import match_case
