@@ -156,3 +156,21 @@ def test_repeated_contexts_probed_once_give_the_same_slots(monkeypatch):
     assert len(deduped) == len(plain) > 300
     assert [(s.start, s.best, s.p_spun, s.margin) for s in deduped] == \
         [(s.start, s.best, s.p_spun, s.margin) for s in plain]
+
+
+def test_distinct_rows_is_numpy_unique():
+    """US203 probes each distinct context once: the packed-key grouping gives np.unique's first
+    indices and inverse exactly (also with the -2 and -1 marks, and when ids do not fit)."""
+    import numpy as np
+
+    from unspin.detect.slots import _distinct_rows
+
+    rng = np.random.default_rng(1)
+    for hi in (3, 50, 70_000, 1 << 20):
+        for _ in range(30):
+            n = int(rng.integers(1, 300))
+            cols = tuple(rng.integers(-2, hi, n) for _ in range(6))
+            first_k, inv = _distinct_rows(np, cols)
+            _, fk, iv = np.unique(np.stack(cols, axis=1), axis=0, return_index=True, return_inverse=True)
+            assert np.array_equal(first_k, fk)
+            assert np.array_equal(inv, np.asarray(iv).ravel())

@@ -243,9 +243,8 @@ def _columns(m, sm: SlotModel, doc: Document, split, parts=None) -> SlotColumns 
         # slots in the same 5-word context (and the same word) probe the same candidates with the same
         # result: probe each distinct context once and copy the results (repetitive text costs little)
         Jr = J[rows]
-        ctx = np.stack((R[Jr - 2], R[Jr - 1], R[Jr], R[Jr + 1], np.where(notend[rows], R[Jr + 2], -2),
-                        wid[rows]), axis=1)
-        _, first_k, inv = np.unique(ctx, axis=0, return_index=True, return_inverse=True)
+        ctx = (R[Jr - 2], R[Jr - 1], R[Jr], R[Jr + 1], np.where(notend[rows], R[Jr + 2], -2), wid[rows])
+        first_k, inv = _distinct_rows(np, ctx)
         if len(first_k) < len(rows):
             rows, inv = rows[first_k], np.asarray(inv).ravel()
         else:
@@ -374,6 +373,27 @@ def _columns(m, sm: SlotModel, doc: Document, split, parts=None) -> SlotColumns 
         if len(rows):
             p[rows] = 1.0 / (1.0 + np.exp(-sm.log_odds({k: v[rows] for k, v in cols.items()})))
     return SlotColumns(m, doc, cols, p, best, wpos[c], starts, ends, (m._t_low, Tw[c]))
+
+
+def _distinct_rows(np, cols: tuple) -> tuple[Any, Any]:
+    """``np.unique(np.stack(cols, axis=1), axis=0, return_index=True, return_inverse=True)[1:]`` for
+    integer columns, the same result: the ids (>= -2) packed 18 bits each into two keys (three
+    columns per key, in order, so that the keys sort as the rows do) and sorted with a stable
+    lexsort; ``np.unique`` itself when an id does not fit."""
+    lo = min(int(c.min()) for c in cols)
+    hi = max(int(c.max()) for c in cols)
+    if lo < -2 or hi >= (1 << 18) - 2 or len(cols) != 6:
+        _, first_k, inv = np.unique(np.stack(cols, axis=1), axis=0, return_index=True, return_inverse=True)
+        return first_k, np.asarray(inv).ravel()
+    a, b, c, d, e, f = (x.astype(np.int64) + 2 for x in cols)
+    k1 = (a << 36) | (b << 18) | c
+    k2 = (d << 36) | (e << 18) | f
+    o = np.lexsort((k2, k1))
+    new = np.ones(len(o), dtype=bool)
+    new[1:] = (k1[o[1:]] != k1[o[:-1]]) | (k2[o[1:]] != k2[o[:-1]])
+    inv = np.empty(len(o), dtype=np.int64)
+    inv[o] = np.cumsum(new) - 1
+    return o[new], inv
 
 
 class SlotColumns:
