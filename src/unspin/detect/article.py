@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from functools import partial
-from itertools import compress
+from itertools import compress, islice
 from operator import attrgetter
 from typing import Any, NamedTuple
 
@@ -42,6 +42,7 @@ FEATURES = ("slot_share_p50", "slot_share_p20", "slot_per100_p50", "slot_per100_
             "slot_top5", "slot_top10", "slot_mean_lo", "slot_lo_excess_per100")
 LO_FLOOR = -12.0
 _P_SPUN = attrgetter("p_spun")
+_START = attrgetter("start")
 
 
 class Slot(NamedTuple):
@@ -383,8 +384,11 @@ def suspicious(slots: list[Slot], lines: Any, top: int = TOP, min_score: float =
     """The ``top`` most suspicious slots, most suspicious first, as JSON-ready dicts (``lines``: a
     ``text.LineIndex`` of the document, for line and column)."""
     likely = compress(slots, map(float(min_score).__le__, map(_P_SPUN, slots)))  # p_spun >= min_score
-    ranked = sorted((s for s in likely if s.best and s.best.lower() != s.text.lower()),
-                    key=lambda s: (-s.p_spun, s.start))[:top]
+    # by p_spun, highest first, then start (two stable sorts with C-level keys), and the first ``top``
+    # of those that suggest another word
+    order = sorted(sorted(likely, key=_START), key=_P_SPUN, reverse=True)
+    shown = (s for s in order if s.best and s.best.lower() != s.text.lower())
+    ranked = list(islice(shown, top)) if top >= 0 else list(shown)[:top]
     out = []
     from ..rewrite.case import match_case
 
