@@ -261,7 +261,7 @@ def _us203(doc: Any, stream: Any):
         sm = load_slot_model()
         if not sm.trained:
             return None
-        return slot_columns(doc, stream, sm)
+        return slot_columns(doc, stream, sm, every=False)  # (p, gain and the best candidates are read)
     except (FileNotFoundError, ImportError):
         return None
 

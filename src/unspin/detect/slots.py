@@ -186,9 +186,13 @@ def _slots_of(res: SlotColumns) -> list[Slot]:
     return out
 
 
-def slot_columns(doc: Document, stream: MatchStream, model: SlotModel | None = None) -> SlotColumns | None:
+def slot_columns(doc: Document, stream: MatchStream, model: SlotModel | None = None,
+                 every: bool = True) -> SlotColumns | None:
     """Every slot of the document as feature columns (numpy), with offsets, best candidates and the
-    combiner's p_spun (None without a trained combiner: 0.0 everywhere), or None without words."""
+    combiner's p_spun (None without a trained combiner: 0.0 everywhere), or None without words.
+    ``every=False`` (US203's own findings and the article's slots, which read ``p``, ``gain`` and the
+    best candidates only) leaves the symspell and GloVe columns at 0 for the slots the combiner
+    does not score (those not expanded); ``p`` and everything else is the same."""
     from .generic import load_model
     from .words import split as _split
 
@@ -198,10 +202,10 @@ def slot_columns(doc: Document, stream: MatchStream, model: SlotModel | None = N
         split = _split(m, doc, stream)
         if split is None:
             return None
-        return _columns(m, sm, doc, split, getattr(stream, "parts", None))
+        return _columns(m, sm, doc, split, getattr(stream, "parts", None), every)
 
 
-def _columns(m, sm: SlotModel, doc: Document, split, parts=None) -> SlotColumns | None:
+def _columns(m, sm: SlotModel, doc: Document, split, parts=None, every: bool = True) -> SlotColumns | None:
     from .generic import own_context, right_probes
 
     np = m.np
@@ -310,10 +314,16 @@ def _columns(m, sm: SlotModel, doc: Document, split, parts=None) -> SlotColumns 
     prev_id = np.where(fst, -1, vid[np.maximum(c - 1, 0)])
     next_id = np.where(lst, -1, vid[np.minimum(c + 1, nw - 1)])
     bb = np.where(has, best, -1)
-    ss = m.symspell_many(np.concatenate((prev_id, bb, prev_id, wid)),
-                         np.concatenate((bb, next_id, wid, next_id))).reshape(4, -1)
-    ss_c = np.maximum(ss[0], ss[1])
-    ss_w = np.maximum(ss[2], ss[3])
+    # the combiner's inputs below (symspell counts, GloVe fit) are made for every slot, or with
+    # ``every`` false only for the slots it scores (the expanded ones; the others keep zeros): each
+    # value is a function of its own slot, the same either way
+    sub = np.arange(n) if every else rows
+    ss = m.symspell_many(np.concatenate((prev_id[sub], bb[sub], prev_id[sub], wid[sub])),
+                         np.concatenate((bb[sub], next_id[sub], wid[sub], next_id[sub]))).reshape(4, -1)
+    ss_c = np.zeros(n)
+    ss_w = np.zeros(n)
+    ss_c[sub] = np.maximum(ss[0], ss[1])
+    ss_w[sub] = np.maximum(ss[2], ss[3])
     # GloVe fit of the word and of its best candidate to the context window (content words within
     # WINDOW words on each side, the slot itself left out)
     # (a batch of documents laid end to end: the window stays inside the slot's own document)
@@ -322,24 +332,29 @@ def _columns(m, sm: SlotModel, doc: Document, split, parts=None) -> SlotColumns 
     # integer sums of the int8 vectors, offset by offset (exact: the same value alone and in a batch)
     V = np.zeros((nw + 1, G.shape[1]), dtype=np.int8)  # row nw: zeros (outside the document)
     V[:nw][cw] = G[vid[cw]]
-    lo_w = np.zeros(n, dtype=np.int64)
-    hi_w = np.full(n, nw, dtype=np.int64)
+    cs = c[sub]
+    ns = len(cs)
+    lo_w = np.zeros(ns, dtype=np.int64)
+    hi_w = np.full(ns, nw, dtype=np.int64)
     if parts and len(parts) > 1:
         bounds = np.searchsorted(wpos, np.array([p[0] for p in parts] + [parts[-1][1]]))
-        d = np.searchsorted(bounds, c, side="right") - 1
+        d = np.searchsorted(bounds, cs, side="right") - 1
         lo_w, hi_w = bounds[d], bounds[d + 1]
-    acc = np.zeros((n, G.shape[1]), dtype=np.int32)
+    acc = np.zeros((ns, G.shape[1]), dtype=np.int32)
     for o in range(-WINDOW, WINDOW + 1):
         if o:
-            at = c + o
+            at = cs + o
             acc += V[np.where((at >= lo_w) & (at < hi_w), at, nw)]
     ctx = acc.astype(np.float32)
     cn = np.linalg.norm(ctx, axis=1) * 127.0
     cn[cn == 0] = 1.0
-    Gw = np.asarray(G[wid], dtype=np.float32)
-    Gc = np.asarray(G[bid], dtype=np.float32)
-    fit_w = np.einsum("ij,ij->i", Gw, ctx) / cn
-    fit_c = np.where(has, np.einsum("ij,ij->i", Gc, ctx) / cn, fit_w)
+    Gw = np.asarray(G[wid[sub]], dtype=np.float32)
+    Gc = np.asarray(G[bid[sub]], dtype=np.float32)
+    fit_w = np.zeros(n, dtype=np.float32)
+    fit_c = np.zeros(n, dtype=np.float32)
+    fw = np.einsum("ij,ij->i", Gw, ctx) / cn
+    fit_w[sub] = fw
+    fit_c[sub] = np.where(has[sub], np.einsum("ij,ij->i", Gc, ctx) / cn, fw)
     # explicit LM bigrams (not backoff) around the word and around its best candidate
     bi_w = HB[J].astype(np.float64) + (HB[J + 1] & notend)
     bi_c = np.where(has, k3.astype(np.float64) + (k4 & notend), bi_w)
@@ -398,7 +413,8 @@ def _distinct_rows(np, cols: tuple) -> tuple[Any, Any]:
 
 class SlotColumns:
     """``slot_columns`` result: feature columns ``cols``, ``p`` (p_spun), and per slot (built on first
-    use) ``best`` (restoration or None), ``start``/``end`` (offsets), ``words`` (lower-case text)."""
+    use) ``best`` (restoration or None), ``start``/``end`` (offsets), ``words`` (lower-case text).
+    (Made with ``every=False``, the symspell and GloVe columns hold 0 for the slots not expanded.)"""
 
     def __init__(self, m, doc, cols, p, best_ids, wpos, starts, ends, types):
         self.m, self.doc, self.cols, self.p, self.best_ids = m, doc, cols, p, best_ids
@@ -446,7 +462,7 @@ def slot_findings(doc: Document, stream: MatchStream, fb: FindingBuilder) -> lis
     thr = sm.weights.get("threshold")
     if thr is None:
         return []
-    res = slot_columns(doc, stream, sm)
+    res = slot_columns(doc, stream, sm, every=False)
     try:  # detect-article: the article's slots (detect/article.py) reuse these columns
         stream._us203_columns = res
     except AttributeError:  # pragma: no cover - a stream type without a __dict__
