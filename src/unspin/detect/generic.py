@@ -204,8 +204,10 @@ class GenericModel(LMTables):
         for k in np.nonzero(hi > lo)[0].tolist():
             if len(uniq[k]) > self.phrase_keys.dtype.itemsize:
                 continue  # truncated by the fixed width: not a real match
-            hit = {self.phrase_fill[j].decode("ascii"): int(self.phrase_bits[j])
-                   for j in range(int(lo[k]), int(hi[k])) if self.phrase_bits[j] & self.phrase_sources}
+            a, b = int(lo[k]), int(hi[k])
+            src = self.phrase_sources
+            hit = {f.decode("ascii"): x for f, x in zip(self.phrase_fill[a:b].tolist(), self.phrase_bits[a:b].tolist(),
+                                                         strict=True) if x & src}
             if hit:
                 out[uniq[k]] = c[uniq[k]] = hit
         return out
