@@ -30,6 +30,7 @@ import json
 import math
 import threading
 from functools import cache
+from itertools import filterfalse
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
@@ -143,8 +144,7 @@ class GenericModel(LMTables):
 
     def _add_types(self, texts: list[str]) -> None:
         np = self.np
-        tid = self._tid
-        new = [t for t in dict.fromkeys(texts) if t not in tid]  # (first-seen order)
+        new = list(dict.fromkeys(filterfalse(self._tid.__contains__, texts)))  # (first-seen order)
         if len(self._tid) + len(new) > CACHE_MAX:  # (distinct new types: a batch repeats many)
             self._reset_types()
             new = list(dict.fromkeys(texts))
