@@ -115,19 +115,18 @@ class Tables:
             off, ids = self.off, self.syn_ids
             na = np.asarray(new, dtype=np.int64)
             lo, hi = off[na].astype(np.int64), off[na + 1].astype(np.int64)
-            spans = list(zip(lo.tolist(), hi.tolist(), strict=True))
             k = hi - lo
-            flat = ids[np.repeat(lo - (np.cumsum(k) - k), k) + np.arange(int(k.sum()))].astype(np.int64)
-            lm_ids = self._lm_ids(self.words[flat]).tolist()
+            before = np.cumsum(k) - k  # where each new word's synonyms start in flat
+            at = np.arange(int(k.sum()))
+            flat = ids[np.repeat(lo - before, k) + at].astype(np.int64)
             first = len(row_of)
             if first + len(new) > len(self.syn):
                 grown = np.full((max(first + len(new), 2 * len(self.syn)), self.syn.shape[1]), -1, dtype=np.int64)
                 grown[:first] = self.syn[:first]
                 self.syn = grown
-            at = 0
-            for k, (a, b) in enumerate(spans):
-                self.syn[first + k, :b - a] = lm_ids[at:at + b - a]
-                at += b - a
+            # row first + i holds word i's synonyms (LM ids) in its first k[i] columns
+            self.syn[np.repeat(first + np.arange(len(new)), k), at - np.repeat(before, k)] = \
+                self._lm_ids(self.words[flat])
             row_of.update(zip(new, range(first, first + len(new)), strict=True))
         return [row_of[p] for p in positions]
 
