@@ -60,9 +60,11 @@ def _not_taken(new: list[Finding], earlier: list[Finding]) -> list[Finding]:
 # A batch of documents goes through the LM-heavy detectors (US201, US202, the scorer's substitution
 # gain) in one vectorised pass: per document those cost a fixed ~1 ms of array set-up, as much as
 # the words of a short article. A batch closes at BATCH_DOCS documents or BATCH_CHARS characters; a
-# longer document is analysed alone.
+# longer document is analysed alone. 128,000 characters keeps `check` of a folder of news under 200 MB
+# peak (a batch's working memory is ~220 bytes per character; docs/benchmarks.md, issue #16) at no
+# measurable CPU cost against 256,000.
 BATCH_DOCS = 64
-BATCH_CHARS = 256_000
+BATCH_CHARS = 128_000
 MAX_FINDINGS = 5_000  # findings listed per document; past it, report.extra["findings_total"] says how many
 
 
