@@ -53,9 +53,10 @@ def _feed(tmp_path: Path, aggregator: bool = False) -> Path:
     return feed
 
 
-def _content(url: str) -> tuple[list, list]:
-    """(id, status, content hash) of every article, and (copy id, source id, rank) of every link."""
-    from sqlalchemy import select
+def _content(url: str) -> tuple[list, list, list]:
+    """(id, status, content hash) of every article, (copy id, source id, rank) of every link, and the
+    corpus statistics (every n-gram count and total)."""
+    from sqlalchemy import inspect, select, text
 
     from unspin.match.archive import open_archive
 
@@ -67,10 +68,14 @@ def _content(url: str) -> tuple[list, list]:
                                                                                 a.c.content_hash))}
             links = sorted((rows[x][0], rows[s][0], r) for x, s, r in conn.execute(select(lk.c.article, lk.c.source,
                                                                                              lk.c.rank)))
+            tables = set(inspect(conn).get_table_names())
+            corpus = sorted(conn.execute(text("SELECT key, count FROM unspin_ngrams")).all()) + \
+                sorted(conn.execute(text("SELECT key, value FROM unspin_corpus")).all())
+            assert {"unspin_ngrams", "unspin_corpus"} <= tables and len(corpus) > 1000
         assert arc.check_integrity() == []
     finally:
         arc.close()
-    return sorted(rows.values()), links
+    return sorted(rows.values()), links, corpus
 
 
 def _sequential(feed: Path, url: str):

@@ -99,6 +99,7 @@ class GateResult:
     failed: list[tuple[int, InputError]] = field(default_factory=list)
     added: int = 0
     updated: int = 0
+    originals: list[tuple[int, int]] = field(default_factory=list)  # written as originals: for the statistics
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -170,28 +171,38 @@ def _worker_archive(url: str) -> Any:
     return arc
 
 
+def _picked(task: GateTask, picks: tuple[tuple[int, int], ...], encoding: str | None
+            ) -> tuple[list[tuple[int, int]], list[Any]]:
+    """The documents ``picks`` of the task's items, in the order of ``picks``."""
+    wanted = set(picks)
+    found: dict[tuple[int, int], Any] = {}
+    ignored: list[tuple[int, InputError]] = []  # reported by the plan already
+    for item in task.items:
+        for sub, doc in enumerate(_documents(item, encoding, ignored)):
+            if (item.seq, sub) in wanted:
+                found[(item.seq, sub)] = doc
+    order = [p for p in picks if p in found]
+    return order, [found[p] for p in order]
+
+
 def gate_task(task: GateTask, settings: GateSettings) -> GateResult:
-    """Step 3 for one task: the gate on its documents, in input order, written by this worker."""
+    """Step 3 for one task: the gate on its documents, in input order, written by this worker. The
+    corpus statistics are fed in step 4, so that every task scores with the counts of the start."""
     from .archive import document_id
     from .gate import gate_documents, trusted_import
 
     result = GateResult(task.index)
-    wanted = set(task.picks)
-    found: dict[tuple[int, int], Any] = {}
-    ignored: list[tuple[int, InputError]] = []  # reported by the plan already
-    for item in task.items:
-        for sub, doc in enumerate(_documents(item, settings.encoding, ignored)):
-            if (item.seq, sub) in wanted:
-                found[(item.seq, sub)] = doc
-    order = [p for p in task.picks if p in found]
-    docs = [found[p] for p in order]
+    order, docs = _picked(task, task.picks, settings.encoding)
     arc = _worker_archive(settings.url)
     if settings.trusted:
         summary = trusted_import(arc, docs, batch_size=settings.batch_size)
     else:
         ctx = worker_context(settings.config)
+        written: list[Any] = []
         summary = gate_documents(arc, docs, ctx, hold=settings.hold, fix=settings.fix,
-                                 batch_size=settings.batch_size)
+                                 batch_size=settings.batch_size, originals=written)
+        key_of = {id(doc): key for key, doc in zip(order, docs, strict=True)}
+        result.originals = sorted(key_of[id(doc)] for doc in written)
     # the decisions come in input order, without the documents whose analysis failed
     it = iter(summary.decisions)
     pending = next(it, None)
@@ -205,6 +216,16 @@ def gate_task(task: GateTask, settings: GateSettings) -> GateResult:
     result.failed = [(seq_of_path.get(e.path, order[0][0] if order else 0), e) for e in summary.failed]
     result.added, result.updated = summary.added, summary.updated
     return result
+
+
+def statistics_task(task: GateTask, settings: GateSettings) -> int:
+    """Step 4 for one task: feed the corpus statistics with the originals the gate wrote (``picks``)."""
+    from .gate import _feed_statistics
+
+    _, docs = _picked(task, task.picks, settings.encoding)
+    if docs:
+        _feed_statistics(_worker_archive(settings.url), docs)
+    return len(docs)
 
 
 def _warm_up(settings: GateSettings) -> None:
@@ -304,6 +325,9 @@ def gate_feed(paths: list[str], url: str, config: Config, *, trusted: bool = Fal
             results.append(res)
             if on_progress:
                 on_progress(len(tasks[res.index].picks))
+        if not trusted:  # the trusted import fed them as it went: it scores nothing
+            stats = [GateTask(r.index, tasks[r.index].items, tuple(r.originals)) for r in results if r.originals]
+            list(run(partial(statistics_task, settings=settings), stats))
     finally:
         if client is not None:
             client.close()
