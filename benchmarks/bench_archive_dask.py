@@ -43,8 +43,9 @@ def ensure_feed(work: Path, items: int) -> Path:
     feed = work / f"archive-feed-{items}.jsonl"
     if feed.is_file():
         return feed
-    from evaluation.datasets import Article, spin_article, spinners
     from synthetic_corpus import write_corpus
+
+    from evaluation.datasets import Article, spin_article, spinners
 
     distinct = items - items // 5
     corpus = write_corpus(distinct, work / f"synthetic-{distinct}.jsonl")

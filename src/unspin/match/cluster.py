@@ -21,14 +21,18 @@ affect each other, and every group is gated by one worker in input order:
    (``scipy.sparse.csgraph.connected_components``); a connected group goes to one task whole, in
    input order. Two documents in different groups share no index key, so neither can be a
    candidate source of the other, nor the same article;
-3. **Gate** (in parallel): each task runs the gate on its documents in input order.
+3. **Gate** (in parallel): each task runs the gate on its documents in input order and stores them;
+4. **Statistics** (in parallel, once every task is done): the originals written feed the corpus
+   n-gram counts (``corpus.record_originals``). Until then every task scores with the counts of the
+   start of the run, whichever tasks finished before it.
 
-So the statuses, links and ids equal those of the sequential command (``tests/test_archive_cluster.py``),
-with two documented differences: the scores read the archive's corpus counts as they were when the
-task started (the sequential command reads them as they were when its batch started, so its scores
-already depend on ``--batch-size``), and a copy's *second* source is looked up with the keys of the
-sentences its first source did not explain, which the plan does not know: a second source in the
-same feed that shares no key with the whole copy may be missed (it is found once it is archived).
+So the archive -- statuses, links, ids and corpus counts -- equals that of the one-process command
+run with a ``--batch-size`` of at least the feed's size (which also scores everything with the
+counts of the start; ``tests/test_archive_cluster.py``). With a smaller batch size the one-process
+command feeds the counts between batches, and the scores of later articles (so their hold
+decisions, so what becomes a source) can differ. One more difference: a copy's *second* source is
+looked up with the keys of the sentences its first source did not explain, which the plan does not
+know, so a second source in the same feed that shares no key with the whole copy may be missed.
 """
 
 from __future__ import annotations
