@@ -124,6 +124,39 @@ def test_local_processes_one_document_per_task_equal_the_sequential_run(tmp_path
     assert _content(par_url) == _content(seq_url)
 
 
+def test_a_run_stopped_midway_leaves_a_consistent_archive_that_a_rerun_completes(tmp_path, monkeypatch):
+    import unspin.match.cluster as cluster
+    from unspin.match.archive import open_archive
+
+    feed = _feed(tmp_path)
+    for later in feed.glob("z-*.md"):  # the second spins reuse the first spins' URLs: a rerun would update them
+        later.unlink()
+    seq_url = "sqlite:///" + str(tmp_path / "seq.sqlite")
+    par_url = "sqlite:///" + str(tmp_path / "par.sqlite")
+    _sequential(feed, seq_url)
+    open_archive(par_url).close()
+    real, calls = cluster.gate_task, []
+
+    def lost_worker(task, settings):
+        calls.append(task.index)
+        if len(calls) == 3:
+            raise RuntimeError("worker lost")
+        return real(task, settings)
+
+    monkeypatch.setattr(cluster, "gate_task", lost_worker)
+    with pytest.raises(RuntimeError):
+        cluster.gate_feed([str(feed)], par_url, CFG, task_size=2)
+    arc = open_archive(par_url, create=False)
+    try:
+        assert arc.check_integrity() == [] and 0 < arc.count() < 20  # two tasks in, whole
+    finally:
+        arc.close()
+    monkeypatch.setattr(cluster, "gate_task", real)
+    again, errors = cluster.gate_feed([str(feed)], par_url, CFG, task_size=2)
+    assert errors == [] and again.counts()["unchanged"] > 1
+    assert _content(par_url) == _content(seq_url)  # corpus counts included: the stopped run's originals too
+
+
 def test_groups_keep_copies_with_their_originals(tmp_path):
     from unspin.match.cluster import GateSettings, group_documents, pack_tasks, plan_task
     from unspin.parallel import cut_tasks, read_inputs

@@ -94,6 +94,7 @@ class GateTask:
     index: int
     items: tuple[Item, ...]
     picks: tuple[tuple[int, int], ...]  # (seq, sub) of the documents to gate, in input order
+    unchanged: tuple[tuple[int, int], ...] = ()  # statistics step: documents the gate left as they were
 
 
 @dataclass
@@ -223,12 +224,23 @@ def gate_task(task: GateTask, settings: GateSettings) -> GateResult:
 
 
 def statistics_task(task: GateTask, settings: GateSettings) -> int:
-    """Step 4 for one task: feed the corpus statistics with the originals the gate wrote (``picks``)."""
+    """Step 4 for one task: feed the corpus statistics with the originals the gate wrote (``picks``),
+    and with the documents it left unchanged that are archived as originals: a run stopped before
+    this step stored them without counting them (counting an original twice counts it once)."""
+    from ..detect.normalise import normalise_text
+    from .archive import ORIGINAL, content_hash
     from .gate import _feed_statistics
 
+    arc = _worker_archive(settings.url)
     _, docs = _picked(task, task.picks, settings.encoding)
+    if task.unchanged:
+        _, same = _picked(task, task.unchanged, settings.encoding)
+        hashes = [content_hash(normalise_text(d.prose())) for d in same]
+        _, by_hash = arc.existing([], hashes)
+        status = {pk: a.status for pk, a in arc.get_by_pk(sorted(set(by_hash.values()))).items()}
+        docs += [d for d, h in zip(same, hashes, strict=True) if status.get(by_hash.get(h, 0)) == ORIGINAL]
     if docs:
-        _feed_statistics(_worker_archive(settings.url), docs)
+        _feed_statistics(arc, docs)
     return len(docs)
 
 
@@ -330,8 +342,9 @@ def gate_feed(paths: list[str], url: str, config: Config, *, trusted: bool = Fal
             if on_progress:
                 on_progress(len(tasks[res.index].picks))
         if not trusted:  # the trusted import fed them as it went: it scores nothing
-            stats = [GateTask(r.index, tasks[r.index].items, tuple(r.originals)) for r in results if r.originals]
-            list(run(partial(statistics_task, settings=settings), stats))
+            stats = [GateTask(r.index, tasks[r.index].items, tuple(r.originals),
+                              tuple(k for k, d in r.decisions if d.status == "unchanged")) for r in results]
+            list(run(partial(statistics_task, settings=settings), [t for t in stats if t.picks or t.unchanged]))
     finally:
         if client is not None:
             client.close()
