@@ -239,3 +239,14 @@ def test_jobs_reports_bad_inputs_and_adds_the_rest(tmp_path, cli_runner):
     out = json.loads(res.stdout)
     assert out["totals"]["original"] == 3 and [Path(e["path"]).name for e in out["errors"]] == ["bad.md"]
     assert "bad.md: error:" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_trusted_import_on_two_processes_equals_one_process(tmp_path, cli_runner):
+    feed = _feed(tmp_path)
+    urls = {}
+    for name, extra in (("one", []), ("two", ["-j", "2"])):
+        urls[name] = "sqlite:///" + str(tmp_path / f"{name}.sqlite")
+        res = cli_runner.invoke(cli, ["archive", "add", "--no-config", "--no-progress", "--trusted", "--db", urls[name],
+                                      *extra, str(feed)])
+        assert res.exit_code == 0, res.stderr
+    assert _content(urls["two"]) == _content(urls["one"])
