@@ -229,7 +229,7 @@ def statistics_task(task: GateTask, settings: GateSettings) -> int:
     this step stored them without counting them (counting an original twice counts it once)."""
     from ..detect.normalise import normalise_text
     from .archive import ORIGINAL, content_hash
-    from .gate import _feed_statistics
+    from .gate import feed_statistics
 
     arc = _worker_archive(settings.url)
     _, docs = _picked(task, task.picks, settings.encoding)
@@ -240,7 +240,7 @@ def statistics_task(task: GateTask, settings: GateSettings) -> int:
         status = {pk: a.status for pk, a in arc.get_by_pk(sorted(set(by_hash.values()))).items()}
         docs += [d for d, h in zip(same, hashes, strict=True) if status.get(by_hash.get(h, 0)) == ORIGINAL]
     if docs:
-        _feed_statistics(arc, docs)
+        feed_statistics(arc, docs)
     return len(docs)
 
 

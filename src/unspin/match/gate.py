@@ -379,3 +379,6 @@ def _feed_statistics(archive: Archive, originals: list[Document]) -> None:
     record = getattr(corpus, "record_originals", None)
     if record is not None:
         record(archive, originals)
+
+
+feed_statistics = _feed_statistics  # public name: the parallel gate (match.cluster) feeds its originals at the end
