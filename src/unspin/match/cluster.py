@@ -154,7 +154,7 @@ def plan_task(task: Any, settings: GateSettings) -> PlanResult:
                         keys.update(fingerprint(text).keys)
                         if settings.terms:
                             keys.update(term_key(t) for t in terms(text))
-            except Exception as exc:  # a bug on one document: it goes into a group of its own
+            except Exception as exc:  # a bug on one document: reported and left out (its groups are unknown)
                 from ..failures import failure
 
                 result.errors.append((item.seq, failure(doc.path, exc, "could not be planned")))
