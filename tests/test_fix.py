@@ -187,6 +187,29 @@ def test_readability_counts_syllables_with_pyphen():
                                    "irregularities.").flesch_reading_ease < score.flesch_reading_ease
 
 
+def test_lazy_hyphenation_equals_pyphen_on_every_fixture_word(fixtures, monkeypatch):
+    """The first words are hyphenated from their own patterns only (no full dictionary parse): the
+    same positions as pyphen's whole en_US dictionary, word for word; then it switches to pyphen."""
+    import pyphen
+
+    from unspin.metrics import readability
+
+    full = pyphen.Pyphen(lang="en_US")
+    words = set()
+    for p in fixtures.rglob("*.md"):
+        words.update(w.lower() for w in readability._words(p.read_text(encoding="utf-8")))
+    words |= {"", "a", "x", "\ufb00", "ba\ufb04e", "don't", "3d", "na\u00efve", "\u00e9tat", "co-op",
+              "supercalifragilisticexpialidocious", "Organization", "UNPRECEDENTED"}
+    assert len(words) > 3000
+    monkeypatch.setattr(readability, "LAZY_WORDS", 10**9)
+    lazy = readability._Hyphenator()
+    assert lazy._lines and [w for w in sorted(words) if lazy.positions(w) != full.positions(w)] == []
+    monkeypatch.setattr(readability, "LAZY_WORDS", 2)
+    switching = readability._Hyphenator()
+    assert [switching.positions(w) for w in sorted(words)[:50]] == [full.positions(w) for w in sorted(words)[:50]]
+    assert switching._lazy == 2
+
+
 def test_readability_equals_textstat_with_pyphen_syllables(monkeypatch, fixtures):
     """Our Flesch scores are textstat's (en_US) with its CMU lookup switched off, to the last bit."""
     textstat = pytest.importorskip("textstat")

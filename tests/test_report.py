@@ -376,7 +376,7 @@ def test_usage_errors_exit_2_with_one_line(tmp_path, cli_runner):
 
 
 def test_unreachable_scheduler_is_one_line(tmp_path, cli_runner, monkeypatch):
-    import unspin.report.run as run
+    import unspin.parallel as run
 
     monkeypatch.setattr(run, "CONNECT_TIMEOUT", "2s")
     res = _run(cli_runner, ARTICLES / "sport", "--out", tmp_path / "o", "--scheduler", "tcp://127.0.0.1:1")

@@ -54,11 +54,16 @@ def archive() -> None:
 @max_file_size_option
 @click.option("--batch-size", type=click.IntRange(1, 100_000), default=500, show_default=True,
               help="Articles per transaction.")
+@click.option("--jobs", "-j", type=click.IntRange(1), default=1, show_default=True,
+              help="Gate on this many local processes (each writes its own transactions).")
+@click.option("--scheduler", metavar="tcp://HOST:PORT",
+              help="Gate on this Dask distributed scheduler's workers, which write to the (PostgreSQL) "
+                   "archive themselves.")
 @click.option("--progress/--no-progress", default=None, help="Show a progress bar [default: on a terminal].")
 @db_option
 @config_options
-def add(paths, trusted, fix, hold, fmt, no_generic, lexicons, encoding, max_file_size, batch_size, progress, db,
-        config_path, no_config) -> None:
+def add(paths, trusted, fix, hold, fmt, no_generic, lexicons, encoding, max_file_size, batch_size, jobs, scheduler,
+        progress, db, config_path, no_config) -> None:
     """Add articles (files, folders recursively, JSONL feeds, '-') to the archive, through the gate.
 
     The gate runs the same analysis as 'unspin check --db' on every article and sorts it: a copy of
@@ -70,20 +75,36 @@ def add(paths, trusted, fix, hold, fmt, no_generic, lexicons, encoding, max_file
     or the same words is updated, not duplicated. A news-aggregator item (front matter with a title,
     an excerpt and 'related' items, no body) adds one excerpt-only entry per item and related item,
     keyed by URL and grouped as one story; an excerpt never replaces a full text with the same URL.
+    With --jobs N or --scheduler, workers analyse and store in parallel; documents that could affect
+    each other (same id, same words, or a shared index key) are gated by one worker in input order,
+    so the statuses and links are those of a run on one process (docs/cluster.md). --scheduler
+    needs a PostgreSQL archive.
+
     Exit status: 0 nothing held, 1 some article held, 2 unreadable inputs (reported and skipped; the
     others are still added).
     """
     from ..document import discover, read_source_reporting
     from ..match.aggregator import expand_documents
-    from ..match.archive import ArchiveError, display_url
+    from ..match.archive import ArchiveError, display_url, normalise_url
     from ..model import InputError
 
     if trusted and (fix or hold):
         fail("--trusted stores every article as an original; it cannot be combined with --fix or --hold")
+    if scheduler is not None and jobs != 1:
+        fail("--jobs and --scheduler cannot be combined (the Dask cluster decides its own workers)")
     cfg = resolve_config(config_path, no_config, lexicons=tuple(lexicons) or None,
                          generic=False if no_generic else None, gate_hold=hold)
-    arc = _open(db, config_path, no_config, create=True)
+    where = archive_url(db, cfg)
+    if scheduler is not None and normalise_url(where.url).startswith("sqlite"):
+        fail(f"{display_url(where.url)}: --scheduler needs a PostgreSQL archive (--db postgresql://...); "
+             "workers on other machines cannot share a SQLite file (use --jobs N on one machine)")
+    arc = open_archive_or_exit(where, create=True)
     limit = max_file_size or cfg.max_file_size
+    if scheduler is not None or jobs > 1:
+        arc.close()
+        _add_parallel(list(paths), arc.url, cfg, trusted, fix, encoding, limit, batch_size, jobs, scheduler,
+                      fmt, progress)
+        return
     errors: list[InputError] = []
     sources = list(discover(list(paths), errors))
     show = sys.stderr.isatty() if progress is None else progress
@@ -128,17 +149,63 @@ def add(paths, trusted, fix, hold, fmt, no_generic, lexicons, encoding, max_file
         fail(f"{display_url(arc.url)}: {exc}")
     finally:
         arc.close()
+    _finish(summary, errors, arc.url, fmt)
+
+
+def _finish(summary, errors, url: str, fmt: str) -> None:
+    """Print the gate's summary and the errors; exit 2 on errors, 1 when something was held."""
+    from ..match.archive import display_url
+
     errors.extend(summary.failed)
     for e in errors:
         click.echo(f"{e.path}: error: {e.error}", err=True)
     if fmt == "json":
-        click.echo(json.dumps(summary.to_json(display_url(arc.url), errors), indent=2))
+        click.echo(json.dumps(summary.to_json(display_url(url), errors), indent=2))
     else:
-        click.echo(summary.text(display_url(arc.url), errors))
+        click.echo(summary.text(display_url(url), errors))
     if errors:
         sys.exit(EXIT_USAGE)
     if summary.held:
         sys.exit(EXIT_FINDINGS)
+
+
+def _add_parallel(paths, url, cfg, trusted, fix, encoding, limit, batch_size, jobs, scheduler, fmt, progress):
+    """``archive add`` on local processes or a Dask cluster (``unspin.match.cluster``)."""
+    from dataclasses import replace
+
+    from ..match.archive import ArchiveError, display_url
+    from ..match.cluster import ClusterError, gate_feed
+    from ..parallel import SchedulerError
+
+    if not trusted and cfg.wants_family("US1"):
+        from ..analysis import Context
+
+        load_lexicon_or_fail(Context(config=cfg))
+    run = dict(trusted=trusted, hold=cfg.gate_hold, fix=fix, batch_size=batch_size, jobs=jobs,
+               scheduler=scheduler, encoding=encoding)
+    cfg = replace(cfg, max_file_size=limit)
+    show = sys.stderr.isatty() if progress is None else progress
+    try:
+        if show:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            where = f"on {scheduler}" if scheduler else f"with {jobs} jobs"
+            with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
+                          MofNCompleteColumn(), TimeElapsedColumn(), console=Console(stderr=True),
+                          transient=True) as bar:
+                task = bar.add_task(f"planning {where}", total=None)
+                summary, errors = gate_feed(
+                    paths, url, cfg, **run,
+                    on_planned=lambda n: bar.update(task, total=n, description=f"archiving {where}"),
+                    on_progress=lambda n: bar.advance(task, n))
+        else:
+            summary, errors = gate_feed(paths, url, cfg, **run)
+    except (SchedulerError, ClusterError) as exc:
+        fail(str(exc))
+    except ArchiveError as exc:
+        fail(f"{display_url(url)}: {exc}")
+    _finish(summary, errors, url, fmt)
 
 
 @archive.command("review")

@@ -199,9 +199,12 @@ class _Excluding:
 
 
 def gate_documents(archive: Archive, docs: Iterable[Document], ctx: Any, *, hold: str = DEFAULT_HOLD,
-                   fix: bool = False, batch_size: int = 500, on_doc: Callable[[], None] | None = None
-                   ) -> GateSummary:
-    """Sort and store ``docs`` (see the module docstring); one write transaction per ``batch_size``."""
+                   fix: bool = False, batch_size: int = 500, on_doc: Callable[[], None] | None = None,
+                   originals: list[Document] | None = None) -> GateSummary:
+    """Sort and store ``docs`` (see the module docstring); one write transaction per ``batch_size``.
+
+    With a list as ``originals``, the originals written are appended to it instead of being fed to
+    the corpus statistics (the parallel gate, ``match.cluster``, feeds them once all workers are done)."""
     if hold not in HOLD_POLICIES:
         raise ValueError(f"gate-hold must be one of {', '.join(HOLD_POLICIES)}")
     summary = GateSummary(hold=hold)
@@ -209,15 +212,15 @@ def gate_documents(archive: Archive, docs: Iterable[Document], ctx: Any, *, hold
     for doc in docs:
         batch.append(doc)
         if len(batch) >= batch_size:
-            _gate_batch(archive, batch, ctx, hold, fix, summary, on_doc)
+            _gate_batch(archive, batch, ctx, hold, fix, summary, on_doc, originals)
             batch = []
     if batch:
-        _gate_batch(archive, batch, ctx, hold, fix, summary, on_doc)
+        _gate_batch(archive, batch, ctx, hold, fix, summary, on_doc, originals)
     return summary
 
 
 def _gate_batch(archive: Archive, docs: list[Document], ctx: Any, hold: str, fix: bool, summary: GateSummary,
-                on_doc: Callable[[], None] | None) -> None:
+                on_doc: Callable[[], None] | None, originals: list[Document] | None = None) -> None:
     from dataclasses import replace
 
     from ..detect.normalise import normalise_text
@@ -289,7 +292,11 @@ def _gate_batch(archive: Archive, docs: list[Document], ctx: Any, hold: str, fix
         summary.failed.extend(result.failed)
         summary.added += result.added
         summary.updated += result.updated
-        _feed_statistics(archive, [it.doc for it in result.written if it.status == ORIGINAL])
+        written = [it.doc for it in result.written if it.status == ORIGINAL]
+        if originals is None:
+            _feed_statistics(archive, written)
+        else:
+            originals.extend(written)
     summary.decisions.extend(decided[k] for k in sorted(decided))
 
 
@@ -372,3 +379,6 @@ def _feed_statistics(archive: Archive, originals: list[Document]) -> None:
     record = getattr(corpus, "record_originals", None)
     if record is not None:
         record(archive, originals)
+
+
+feed_statistics = _feed_statistics  # public name: the parallel gate (match.cluster) feeds its originals at the end

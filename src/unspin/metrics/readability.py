@@ -35,6 +35,80 @@ def _pyphen():
     return pyphen.Pyphen(lang=LANG)
 
 
+LAZY_WORDS = 300  # words hyphenated from their own patterns before the whole dictionary is parsed
+_DIGITS = str.maketrans("", "", "0123456789")
+
+
+class _Hyphenator:
+    """``pyphen.Pyphen(lang="en_US").positions``, without parsing pyphen's 11,000 patterns up front.
+
+    Parsing the whole dictionary costs about 0.07-0.1 s of CPU, a quarter of a one-paragraph
+    ``unspin fix``. So the dictionary's lines are only indexed by their letters (one ``translate``
+    over the file); the first LAZY_WORDS words each get a ``pyphen.HyphDict`` parsed by pyphen
+    itself from just the lines whose letters occur in the word -- the only patterns its
+    ``positions`` can use -- and after that (a feed) the whole dictionary is parsed once.
+    tests/test_fix.py checks it against pyphen on every word of the fixtures."""
+
+    def __init__(self) -> None:
+        import pyphen
+
+        self._pyphen = pyphen
+        path = pyphen.LANGUAGES[pyphen.language_fallback(LANG)]
+        raw = path.read_bytes()
+        head, _, body = raw.partition(b"\n")
+        self._head = head
+        lines = [line.strip() for line in body.decode(head.decode().strip()).split("\n")]
+        self._lines: dict[str, list[str]] | None = {}
+        for key, line in zip("\n".join(lines).translate(_DIGITS).split("\n"), lines, strict=True):
+            if not line or line.startswith(pyphen.ignored):
+                continue
+            if "^" in line or "/" in line:  # hex escapes, nonstandard hyphenation: pyphen's own parse only
+                self._lines = None
+                break
+            self._lines.setdefault(key, []).append(line)
+        self._maxlen = max(map(len, self._lines), default=0) if self._lines else 0
+        self._lazy = 0
+
+    def _hyph_dict(self, word: str):
+        import io
+
+        if self._lines is None or self._lazy >= LAZY_WORDS:
+            return _pyphen().hd
+        self._lazy += 1
+        pointed = f".{word}."
+        n = len(pointed)
+        needed = [line for i in range(n - 1) for j in range(i + 1, min(i + self._maxlen, n) + 1)
+                  for line in self._lines.get(pointed[i:j], ())]
+        if not needed:
+            return None
+        text = self._head + b"\n" + "\n".join(needed).encode("utf-8")
+
+        class _Text:  # what HyphDict reads from a path
+            def open(self, mode: str):
+                return io.BytesIO(text)
+
+            def read_text(self, encoding: str) -> str:
+                return text.decode(encoding)
+
+        try:
+            return self._pyphen.HyphDict(_Text())
+        except ValueError:  # only all-zero patterns: no hyphenation point
+            return None
+
+    def positions(self, word: str) -> list[int]:
+        """Like ``Pyphen(lang=LANG).positions(word)`` (left and right minimum 2)."""
+        hd = self._hyph_dict(word.lower())
+        if hd is None:
+            return []
+        right = len(word) - 2
+        return [i for i in hd.positions(word) if 2 <= i <= right]
+
+
+@cache
+def _hyphenator() -> _Hyphenator:
+    return _Hyphenator()
+
+
 class _SyllableCache(dict):
     """word -> syllables, filled on first look-up (``sum(map(cache.__getitem__, words))`` stays in C
     for the words seen before, which in a feed are nearly all of them)."""
@@ -42,7 +116,7 @@ class _SyllableCache(dict):
     def __missing__(self, word: str) -> int:
         if len(self) >= MAX_CACHED_WORDS:
             self.clear()
-        count = self[word] = len(_pyphen().positions(word.lower())) + 1  # textstat lowercases after punctuation
+        count = self[word] = len(_hyphenator().positions(word.lower())) + 1  # textstat lowercases after punctuation
         return count
 
 
