@@ -53,6 +53,16 @@ def extra_features(slots: list[list[float]], words: int) -> dict[str, float]:
         out[f"x_n{name}_per100"] = per * float(m.sum())
         out[f"x_sum_p{name}_per100"] = per * float(p[m].sum())
         out[f"x_p50_{name}_per100"] = per * float((p[m] >= 0.5).sum())
+        pj, lj = p[m], lo[m]
+        for t in (0.2, 0.7, 0.9):
+            out[f"x_p{int(t * 100)}_{name}_per100"] = per * float((pj >= t).sum())
+        out[f"x_excess0_{name}_per100"] = per * float(np.maximum(lj, 0.0).sum())
+        out[f"x_excess-2_{name}_per100"] = per * float(np.maximum(lj + 2.0, 0.0).sum())
+        out[f"x_excess1_{name}_per100"] = per * float(np.maximum(lj - 1.0, 0.0).sum())
+        out[f"x_excess2_{name}_per100"] = per * float(np.maximum(lj - 2.0, 0.0).sum())
+        out[f"x_share_p50_{name}"] = (float((pj >= 0.5).sum()) + 20 * 0.004) / (len(pj) + 20)
+        out[f"x_top5_{name}"] = float(np.sort(pj)[::-1][:5].sum() / 5.0)
+        out[f"x_mean_lo_{name}"] = (float(lj.sum()) - 20 * 6.0) / (len(lj) + 20)
     b = 0.05
     lr = np.exp(lo) * (1 - b) / b
     for pi in (0.02, 0.05, 0.1):
