@@ -11,8 +11,10 @@ features of ``detect/slots.py`` is exported as JSON; run time evaluates it with 
 The threshold keeps false flags at ``--budget`` per 1,000 words on the Wikinews "cal" part (held out
 from training; the evaluation uses the "test" part and Reuters).
 
-    python scripts/build_slots.py [--docs 500] [--budget 0.4] [--seeds 1] [--open-spinner] [--rows CACHE.npz]
+    python scripts/build_slots.py [--docs 500] [--seeds 3] [--no-open-spinner] [--trees 150] [--rows CACHE.npz]
 
+The shipped combiner (2026-12-07) is the default: ``--seeds 3 --open-spinner --trees 150 --depth 5 --lr 0.1``
+(before: one seed, no open-thesaurus copies, 60 trees of depth 4, learning rate 0.15).
 ``--seeds N`` spins every training article N times per rate (different seeds; each copy weighted 1/N so
 the classes keep the weight of one copy and ``p_spun`` its calibration); ``--open-spinner`` adds copies
 spun by the open-thesaurus spinner's half A (``evaluation/open_thesaurus_spinner.py``: Moby + MyThes
@@ -66,17 +68,17 @@ def main() -> None:
                     help="false flags per 1k clean words for US203 alone (US201+US202 use about 0.35 of the 0.5)")
     ap.add_argument("--C", type=float, default=0.3)
     ap.add_argument("--kind", choices=("trees", "logistic"), default="trees")
-    ap.add_argument("--depth", type=int, default=4)
-    ap.add_argument("--trees", type=int, default=60)
-    ap.add_argument("--lr", type=float, default=0.15)
+    ap.add_argument("--depth", type=int, default=5)
+    ap.add_argument("--trees", type=int, default=150)
+    ap.add_argument("--lr", type=float, default=0.1)
     ap.add_argument("--prune-own", type=float, default=-8.5)
     ap.add_argument("--max-cand", type=int, default=12)
     ap.add_argument("--out", type=Path, default=ROOT / "models" / "thesaurus" / "weights.json")
     ap.add_argument("--own-threshold", action="store_true",
                     help="ship this build's own threshold, not the shipped joint one (then rerun "
                          "python -m evaluation.slot_budget --write)")
-    ap.add_argument("--seeds", type=int, default=1, help="spun copies per article and rate (weighted 1/N)")
-    ap.add_argument("--open-spinner", action="store_true",
+    ap.add_argument("--seeds", type=int, default=3, help="spun copies per article and rate (weighted 1/N)")
+    ap.add_argument("--open-spinner", action=argparse.BooleanOptionalAction, default=True,
                     help="also train on copies spun by the open-thesaurus spinner, half A")
     ap.add_argument("--rows", type=Path, help="cache of the collected slot columns (npz; development)")
     ap.add_argument("--threshold-only", action="store_true",
