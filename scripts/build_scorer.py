@@ -45,7 +45,7 @@ from unspin.detect.context_lm import FEATURES as CONTEXT_FEATURES  # noqa: E402
 from unspin.detect.context_lm import TABLE_FILES as CONTEXT_TABLES  # noqa: E402
 from unspin.detect.scorer import finding_features, text_features  # noqa: E402
 
-RATES = (0.05, 0.1, 0.15)
+RATES = (0.05, 0.1, 0.15, 0.2, 0.3, 0.45)
 COPIES = 3
 SEED = 20260521
 REFERENCE_WORDS = 60000
