@@ -69,7 +69,7 @@ def stage_timers():
 
     import unspin.analysis as an
     from unspin import text
-    from unspin.detect import context_lm, generic, lexicon, spinmap, words
+    from unspin.detect import article, context_lm, generic, lexicon, scorer, slots, spinmap, words
 
     spent: Counter = Counter()
 
@@ -86,10 +86,14 @@ def stage_timers():
         setattr(owner, name, timed)
 
     for owner, name, label in (
-            (generic, "_score", "US201 (all of it)"), (words, "split_uncached", "  sentence split, token tables"),
+            (generic, "score_words", "US201 (all of it)"), (words, "split_uncached", "  sentence split, token tables"),
             (generic, "_phrase_matches", "  US201 phrase windows"), (spinmap, "_candidates", "US202 occurrences"),
             (spinmap, "_restore", "  US202 restorations"), (spinmap.SpinMap, "score", "US202 trees"),
-            (context_lm, "_gains_locked", "scorer's substitution gain"), (lexicon, "lexicon_findings", "lexicon"),
+            (context_lm, "_gains_locked", "scorer's substitution gain"),
+            (slots, "_columns", "US203 slot columns"), (slots, "slot_findings", "US203 (all of it)"),
+            (article, "batch_slots", "article slots (batch_slots)"), (article, "_one_per_span", "  one slot per span"),
+            (article, "suspicious", "suspicious words (per document)"),
+            (scorer, "score_document", "article score (per document)"), (lexicon, "lexicon_findings", "lexicon"),
             (an, "_finish", "per document: normalisation, score, report"),
             (text.MatchStream, "__init__", "MatchStream (tokens)"),
             (text.MatchStream, "_all_offsets", "  token offsets")):

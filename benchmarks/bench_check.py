@@ -3,6 +3,8 @@
 Prints Markdown tables. Usage:
 
     python benchmarks/bench_check.py [--mb 2] [--runs 15] [--cold-only] [--breakdown] [--bytecode env|cached]
+    python benchmarks/bench_check.py --front-matter [--runs 15]
+    python benchmarks/bench_check.py --peak-memory [--runs 3] [--proselint PATH] [--batch-chars N ...]
 
 Cold start runs each command ``--runs`` times in a fresh process and reports the median and minimum
 wall time and the median CPU time of the child (user + system; on a shared machine CPU time is the
@@ -10,6 +12,15 @@ steadier number). ``--bytecode cached`` runs the commands with Python's bytecode
 temporary ``PYTHONPYCACHEPREFIX``, warmed by one run), as after ``pip install``; the default leaves the
 environment alone (with ``PYTHONDONTWRITEBYTECODE=1`` set, unspin's own modules are compiled from
 source at every start). ``--breakdown`` also times each step of one cold check in a fresh process.
+
+``--front-matter`` times reading the YAML front matter of one.md (CPU ms per document, in this process)
+with libyaml (``yaml.CSafeLoader``, what ``unspin`` uses when PyYAML has it) and with PyYAML's
+pure-Python loader (the fallback). ``--peak-memory`` writes the 294 Wikinews 2019-2020 articles
+(``shared/data/news-corpus``, found as ``scripts/build_generic_data.py`` finds it) to one Markdown file
+each and runs ``unspin check`` on the folder (and ``PATH check`` on the files with ``--proselint``),
+reporting each run's CPU time and peak resident memory (``ru_maxrss`` of that process).
+``--batch-chars N ...`` adds runs of the same command with ``analysis.BATCH_CHARS`` set to each N (the
+largest batch of documents analysed in one pass; the peak grows with it), alternating with the rest.
 """
 
 from __future__ import annotations
@@ -51,6 +62,10 @@ def mark(name):
     last[0], last[1] = t, c
 import click
 mark("import click")
+import numpy
+mark("import numpy (OPENBLAS_NUM_THREADS=1, as main() sets it)")
+import yaml
+mark("import yaml")
 import unspin.cli, unspin.commands.check
 getattr(unspin.cli, "limit_blas_threads", lambda: None)()  # as main() does
 mark("import unspin.cli, unspin.commands.check")
@@ -142,6 +157,7 @@ def cold(cmd: list[str], runs: int, env: dict[str, str]) -> tuple[float, float, 
 
 def breakdown(small: Path, which: str, runs: int, env: dict[str, str]) -> list[tuple[str, float, float]]:
     """Median wall and CPU ms per step of a cold check over ``runs`` fresh processes."""
+    env = dict(env, OPENBLAS_NUM_THREADS=env.get("OPENBLAS_NUM_THREADS", "1"))
     per_step: dict[str, list[tuple[float, float]]] = {}
     for _ in range(runs):
         out = subprocess.run([sys.executable, "-c", BREAKDOWN, str(small), which], capture_output=True, text=True,
@@ -153,6 +169,84 @@ def breakdown(small: Path, which: str, runs: int, env: dict[str, str]) -> list[t
             for name, v in per_step.items()]
 
 
+def front_matter(runs: int) -> None:
+    """CPU ms per read of one.md's front matter with libyaml and with the pure-Python loader."""
+    from unspin import document
+
+    fast_path = document._fast_front_matter
+    rows = []
+    for name, fast in (("libyaml (yaml.CSafeLoader)", fast_path), ("pure Python (yaml.SafeLoader)", None)):
+        document._fast_front_matter = fast or (lambda yaml_module, block: None)
+        try:
+            document.parse_text(SMALL, "one.md", "markdown")
+            per = []
+            for _ in range(runs):
+                c0 = time.process_time()
+                for _ in range(200):
+                    document.parse_text(SMALL, "one.md", "markdown")
+                per.append((time.process_time() - c0) / 200 * 1000)
+        finally:
+            document._fast_front_matter = fast_path
+        rows.append((name, statistics.median(per), min(per)))
+    print(f"| read one.md (front matter + body), CPU ms per document, median / min of {runs} x 200 | median | min |")
+    print("| --- | ---: | ---: |")
+    for name, med, mn in rows:
+        print(f"| {name} | {med:.3f} | {mn:.3f} |")
+
+
+def _run_measured(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(CPU s, peak RSS MiB) of one child process, from its own rusage (os.wait4)."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    _, _, ru = os.wait4(proc.pid, 0)
+    proc.returncode = 0  # reaped above
+    return ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024
+
+
+BATCH_RUN = r"""
+import sys
+import unspin.analysis
+unspin.analysis.BATCH_CHARS = int(sys.argv[1])
+sys.argv = ["unspin", "check", *sys.argv[2:]]
+from unspin.cli import main
+main()
+"""
+
+
+def peak_memory(runs: int, proselint: str | None, env: dict[str, str], batch_chars: list[int]) -> None:
+    sys.path.insert(0, str(REPO / "scripts"))
+    import json
+
+    from build_generic_data import WIKINEWS
+
+    exe = str(Path(sys.executable).with_name("unspin"))
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "wikinews"
+        folder.mkdir()
+        size = 0
+        with open(WIKINEWS, encoding="utf-8") as fh:
+            for i, line in enumerate(fh):
+                text = json.loads(line)["text"]
+                size += len(text.encode("utf-8"))
+                (folder / f"{i:03d}.md").write_text(text, encoding="utf-8")
+        files = sorted(str(p) for p in folder.iterdir())
+        arms = {"unspin check FOLDER": [exe, "check", str(folder)]}
+        for n in batch_chars:
+            arms[f"unspin check FOLDER, BATCH_CHARS = {n:,}"] = [sys.executable, "-c", BATCH_RUN, str(n), str(folder)]
+        if proselint:
+            arms["proselint check FILES"] = [proselint, "check", *files]
+        got: dict[str, list[tuple[float, float]]] = {name: [] for name in arms}
+        load0 = os.getloadavg()[0]
+        for _ in range(runs):
+            for name, cmd in arms.items():
+                got[name].append(_run_measured(cmd, env))
+    load1 = os.getloadavg()[0]
+    print(f"| {len(files)} Wikinews files ({size / 1e6:.1f} MB), {runs} runs each, 1-min load {load0:.2f}-{load1:.2f} "
+          "| CPU s (median) | peak RSS MiB (max) |")
+    print("| --- | ---: | ---: |")
+    for name, rows in got.items():
+        print(f"| {name} | {statistics.median(c for c, _ in rows):.2f} | {max(m for _, m in rows):.1f} |")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--mb", type=float, default=2.0)
@@ -161,7 +255,18 @@ def main() -> None:
     ap.add_argument("--breakdown", action="store_true", help="Also time each step of a cold check.")
     ap.add_argument("--bytecode", choices=("env", "cached"), default="env",
                     help="env: as the environment says; cached: with a warm bytecode cache (as installed).")
+    ap.add_argument("--front-matter", action="store_true", help="Only time reading one.md's front matter.")
+    ap.add_argument("--peak-memory", action="store_true", help="Only CPU and peak memory on the Wikinews files.")
+    ap.add_argument("--proselint", metavar="PATH", help="--peak-memory: also run this proselint executable.")
+    ap.add_argument("--batch-chars", type=int, nargs="*", default=[],
+                    help="--peak-memory: also run with analysis.BATCH_CHARS set to each of these.")
     args = ap.parse_args()
+    if args.front_matter:
+        front_matter(args.runs)
+        return
+    if args.peak_memory:
+        peak_memory(args.runs, args.proselint, dict(os.environ), args.batch_chars)
+        return
     exe = str(Path(sys.executable).with_name("unspin"))
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:

@@ -1,6 +1,6 @@
 """Where `unspin check` spends its time on a folder of news articles, beside proselint on the same files.
 
-    python benchmarks/profile_check.py [--rounds 2] [--proselint PATH] [--py-spy PATH] [--dir DIR]
+    python benchmarks/profile_check.py [--rounds 2] [--proselint PATH] [--py-spy PATH] [--dir DIR] [--base SRC]
 
 By default the 294 Wikinews 2019-2020 articles of ../shared/data/news-corpus are written as plain-text
 files (title, blank line, text) into a temp folder. Then:
@@ -108,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--proselint", help="proselint executable (in its own virtualenv)")
     ap.add_argument("--py-spy", dest="py_spy", help="py-spy executable: also profile one run")
     ap.add_argument("--rate", type=int, default=250, help="py-spy samples per second")
+    ap.add_argument("--base", metavar="SRC", help="also run `unspin check` from another checkout's src/ folder "
+                    "(PYTHONPATH=SRC), e.g. the code before a change, alternating with this one")
     args = ap.parse_args(argv)
     folder = args.dir
     if folder is None:
@@ -120,12 +122,16 @@ def main(argv: list[str] | None = None) -> int:
           f"{os.cpu_count()} cores, Python {sys.version.split()[0]}, load average {os.getloadavg()[0]:.1f}")
     print("| round | command | CPU s | wall s | MB/s of CPU | peak RSS MB | exit | load (1 min) |")
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
-    commands = [("unspin check", [*UNSPIN, "check", "--no-config", str(folder)])]
+    commands: list[tuple[str, list[str], dict[str, str] | None]] = [
+        ("unspin check", [*UNSPIN, "check", "--no-config", str(folder)], None)]
+    if args.base:
+        env = dict(os.environ, PYTHONPATH=str(Path(args.base).resolve()))
+        commands.insert(0, ("unspin check (base)", [*UNSPIN, "check", "--no-config", str(folder)], env))
     if args.proselint:
-        commands.append(("proselint check", [args.proselint, "check", str(folder)]))
+        commands.append(("proselint check", [args.proselint, "check", str(folder)], None))
     for r in range(1, args.rounds + 1):
-        for label, cmd in commands:
-            cpu, wall, rss, code = run_measured(cmd)
+        for label, cmd, env in commands:
+            cpu, wall, rss, code = run_measured(cmd, env)
             print(f"| {r} | {label} | {cpu:.2f} | {wall:.2f} | {size / 1e6 / cpu:.2f} | {rss:.0f} | {code} | "
                   f"{os.getloadavg()[0]:.1f} |", flush=True)
     if args.py_spy:

@@ -211,3 +211,29 @@ def test_spinner_halves_are_disjoint():
         for sub in spun.substitutions:
             lemmas = {lem for lem, _, _ in wn.analyses(sub.original.lower())} | {sub.original.lower()}
             assert any(half(lem) == which for lem in lemmas), sub
+
+
+def test_one_per_span_on_columns_keeps_what_the_greedy_keeps():
+    """batch_slots decides overlaps on numpy columns (``_keep_one_per_span``): the same slots as
+    the greedy over Slot objects (``_one_per_span``), ties in p_spun included."""
+    import random
+
+    import numpy as np
+
+    from unspin.detect.article import _keep_one_per_span, _one_per_span
+
+    rng = random.Random(7)
+    for _ in range(300):
+        n = rng.randint(0, 40)
+        spans = []
+        for _ in range(n):
+            a = rng.randint(0, 60)
+            spans.append((a, a + rng.choice((1, 1, 1, 2, 3, 5, 9)), rng.choice((0.1, 0.2, 0.5, rng.random()))))
+        start = np.array([s[0] for s in spans], dtype=np.int64)
+        end = np.array([s[1] for s in spans], dtype=np.int64)
+        p = np.array([s[2] for s in spans], dtype=np.float64)
+        kept = _keep_one_per_span(np, start, end, p).tolist()
+        slots = [Slot(a, b, "w", None, q, float(i), {}) for i, (a, b, q) in enumerate(spans)]
+        expected = [int(s.margin) for s in _one_per_span(slots)]
+        assert kept == expected
+    assert _keep_one_per_span(np, np.array([3, 3]), np.array([3, 5]), np.array([0.5, 0.2])) is None

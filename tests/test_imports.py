@@ -106,3 +106,89 @@ def test_no_import_cycle_in_unspin():
 def test_no_module_imports_a_private_name_of_another():
     _, private = import_graph()
     assert private == [], private
+
+
+# ---------------------------------------------------------------------------------------------------
+# What a cold `unspin check` of one small file loads (start-up is part of every pre-commit run): the
+# modules themselves, not their timing (speed is measured in benchmarks/, docs/benchmarks.md).
+
+SMALL_ARTICLE = """---
+title: "Council keeps library hours"
+excerpt: "Members voted to keep branch libraries open."
+---
+
+The council kept library hours unchanged on Wednesday. The squeeze secretary said nothing.
+"""
+
+# Third-party packages `check` may load: the CLI, the arrays of US201-US203 and YAML (front matter, rules.yaml).
+# A new one on this path (say a C matcher for the detectors) is added here on purpose, with its cold-start
+# cost measured (benchmarks/bench_cold_ab.py).
+CHECK_THIRD_PARTY = {"click", "numpy", "yaml"}
+# Never on the `check` path: heavy libraries some other command or extra uses, standard-library
+# subsystems nothing in `check` needs, and unspin's other commands and surfaces.
+NOT_ON_CHECK_PATH = {
+    "sklearn", "scipy", "pandas", "dask", "distributed", "nltk", "textstat", "rich", "sqlalchemy", "psycopg",
+    "psycopg2", "platformdirs", "ftfy", "wordfreq", "pocketsphinx",
+    "language_tool_python", "markdown_it", "requests", "httpx", "starlette", "uvicorn", "jinja2", "lxml", "bs4",
+    "sqlite3", "asyncio", "email", "http", "xml", "multiprocessing", "concurrent", "ssl", "decimal", "unittest",
+    "logging",
+}
+UNSPIN_NOT_ON_CHECK_PATH = (
+    "unspin.match", "unspin.report", "unspin.web", "unspin.metrics", "unspin.commands.archive", "unspin.commands.fix",
+    "unspin.commands.learn", "unspin.commands.report", "unspin.commands.serve", "unspin.commands.match",
+    "unspin.commands.eval", "unspin.commands.rules", "unspin.formats.json", "unspin.formats.sarif",
+    "unspin.formats.github", "unspin.detect.grammar", "unspin.fileio",
+)
+
+LIST_MODULES = r"""
+import atexit, sys
+before, out = set(sys.modules), sys.argv[1]
+def dump():
+    with open(out, "w", encoding="utf-8") as fh:
+        fh.write("\n".join(sorted(m for m in sys.modules if m not in before)))
+atexit.register(dump)
+sys.argv = ["unspin", "check", *sys.argv[2:]]
+from unspin.cli import main
+main()
+"""
+
+
+def _check_modules(tmp_path, *args: str) -> set[str]:
+    import os
+    import subprocess
+    import sys
+
+    out = tmp_path / "modules.txt"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(PKG.parent), os.environ.get("PYTHONPATH")])))
+    proc = subprocess.run([sys.executable, "-c", LIST_MODULES, str(out), *args], cwd=tmp_path, env=env,
+                          capture_output=True, text=True)
+    assert proc.returncode in (0, 1), proc.stderr  # (1: findings)
+    return set(out.read_text(encoding="utf-8").split())
+
+
+def _third_party(modules: set[str]) -> set[str]:
+    import sys
+
+    tops = {m.split(".")[0] for m in modules}
+    return {t for t in tops if t not in sys.stdlib_module_names and t != "unspin"
+            and t != "cython_runtime" and not t.startswith("_cython_")}  # (Cython's, for libyaml)
+
+
+def test_check_of_one_small_file_loads_no_heavy_module(tmp_path):
+    (tmp_path / "one.md").write_text(SMALL_ARTICLE, encoding="utf-8")
+    (tmp_path / "two.txt").write_text("The squeeze secretary said nothing at all.\n", encoding="utf-8")
+    for args in (["one.md"], ["two.txt"], ["--format", "text", "--no-config", "one.md", "two.txt"]):
+        modules = _check_modules(tmp_path, *args)
+        assert "unspin.detect.generic" in modules and "unspin.commands.check" in modules  # (it did run)
+        assert _third_party(modules) <= CHECK_THIRD_PARTY, (args, _third_party(modules) - CHECK_THIRD_PARTY)
+        heavy = {m for m in modules if m.split(".")[0] in NOT_ON_CHECK_PATH}
+        assert not heavy, (args, sorted(heavy))
+        ours = sorted(m for m in modules if m.startswith(UNSPIN_NOT_ON_CHECK_PATH))
+        assert not ours, (args, ours)
+
+
+def test_the_module_check_sees_a_heavy_import(tmp_path):
+    """The listing is real: a module the command did import shows up in it."""
+    (tmp_path / "one.md").write_text(SMALL_ARTICLE, encoding="utf-8")
+    modules = _check_modules(tmp_path, "--format", "json", "one.md")
+    assert "unspin.formats.json" in modules and "numpy" in modules and "click" in modules

@@ -156,3 +156,41 @@ def test_repeated_contexts_probed_once_give_the_same_slots(monkeypatch):
     assert len(deduped) == len(plain) > 300
     assert [(s.start, s.best, s.p_spun, s.margin) for s in deduped] == \
         [(s.start, s.best, s.p_spun, s.margin) for s in plain]
+
+
+def test_distinct_rows_is_numpy_unique():
+    """US203 probes each distinct context once: the packed-key grouping gives np.unique's first
+    indices and inverse exactly (also with the -2 and -1 marks, and when ids do not fit)."""
+    import numpy as np
+
+    from unspin.detect.slots import _distinct_rows
+
+    rng = np.random.default_rng(1)
+    for hi in (3, 50, 70_000, 1 << 20):
+        for _ in range(30):
+            n = int(rng.integers(1, 300))
+            cols = tuple(rng.integers(-2, hi, n) for _ in range(6))
+            first_k, inv = _distinct_rows(np, cols)
+            _, fk, iv = np.unique(np.stack(cols, axis=1), axis=0, return_index=True, return_inverse=True)
+            assert np.array_equal(first_k, fk)
+            assert np.array_equal(inv, np.asarray(iv).ravel())
+
+
+def test_columns_for_the_scored_slots_only_give_the_same_scores():
+    # every=False (US203's findings, the article's slots) makes the symspell and GloVe columns only
+    # for the expanded slots: p_spun, gains, best candidates and those slots' features are unchanged
+    import numpy as np
+
+    from unspin.detect.slots import slot_columns
+
+    text = " ".join([SPUN, "Heavy rain flooded the streets of the capital on Monday, officials said."] * 3)
+    doc, _ = _doc(text)
+    full = slot_columns(doc, MatchStream(doc.text, doc.segments))
+    part = slot_columns(doc, MatchStream(doc.text, doc.segments), every=False)
+    assert part.p.tolist() == full.p.tolist()
+    assert part.best == full.best and part.start == full.start
+    scored = np.flatnonzero(full.cols["expanded"] > 0)
+    assert 0 < len(scored) < len(full.p)
+    for name, col in full.cols.items():
+        assert part.cols[name][scored].tolist() == col[scored].tolist(), name
+    assert (part.cols["fit_w"] == 0).sum() > (full.cols["fit_w"] == 0).sum()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -59,9 +60,11 @@ def _not_taken(new: list[Finding], earlier: list[Finding]) -> list[Finding]:
 # A batch of documents goes through the LM-heavy detectors (US201, US202, the scorer's substitution
 # gain) in one vectorised pass: per document those cost a fixed ~1 ms of array set-up, as much as
 # the words of a short article. A batch closes at BATCH_DOCS documents or BATCH_CHARS characters; a
-# longer document is analysed alone.
+# longer document is analysed alone. 128,000 characters keeps `check` of a folder of news under 200 MB
+# peak (a batch's working memory is ~220 bytes per character; docs/benchmarks.md, issue #16) at no
+# measurable CPU cost against 256,000.
 BATCH_DOCS = 64
-BATCH_CHARS = 256_000
+BATCH_CHARS = 128_000
 MAX_FINDINGS = 5_000  # findings listed per document; past it, report.extra["findings_total"] says how many
 
 
@@ -151,7 +154,22 @@ def _joined(docs: list[Document], streams: list[MatchStream]) -> tuple[Document,
 
 def _analyze_batch(docs: list[Document], ctx: Context) -> list[DocumentReport]:
     """The registry's stages (``unspin.rules``) over a batch: ``words`` per document, ``batch`` on the
-    documents laid end to end, then per document ``sources``, ``text``, the score and ``article``."""
+    documents laid end to end, then per document ``sources``, ``text``, the score and ``article``.
+
+    The cyclic garbage collector is paused for the batch: the analysis makes tens of thousands of
+    short-lived containers (tokens, slots, findings), freed by reference counting, and the
+    collector's passes over them took about 8% of the time; what is cyclic is collected after."""
+    paused = gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        return _analyze_batch_gc(docs, ctx)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _analyze_batch_gc(docs: list[Document], ctx: Context) -> list[DocumentReport]:
     cfg = ctx.config
     builders = [FindingBuilder(d) for d in docs]
     streams = [MatchStream(d.text, d.segments) for d in docs]

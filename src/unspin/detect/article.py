@@ -30,6 +30,9 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
+from functools import partial
+from itertools import compress, islice
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 TOP = 10
@@ -45,6 +48,8 @@ LO_FLOOR = -12.0
 # the ranking reads US201/US202 slots this much lower (log-odds) than the thesaurus judge's (US203):
 # fitted on the training spinners' copies (half A; evaluation/article_features.py --ranking)
 RANK_OFFSET = {201.0: -1.0, 202.0: -1.0}
+_P_SPUN = attrgetter("p_spun")
+_START = attrgetter("start")
 
 
 class Slot(NamedTuple):
@@ -84,53 +89,160 @@ def score_slots(doc: Any, stream: Any) -> list[Slot]:
 def batch_slots(joined: Any, stream: Any, bases: list[int], docs: list[Any]) -> list[list[Slot]]:
     """The slots of each document of a batch laid end to end (``analysis._joined``): the slot judge's
     (``unspin.detect.slots``, when installed) and the US201 / US202 scores, from what the detectors
-    left on the joined stream (computed here when they did not run); one slot per span."""
+    left on the joined stream (computed here when they did not run); one slot per span.
+
+    Every judge's slots are columns (numpy) over the whole batch; ``_keep_one_per_span`` picks the
+    slots to keep there, and only those become ``Slot`` objects (with their restoration's word)."""
+    import numpy as np
+
     text = joined.text
-    rows: list[tuple[list[int], list[int], list[Any], list[float], list[float], dict[str, float]]] = []
+    # per judge: starts, ends, p_spun, margin, the judge's features dict, and the restorations of
+    # slots k (a function of an index array: a list of str or None)
+    cols: list[tuple[Any, Any, Any, Any, dict[str, float], Any]] = []
     res = getattr(stream, "_us203_columns", False)
     if res is False:
         res = _us203(joined, stream)
     if res is not None:
-        starts, ends, best = res["start"], res["end"], res["best"]  # (lists built on each access)
-        keep = [k for k, a in enumerate(starts) if not _name_like(text, a)]
-        p, gain = res["p"].tolist(), res["cols"]["gain"].tolist()
-        rows.append(([starts[k] for k in keep], [ends[k] for k in keep], [best[k] for k in keep],
-                     [p[k] for k in keep], [gain[k] for k in keep], _US203))
+        w = res._wpos
+        starts = _pick(np, res._starts, w)
+        upper = [k for k, a in enumerate(starts.tolist()) if text[a].isupper() and _name_like(text, a)]
+        if upper:  # capitalised inside a sentence: a name, not a slot
+            keep = np.ones(len(w), dtype=bool)
+            keep[upper] = False
+            kk = np.flatnonzero(keep)
+            w, starts = w[kk], starts[kk]
+            p, gain, best_ids = res["p"][kk], res["cols"]["gain"][kk], res.best_ids[kk]
+        else:
+            p, gain, best_ids = res["p"], res["cols"]["gain"], res.best_ids
+        cols.append((starts, _pick(np, res._ends, w), p, gain, _US203, _namer(res.m, best_ids, best_ids >= 0)))
     sc = getattr(stream, "_us201_scored", False)
     if sc is False:
         sc = _us201(joined, stream)
     if sc is not None and sc.get("score") is not None:
         from .generic import load_model
 
-        m = load_model()
-        ks = sc["wpos"][sc["f"]].tolist()
-        lo = sc["score"].tolist()
+        ks = sc["wpos"][sc["f"]]
+        lo = sc["score"]
         # the restoration's word only where it may be shown or moved by the archive (p >= ~0.007)
-        rows.append(([sc["starts"][k] for k in ks], [sc["ends"][k] for k in ks],
-                     [m.word(i) if x > -5.0 else None for i, x in zip(sc["sub"].tolist(), lo, strict=True)],
-                     [_sigmoid(x) for x in lo], lo, _US201))
+        cols.append((_pick(np, sc["starts"], ks), _pick(np, sc["ends"], ks), [_sigmoid(x) for x in lo.tolist()],
+                     lo, _US201, _namer(load_model(), sc["sub"], lo > -5.0)))
     us202 = getattr(stream, "_us202_scored", False)
     if us202 is False:
         us202 = _us202(joined, stream)
     if us202 is not None:
         found, scores = us202
-        lo = scores.tolist()
         occ, opts, best_, starts_, ends_, wpos_ = found._details[:6]  # (what found.row(i) reads)
-        rows.append(([starts_[wpos_[j]] for j, _n, _k in occ], [ends_[wpos_[j + n - 1]] for j, n, _k in occ],
-                     [opts[k].texts[b.option] for (_j, _n, k), b in zip(occ, best_, strict=True)],
-                     [_sigmoid(x) for x in lo], lo, _US202))
+        texts = [opts[k].texts[b.option] for (_j, _n, k), b in zip(occ, best_, strict=True)]
+        cols.append(([starts_[wpos_[j]] for j, _n, _k in occ], [ends_[wpos_[j + n - 1]] for j, n, _k in occ],
+                     [_sigmoid(x) for x in scores.tolist()], scores, _US202,
+                     lambda idx, texts=texts: [texts[i] for i in idx.tolist()]))
     out: list[list[Slot]] = [[] for _ in docs]
-    for starts, ends, best, p, margin, judge in rows:
-        if len(bases) == 1:
-            which = [0] * len(starts)
-        else:
-            import numpy as np
+    if not cols:
+        return out
+    start = np.concatenate([np.asarray(c[0], dtype=np.int64) for c in cols])
+    end = np.concatenate([np.asarray(c[1], dtype=np.int64) for c in cols])
+    p = np.concatenate([np.asarray(c[2], dtype=np.float64) for c in cols])
+    kept = _keep_one_per_span(np, start, end, p)
+    slow = kept is None  # (spans of no length: the plain greedy, document by document)
+    if slow:
+        kept = np.arange(len(start))
+    # the kept slots' fields, judge by judge (in text order below)
+    sizes = np.cumsum([0] + [len(c[0]) for c in cols])
+    judge = np.searchsorted(sizes, kept, side="right") - 1
+    margin = np.empty(len(kept))
+    best: list[Any] = [None] * len(kept)
+    made: list[Any] = [None] * len(kept)
+    for j, c in enumerate(cols):
+        at = np.flatnonzero(judge == j)
+        idx = kept[at] - sizes[j]
+        margin[at] = np.asarray(c[3], dtype=np.float64)[idx]
+        for i, b in zip(at.tolist(), c[5](idx), strict=True):
+            best[i] = b
+        for i in at.tolist():
+            made[i] = c[4]
+    ks, ke = start[kept], end[kept]
+    bases_a = np.asarray(bases, dtype=np.int64)
+    which = np.searchsorted(bases_a, ks, side="right") - 1
+    base = bases_a[which]
+    make = partial(tuple.__new__, Slot)  # (Slot(...) without the Python-level __new__)
+    slots = list(map(make, zip((ks - base).tolist(), (ke - base).tolist(), [text[a:b] for a, b in
+                                                                          zip(ks.tolist(), ke.tolist(), strict=True)],
+                               best, p[kept].tolist(), margin.tolist(), made, strict=True)))
+    if slow:
+        for k, s in zip(which.tolist(), slots, strict=True):
+            out[k].append(s)
+        return [_one_per_span(s) for s in out]
+    cut = np.searchsorted(which, np.arange(len(docs) + 1)).tolist()
+    return [slots[cut[k]:cut[k + 1]] for k in range(len(docs))]
 
-            which = (np.searchsorted(np.asarray(bases), np.asarray(starts, dtype=np.int64), side="right") - 1).tolist()
-        for k, a, b, w, q, g in zip(which, starts, ends, best, p, margin, strict=True):
-            base = bases[k]
-            out[k].append(Slot(a - base, b - base, text[a:b], w, q, g, judge))
-    return [_one_per_span(s) for s in out]
+
+def _pick(np: Any, values: list[int], idx: Any):
+    """values[idx] of a list of ints (token offsets) and an index array, as an array."""
+    return np.fromiter(map(values.__getitem__, idx.tolist()), dtype=np.int64, count=len(idx))
+
+
+def _namer(m: Any, ids: Any, shown: Any):
+    """The restorations of slots (their vocabulary ids ``ids``, None where not ``shown``) by index."""
+
+    def names(idx: Any) -> list[str | None]:
+        word = m.word
+        return [word(i) if s else None for i, s in zip(ids[idx].tolist(), shown[idx].tolist(), strict=True)]
+
+    return names
+
+
+def _keep_one_per_span(np: Any, start: Any, end: Any, p: Any):
+    """The slots ``_one_per_span`` keeps (indices, in text order), computed on columns: the greedy
+    (highest p_spun first; ties: lower start, then the earlier slot) only decides inside groups of
+    slots linked by overlaps, and is run in Python only in groups of different spans; in a group of
+    one span the slot of highest p_spun (the first of equals) wins. None when a slot has no length
+    (the greedy's overlap test is not symmetric there: callers run ``_one_per_span`` instead)."""
+    n = len(start)
+    if not n:
+        return np.zeros(0, dtype=np.int64)
+    if (end <= start).any():
+        return None
+    order = np.lexsort((np.arange(n), start))  # by start, then slot order
+    st, en = start[order], end[order]
+    runmax = np.maximum.accumulate(en)
+    new = np.ones(n, dtype=bool)
+    new[1:] = st[1:] >= runmax[:-1]  # no slot before reaches this one: a new group
+    grp = np.empty(n, dtype=np.int64)
+    grp[order] = np.cumsum(new) - 1
+    size = np.bincount(grp)
+    # groups of one span: all their slots have the group's first start and the group's max end
+    gfirst = st[new]
+    gmax = np.maximum.reduceat(en, np.flatnonzero(new))
+    same = np.ones(len(size), dtype=bool)
+    np.logical_and.at(same, grp, (start == gfirst[grp]) & (end == gmax[grp]))
+    # in every group, slots by p_spun (highest first), then start, then slot order
+    by = np.lexsort((np.arange(n), start, -p, grp))
+    head = np.ones(n, dtype=bool)
+    head[1:] = grp[by[1:]] != grp[by[:-1]]
+    single = same[grp[by]]
+    keep = by[head & single]
+    mixed = by[~single]
+    if len(mixed):
+        from bisect import bisect_right
+
+        extra = []
+        cur = -1
+        starts: list[int] = []
+        ends: list[int] = []
+        for i, g, a, b in zip(mixed.tolist(), grp[mixed].tolist(), start[mixed].tolist(), end[mixed].tolist(),
+                              strict=True):
+            if g != cur:
+                cur, starts, ends = g, [], []
+            k = bisect_right(starts, a)
+            if k and ends[k - 1] > a:
+                continue
+            if k < len(starts) and starts[k] < b:
+                continue
+            starts.insert(k, a)
+            ends.insert(k, b)
+            extra.append(i)
+        keep = np.concatenate((keep, np.asarray(extra, dtype=np.int64)))
+    return keep[np.argsort(start[keep], kind="stable")]
 
 
 _US201 = {"judge": 201.0}  # Slot.features: which judge made the slot (shared, never mutated)
@@ -156,7 +268,7 @@ def _us203(doc: Any, stream: Any):
         sm = load_slot_model()
         if not sm.trained:
             return None
-        return slot_columns(doc, stream, sm)
+        return slot_columns(doc, stream, sm, every=False)  # (p, gain and the best candidates are read)
     except (FileNotFoundError, ImportError):
         return None
 
@@ -255,7 +367,7 @@ def slot_features(slots: list[Slot], words: int) -> dict[str, float]:
     import numpy as np
 
     n = len(slots)
-    ps = sorted((s.p_spun for s in slots), reverse=True)
+    ps = sorted(map(_P_SPUN, slots), reverse=True)
     per = 100.0 / (max(words, 0) + PSEUDO_WORDS)
     pa = np.clip(np.asarray(ps, dtype=np.float64), 1e-6, 1 - 1e-6)
     k50 = int((pa >= 0.5).sum())
@@ -282,12 +394,20 @@ def slot_features(slots: list[Slot], words: int) -> dict[str, float]:
     }
 
 
+def _rank(s: Slot) -> float:
+    """The ranking's key: the slot's log-odds, US201/US202 slots ``RANK_OFFSET`` lower."""
+    return _logit(s.p_spun) + RANK_OFFSET.get(s.features.get("judge", 0.0), 0.0)
+
+
 def suspicious(slots: list[Slot], lines: Any, top: int = TOP, min_score: float = MIN_SCORE) -> list[dict[str, Any]]:
     """The ``top`` most suspicious slots, most suspicious first, as JSON-ready dicts (``lines``: a
     ``text.LineIndex`` of the document, for line and column)."""
-    ranked = sorted((s for s in slots if s.p_spun >= min_score and s.best and s.best.lower() != s.text.lower()),
-                    key=lambda s: (-(_logit(s.p_spun) + RANK_OFFSET.get(s.features.get("judge", 0.0), 0.0)),
-                                   s.start))[:top]
+    likely = compress(slots, map(float(min_score).__le__, map(_P_SPUN, slots)))  # p_spun >= min_score
+    # by the judge-adjusted log-odds (RANK_OFFSET), highest first, then start (two stable sorts), and the
+    # first ``top`` of those that suggest another word
+    order = sorted(sorted(likely, key=_START), key=_rank, reverse=True)
+    shown = (s for s in order if s.best and s.best.lower() != s.text.lower())
+    ranked = list(islice(shown, top)) if top >= 0 else list(shown)[:top]
     out = []
     from ..rewrite.case import match_case
 

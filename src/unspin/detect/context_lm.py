@@ -113,20 +113,34 @@ class Tables:
         new = [p for p in dict.fromkeys(positions) if p not in row_of]
         if new:
             off, ids = self.off, self.syn_ids
-            spans = [(int(off[p]), int(off[p + 1])) for p in new]
-            flat = np.concatenate([ids[a:b] for a, b in spans]).astype(np.int64)
-            lm_ids = self.generic.lm_ids([w.decode("ascii") for w in self.words[flat].tolist()]).tolist()
+            na = np.asarray(new, dtype=np.int64)
+            lo, hi = off[na].astype(np.int64), off[na + 1].astype(np.int64)
+            k = hi - lo
+            before = np.cumsum(k) - k  # where each new word's synonyms start in flat
+            at = np.arange(int(k.sum()))
+            flat = ids[np.repeat(lo - before, k) + at].astype(np.int64)
             first = len(row_of)
             if first + len(new) > len(self.syn):
                 grown = np.full((max(first + len(new), 2 * len(self.syn)), self.syn.shape[1]), -1, dtype=np.int64)
                 grown[:first] = self.syn[:first]
                 self.syn = grown
-            at = 0
-            for k, (a, b) in enumerate(spans):
-                self.syn[first + k, :b - a] = lm_ids[at:at + b - a]
-                at += b - a
+            # row first + i holds word i's synonyms (LM ids) in its first k[i] columns
+            self.syn[np.repeat(first + np.arange(len(new)), k), at - np.repeat(before, k)] = \
+                self._lm_ids(self.words[flat])
             row_of.update(zip(new, range(first, first + len(new)), strict=True))
         return [row_of[p] for p in positions]
+
+    def _lm_ids(self, words):
+        """LM ids (-1 unknown) of table words (an array of their bytes): what ``generic.lm_ids`` gives
+        for the decoded words (an exact match in ``lm_words``; a word longer than its width is
+        unknown), without decoding them."""
+        np = self.np
+        lw = self.generic.lm_words
+        arr = words.astype(lw.dtype)
+        arr[np.char.str_len(words) > lw.dtype.itemsize] = b""
+        pos = np.searchsorted(lw, arr)
+        pos[pos >= len(lw)] = 0
+        return np.where((lw[pos] == arr) & (arr != b""), pos, -1).astype(np.int64)
 
     def _reset(self) -> None:
         np = self.np

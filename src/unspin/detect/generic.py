@@ -30,6 +30,7 @@ import json
 import math
 import threading
 from functools import cache
+from itertools import filterfalse
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
@@ -116,6 +117,7 @@ class GenericModel(LMTables):
         self._synw: dict[int, dict[str, int]] = {}
         self._phc: dict[str, Any] = {}  # phrase_hits results per key, across documents
         self._ss: dict[int, float] | None = None
+        self._own_ctx: Any = None  # own_context's arrays for the last document (its type ids, generation)
         self.use_phrases = True
         self.phrase_sources = 0xFF  # bit 1: WordNet multi-word lemmas, bit 2: screener TRAIN canonicals
         # The token-type tables below grow (and are sometimes reset) as documents come in, in several
@@ -142,7 +144,7 @@ class GenericModel(LMTables):
 
     def _add_types(self, texts: list[str]) -> None:
         np = self.np
-        new = list(dict.fromkeys(t for t in texts if t not in self._tid))
+        new = list(dict.fromkeys(filterfalse(self._tid.__contains__, texts)))  # (first-seen order)
         if len(self._tid) + len(new) > CACHE_MAX:  # (distinct new types: a batch repeats many)
             self._reset_types()
             new = list(dict.fromkeys(texts))
@@ -202,8 +204,10 @@ class GenericModel(LMTables):
         for k in np.nonzero(hi > lo)[0].tolist():
             if len(uniq[k]) > self.phrase_keys.dtype.itemsize:
                 continue  # truncated by the fixed width: not a real match
-            hit = {self.phrase_fill[j].decode("ascii"): int(self.phrase_bits[j])
-                   for j in range(int(lo[k]), int(hi[k])) if self.phrase_bits[j] & self.phrase_sources}
+            a, b = int(lo[k]), int(hi[k])
+            src = self.phrase_sources
+            hit = {f.decode("ascii"): x for f, x in zip(self.phrase_fill[a:b].tolist(), self.phrase_bits[a:b].tolist(),
+                                                         strict=True) if x & src}
             if hit:
                 out[uniq[k]] = c[uniq[k]] = hit
         return out
@@ -399,6 +403,42 @@ def lm_sequence(m: GenericModel, Tw, first):
     return R, J_all, L
 
 
+def own_context(m: GenericModel, Tw, first, c):
+    """The LM sequence (``lm_sequence``: R, J_all, L) and, per LM position, the bigram entry
+    (R[j] | R[j-1]) ``B``/``HB``, the history bigram's backoff ``hbo`` (of (R[j-1] | R[j-2])) and
+    log10 P(R[j] | R[j-2] R[j-1]) ``LP``, filled in where the words at LM positions ``J`` read them
+    (bigrams at J-1 .. J+2, probabilities at J .. J+2), J the LM positions of the words ``c``.
+
+    US201 and US203 read the same document's words: the arrays are kept (on the model, for the
+    last type-id array ``Tw`` seen, under the model's lock) and each caller looks up only the
+    positions no caller has yet. Every value is a function of its position alone, so it is the
+    same whichever caller computed it."""
+    np = m.np
+    got = m._own_ctx
+    if got is None or got[0] is not Tw or got[1] != m.generation:
+        R, J_all, L = lm_sequence(m, Tw, first)
+        arrays = (R, J_all, L, np.zeros(L, dtype=np.int64), np.zeros(L, dtype=bool),
+                  np.zeros(L + 1, dtype=np.float32), np.zeros(L), np.zeros(L + 1, dtype=np.int8))
+        got = m._own_ctx = (Tw, m.generation, arrays)
+    R, J_all, L, B, HB, hbo, LP, done = got[2]
+    J = J_all[c]
+    need = np.zeros(L + 1, dtype=np.int8)  # 1: bigram needed, 2: bigram and probability
+    need[J - 1] = 1
+    need[J] = need[J + 1] = need[J + 2] = 2
+    qb = np.flatnonzero((need > 0) & (done == 0))  # (done: 0 nothing yet, 1 the bigram, 2 both)
+    if len(qb):
+        B[qb], HB[qb] = m._bi(R[qb], R[qb - 1])
+        hbo[qb + 1] = m._bo(B[qb], HB[qb])
+    qt = np.flatnonzero((need == 2) & (done < 2))
+    if len(qt):
+        Rt1, Rt2 = R[qt - 1], R[qt - 2]
+        Bt, HBt = B[qt], HB[qt]
+        TT, HT = m._tri(Bt, HBt, Rt2)
+        LP[qt] = m._lp(R[qt], Rt1, Rt2, Bt, HBt, hbo[qt], TT, HT)
+    np.maximum(done, need, out=done)
+    return R, J_all, L, B, HB, hbo, LP
+
+
 def right_probes(m: GenericModel, s_, p1, n1, n2, bS, hbS, B2, HB2):
     """log10 P(n1 | p1 s) and log10 P(n2 | s n1) for candidates ``s_`` put between ``p1`` and ``n1 n2``
     (arrays of LM ids), with the candidates' left-probe bigram entries ``bS``/``hbS`` and position
@@ -434,25 +474,8 @@ def score_words(m: GenericModel, doc: Document, stream: MatchStream):
     max_syn = int(w.get("max_syn", 8))
     top_right = int(w.get("top_right", 3))
     nw = len(Tw)
-    R, J_all, L = lm_sequence(m, Tw, first)
-    # per position j: bigram entry (R[j] | R[j-1]), its backoff, trigram entry (R[j] | R[j-2] R[j-1])
-    # and log10 P(R[j] | R[j-2] R[j-1]), where the candidates' own context and probes read them
+    R, J_all, L, B, HB, hbo, LP = own_context(m, Tw, first, c)
     J = J_all[c]
-    need = np.zeros(L + 1, dtype=np.int8)  # 1: bigram needed, 2: bigram and trigram
-    need[J - 1] = 1
-    need[J] = need[J + 1] = need[J + 2] = 2
-    qb = np.flatnonzero(need)
-    qt = np.flatnonzero(need == 2)
-    B = np.zeros(L, dtype=np.int64)
-    HB = np.zeros(L, dtype=bool)
-    B[qb], HB[qb] = m._bi(R[qb], R[qb - 1])
-    hbo = np.zeros(L + 1, dtype=np.float32)  # backoff of the history bigram (R[j-1] | R[j-2])
-    hbo[qb + 1] = m._bo(B[qb], HB[qb])
-    Rt1, Rt2 = R[qt - 1], R[qt - 2]
-    Bt, HBt = B[qt], HB[qt]
-    TT, HT = m._tri(Bt, HBt, Rt2)
-    LP = np.zeros(L)
-    LP[qt] = m._lp(R[qt], Rt1, Rt2, Bt, HBt, hbo[qt], TT, HT)
     notend = ~last[c]
     own_l = LP[J]
     own_r = LP[J + 1] + np.where(notend, LP[J + 2], 0.0)

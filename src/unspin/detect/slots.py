@@ -186,9 +186,13 @@ def _slots_of(res: SlotColumns) -> list[Slot]:
     return out
 
 
-def slot_columns(doc: Document, stream: MatchStream, model: SlotModel | None = None) -> SlotColumns | None:
+def slot_columns(doc: Document, stream: MatchStream, model: SlotModel | None = None,
+                 every: bool = True) -> SlotColumns | None:
     """Every slot of the document as feature columns (numpy), with offsets, best candidates and the
-    combiner's p_spun (None without a trained combiner: 0.0 everywhere), or None without words."""
+    combiner's p_spun (None without a trained combiner: 0.0 everywhere), or None without words.
+    ``every=False`` (US203's own findings and the article's slots, which read ``p``, ``gain`` and the
+    best candidates only) leaves the symspell and GloVe columns at 0 for the slots the combiner
+    does not score (those not expanded); ``p`` and everything else is the same."""
     from .generic import load_model
     from .words import split as _split
 
@@ -198,11 +202,11 @@ def slot_columns(doc: Document, stream: MatchStream, model: SlotModel | None = N
         split = _split(m, doc, stream)
         if split is None:
             return None
-        return _columns(m, sm, doc, split, getattr(stream, "parts", None))
+        return _columns(m, sm, doc, split, getattr(stream, "parts", None), every)
 
 
-def _columns(m, sm: SlotModel, doc: Document, split, parts=None) -> SlotColumns | None:
-    from .generic import lm_sequence, right_probes
+def _columns(m, sm: SlotModel, doc: Document, split, parts=None, every: bool = True) -> SlotColumns | None:
+    from .generic import own_context, right_probes
 
     np = m.np
     texts, starts, ends, wpos, Tw, first, last, ok = split
@@ -218,25 +222,9 @@ def _columns(m, sm: SlotModel, doc: Document, split, parts=None) -> SlotColumns 
     prune_own = float(w_.get("prune_own", -6.0))
     max_cand = int(w_.get("max_cand", MAX_CAND))
     nw = len(Tw)
-    R, J_all, L = lm_sequence(m, Tw, first)
+    R, J_all, L, B, HB, hbo, LP = own_context(m, Tw, first, c)
     J = J_all[c]
     notend = ~last[c]
-    # per LM position j: bigram entry (R[j] | R[j-1]), its backoff, the trigram entry and
-    # log10 P(R[j] | R[j-2] R[j-1]), read once for the positions the slots' contexts need (as
-    # generic.score_words reads them: the same values as GenericModel.trigram)
-    need = np.zeros(L + 1, dtype=np.int8)
-    need[J - 1] = 1
-    need[J] = need[J + 1] = need[J + 2] = 2
-    qb = np.flatnonzero(need)
-    qt = np.flatnonzero(need == 2)
-    B = np.zeros(L, dtype=np.int64)
-    HB = np.zeros(L, dtype=bool)
-    B[qb], HB[qb] = m._bi(R[qb], R[qb - 1])
-    hbo = np.zeros(L + 1, dtype=np.float32)
-    hbo[qb + 1] = m._bo(B[qb], HB[qb])
-    TT, HT = m._tri(B[qt], HB[qt], R[qt - 2])
-    LP = np.zeros(L)
-    LP[qt] = m._lp(R[qt], R[qt - 1], R[qt - 2], B[qt], HB[qt], hbo[qt], TT, HT)
     n = len(c)
     own_l = LP[J]
     own_r = LP[J + 1] + np.where(notend, LP[J + 2], 0.0)
@@ -259,9 +247,8 @@ def _columns(m, sm: SlotModel, doc: Document, split, parts=None) -> SlotColumns 
         # slots in the same 5-word context (and the same word) probe the same candidates with the same
         # result: probe each distinct context once and copy the results (repetitive text costs little)
         Jr = J[rows]
-        ctx = np.stack((R[Jr - 2], R[Jr - 1], R[Jr], R[Jr + 1], np.where(notend[rows], R[Jr + 2], -2),
-                        wid[rows]), axis=1)
-        _, first_k, inv = np.unique(ctx, axis=0, return_index=True, return_inverse=True)
+        ctx = (R[Jr - 2], R[Jr - 1], R[Jr], R[Jr + 1], np.where(notend[rows], R[Jr + 2], -2), wid[rows])
+        first_k, inv = _distinct_rows(np, ctx)
         if len(first_k) < len(rows):
             rows, inv = rows[first_k], np.asarray(inv).ravel()
         else:
@@ -327,10 +314,16 @@ def _columns(m, sm: SlotModel, doc: Document, split, parts=None) -> SlotColumns 
     prev_id = np.where(fst, -1, vid[np.maximum(c - 1, 0)])
     next_id = np.where(lst, -1, vid[np.minimum(c + 1, nw - 1)])
     bb = np.where(has, best, -1)
-    ss = m.symspell_many(np.concatenate((prev_id, bb, prev_id, wid)),
-                         np.concatenate((bb, next_id, wid, next_id))).reshape(4, -1)
-    ss_c = np.maximum(ss[0], ss[1])
-    ss_w = np.maximum(ss[2], ss[3])
+    # the combiner's inputs below (symspell counts, GloVe fit) are made for every slot, or with
+    # ``every`` false only for the slots it scores (the expanded ones; the others keep zeros): each
+    # value is a function of its own slot, the same either way
+    sub = np.arange(n) if every else rows
+    ss = m.symspell_many(np.concatenate((prev_id[sub], bb[sub], prev_id[sub], wid[sub])),
+                         np.concatenate((bb[sub], next_id[sub], wid[sub], next_id[sub]))).reshape(4, -1)
+    ss_c = np.zeros(n)
+    ss_w = np.zeros(n)
+    ss_c[sub] = np.maximum(ss[0], ss[1])
+    ss_w[sub] = np.maximum(ss[2], ss[3])
     # GloVe fit of the word and of its best candidate to the context window (content words within
     # WINDOW words on each side, the slot itself left out)
     # (a batch of documents laid end to end: the window stays inside the slot's own document)
@@ -339,24 +332,29 @@ def _columns(m, sm: SlotModel, doc: Document, split, parts=None) -> SlotColumns 
     # integer sums of the int8 vectors, offset by offset (exact: the same value alone and in a batch)
     V = np.zeros((nw + 1, G.shape[1]), dtype=np.int8)  # row nw: zeros (outside the document)
     V[:nw][cw] = G[vid[cw]]
-    lo_w = np.zeros(n, dtype=np.int64)
-    hi_w = np.full(n, nw, dtype=np.int64)
+    cs = c[sub]
+    ns = len(cs)
+    lo_w = np.zeros(ns, dtype=np.int64)
+    hi_w = np.full(ns, nw, dtype=np.int64)
     if parts and len(parts) > 1:
         bounds = np.searchsorted(wpos, np.array([p[0] for p in parts] + [parts[-1][1]]))
-        d = np.searchsorted(bounds, c, side="right") - 1
+        d = np.searchsorted(bounds, cs, side="right") - 1
         lo_w, hi_w = bounds[d], bounds[d + 1]
-    acc = np.zeros((n, G.shape[1]), dtype=np.int32)
+    acc = np.zeros((ns, G.shape[1]), dtype=np.int32)
     for o in range(-WINDOW, WINDOW + 1):
         if o:
-            at = c + o
+            at = cs + o
             acc += V[np.where((at >= lo_w) & (at < hi_w), at, nw)]
     ctx = acc.astype(np.float32)
     cn = np.linalg.norm(ctx, axis=1) * 127.0
     cn[cn == 0] = 1.0
-    Gw = np.asarray(G[wid], dtype=np.float32)
-    Gc = np.asarray(G[bid], dtype=np.float32)
-    fit_w = np.einsum("ij,ij->i", Gw, ctx) / cn
-    fit_c = np.where(has, np.einsum("ij,ij->i", Gc, ctx) / cn, fit_w)
+    Gw = np.asarray(G[wid[sub]], dtype=np.float32)
+    Gc = np.asarray(G[bid[sub]], dtype=np.float32)
+    fit_w = np.zeros(n, dtype=np.float32)
+    fit_c = np.zeros(n, dtype=np.float32)
+    fw = np.einsum("ij,ij->i", Gw, ctx) / cn
+    fit_w[sub] = fw
+    fit_c[sub] = np.where(has[sub], np.einsum("ij,ij->i", Gc, ctx) / cn, fw)
     # explicit LM bigrams (not backoff) around the word and around its best candidate
     bi_w = HB[J].astype(np.float64) + (HB[J + 1] & notend)
     bi_c = np.where(has, k3.astype(np.float64) + (k4 & notend), bi_w)
@@ -392,9 +390,31 @@ def _columns(m, sm: SlotModel, doc: Document, split, parts=None) -> SlotColumns 
     return SlotColumns(m, doc, cols, p, best, wpos[c], starts, ends, (m._t_low, Tw[c]))
 
 
+def _distinct_rows(np, cols: tuple) -> tuple[Any, Any]:
+    """``np.unique(np.stack(cols, axis=1), axis=0, return_index=True, return_inverse=True)[1:]`` for
+    integer columns, the same result: the ids (>= -2) packed 18 bits each into two keys (three
+    columns per key, in order, so that the keys sort as the rows do) and sorted with a stable
+    lexsort; ``np.unique`` itself when an id does not fit."""
+    lo = min(int(c.min()) for c in cols)
+    hi = max(int(c.max()) for c in cols)
+    if lo < -2 or hi >= (1 << 18) - 2 or len(cols) != 6:
+        _, first_k, inv = np.unique(np.stack(cols, axis=1), axis=0, return_index=True, return_inverse=True)
+        return first_k, np.asarray(inv).ravel()
+    a, b, c, d, e, f = (x.astype(np.int64) + 2 for x in cols)
+    k1 = (a << 36) | (b << 18) | c
+    k2 = (d << 36) | (e << 18) | f
+    o = np.lexsort((k2, k1))
+    new = np.ones(len(o), dtype=bool)
+    new[1:] = (k1[o[1:]] != k1[o[:-1]]) | (k2[o[1:]] != k2[o[:-1]])
+    inv = np.empty(len(o), dtype=np.int64)
+    inv[o] = np.cumsum(new) - 1
+    return o[new], inv
+
+
 class SlotColumns:
     """``slot_columns`` result: feature columns ``cols``, ``p`` (p_spun), and per slot (built on first
-    use) ``best`` (restoration or None), ``start``/``end`` (offsets), ``words`` (lower-case text)."""
+    use) ``best`` (restoration or None), ``start``/``end`` (offsets), ``words`` (lower-case text).
+    (Made with ``every=False``, the symspell and GloVe columns hold 0 for the slots not expanded.)"""
 
     def __init__(self, m, doc, cols, p, best_ids, wpos, starts, ends, types):
         self.m, self.doc, self.cols, self.p, self.best_ids = m, doc, cols, p, best_ids
@@ -442,7 +462,7 @@ def slot_findings(doc: Document, stream: MatchStream, fb: FindingBuilder) -> lis
     thr = sm.weights.get("threshold")
     if thr is None:
         return []
-    res = slot_columns(doc, stream, sm)
+    res = slot_columns(doc, stream, sm, every=False)
     try:  # detect-article: the article's slots (detect/article.py) reuse these columns
         stream._us203_columns = res
     except AttributeError:  # pragma: no cover - a stream type without a __dict__

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import math
 from functools import cache
+from itertools import chain
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -140,21 +141,25 @@ class _Options:
     __slots__ = ("texts", "counts", "total", "lm", "vid", "key_lm", "key_vid", "uni", "zipf",
                  "key_uni", "key_zipf", "log_canon", "mids", "nmids", "count_arr")
 
-    def __init__(self, key: str, opts: list[tuple[str, int]], m, canon: int = 0, width: int = 3):
+    def __init__(self, key: str, opts: list[tuple[str, int]], m, canon: int = 0, width: int = 3,
+                 known: dict[str, tuple[int, int]] | None = None):
         np = m.np
         self.texts = [c for c, _ in opts]
         self.counts = [n for _, n in opts]
         self.total = sum(self.counts)
-        self.lm = [m.lm_ids(c.split()).tolist() for c in self.texts]
+        if known is None:  # (vocabulary id, LM id) of every word of the key and its options
+            words = key.split() + [w for c in self.texts for w in c.split()]
+            known = dict(zip(words, zip(m.ids(words).tolist(), m.lm_ids(words).tolist(), strict=True), strict=True))
+        self.lm = [[known[w][1] for w in c.split()] for c in self.texts]
         # the options' LM ids padded to the map's width, their lengths and counts (for _restore)
         self.mids = np.full((len(self.lm), width), _PAD, dtype=np.int64)
         for i, ids in enumerate(self.lm):
             self.mids[i, :len(ids)] = ids
         self.nmids = np.array([len(ids) for ids in self.lm], dtype=np.int64)
         self.count_arr = np.array(self.counts, dtype=np.int64)
-        self.vid = [m.ids(c.split()).tolist() for c in self.texts]
-        self.key_lm = m.lm_ids(key.split()).tolist()
-        self.key_vid = m.ids(key.split()).tolist()
+        self.vid = [[known[w][0] for w in c.split()] for c in self.texts]
+        self.key_lm = [known[w][1] for w in key.split()]
+        self.key_vid = [known[w][0] for w in key.split()]
 
         def uni(ids: list[int]) -> float:  # the rarest word's LM unigram log10 P
             return min(float(m.lm_uni[i]) if i >= 0 else -7.0 for i in ids)
@@ -278,9 +283,13 @@ def _candidates(doc: Document, stream: MatchStream, smap: SpinMap, m) -> _Occurr
     if not occ:
         return None
     opts = smap._options
-    for _, _, key in occ:
-        if key not in opts:
-            opts[key] = _Options(key, pairs[key], m, smap.canon.get(key, 0), smap.width)
+    new = [key for key in dict.fromkeys(key for _, _, key in occ) if key not in opts]
+    if new:  # the ids of all their words in one look-up
+        words = list(dict.fromkeys(w for key in new for t in chain((key,), (c for c, _ in pairs[key]))
+                                   for w in t.split()))
+        known = dict(zip(words, zip(m.ids(words).tolist(), m.lm_ids(words).tolist(), strict=True), strict=True))
+        for key in new:
+            opts[key] = _Options(key, pairs[key], m, smap.canon.get(key, 0), smap.width, known)
     Lw = m._t_lm[Tw]
     vid_w = m._t_vid[Tw].tolist()
     lastl = last.tolist()
