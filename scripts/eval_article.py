@@ -98,12 +98,21 @@ def main() -> None:
     ctx = Context(config=Config(generic=True), archive=archive)
     if archive is not None:
         ctx.config = Config(generic=True, select=("US1", "US2", "US9"))  # no source findings: the judge only
-    reports = list(analyze_many([s.document() for s in samples], ctx))
     if args.dump:
+        from evaluation.slot_capture import capture
+
+        with capture() as slot_log:
+            reports = list(analyze_many([s.document() for s in samples], ctx))
         import json
 
+        if len(slot_log) != len(reports):
+            slot_log = [[] for _ in reports]
         args.dump.write_text(json.dumps([{"f": r.features, "y": int(s.spun), "rate": s.rate, "corpus": s.corpus,
-                                          "score": r.score} for s, r in zip(samples, reports, strict=True)]))
+                                          "score": r.score, "slots": sl, "words": r.words,
+                                          "subs": [[x.start, x.end] for x in s.substitutions]}
+                                         for s, r, sl in zip(samples, reports, slot_log, strict=True)]))
+    else:
+        reports = list(analyze_many([s.document() for s in samples], ctx))
     by_corpus: dict[str, list[float]] = {}
     for s, r in zip(samples, reports, strict=True):
         if not s.spun:

@@ -44,6 +44,29 @@ def test_slot_features_grow_with_confident_slots_and_say_little_for_few():
     assert one["slot_share_p50"] < 0.1
 
 
+def test_thesaurus_judge_features_count_only_its_own_slots():
+    def judged(start, p, judge):
+        return slot(start, p)._replace(features={"judge": judge})
+
+    other = slot_features([judged(i * 10, 0.95, 201.0) for i in range(10)], 300)
+    own = slot_features([judged(i * 10, 0.95, 203.0) for i in range(10)], 300)
+    for name in ("slot203_per100_p50", "slot203_per100_p90", "slot203_lo_excess_per100"):
+        assert other[name] == 0.0 and own[name] > 0.0, name
+    assert own["slot_per100_p50"] == other["slot_per100_p50"]  # the mixed counts see both
+    mid = slot_features([judged(0, 0.7, 203.0)], 300)
+    assert mid["slot203_per100_p50"] > 0.0 and mid["slot203_per100_p90"] == 0.0
+
+
+def test_ranking_reads_the_thesaurus_judge_first_at_close_scores():
+    text = "alpha beta gamma"
+    us201 = slot(0, 0.6, "alpha", "first")._replace(features={"judge": 201.0})
+    us203 = slot(6, 0.5, "beta", "second")._replace(features={"judge": 203.0})
+    sure201 = slot(11, 0.99, "gamma", "third")._replace(features={"judge": 201.0})
+    out = suspicious([us201, us203, sure201], LineIndex(text))
+    assert [s["text"] for s in out] == ["gamma", "beta", "alpha"]
+    assert out[2]["score"] == 0.6  # the score shown stays the judge's probability
+
+
 def test_suspicious_ranks_by_score_skips_weak_and_identity_and_gives_positions():
     text = "alpha beta\ngamma delta epsilon"
     slots = [slot(0, 0.3, "alpha", "first"), slot(6, 0.9, "beta", "second"), slot(11, 0.01, "gamma", "x"),

@@ -15,8 +15,11 @@ of a known spinner word US202 restores (its boosted-tree log-odds); where spans 
 * ``slot_features`` sums the slots over the article for the article scorer (``detect/scorer.py``):
   the share of slots whose restoration the judge prefers, counts per 100 words above a few
   probabilities, the mean of the top 5 / top 10, the mean log-odds -- shrunk towards a clean
-  article's values for short texts (``PSEUDO_SLOTS``, ``PSEUDO_WORDS``).
-* ``suspicious`` ranks the slots (highest ``p_spun`` first, one per span) into the additive JSON
+  article's values for short texts (``PSEUDO_SLOTS``, ``PSEUDO_WORDS``) -- and the same counts of
+  the thesaurus judge's (US203) slots alone (at p >= 0.5 and 0.9, and their positive log-odds summed,
+  per 100 words): US201/US202 probabilities are calibrated on other swaps and dilute them.
+* ``suspicious`` ranks the slots (highest ``p_spun`` first, US201/US202 slots read ``RANK_OFFSET``
+  lower in log-odds; one per span) into the additive JSON
   field ``suspicious`` of each document: ``{"start", "end", "line", "column", "text",
   "suggestion", "score"}``, at most ``TOP`` entries, above ``MIN_SCORE``.
 * ``with_corpus``: with an archive configured (``--db``), the domain n-gram counts of the archived
@@ -39,8 +42,12 @@ PSEUDO_SLOTS = 20  # shares and means are shrunk towards CLEAN with this many cl
 # typical values over clean news (Wikinews train split), the shrinkage targets
 CLEAN = {"slot_share_p50": 0.004, "slot_share_p20": 0.02, "slot_mean_lo": -6.0}
 FEATURES = ("slot_share_p50", "slot_share_p20", "slot_per100_p50", "slot_per100_p20", "slot_per100_p05",
-            "slot_top5", "slot_top10", "slot_mean_lo", "slot_lo_excess_per100")
+            "slot_top5", "slot_top10", "slot_mean_lo", "slot_lo_excess_per100",
+            "slot203_per100_p50", "slot203_per100_p90", "slot203_lo_excess_per100")
 LO_FLOOR = -12.0
+# the ranking reads US201/US202 slots this much lower (log-odds) than the thesaurus judge's (US203):
+# fitted on the training spinners' copies (half A; evaluation/article_features.py --ranking)
+RANK_OFFSET = {201.0: -1.0, 202.0: -1.0}
 _P_SPUN = attrgetter("p_spun")
 _START = attrgetter("start")
 
@@ -367,6 +374,10 @@ def slot_features(slots: list[Slot], words: int) -> dict[str, float]:
     k20 = int((pa >= 0.2).sum())
     k05 = int((pa >= 0.05).sum())
     lo = np.clip(np.log(pa / (1 - pa)), LO_FLOOR, -LO_FLOOR)
+    # the thesaurus judge's slots alone (US203): its p_spun is the one trained on thesaurus swaps
+    p203 = np.clip(np.asarray([s.p_spun for s in slots if s.features.get("judge") == 203.0], dtype=np.float64),
+                   1e-6, 1 - 1e-6)
+    lo203 = np.clip(np.log(p203 / (1 - p203)), LO_FLOOR, -LO_FLOOR)
     return {
         "slot_share_p50": (k50 + PSEUDO_SLOTS * CLEAN["slot_share_p50"]) / (n + PSEUDO_SLOTS),
         "slot_share_p20": (k20 + PSEUDO_SLOTS * CLEAN["slot_share_p20"]) / (n + PSEUDO_SLOTS),
@@ -377,16 +388,24 @@ def slot_features(slots: list[Slot], words: int) -> dict[str, float]:
         "slot_top10": sum(ps[:10]) / 10.0,
         "slot_mean_lo": (float(lo.sum()) + PSEUDO_SLOTS * CLEAN["slot_mean_lo"]) / (n + PSEUDO_SLOTS),
         "slot_lo_excess_per100": per * float(np.maximum(lo + 2.0, 0.0).sum()),
+        "slot203_per100_p50": per * float((p203 >= 0.5).sum()),
+        "slot203_per100_p90": per * float((p203 >= 0.9).sum()),
+        "slot203_lo_excess_per100": per * float(np.maximum(lo203, 0.0).sum()),
     }
+
+
+def _rank(s: Slot) -> float:
+    """The ranking's key: the slot's log-odds, US201/US202 slots ``RANK_OFFSET`` lower."""
+    return _logit(s.p_spun) + RANK_OFFSET.get(s.features.get("judge", 0.0), 0.0)
 
 
 def suspicious(slots: list[Slot], lines: Any, top: int = TOP, min_score: float = MIN_SCORE) -> list[dict[str, Any]]:
     """The ``top`` most suspicious slots, most suspicious first, as JSON-ready dicts (``lines``: a
     ``text.LineIndex`` of the document, for line and column)."""
     likely = compress(slots, map(float(min_score).__le__, map(_P_SPUN, slots)))  # p_spun >= min_score
-    # by p_spun, highest first, then start (two stable sorts with C-level keys), and the first ``top``
-    # of those that suggest another word
-    order = sorted(sorted(likely, key=_START), key=_P_SPUN, reverse=True)
+    # by the judge-adjusted log-odds (RANK_OFFSET), highest first, then start (two stable sorts), and the
+    # first ``top`` of those that suggest another word
+    order = sorted(sorted(likely, key=_START), key=_rank, reverse=True)
     shown = (s for s in order if s.best and s.best.lower() != s.text.lower())
     ranked = list(islice(shown, top)) if top >= 0 else list(shown)[:top]
     out = []
