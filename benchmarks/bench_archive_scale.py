@@ -9,7 +9,7 @@ The articles come from benchmarks/synthetic_corpus.py (seeded, ~490 words each; 
 ``unspin archive add --trusted`` adds them: ``Archive.add_documents`` in batches of --batch, with no
 analysis gate (JSONL record -> document -> stored text, content hash, fingerprint, rows). PostgreSQL
 runs in a private throw-away cluster (tests/postgres_server.py: initdb in a temp folder, fsync off,
-Unix socket only, shared_buffers --pg-shared-buffers).
+Unix socket only, plus --pg-settings: shared_buffers 1 GB, max_wal_size 4 GB).
 
 The archive is filled up to each checkpoint size in turn; at each one the benchmark prints the index
 time of that segment (wall; CPU of this process, and for PostgreSQL also of the server's processes),
@@ -163,14 +163,14 @@ class Sqlite:
 class Postgres:
     name = "postgres"
 
-    def __init__(self, work: Path, total: int, shared_buffers: str):
+    def __init__(self, work: Path, total: int, settings: str):
         from postgres_server import PostgresCluster, find_bin_dir
 
         bin_dir = find_bin_dir()
         if bin_dir is None:
             raise SystemExit("bench_archive_scale: no PostgreSQL server binaries (Debian package 'postgresql')")
         self.base = Path(tempfile.mkdtemp(prefix="unspin-pg-scale-", dir=work))
-        self.cluster = PostgresCluster(bin_dir, self.base, extra_options=f"-c shared_buffers={shared_buffers}")
+        self.cluster = PostgresCluster(bin_dir, self.base, extra_options=settings)
         self.cluster.start()
         self.url = self.cluster.create_database("scale")
         self.data_dir = self.cluster.data
@@ -232,9 +232,10 @@ def main(argv: list[str] | None = None) -> int:
                     help="archive sizes at which to measure (default 10k,100k,200k,500k,1M; capped at --n)")
     ap.add_argument("--backends", default="sqlite,postgres", help="one of sqlite, postgres (run one per process)")
     ap.add_argument("--queries", type=int, default=200)
-    ap.add_argument("--batch", type=int, default=2000)
+    ap.add_argument("--batch", type=int, default=10000)
     ap.add_argument("--jobs", type=int, default=2, help="processes writing the corpus when it is not there yet")
-    ap.add_argument("--pg-shared-buffers", default="1GB")
+    ap.add_argument("--pg-settings", default="-c shared_buffers=1GB -c max_wal_size=4GB",
+                    help="server settings of the private PostgreSQL cluster")
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "unspin-bench-scale")
     args = ap.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
@@ -259,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     emit("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: | ---: |")
     for name in [b.strip() for b in args.backends.split(",") if b.strip()]:
         backend = Sqlite(args.work, args.n) if name == "sqlite" else Postgres(args.work, args.n,
-                                                                              args.pg_shared_buffers)
+                                                                              args.pg_settings)
         try:
             run(backend, corpus_lines(args.work, args.n, args.jobs), checkpoints, args.batch, spun, args.queries,
                 emit)
