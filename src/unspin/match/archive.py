@@ -214,6 +214,7 @@ class Archive:
         self.url = url
         self.metadata, self.meta, self.articles, self.bands, self.links, self.stories = _tables()
         self.is_sqlite = engine.dialect.name == "sqlite"
+        self._prepared: dict[int, tuple[Document, str, str]] = {}
 
     # -- connections -------------------------------------------------------------------------------
 
@@ -252,6 +253,12 @@ class Archive:
         self.engine.dispose()
 
     # -- writing -----------------------------------------------------------------------------------
+
+    def prepared(self, doc: Document) -> tuple[str, str] | None:
+        """(content hash, repaired prose) of a document of the last batch ``store`` wrote, so the
+        n-gram counts of the same originals (``corpus.record_originals``) need not compute them again."""
+        got = self._prepared.get(id(doc))
+        return (got[1], got[2]) if got is not None and got[0] is doc else None
 
     def add_documents(self, docs: Iterable[Document], *, batch_size: int = BATCH_SIZE,
                       on_batch: Callable[[int], None] | None = None) -> AddResult:
@@ -292,6 +299,7 @@ class Archive:
         from .aggregator import STORY_KEY, entry_kind
 
         result = result if result is not None else AddResult()
+        self._prepared = {}  # this batch's documents: their repaired prose and content hash (``prepared``)
         rows: dict[str, dict[str, Any]] = {}  # by id; a later duplicate in the batch wins
         by_hash: dict[str, str] = {}
         story_rows: list[tuple[str, str]] = []  # (story, id as given) of excerpt entries
@@ -328,6 +336,7 @@ class Archive:
                 "_keys": fp.keys if source else (), "_links": item.links, "_item": item,
             }
             by_hash[h] = did
+            self._prepared[id(doc)] = (doc, h, prose)
             story = (doc.meta or {}).get(STORY_KEY)
             if story:
                 story_rows.append((str(story), did))
