@@ -49,17 +49,22 @@ def _pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(len(values) * q))]
 
 
-def _follow(path: Path, count: int) -> Iterator[str]:
-    """``count`` complete lines of ``path``, waiting for a writer still appending to it."""
+def _follow(path: Path, count: int, patience: float = 600.0) -> Iterator[str]:
+    """``count`` complete lines of ``path``, waiting for a writer still appending to it (at most
+    ``patience`` seconds without a new line: a shard left by a writer that died is not waited for)."""
     with open(path, encoding="utf-8") as fh:
-        got, partial = 0, ""
+        got, partial, last = 0, "", time.monotonic()
         while got < count:
             line = fh.readline()
             if not line or not line.endswith("\n"):
                 partial += line
+                if time.monotonic() - last > patience:
+                    raise SystemExit(f"bench_archive_scale: {path} has not grown for {patience:.0f} s; is "
+                                     "synthetic_corpus.py still writing it? (delete the .part files to start over)")
                 time.sleep(2)
                 continue
             got += 1
+            last = time.monotonic()
             yield partial + line
             partial = ""
 
