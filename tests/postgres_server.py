@@ -56,8 +56,9 @@ def _run(cmd: list[str], user: str | None, **kw) -> subprocess.CompletedProcess:
 class PostgresCluster:
     """One throw-away cluster: start(), url, create_database(name), stop()."""
 
-    def __init__(self, bin_dir: Path, base: Path):
+    def __init__(self, bin_dir: Path, base: Path, extra_options: str = ""):
         self.bin_dir = bin_dir
+        self.extra_options = extra_options  # more ``-c name=value`` server settings (the benchmarks)
         self.base = base
         self.data = base / "data"
         self.sock = base / "sock"
@@ -83,6 +84,8 @@ class PostgresCluster:
         if r.returncode:
             raise RuntimeError(f"initdb failed: {r.stderr.strip()}")
         opts = f"-p {self.port} -k {self.sock} -c listen_addresses='' -c fsync=off -c full_page_writes=off"
+        if self.extra_options:
+            opts += " " + self.extra_options
         r = _run([str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-o", opts, "-w", "-t", "60",
                   "-l", str(self.base / "server.log"), "start"], self.user)
         if r.returncode:

@@ -314,7 +314,7 @@ def test_an_archive_made_before_the_gate_is_migrated(db_url, cli_runner, request
     arc = open_archive(db_url)  # migrates
     try:
         stats = arc.stats()
-        assert stats["schema_version"] == SCHEMA_VERSION == 3
+        assert stats["schema_version"] == SCHEMA_VERSION == 4
         assert stats["statuses"]["original"] == 6 and stats["articles"] == 6
         assert arc.check_integrity() == []
     finally:

@@ -25,6 +25,7 @@ newsroom's own register that grows with the archive, whether or not the copy's o
 from __future__ import annotations
 
 import math
+import re
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -32,7 +33,7 @@ from typing import Any
 
 BUCKETS = 1 << 24
 ORDERS = (1, 2, 3)
-WRITE_BATCH = 200  # documents per write transaction
+WRITE_BATCH = 1000  # documents per write transaction (more share their common n-grams' upserts)
 _CACHE_MAX = 200_000
 
 
@@ -41,32 +42,57 @@ def ngram_key(tokens: Sequence[str]) -> int:
     return zlib.crc32(" ".join(tokens).lower().encode("utf-8")) & (BUCKETS - 1)
 
 
+# n-grams do not cross these: a blank line, or sentence/clause punctuation (never inside a word token)
+_BREAK_RE = re.compile(r"\n\n|[.!?;:]")
+# the word alternative of ``text.WORD_RE`` (its other alternative, one punctuation mark, is no word)
+_ALNUM_RE = re.compile(r"[^\W_]+(?:['’\-‐][^\W_]+)*")
+
+
 def _words(text: str) -> list[list[str]]:
     """Lower-cased words per sentence-ish run (n-grams do not cross sentence ends or paragraphs)."""
-    from ..text import WORD_RE
+    out = []
+    for piece in _BREAK_RE.split(text):
+        words = _ALNUM_RE.findall(piece)
+        if words:
+            # one lower() per run; lower-casing never makes a space, so the split gives the words back
+            out.append(" ".join(words).lower().split(" "))
+    return out
 
-    out: list[list[str]] = [[]]
-    last = 0
-    for m in WORD_RE.finditer(text):
-        w = m.group()
-        gap = text[last:m.start()] + ("" if w[:1].isalnum() else w)
-        if out[-1] and ("\n\n" in gap or any(c in gap for c in ".!?;:")):
-            out.append([])
-        if w[:1].isalnum():
-            out[-1].append(w.lower())
-        last = m.end()
-    return [s for s in out if s]
+
+def text_keys(text: str):
+    """(bucket of every 1-, 2- and 3-gram occurrence as a numpy array, n-gram totals per order).
+
+    The keys are ``ngram_key``'s: CRC-32 of the lower-cased words joined by spaces, here taken over
+    slices of one UTF-8 string of all the words (no n-gram string is built); n-grams that would cross
+    a run boundary are left out."""
+    import numpy as np
+
+    runs = _words(text)
+    if not runs:
+        return np.zeros(0, dtype=np.int64), [0, 0, 0]
+    flat = [w for run in runs for w in run]
+    joined = " ".join(flat)
+    raw = joined.encode("utf-8")
+    lens = np.fromiter(map(len, flat) if len(raw) == len(joined) else (len(w.encode("utf-8")) for w in flat),
+                       dtype=np.int64, count=len(flat))
+    ends = np.cumsum(lens + 1) - 1
+    starts = (ends - lens).tolist()
+    run = np.repeat(np.arange(len(runs)), [len(r) for r in runs])
+    view, crc = memoryview(raw), zlib.crc32
+    keys = [crc(view[a:b]) for a, b in zip(starts, ends.tolist(), strict=True)]
+    totals = [len(flat), 0, 0]
+    for n in (2, 3):
+        ok = np.flatnonzero(run[: 1 - n] == run[n - 1 :])
+        keys += [crc(view[a:b]) for a, b in zip(np.take(starts, ok).tolist(), ends[ok + n - 1].tolist(), strict=True)]
+        totals[n - 1] = len(ok)
+    return np.asarray(keys, dtype=np.int64) & (BUCKETS - 1), totals
 
 
 def count_text(text: str, into: Counter | None = None) -> tuple[Counter, list[int]]:
     """(bucket counts, n-gram totals per order) of one text."""
     c = into if into is not None else Counter()
-    totals = [0, 0, 0]
-    for sent in _words(text):
-        for n in ORDERS:
-            grams = [ngram_key(sent[i:i + n]) for i in range(len(sent) - n + 1)]
-            c.update(grams)
-            totals[n - 1] += len(grams)
+    keys, totals = text_keys(text)
+    c.update(keys.tolist())
     return c, totals
 
 
@@ -90,16 +116,26 @@ def _ensure(archive: Any, conn: Any) -> tuple[Any, Any]:
 
 def record_originals(archive: Any, docs: Iterable[Any]) -> int:
     """Add the n-grams of these originals (``Document`` objects) to the archive's counts; a document
-    whose words were counted before is skipped. Returns how many documents were counted."""
+    whose words were counted before is skipped. Returns how many documents were counted.
+
+    The n-grams are counted before the writer transaction, which only merges them (one upsert per
+    distinct bucket of the batch). The repaired text and content hash of a document the archive has
+    just stored are reused (``Archive.prepared``) instead of being computed again."""
     from .archive import content_hash
 
-    batch: list[tuple[str, str]] = []
+    prepared = getattr(archive, "prepared", None)
+    batch: list[tuple[str, Any, list[int]]] = []
     done = 0
     for doc in docs:
-        from ..detect.normalise import normalise_text
+        got = prepared(doc) if prepared is not None else None
+        if got is None:
+            from ..detect.normalise import normalise_text
 
-        prose = normalise_text(doc.prose())
-        batch.append((content_hash(prose), prose))
+            prose = normalise_text(doc.prose())
+            got = (content_hash(prose), prose)
+        h, prose = got
+        keys, totals = text_keys(prose)
+        batch.append((h, keys, totals))
         if len(batch) >= WRITE_BATCH:
             done += _record_batch(archive, batch)
             batch = []
@@ -109,29 +145,33 @@ def record_originals(archive: Any, docs: Iterable[Any]) -> int:
     return done
 
 
-def _record_batch(archive: Any, batch: list[tuple[str, str]]) -> int:
+def _record_batch(archive: Any, batch: list[tuple[str, Any, list[int]]]) -> int:
+    import numpy as np
     from sqlalchemy import select
 
     with archive.write() as conn:
         ngrams, meta = _ensure(archive, conn)
-        keys = [f"doc:{h}" for h, _ in batch]
+        keys = [f"doc:{h}" for h, _, _ in batch]
         seen = {r[0] for r in conn.execute(select(meta.c.key).where(meta.c.key.in_(keys)))}
-        counts: Counter = Counter()
+        parts = []
         totals = [0, 0, 0]
         fresh: list[str] = []
-        for (_h, prose), key in zip(batch, keys, strict=True):
+        for (_h, grams, t), key in zip(batch, keys, strict=True):
             if key in seen or key in fresh:
                 continue
-            _, t = count_text(prose, counts)
+            parts.append(grams)
             totals = [a + b for a, b in zip(totals, t, strict=True)]
             fresh.append(key)
         if not fresh:
             return 0
-        mark = "?" if archive.is_sqlite else "%s"
-        rows = sorted(counts.items())
-        conn.exec_driver_sql(
-            f"INSERT INTO unspin_ngrams (key, count) VALUES ({mark}, {mark}) "
-            "ON CONFLICT (key) DO UPDATE SET count = unspin_ngrams.count + excluded.count", rows)
+        buckets, counts = np.unique(np.concatenate(parts), return_counts=True)  # sorted by bucket
+        if archive.is_sqlite:
+            conn.exec_driver_sql(
+                "INSERT INTO unspin_ngrams (key, count) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET count = unspin_ngrams.count + excluded.count",
+                list(zip(buckets.tolist(), counts.tolist(), strict=True)))
+        else:
+            _merge_pg(conn, buckets, counts)
         old = dict(conn.execute(select(meta.c.key, meta.c.value).where(
             meta.c.key.in_(["total_1", "total_2", "total_3", "documents"]))).all())
         new = {f"total_{n}": int(old.get(f"total_{n}", 0)) + totals[n - 1] for n in ORDERS}
@@ -141,6 +181,22 @@ def _record_batch(archive: Any, batch: list[tuple[str, str]]) -> int:
         conn.execute(meta.insert(), [{"key": k, "value": str(v)} for k, v in new.items()]
                      + [{"key": k, "value": "1"} for k in fresh])
         return len(fresh)
+
+
+def _merge_pg(conn: Any, buckets: Any, counts: Any) -> None:
+    """PostgreSQL: the batch's (bucket, count) rows go to a temporary table with one binary COPY
+    (built by numpy), then one INSERT ... ON CONFLICT merges them: no per-row round trip or Python."""
+    import numpy as np
+
+    conn.exec_driver_sql("CREATE TEMPORARY TABLE IF NOT EXISTS unspin_ngrams_in (key BIGINT, count BIGINT) "
+                         "ON COMMIT DELETE ROWS")
+    rows = np.empty(len(buckets), dtype=[("n", ">i2"), ("lk", ">i4"), ("k", ">i8"), ("lc", ">i4"), ("c", ">i8")])
+    rows["n"], rows["lk"], rows["k"], rows["lc"], rows["c"] = 2, 8, buckets, 8, counts
+    raw = conn.connection.driver_connection  # the psycopg connection, inside this transaction
+    with raw.cursor() as cur, cur.copy("COPY unspin_ngrams_in (key, count) FROM STDIN (FORMAT BINARY)") as cp:
+        cp.write(b"PGCOPY\n\xff\r\n\x00" + bytes(8) + rows.tobytes() + b"\xff\xff")
+    conn.exec_driver_sql("INSERT INTO unspin_ngrams (key, count) SELECT key, count FROM unspin_ngrams_in "
+                         "ON CONFLICT (key) DO UPDATE SET count = unspin_ngrams.count + excluded.count")
 
 
 class CorpusCounts:

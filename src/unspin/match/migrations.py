@@ -62,10 +62,35 @@ def v3_excerpts(conn: Any) -> None:
               Index("ix_unspin_stories_article", "article_id")).create(conn)
 
 
+def v4_bands_without_fk(conn: Any) -> None:
+    """Index rows without a foreign key to their article (issue #16): PostgreSQL checked it with one
+    lookup per row, most of the server's work in a bulk load; the archive removes an article's index
+    rows itself. PostgreSQL drops the constraint; SQLite cannot, so the table is rebuilt (rows copied
+    in key order: about a minute per million articles)."""
+    from sqlalchemy import inspect
+
+    fks = [fk for fk in inspect(conn).get_foreign_keys("unspin_bands") if fk.get("referred_table")]
+    if not fks:
+        return
+    if conn.dialect.name == "sqlite":
+        for ddl in (
+            "CREATE TABLE unspin_bands_v4 (key BIGINT NOT NULL, article INTEGER NOT NULL,"
+            " PRIMARY KEY (key, article)) WITHOUT ROWID",
+            "INSERT INTO unspin_bands_v4 (key, article) SELECT key, article FROM unspin_bands ORDER BY key, article",
+            "DROP TABLE unspin_bands",
+            "ALTER TABLE unspin_bands_v4 RENAME TO unspin_bands",
+        ):
+            conn.exec_driver_sql(ddl)
+        return
+    for fk in fks:
+        conn.exec_driver_sql(f'ALTER TABLE unspin_bands DROP CONSTRAINT "{fk["name"]}"')
+
+
 # (version reached, what it does, the step). Append only; versions are consecutive from 2.
 MIGRATIONS: list[tuple[int, str, Step]] = [
     (2, "gate: article status, verdict, findings, submitted text; copy -> source links", _v2_gate),
     (3, "excerpt entries: article kind; story clusters", v3_excerpts),
+    (4, "index rows without a foreign key (bulk loads)", v4_bands_without_fk),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1][0] if MIGRATIONS else 1
