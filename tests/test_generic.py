@@ -328,7 +328,8 @@ def test_sentence_split_matches_plain_python(text):
 def test_page_index_search_equals_searchsorted(popcount):
     """LMTables.search (sorted keys, page index for batches of PAGE_MIN keys or more, flags
     counted as 64-bit words or summed) gives table.searchsorted's position, clipped to the table,
-    for keys in the table, between its keys, before its first and after its last."""
+    for keys in the table, between its keys, before its first and after its last, each once or
+    repeated (a repeated key is searched once)."""
     from unspin.detect.lm_tables import PAGE, PAGE_MIN
 
     m = load_model()
@@ -342,7 +343,7 @@ def test_page_index_search_equals_searchsorted(popcount):
                                     [0, -1, -(1 << 40), int(table[-1]) + 1, 1 << 40]))
             for n in (1, PAGE_MIN - 1, PAGE_MIN, 500):
                 keys = np.concatenate((rng.choice(table, n), rng.integers(0, int(table[-1]) + 2, n), edges))
-                keys = rng.permutation(keys)
+                keys = rng.permutation(np.concatenate((keys, rng.choice(keys, n), np.repeat(keys[:3], 5))))
                 pos, hit = m.search(table, keys)
                 want = np.minimum(table.searchsorted(keys), len(table) - 1)
                 assert np.array_equal(pos, want)
