@@ -352,6 +352,23 @@ def test_page_index_search_equals_searchsorted(popcount):
         m._popcount = saved
 
 
+@pytest.mark.parametrize("size", [1, 5, 16, 37, 160, 1000])
+def test_page_search_of_tables_of_any_length(size):
+    """LMTables.search gives searchsorted's position (clipped) for tables shorter than a page, of whole
+    pages, and with a partial last page (padded with the table's last key)."""
+    from unspin.detect.lm_tables import PAGE_MIN, LMTables
+
+    lm = LMTables()
+    lm.np, lm._pages, lm._popcount = np, {}, getattr(np, "bitwise_count", None)
+    rng = np.random.default_rng(size)
+    table = np.unique(rng.integers(0, 10 * size + 10, 2 * size))[:size].astype(np.int64)
+    keys = rng.integers(-2, int(table[-1]) + 3, 3 * PAGE_MIN)
+    pos, hit = lm.search(table, keys)
+    want = np.minimum(table.searchsorted(keys), len(table) - 1)
+    assert np.array_equal(pos, want)
+    assert np.array_equal(hit, table[want] == keys)
+
+
 def test_phrase_windows_remembered_by_pattern_give_the_same_matches():
     """_phrase_matches remembers the known phrases of a window by its pattern number across
     documents: a warm cache, a cold one and a change of phrase sources give what a fresh model

@@ -59,8 +59,7 @@ class LMTables:
         self.lm_tri_p = arr("lm_tri_p")
         quant = arr("lm_quant")
         self.q_bp, self.q_bbo, self.q_tp = quant[:65536], quant[65536:131072], quant[131072:]
-        self._pages: dict[int, Any] = {}  # page index per LM key table (_search)
-        self._page_steps = np.arange(PAGE)
+        self._pages: dict[int, Any] = {}  # page index and pages per LM key table (search, _paged)
         self._popcount = getattr(np, "bitwise_count", None)  # numpy >= 2
 
     # -- the LM --------------------------------------------------------------------------------------
@@ -99,9 +98,10 @@ class LMTables:
         else:
             order, ks = None, key
         if n >= PAGE_MIN:
-            index = self._pages.get(id(table))
-            if index is None:
-                index = self._pages[id(table)] = np.ascontiguousarray(table[::PAGE])
+            paged = self._pages.get(id(table))
+            if paged is None:
+                paged = self._pages[id(table)] = self._paged(table)
+            index, pages, tail = paged
             # a key repeated in the batch (about a fifth of them) is searched once: the sorted keys'
             # runs, and each key's run
             first = np.empty(n, dtype=bool)
@@ -113,15 +113,20 @@ class LMTables:
             n_all, n = n, len(ks)
             # the last page whose first key is below the key: every key before it is too, every key
             # from the next page on is not (a partial last page is padded with the table's last key)
-            p = index.searchsorted(ks)
-            p -= 1
-            np.maximum(p, 0, out=p)
-            p *= PAGE
-            # the pages are read PAGE_CHUNK keys at a time: a whole batch's gather would be a
-            # temporary of tens of MB (page faults, out of cache)
+            page = index.searchsorted(ks)
+            page -= 1
+            np.maximum(page, 0, out=page)
+            p = page * PAGE
+            # the pages are read PAGE_CHUNK keys at a time (whole rows of the table seen as PAGE
+            # columns: a copy of 16 contiguous keys each, not 16 gathered elements): a whole batch's
+            # rows would be a temporary of tens of MB (page faults, out of cache)
             for a in range(0, n, PAGE_CHUNK):
                 pc = p[a:a + PAGE_CHUNK]
-                less = table.take(pc[:, None] + self._page_steps, mode="clip") < ks[a:a + PAGE_CHUNK, None]
+                pg = page[a:a + PAGE_CHUNK]
+                rows = pages.take(np.minimum(pg, len(pages) - 1), axis=0)
+                if tail is not None:
+                    rows[pg == len(pages)] = tail
+                less = rows < ks[a:a + PAGE_CHUNK, None]
                 if self._popcount is not None:  # PAGE flags (bytes 0/1) = two 64-bit words per key
                     words = self._popcount(less.view(np.uint64))
                     pc += words[:, 0]
@@ -139,6 +144,20 @@ class LMTables:
             pos = p
         np.minimum(pos, len(table) - 1, out=pos)
         return pos, table[pos] == key
+
+    def _paged(self, table):
+        """The page index of a key table (every PAGE-th key), the table's whole pages as rows (a view),
+        and its partial last page padded with its last key (None when there is none)."""
+        np = self.np
+        full = len(table) // PAGE
+        tail = None
+        if full * PAGE < len(table):
+            tail = np.full(PAGE, table[-1], dtype=table.dtype)
+            tail[:len(table) - full * PAGE] = table[full * PAGE:]
+        pages = table[:full * PAGE].reshape(full, PAGE)
+        if not full:  # a table shorter than a page: its one page
+            pages, tail = tail.reshape(1, PAGE), None
+        return np.ascontiguousarray(table[::PAGE]), pages, tail
 
     def _bi(self, w, p1):
         """Bigram entries (w | p1) of arrays of LM ids: (entry, found); never found when w or p1 is
