@@ -93,8 +93,7 @@ class LMTables:
         np = self.np
         n = len(key)
         if n > 32:
-            order = np.argsort(key)
-            ks = key[order]
+            order, ks = self._sorted(key)
         else:
             order, ks = None, key
         if n >= PAGE_MIN:
@@ -144,6 +143,23 @@ class LMTables:
             pos = p
         np.minimum(pos, len(table) - 1, out=pos)
         return pos, table[pos] == key
+
+    def _sorted(self, key):
+        """(order, key[order]) with the keys in ascending order: one sort of the keys packed with
+        their positions (key << bits | position; twice as fast as an argsort and a gather), or an
+        argsort where a key is too large to pack."""
+        np = self.np
+        bits = len(key).bit_length()
+        lim = 1 << (62 - bits)
+        if key.dtype == np.int64 and len(key) and -lim <= int(key.min()) and int(key.max()) < lim:
+            packed = key << bits
+            packed |= np.arange(len(key))
+            packed.sort()
+            order = packed & ((1 << bits) - 1)
+            packed >>= bits
+            return order, packed
+        order = np.argsort(key)
+        return order, key[order]
 
     def _paged(self, table):
         """The page index of a key table (every PAGE-th key), the table's whole pages as rows (a view),
