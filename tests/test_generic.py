@@ -328,7 +328,8 @@ def test_sentence_split_matches_plain_python(text):
 def test_page_index_search_equals_searchsorted(popcount):
     """LMTables.search (sorted keys, page index for batches of PAGE_MIN keys or more, flags
     counted as 64-bit words or summed) gives table.searchsorted's position, clipped to the table,
-    for keys in the table, between its keys, before its first and after its last."""
+    for keys in the table, between its keys, before its first and after its last, each once or
+    repeated (a repeated key is searched once)."""
     from unspin.detect.lm_tables import PAGE, PAGE_MIN
 
     m = load_model()
@@ -342,13 +343,33 @@ def test_page_index_search_equals_searchsorted(popcount):
                                     [0, -1, -(1 << 40), int(table[-1]) + 1, 1 << 40]))
             for n in (1, PAGE_MIN - 1, PAGE_MIN, 500):
                 keys = np.concatenate((rng.choice(table, n), rng.integers(0, int(table[-1]) + 2, n), edges))
-                keys = rng.permutation(keys)
+                keys = rng.permutation(np.concatenate((keys, rng.choice(keys, n), np.repeat(keys[:3], 5))))
                 pos, hit = m.search(table, keys)
                 want = np.minimum(table.searchsorted(keys), len(table) - 1)
                 assert np.array_equal(pos, want)
                 assert np.array_equal(hit, table[want] == keys)
     finally:
         m._popcount = saved
+
+
+@pytest.mark.parametrize("size", [1, 5, 16, 37, 160, 1000])
+def test_page_search_of_tables_of_any_length(size):
+    """LMTables.search gives searchsorted's position (clipped) for tables shorter than a page, of whole
+    pages, and with a partial last page (padded with the table's last key), with keys sorted packed
+    with their positions or (too large to pack) by an argsort."""
+    from unspin.detect.lm_tables import PAGE_MIN, LMTables
+
+    lm = LMTables()
+    lm.np, lm._pages, lm._popcount = np, {}, getattr(np, "bitwise_count", None)
+    rng = np.random.default_rng(size)
+    table = np.unique(rng.integers(0, 10 * size + 10, 2 * size))[:size].astype(np.int64)
+    keys = rng.integers(-2, int(table[-1]) + 3, 3 * PAGE_MIN)
+    if size % 2:  # keys too large to sort packed with their positions
+        keys = rng.permutation(np.append(keys, [1 << 61, -(1 << 61), 1 << 62, 5]))
+    pos, hit = lm.search(table, keys)
+    want = np.minimum(table.searchsorted(keys), len(table) - 1)
+    assert np.array_equal(pos, want)
+    assert np.array_equal(hit, table[want] == keys)
 
 
 def test_phrase_windows_remembered_by_pattern_give_the_same_matches():
