@@ -134,3 +134,11 @@ def postgres_url(postgres_cluster: PostgresCluster, request) -> str:
 
     name = "t_" + re.sub(r"\W", "_", request.node.name)[:50].lower() + f"_{os.getpid()}_{free_port()}"
     return postgres_cluster.create_database(name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path) -> str:
+    """Each test twice: on a SQLite archive in a temporary folder, and on a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return "sqlite:///" + str(tmp_path / "archive.sqlite")
+    return request.getfixturevalue("postgres_url")

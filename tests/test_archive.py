@@ -32,13 +32,6 @@ def _synthetic_jsonl(path: Path, n: int, start: int = 0, seed: int = 5) -> Path:
     return path
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path) -> str:
-    if request.param == "sqlite":
-        return "sqlite:///" + str(tmp_path / "archive.sqlite")
-    return request.getfixturevalue("postgres_url")
-
-
 @pytest.fixture
 def fixture_docs():
     docs, errors = load_documents([str(ARTICLES)])

@@ -3,7 +3,6 @@ foreign key since schema 4, and the schema-4 step that drops it from older archi
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import create_engine, func, inspect, select, text
 
 from unspin.document import parse_text
@@ -28,13 +27,6 @@ def _docs(n: int, offset: int = 0):
         body = ARTICLE.format(town=f"{towns[k % 8]}{k}", n=k + 3, name=f"Ortega{k}", month=months[k % 4])
         out.append(parse_text(body, f"a{k}.txt", "text")[0])
     return out
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path) -> str:
-    if request.param == "sqlite":
-        return "sqlite:///" + str(tmp_path / "archive.sqlite")
-    return request.getfixturevalue("postgres_url")
 
 
 def _band_rows(url: str) -> set[tuple[int, int]]:

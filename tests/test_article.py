@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from unspin.analysis import analyze_text
@@ -139,13 +138,6 @@ def test_gain_prefers_the_wording_the_archive_uses_and_is_zero_without_evidence(
     assert c.gain(["said", "the"], ["tempest"], ["storm"], ["caused", "damage"]) > 3
     assert c.gain(["said", "the"], ["storm"], ["tempest"], ["caused", "damage"]) < -3
     assert c.gain(["a", "b"], ["x"], ["y"], ["c", "d"]) == 0.0
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path) -> str:
-    if request.param == "sqlite":
-        return "sqlite:///" + str(tmp_path / "archive.sqlite")
-    return request.getfixturevalue("postgres_url")
 
 
 def _doc(text: str, path: str) -> Document:

@@ -27,13 +27,6 @@ def _doc(path: Path):
     return docs[0]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path) -> str:
-    if request.param == "sqlite":
-        return "sqlite:///" + str(tmp_path / "archive.sqlite")
-    return request.getfixturevalue("postgres_url")
-
-
 @pytest.fixture
 def stitched_archive(tmp_path) -> str:
     url = "sqlite:///" + str(tmp_path / "a.sqlite")

@@ -29,13 +29,6 @@ UNSOURCED = ("business/coffee-roaster-prices.md", "environment/castlebridge-emis
              "health/antibiotic-prescribing-trial.md")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path) -> str:
-    if request.param == "sqlite":
-        return "sqlite:///" + str(tmp_path / "archive.sqlite")
-    return request.getfixturevalue("postgres_url")
-
-
 def add(cli_runner, db: str, *paths, extra=()):
     r = cli_runner.invoke(cli, ["archive", "add", "--no-config", "--db", db, "--no-progress", "--format", "json",
                                 *extra, *map(str, paths)])
