@@ -163,13 +163,13 @@ def _analyze_batch(docs: list[Document], ctx: Context) -> list[DocumentReport]:
     if paused:
         gc.disable()
     try:
-        return _analyze_batch_gc(docs, ctx)
+        return _run_stages(docs, ctx)
     finally:
         if paused:
             gc.enable()
 
 
-def _analyze_batch_gc(docs: list[Document], ctx: Context) -> list[DocumentReport]:
+def _run_stages(docs: list[Document], ctx: Context) -> list[DocumentReport]:
     cfg = ctx.config
     builders = [FindingBuilder(d) for d in docs]
     streams = [MatchStream(d.text, d.segments) for d in docs]

@@ -691,7 +691,8 @@ def candidates(doc: Document, stream: MatchStream, model: GenericModel,
     from ..text import Token
 
     m = model
-    sc = score_words(m, doc, stream)
+    with m.lock:  # score_words keeps per-document arrays on the model (own_context)
+        sc = score_words(m, doc, stream)
     if sc is None:
         return []
     idx = range(len(sc["f"]))

@@ -462,11 +462,10 @@ def slot_findings(doc: Document, stream: MatchStream, fb: FindingBuilder) -> lis
     thr = sm.weights.get("threshold")
     if thr is None:
         return []
+    from .generic import keep_on_stream
+
     res = slot_columns(doc, stream, sm, every=False)
-    try:  # detect-article: the article's slots (detect/article.py) reuse these columns
-        stream._us203_columns = res
-    except AttributeError:  # pragma: no cover - a stream type without a __dict__
-        pass
+    keep_on_stream(stream, "_us203_columns", res)  # the article's slots (detect/article.py) reuse these columns
     if res is None:
         return []
     flagged = sm.np.flatnonzero(res["p"] >= thr).tolist()

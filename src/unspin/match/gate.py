@@ -19,7 +19,7 @@ also matched against the originals before it in its own write batch (an in-memor
 batches are in the archive already), so a feed holding an original and then its copy sorts the copy
 right whatever the batch boundaries.
 
-Only originals (and articles an editor accepts) feed the corpus statistics: ``_feed_statistics``.
+Only originals (and articles an editor accepts) feed the corpus statistics: ``feed_statistics``.
 """
 
 from __future__ import annotations
@@ -294,7 +294,7 @@ def _gate_batch(archive: Archive, docs: list[Document], ctx: Any, hold: str, fix
         summary.updated += result.updated
         written = [it.doc for it in result.written if it.status == ORIGINAL]
         if originals is None:
-            _feed_statistics(archive, written)
+            feed_statistics(archive, written)
         else:
             originals.extend(written)
     summary.decisions.extend(decided[k] for k in sorted(decided))
@@ -321,7 +321,7 @@ def trusted_import(archive: Archive, docs: Iterable[Document], *, batch_size: in
         for d in batch:
             status = ORIGINAL if id(d) in written else "unchanged"
             summary.decisions.append(Decision(document_id(d), d.path, provider_of(d), status))
-        _feed_statistics(archive, [it.doc for it in result.written])
+        feed_statistics(archive, [it.doc for it in result.written])
 
     for doc in docs:
         batch.append(doc)
@@ -348,7 +348,7 @@ def accept(archive: Archive, ids: Iterable[str]) -> list[ArchivedArticle]:
 
         from ..document import parse_text
 
-        _feed_statistics(archive, [replace(parse_text(a.text, a.path or a.id, "text")[0], id=a.id, title=a.title,
+        feed_statistics(archive, [replace(parse_text(a.text, a.path or a.id, "text")[0], id=a.id, title=a.title,
                                            url=a.url, provider_name=a.provider_name,
                                            provider_domain=a.provider_domain, published=a.published)
                                    for a in moved])
@@ -367,7 +367,7 @@ def reject(archive: Archive, ids: Iterable[str]) -> list[ArchivedArticle]:
 # goes through this one function; copies, held, fixed and rejected articles never do.
 
 
-def _feed_statistics(archive: Archive, originals: list[Document]) -> None:
+def feed_statistics(archive: Archive, originals: list[Document]) -> None:
     """Record the originals' n-gram counts (``unspin.match.corpus.record_originals``), if that
     module exists yet; otherwise do nothing."""
     if not originals:
@@ -381,4 +381,3 @@ def _feed_statistics(archive: Archive, originals: list[Document]) -> None:
         record(archive, originals)
 
 
-feed_statistics = _feed_statistics  # public name: the parallel gate (match.cluster) feeds its originals at the end
