@@ -235,6 +235,12 @@ def main() -> None:
     ap.add_argument("--target", type=float, default=TARGET_PER_1K)
     ap.add_argument("--out", type=Path, default=ROOT / "models" / "spinmap" / "spinmap.json")
     ap.add_argument("--dump", type=Path, help="also write the training rows here (npz; development)")
+    ap.add_argument("--colloc", default="",
+                    help="collocation sources the combiner also reads, e.g. lm,ss,wn (collocation.py; needs "
+                         "models/colloc/colloc.npz from scripts/build_collocations.py; measured, not shipped: "
+                         "docs/slot-detection.md)")
+    ap.add_argument("--rank", default="",
+                    help="weights of collocation sources in the suggestion's ranking, e.g. lm=0.5,ss=0.2")
     ap.add_argument("--own-threshold", action="store_true",
                     help="ship this build's own threshold, not the shipped joint one (then rerun "
                          "python -m evaluation.slot_budget --write)")
@@ -263,6 +269,11 @@ def main() -> None:
     fold_maps = [sm.SpinMap(build_table([r for r in rows if r["fold"] != k], known, pos_of))
                  for k in range(FOLDS)]
     full_map = sm.SpinMap(full)
+    sources = [x for x in args.colloc.split(",") if x]
+    rank = {k: float(v) for k, v in (x.split("=") for x in args.rank.split(",") if x)}
+    use = {"colloc": 1, "colloc_rank": rank} if sources or rank else {}
+    for smap in (*fold_maps, full_map):
+        smap.weights = dict(use)
     print(f"rows {len(rows)}, swaps {len(full['pairs'])} (fold maps "
           f"{'/'.join(str(len(f.pairs)) for f in fold_maps)})")
 
@@ -295,7 +306,7 @@ def main() -> None:
     print(f"candidates: {n_phrase} from phrases ({sum(y[:n_phrase])} positive), {len(X) - n_phrase} from "
           f"clean Wikinews TRAIN; positive spans with a candidate {found_spans}/{pos_spans}")
 
-    names = sm.FEATURES
+    names = sm.FEATURES + [n for n in sm.COLLOC_FEATURES if n.rsplit("_", 1)[1] in sources]
     M = np.array([[f[n] for n in names] for f in X])
     yv = np.array(y)
     if args.dump:
@@ -305,6 +316,7 @@ def main() -> None:
     oof = cross_val_predict(make_clf(), M, yv, groups=groups, cv=GroupKFold(5), method="decision_function")
     clf = make_clf().fit(M, yv)
     weights = export_trees(clf, names)
+    weights.update(use)
     full_map.weights = weights
     S = full_map.score(X)
     assert np.allclose(S, clf.decision_function(M), atol=1e-6), "tree export does not reproduce sklearn"

@@ -1,0 +1,134 @@
+"""Measure collocation evidence (``unspin.detect.collocation``) for US202, each source alone and combined.
+
+    python scripts/build_collocations.py          # models/colloc/colloc.npz (not shipped)
+    python scripts/measure_collocations.py        # about 1 minute
+
+Two uses are measured on the screener phrases (TRAIN split, 600 rows as ``evaluation.slot_budget`` fits
+on; TEST split, the held-out ``unspin eval`` set) and on clean text (the Wikinews "cal" part sets the
+threshold; the held-out clean set of ``evaluation.slots``, Wikinews "test" part + 150 Reuters stories, is
+only counted):
+
+1. **Option ranking**: the suggested option is the one with the highest LM gain + sum of w * collocation
+   strength (``colloc_rank``); the flags do not change, only which option is suggested. "ceiling": found
+   spans whose learned options hold a right word at all.
+2. **Flag decision**: the shipped combiner's score plus b * (restored - observed) collocation strength,
+   or a veto when the restoration has no collocation support; the threshold lets as many flags through
+   on the cal part as the shipped one does (US202's share of the joint budget).
+
+Choices are read off the TRAIN columns; TEST and the held-out clean flags are the check. Rebuilt
+combiners with the collocation columns as features: ``build_spinmap.py --colloc lm,ss,wn --out X`` then
+``python -m evaluation.slot_budget --only US202 --heldout --spinmap X``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the evaluation/ package
+
+import numpy as np  # noqa: E402
+
+import unspin.detect.spinmap as sm  # noqa: E402
+from unspin.text import MatchStream  # noqa: E402
+
+RANKS = [("none (shipped)", {}), ("lm 0.3", {"lm": 0.3}), ("lm 1", {"lm": 1.0}), ("ss 0.3", {"ss": 0.3}),
+         ("ss 1", {"ss": 1.0}), ("wn 0.5", {"wn": 0.5}), ("wn 2", {"wn": 2.0}),
+         ("lm+ss+wn 0.5", dict.fromkeys(sm.COLLOC_SOURCES, 0.5))]
+
+
+def collect(x: sm.SpinMap, samples, rank: dict[str, float]):
+    """Per occurrence: shipped score, span id (-1 none), suggestion right, option ceiling, collocation columns."""
+    x.weights["colloc_rank"] = rank
+    rows, words, sid = [], 0, 0
+    for s in samples:
+        d = s.document()
+        st = MatchStream(d.text, d.segments)
+        words += st.word_count
+        found = sm.occurrences(d, st, x)
+        subs = list(s.substitutions)
+        if found is not None:
+            sc = x.score(found.columns)
+            for i in range(len(found)):
+                r = found.row(i)
+                span, right, ceil = -1, False, False
+                for j, sub in enumerate(subs):
+                    if r["start"] < sub.end and r["end"] > sub.start:
+                        o = sub.original.lower()
+                        span = sid + j
+                        right = r["sub"] in o.split() or r["sub"] == o
+                        ceil = any(c in o.split() or c == o for c, _ in x.pairs[r["key"]])
+                        break
+                rows.append([sc[i], span, right, ceil] + [found.columns[n][i] for n in sm.COLLOC_FEATURES]
+                            + [found.columns["gain"][i]])
+        sid += len(subs)
+    return np.array(rows).reshape(-1, 4 + len(sm.COLLOC_FEATURES) + 1), words, sid
+
+
+def spans(R, n: int, flagged) -> tuple[float, float, int]:
+    found: dict[int, tuple[bool, bool]] = {}
+    for r in R[flagged & (R[:, 1] >= 0)]:
+        a, b = found.get(int(r[1]), (False, False))
+        found[int(r[1])] = (a or bool(r[2]), b or bool(r[3]))
+    return len(found) / n, sum(a for a, _ in found.values()) / n, sum(b for _, b in found.values())
+
+
+def main() -> None:
+    from evaluation.datasets import clean_sample, reuters_articles
+    from evaluation.slots import phrase_samples, wikinews_part_articles
+
+    x = sm.load_spinmap()
+    thr = float(x.weights["threshold"])
+    x.weights["colloc"] = 1
+    if x.collocations() is None:
+        sys.exit("models/colloc/colloc.npz is missing: run scripts/build_collocations.py")
+    sets = {"cal": [clean_sample(a) for a in wikinews_part_articles("cal")],
+            "train": phrase_samples("train", limit=600, seed=1)[0], "test": phrase_samples("test")[0],
+            "held": [clean_sample(a) for a in wikinews_part_articles("test", 150, 0) + reuters_articles(150, 0)]}
+    print("## 1. Option ranking (the flags stay; right = first suggestion right, of all spans)\n")
+    print("| ranking | TRAIN found / right / ceiling | TEST found / right / ceiling |\n| --- | --- | --- |")
+    for name, rank in RANKS:
+        cells = []
+        for s in ("train", "test"):
+            R, _, n = collect(x, sets[s], rank)
+            f, r, c = spans(R, n, R[:, 0] >= thr)
+            cells.append(f"{f:.3f} / {r:.3f} / {c / n:.3f}")
+        print(f"| {name} | {cells[0]} | {cells[1]} |")
+    data = {s: collect(x, v, {}) for s, v in sets.items()}
+    col = {n: 4 + i for i, n in enumerate(sm.COLLOC_FEATURES)}
+    k = int((data["cal"][0][:, 0] >= thr).sum())
+    print(f"\n## 2. Flag decision ({k} flags on the cal part, as the shipped threshold {thr:.3f})\n")
+    print("| score | threshold | TRAIN recall / right | TEST recall / right | held-out clean flags per 1k |\n"
+          "| --- | ---: | --- | --- | ---: |")
+
+    def c(R, name):
+        return R[:, col[name]]
+
+    variants = [("shipped score", lambda R: R[:, 0])]
+    for src in sm.COLLOC_SOURCES:
+        for b in (0.1, 0.3, 0.5):
+            variants.append((f"+ {b} col_d_{src}", lambda R, b=b, s=src: R[:, 0] + b * c(R, f"col_d_{s}")))
+        variants.append((f"- 0.3 col_t_{src}", lambda R, s=src: R[:, 0] - 0.3 * c(R, f"col_t_{s}")))
+    for b in (0.1, 0.3):
+        variants.append((f"+ {b} (col_d_lm + col_d_ss)",
+                         lambda R, b=b: R[:, 0] + b * (c(R, "col_d_lm") + c(R, "col_d_ss"))))
+    variants.append(("veto: restoration without support (col_c_* all 0)",
+                     lambda R: np.where((c(R, "col_c_lm") > 0) | (c(R, "col_c_ss") > 0) | (c(R, "col_c_wn") > 0),
+                                        R[:, 0], -99.0)))
+    variants.append(("veto: observed more established than restored (lm or ss)",
+                     lambda R: np.where((c(R, "col_t_lm") > c(R, "col_c_lm")) | (c(R, "col_t_ss") > c(R, "col_c_ss")),
+                                        -99.0, R[:, 0])))
+    for name, fn in variants:
+        cal = np.sort(fn(data["cal"][0]))[::-1]
+        t = float(cal[k]) + 1e-6 if k < len(cal) else -99.0
+        cells = []
+        for s in ("train", "test"):
+            R, _, n = data[s]
+            f, r, _ = spans(R, n, fn(R) >= t)
+            cells.append(f"{f:.3f} / {r:.3f}")
+        H, hw, _ = data["held"]
+        print(f"| {name} | {t:.3f} | {cells[0]} | {cells[1]} | {1000 * (fn(H) >= t).sum() / hw:.3f} |")
+
+
+if __name__ == "__main__":
+    main()
