@@ -129,6 +129,46 @@ def main() -> None:
         H, hw, _ = data["held"]
         print(f"| {name} | {t:.3f} | {cells[0]} | {cells[1]} | {1000 * (fn(H) >= t).sum() / hw:.3f} |")
 
+    uncovered(x, sets["test"])
+
+
+def uncovered(x: sm.SpinMap, samples) -> None:
+    """US202 findings on TEST spans whose learned options hold no right word: is the canonical word a
+    synonym (the generic model's table) of the spinner word or of one of its options?"""
+    from statistics import median
+
+    from unspin.detect.generic import load_model
+    from unspin.findings import FindingBuilder
+
+    m = load_model()
+    x.weights["colloc"] = 0
+
+    def syn(w: str) -> set[str]:
+        i = m.ids([w]).tolist()[0]
+        return set(m.syn_words(i)) if i >= 0 and " " not in w else set()
+
+    n = by_key = by_opt = either = 0
+    sizes = []
+    for s in samples:
+        doc = s.document()
+        for f in sm.spinmap_findings(doc, MatchStream(doc.text, doc.segments), FindingBuilder(doc)):
+            sub = next((u for u in s.substitutions if f.start < u.end and f.end > u.start), None)
+            if sub is None:
+                continue
+            o = set(sub.original.lower().split())
+            opts = [c for c, _ in x.pairs[f.evidence["replaced"]]]
+            if f.suggestions[0].text.lower() in o or any(c in o for c in opts):
+                continue
+            ks, os_ = syn(f.evidence["replaced"]), set().union(*map(syn, opts))
+            n += 1
+            by_key += bool(ks & o)
+            by_opt += bool(os_ & o)
+            either += bool((ks | os_) & o)
+            sizes.append(len(ks | os_))
+    print(f"\n## 3. TEST findings whose learned options hold no right word: {n}; the canonical word is a synonym "
+          f"of the spinner word in {by_key}, of an option in {by_opt}, either {either} (median "
+          f"{median(sizes) if sizes else 0} candidates)")
+
 
 if __name__ == "__main__":
     main()
