@@ -130,6 +130,7 @@ def main() -> None:
         print(f"| {name} | {t:.3f} | {cells[0]} | {cells[1]} | {1000 * (fn(H) >= t).sum() / hw:.3f} |")
 
     uncovered(x, sets["test"])
+    widened(x, sets["train"], sets["test"])
 
 
 def uncovered(x: sm.SpinMap, samples) -> None:
@@ -168,6 +169,65 @@ def uncovered(x: sm.SpinMap, samples) -> None:
     print(f"\n## 3. TEST findings whose learned options hold no right word: {n}; the canonical word is a synonym "
           f"of the spinner word in {by_key}, of an option in {by_opt}, either {either} (median "
           f"{median(sizes) if sizes else 0} candidates)")
+
+
+def widened(x: sm.SpinMap, train, test) -> None:
+    """US202's flagged one-word keys on screener spans, suggestion chosen among the learned options AND
+    US203's reverse-thesaurus candidates (up to 48) by trigram LM gain of p2 p1 [x] n1 n2 + sum of
+    w * collocation strength of p1 x and x n1 + beta for a learned option (flags unchanged)."""
+    from unspin.detect.generic import load_model
+    from unspin.detect.slots import load_slot_model
+
+    x.weights["colloc"] = 1
+    m, sl, col = load_model(), load_slot_model(), x.collocations()
+    x.weights["colloc"] = 0  # the shipped findings
+    thr = float(x.weights["threshold"])
+
+    def rows(samples):
+        out = []
+        for s in samples:
+            d = s.document()
+            found = sm.occurrences(d, MatchStream(d.text, d.segments), x)
+            if found is None:
+                continue
+            for i in np.flatnonzero(x.score(found.columns) >= thr).tolist():
+                r = found.row(i)
+                sub = next((u for u in s.substitutions if r["start"] < u.end and r["end"] > u.start), None)
+                if sub is None or " " in r["key"]:
+                    continue
+                learned = [c for c, _ in x.pairs[r["key"]] if " " not in c]
+                vid = m.ids([r["key"]]).tolist()[0]
+                C = learned + [w for w in map(m.word, sl.candidates(vid)) if w not in learned]
+                b, a = r["context"][0].split(), r["context"][1].split()
+                ctx = (["<s>", "<s>"] + b)[-2:] + (a + ["</s>", "</s>"])[:2]
+                ids = m.lm_ids(ctx + C).tolist()
+                P2, P1, N1, N2 = (np.full(len(C), v) for v in ids[:4])
+                X = np.array(ids[4:], dtype=np.int64)
+                lp = m.trigram(X, P1, P2) + m.trigram(N1, X, P1) + m.trigram(N2, N1, X)
+                cp = col.pairs(m, np.concatenate([P1, X]), np.concatenate([X, N1]))
+                out.append((C, len(learned), lp, {k: v[:len(C)] + v[len(C):] for k, v in cp.items()},
+                            set(sub.original.lower().split()), r["sub"]))
+        return out
+
+    data = {"TRAIN": rows(train), "TEST": rows(test)}
+    print("\n## 4. Suggestion among learned options + US203 candidates (flagged one-word keys on spans)\n")
+    heads = []
+    for k, v in data.items():
+        shipped = sum(r[5] in r[4] for r in v)
+        ceiling = sum(any(c in r[4] for c in r[0]) for r in v)
+        heads.append(f"{k} right (shipped {shipped}, ceiling {ceiling} of {len(v)})")
+    print("| beta (learned) | collocation weights | " + " | ".join(heads) + " |\n| ---: | --- | ---: | ---: |")
+    for beta in (0.0, 1.0, 2.0, 3.0, 5.0):
+        for lam in ({}, {"lm": 0.5}, {"ss": 0.5}, {"lm": 0.5, "ss": 0.5}):
+            got = []
+            for v in data.values():
+                n = 0
+                for C, nl, lp, cs, o, _ in v:
+                    k = lp + sum(w * cs[src] for src, w in lam.items())
+                    k[:nl] += beta
+                    n += C[int(np.argmax(k))] in o
+                got.append(str(n))
+            print(f"| {beta:g} | {', '.join(f'{a} {b:g}' for a, b in lam.items()) or 'none'} | {' | '.join(got)} |")
 
 
 if __name__ == "__main__":

@@ -88,3 +88,15 @@ def test_missing_table_gives_zero_columns_not_an_error(tmp_path):
     smap._colloc = False  # as when models/colloc/colloc.npz is not installed
     got = _run(smap, "The ant settlement grew quickly last summer.")
     assert all(got.columns[n] == [0.0] for n in spinmap.COLLOC_FEATURES)
+
+
+def test_leave_out_removes_a_training_article_s_own_wikinews_bigrams(tmp_path):
+    m = load_model()
+    c = tiny_table(tmp_path / "c.npz")
+    a, b = m.lm_ids(["branch"]), m.lm_ids(["libraries"])
+    assert c.pairs(m, a, b)["wn"][0] > 0
+    c.leave_out = {c.key_of("branch", "libraries"): 1}  # 3 - 1 = 2: still in the table
+    assert c.pairs(m, a, b)["wn"][0] == pytest.approx(math.log10(2) - 2 + 5)
+    c.leave_out = {c.key_of("branch", "libraries"): 2}  # 3 - 2 = 1: below the table's floor of 2
+    assert c.pairs(m, a, b)["wn"][0] == 0.0
+    assert c.key_of("branch", "zzzqx") is None

@@ -22,6 +22,7 @@ from functools import cache
 from typing import Any
 
 SOURCES = ("lm", "ss", "wn")
+MIN_WIKINEWS = 2  # the fewest occurrences of a Wikinews bigram in the table (build_collocations.py)
 
 
 class Collocations:
@@ -47,6 +48,9 @@ class Collocations:
         self.log_wn_total = float(np.log10(max(self.totals[1], 1.0)))
         self._of: Any = None
         self._map: Any = None
+        # Wikinews bigram counts to leave out: a training document's own (scripts/build_spinmap.py sets
+        # it while it scores a Wikinews TRAIN article, which these counts were made from)
+        self.leave_out: dict[int, int] | None = None
 
     def _ids(self, m, lm_ids):
         """Our word ids of LM ids (-1 unknown); the map is made once per generic model."""
@@ -63,6 +67,15 @@ class Collocations:
         ids = np.asarray(lm_ids, dtype=np.int64)
         return self._map[np.where(ids >= 0, ids, -1)]
 
+    def key_of(self, a: str, b: str) -> int | None:
+        """The table key of the bigram (a, b), or None when a word is not in the table."""
+        np = self.np
+        arr = np.array([a.encode(), b.encode()], dtype=self.words.dtype)
+        pos = np.searchsorted(self.words, arr)
+        if (pos >= self.W).any() or not (self.words[np.minimum(pos, self.W - 1)] == arr).all():
+            return None
+        return int(pos[0]) * self.W + int(pos[1])
+
     def _pmi(self, keys, vals, uni, log_total, a, b, log):
         np = self.np
         key = np.maximum(a, 0) * self.W + np.maximum(b, 0)
@@ -72,6 +85,10 @@ class Collocations:
         if not hit.any():
             return np.zeros(len(a))
         c = vals[pos]
+        if not log and self.leave_out:
+            held = np.array([self.leave_out.get(k, 0) for k in key.tolist()], dtype=np.float64)
+            c = c - held
+            hit &= c >= MIN_WIKINEWS
         if not log:
             c = np.log10(np.maximum(c, 1.0))
         ua, ub = uni[np.maximum(a, 0)], uni[np.maximum(b, 0)]
