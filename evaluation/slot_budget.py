@@ -129,6 +129,22 @@ class Budget:
             out[name] = {"recall": len(found) / max(n, 1), "right": sum(found.values()) / max(n, 1)}
         return out
 
+    def search_one(self, rule: str, budget: float, shipped: dict[str, float], floor: dict[str, float]
+                   ) -> tuple[dict[str, float], float]:
+        """Only ``rule``'s threshold moves: it gets what the others, at ``shipped``, leave of the budget."""
+        allowed = int(budget * self.words / 1000.0)
+        used = sum(int((self.clean[r] >= shipped[r]).sum()) for r in RULES if r != rule)
+        best: tuple[float, dict[str, float]] = (-1.0, dict(shipped))
+        for k in range(max(0, allowed - used) + 1):
+            c = self.clean[rule]
+            thr = dict(shipped)
+            thr[rule] = max(float(c[k]) + 1e-6 if k < len(c) else floor[rule], floor[rule])
+            rec = self.recall(thr)
+            obj = sum(v["recall"] for v in rec.values()) / len(rec)
+            if obj > best[0] + 1e-12:
+                best = (obj, thr)
+        return best[1], best[0]
+
     def flags(self, thr: dict[str, float]) -> dict[str, float]:
         return {r: 1000.0 * float((self.clean[r] >= thr[r]).sum()) / self.words for r in RULES}
 
@@ -203,11 +219,21 @@ def main(argv: list[str] | None = None) -> None:
                     help="also show both threshold sets on the held-out sets (checking only)")
     ap.add_argument("--docs", type=int, default=150, help="held-out Wikinews articles (with --heldout)")
     ap.add_argument("--reuters", type=int, default=150, help="Reuters stories (with --heldout)")
+    ap.add_argument("--only", choices=RULES, help="move this rule's threshold alone (the others stay as shipped; "
+                                                  "--write then writes only its model)")
+    ap.add_argument("--spinmap", help="score this US202 model file instead of the shipped one (measuring only)")
     args = ap.parse_args(argv)
+    if args.spinmap and args.write:
+        ap.error("--write stores thresholds in the shipped models: not with --spinmap")
+    if args.spinmap:
+        import unspin.detect.spinmap as sm
+
+        other = sm.SpinMap.load(args.spinmap)
+        sm.load_spinmap = lambda: other  # what _models() and spinmap_findings() read
     b, floor = collect_budget(args.phrases)
     ms = _models()
     shipped = {r: float(ms[r].weights["threshold"]) for r in RULES}
-    thr, obj = b.search(args.budget, floor)
+    thr, obj = b.search_one(args.only, args.budget, shipped, floor) if args.only else b.search(args.budget, floor)
     report = {"budget_per_1k": args.budget, "clean_words": b.words,
               "shipped": {"thresholds": shipped, "flags_per_1k": b.flags(shipped), "recall": b.recall(shipped)},
               "joint": {"thresholds": thr, "flags_per_1k": b.flags(thr), "recall": b.recall(thr)}}
@@ -218,15 +244,17 @@ def main(argv: list[str] | None = None) -> None:
                              "joint": {"flags_per_1k": h.flags(thr), "recall": h.recall(thr)}}
     print(json.dumps(report, indent=1))
     if args.write:
-        write_thresholds(thr, args.budget)
+        write_thresholds(thr, args.budget, (args.only,) if args.only else RULES)
 
 
-def write_thresholds(thr: dict[str, float], budget: float) -> None:
+def write_thresholds(thr: dict[str, float], budget: float, rules: tuple[str, ...] = RULES) -> None:
     note = (f"joint allocation of {budget} false flags per 1k words on the Wikinews cal part across "
             "US201/US202/US203 (python -m evaluation.slot_budget --write)")
     for r, path, key in (("US201", MODELS / "generic" / "weights.json", None),
                          ("US202", MODELS / "spinmap" / "spinmap.json", "weights"),
                          ("US203", MODELS / "thesaurus" / "weights.json", None)):
+        if r not in rules:
+            continue
         data = json.loads(path.read_text(encoding="utf-8"))
         w = data[key] if key else data
         w["threshold"] = round(float(thr[r]), 6)

@@ -203,6 +203,22 @@ def rows_for(smap: sm.SpinMap, doc, spans, gm):
     return out, stream.word_count
 
 
+def own_bigrams(colloc, text: str) -> dict[int, int]:
+    """A Wikinews article's own bigram counts as the collocation table counted them (build_collocations.py)."""
+    from build_collocations import SENT, WORD, ok
+
+    out: Counter = Counter()
+    for sent in SENT.split(text):
+        ws = [w.lower() for w in WORD.findall(sent)]
+        ws = [w if ok(w) else "" for w in ws]
+        for a, b in zip(ws, ws[1:], strict=False):
+            if a and b:
+                k = colloc.key_of(a, b)
+                if k is not None:
+                    out[k] += 1
+    return dict(out)
+
+
 def make_clf():
     from sklearn.ensemble import HistGradientBoostingClassifier
 
@@ -235,6 +251,12 @@ def main() -> None:
     ap.add_argument("--target", type=float, default=TARGET_PER_1K)
     ap.add_argument("--out", type=Path, default=ROOT / "models" / "spinmap" / "spinmap.json")
     ap.add_argument("--dump", type=Path, help="also write the training rows here (npz; development)")
+    ap.add_argument("--colloc", default="",
+                    help="collocation sources the combiner also reads, e.g. lm,ss,wn (collocation.py; needs "
+                         "models/colloc/colloc.npz from scripts/build_collocations.py; measured, not shipped: "
+                         "docs/slot-detection.md)")
+    ap.add_argument("--rank", default="",
+                    help="weights of collocation sources in the suggestion's ranking, e.g. lm=0.5,ss=0.2")
     ap.add_argument("--own-threshold", action="store_true",
                     help="ship this build's own threshold, not the shipped joint one (then rerun "
                          "python -m evaluation.slot_budget --write)")
@@ -263,6 +285,11 @@ def main() -> None:
     fold_maps = [sm.SpinMap(build_table([r for r in rows if r["fold"] != k], known, pos_of))
                  for k in range(FOLDS)]
     full_map = sm.SpinMap(full)
+    sources = [x for x in args.colloc.split(",") if x]
+    rank = {k: float(v) for k, v in (x.split("=") for x in args.rank.split(",") if x)}
+    use = {"colloc": 1, "colloc_rank": rank} if sources or rank else {}
+    for smap in (*fold_maps, full_map):
+        smap.weights = dict(use)
     print(f"rows {len(rows)}, swaps {len(full['pairs'])} (fold maps "
           f"{'/'.join(str(len(f.pairs)) for f in fold_maps)})")
 
@@ -286,7 +313,10 @@ def main() -> None:
             found_spans += bool(hit)
     n_phrase = len(X)
     clean_docs = load_wikinews("train")
+    colloc = full_map.collocations()
     for g, doc in enumerate(clean_docs, len(rows)):
+        if colloc is not None:  # the Wikinews counts were made from these articles: leave each one's out
+            colloc.leave_out = own_bigrams(colloc, doc.text)
         got, _ = rows_for(full_map, doc, [], gm)
         for f, lab, _ in got:
             X.append(f)
@@ -295,7 +325,9 @@ def main() -> None:
     print(f"candidates: {n_phrase} from phrases ({sum(y[:n_phrase])} positive), {len(X) - n_phrase} from "
           f"clean Wikinews TRAIN; positive spans with a candidate {found_spans}/{pos_spans}")
 
-    names = sm.FEATURES
+    if colloc is not None:
+        colloc.leave_out = None
+    names = sm.FEATURES + [n for n in sm.COLLOC_FEATURES if n.rsplit("_", 1)[1] in sources]
     M = np.array([[f[n] for n in names] for f in X])
     yv = np.array(y)
     if args.dump:
@@ -305,6 +337,7 @@ def main() -> None:
     oof = cross_val_predict(make_clf(), M, yv, groups=groups, cv=GroupKFold(5), method="decision_function")
     clf = make_clf().fit(M, yv)
     weights = export_trees(clf, names)
+    weights.update(use)
     full_map.weights = weights
     S = full_map.score(X)
     assert np.allclose(S, clf.decision_function(M), atol=1e-6), "tree export does not reproduce sklearn"

@@ -50,3 +50,22 @@ def test_slots_suite_is_offered_by_unspin_eval():
     from unspin.commands.eval import SUITE_CHOICES
 
     assert "slots" in SUITE_CHOICES and "slots" in harness.SUITES
+
+
+def test_search_one_moves_only_that_rule_within_what_the_others_leave():
+    from evaluation.slot_budget import RULES, Budget
+
+    b = Budget.__new__(Budget)
+    import numpy as np
+
+    b.np, b.words = np, 10_000  # budget 0.5/1k: 5 clean flags in all
+    b.clean = {"US201": np.array([9.0, 8.0, 7.0]), "US202": np.array([5.0, 4.0, 3.0, 2.0, 1.0]),
+               "US203": np.array([0.99])}
+    # US202's spun hits: a higher score finds more spans
+    b.sets = {"s": (4, {"US201": [], "US202": [(4.5, 0, True), (3.5, 1, True), (2.5, 2, False), (0.5, 3, True)],
+                        "US203": []})}
+    shipped = {"US201": 7.5, "US202": 4.5, "US203": 0.995}  # US201 spends 2 flags, US203 none
+    thr, obj = b.search_one("US202", 0.5, shipped, dict.fromkeys(RULES, -99.0))
+    assert thr["US201"] == shipped["US201"] and thr["US203"] == shipped["US203"]
+    assert thr["US202"] == 2.0 + 1e-6  # 3 flags left: 5, 4, 3 pass
+    assert obj == 0.75

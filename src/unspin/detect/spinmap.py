@@ -39,6 +39,10 @@ FEATURES = [
     "uni_c", "zipf_t", "zipf_c", "log_count", "share", "log_canon", "n_t", "n_c", "adjacent",
     "sent_start", "ss_t", "ss_c", "ss_diff",
 ]
+# collocation strength (collocation.py) of the text and of the restoration, per source: t the text,
+# c the LM's best option, d = c - t (columns present whenever the model uses collocations)
+COLLOC_SOURCES = ("lm", "ss", "wn")
+COLLOC_FEATURES = [f"col_{k}_{src}" for src in COLLOC_SOURCES for k in ("t", "c", "d")]
 
 
 class SpinMap:
@@ -60,6 +64,20 @@ class SpinMap:
         self._options_of: Any = None  # the generic model the options' ids come from
         self._flags_of: Any = None
         self._flags: Any = None
+        self._colloc: Any = None
+
+    def collocations(self):
+        """The collocation counts (``collocation.py``) when the model uses them, else None."""
+        if not self.weights.get("colloc"):
+            return None
+        if self._colloc is None:
+            try:
+                from .collocation import load_collocations
+
+                self._colloc = load_collocations()
+            except (FileNotFoundError, OSError, KeyError, ValueError):
+                self._colloc = False
+        return self._colloc or None
 
     @classmethod
     def load(cls, path=None) -> SpinMap:
@@ -223,7 +241,7 @@ class _Occurrences:
         return len(self.columns["gain"])
 
     def row(self, i: int) -> dict[str, Any]:
-        occ, opts, best, starts, ends, wpos, low, Twl, sent_id = self._details
+        occ, opts, _best, starts, ends, wpos, low, Twl, sent_id, suggest = self._details
         j, n, key = occ[i]
         o = opts[key]
         e = j + n - 1
@@ -231,7 +249,7 @@ class _Occurrences:
         sid = sent_id[j]
         before = [low[Twl[x]] for x in range(max(0, j - 2), j) if sent_id[x] == sid]
         after = [low[Twl[x]] for x in range(e + 1, min(nw, e + 3)) if sent_id[x] == sid]
-        return {"start": starts[wpos[j]], "end": ends[wpos[e]], "key": key, "sub": o.texts[best[i].option],
+        return {"start": starts[wpos[j]], "end": ends[wpos[e]], "key": key, "sub": o.texts[suggest[i]],
                 "feats": {name: col[i] for name, col in self.columns.items()},
                 "context": (" ".join(before), " ".join(after))}
 
@@ -309,11 +327,14 @@ def _candidates(doc: Document, stream: MatchStream, smap: SpinMap, m) -> _Occurr
     N2 = np.where(last[E1], eos, Lw[E2])
     o_of = [opts[key] for _, _, key in occ]
     ctx = (J, N, P2, P1, N1, N2, has2)
-    best = _restore(m, Lw, o_of, ctx, P1, N1, smap.width)
+    colloc = smap.collocations()
+    rank = smap.weights.get("colloc_rank", {}) if colloc is not None else {}
+    best, ex = _restore(m, Lw, o_of, ctx, P1, N1, smap.width, colloc, rank)
     # with spinner-word neighbours restored too (only where a neighbour's own restoration helped)
     by_first = {j: oi for oi, (j, _, _) in enumerate(occ)}
     by_last = {j + n - 1: oi for oi, (j, n, _) in enumerate(occ)}
     joint = [b.gain for b in best]
+    suggest = [b.option for b in best] if ex is None else list(ex["option"])  # the option to suggest
     adjacent = [0] * len(occ)
     nb: dict[int, tuple[int | None, int | None]] = {}
     for oi, (j, n, _) in enumerate(occ):
@@ -332,9 +353,13 @@ def _candidates(doc: Document, stream: MatchStream, smap: SpinMap, m) -> _Occurr
         idx = np.array(sub, dtype=np.int64)
         rp1 = np.array([P1[k] if nb[k][0] is None else nb[k][0] for k in sub], dtype=np.int64)
         rn1 = np.array([N1[k] if nb[k][1] is None else nb[k][1] for k in sub], dtype=np.int64)
-        again = _restore(m, Lw, [o_of[k] for k in sub], tuple(a[idx] for a in ctx), rp1, rn1, smap.width)
+        again, ex2 = _restore(m, Lw, [o_of[k] for k in sub], tuple(a[idx] for a in ctx), rp1, rn1, smap.width,
+                              colloc, rank)
         for k, b in zip(sub, again, strict=True):
             joint[k] = b.gain
+        if ex2 is not None:  # with the neighbours restored, the collocations are the restored text's
+            for i, k in enumerate(sub):
+                suggest[k] = ex2["option"][i]
     # symspell counts of the first/last word with their neighbours, text vs restored
     ss_a: list[int] = []
     ss_b: list[int] = []
@@ -366,7 +391,18 @@ def _candidates(doc: Document, stream: MatchStream, smap: SpinMap, m) -> _Occurr
         "adjacent": [float(a) for a in adjacent], "sent_start": [float(firstl[j]) for j, _, _ in occ],
         "ss_t": ss_t, "ss_c": ss_c, "ss_diff": [c - t for t, c in zip(ss_t, ss_c, strict=True)],
     }
-    return _Occurrences(columns, (occ, opts, best, starts, ends, wpos, low, Twl, sent_id))
+    if ex is not None:  # collocation strength of the text and of the LM's best option, per source
+        C, vs, pk = ex["C"], ex["vstart"], ex["pick"]
+        for src, v in C.items():
+            t, c = v[vs], v[pk]
+            columns[f"col_t_{src}"] = t.tolist()
+            columns[f"col_c_{src}"] = c.tolist()
+            columns[f"col_d_{src}"] = (c - t).tolist()
+    elif smap.weights.get("colloc"):  # the counts are not installed: no evidence
+        for name in COLLOC_FEATURES:
+            columns[name] = [0.0] * len(occ)
+    # (detect/article.py reads the first six: keep their order)
+    return _Occurrences(columns, (occ, opts, best, starts, ends, wpos, low, Twl, sent_id, suggest))
 
 
 def _restored_word(opts, occ, best, oi: int | None, pos: int) -> int | None:
@@ -377,7 +413,8 @@ def _restored_word(opts, occ, best, oi: int | None, pos: int) -> int | None:
     return opts[occ[oi][2]].lm[best[oi].option][pos]
 
 
-def _restore(m, Lw, o_of, ctx, RP1, RN1, width: int) -> list[_Restored]:
+def _restore(m, Lw, o_of, ctx, RP1, RN1, width: int, colloc=None, rank: dict[str, float] | None = None
+             ) -> tuple[list[_Restored], dict[str, Any] | None]:
     """Best restoration per occurrence by trigram-LM gain, all occurrences and options at once.
 
     ``Lw``: the LM ids of the document's words; ``o_of``: each occurrence's options; ``ctx``: arrays
@@ -388,7 +425,11 @@ def _restore(m, Lw, o_of, ctx, RP1, RN1, width: int) -> list[_Restored]:
     log P of x2..xk, right = log P(n1 | ..) + log P(n2 | ..); the text and each canonical option are
     scored the same way and compared part by part. The best option has the highest gain, then the
     highest count, then comes first. (The sums run left to right, as the per-occurrence version
-    summed them: the values are the same to the last bit.)"""
+    summed them: the values are the same to the last bit.)
+
+    With ``colloc`` (collocation.Collocations), also returns each variant's collocation strength per
+    source (``C``; rows ``vstart`` the texts, ``pick`` the best options above) and ``option``: the option
+    to suggest, ranked by gain + sum of ``rank[source]`` * strength; else None."""
     np = m.np
     J, N, P2, P1, N1, N2, has2 = ctx
     no = len(o_of)
@@ -433,10 +474,45 @@ def _restore(m, Lw, o_of, ctx, RP1, RN1, width: int) -> list[_Restored]:
     count[opt_rows] = np.concatenate([o.count_arr for o in o_of])
     # per occurrence, among its options: highest gain, then count, then the first option
     rows = np.flatnonzero(opt_rows)
-    order = rows[np.lexsort((kvar[rows], -count[rows], -g[rows], vocc[rows]))]
-    pick = order[np.flatnonzero(np.r_[True, vocc[order][1:] != vocc[order][:-1]])]
-    return list(map(_Restored._make, zip(g[pick].tolist(), gl[pick].tolist(), gi[pick].tolist(), gr[pick].tolist(),
-                                          ol.tolist(), orr.tolist(), (kvar[pick] - 1).tolist(), strict=True)))
+
+    def best_of(key):
+        order = rows[np.lexsort((kvar[rows], -count[rows], -key[rows], vocc[rows]))]
+        return order[np.flatnonzero(np.r_[True, vocc[order][1:] != vocc[order][:-1]])]
+
+    pick = best_of(g)
+    out = list(map(_Restored._make, zip(g[pick].tolist(), gl[pick].tolist(), gi[pick].tolist(), gr[pick].tolist(),
+                                         ol.tolist(), orr.tolist(), (kvar[pick] - 1).tolist(), strict=True)))
+    if colloc is None:
+        return out, None
+    # collocation strength of every variant: p1 x1, xk n1 and the pairs inside the option
+    C = _colloc_variants(m, colloc, S, nmid, width)
+    lam = np.zeros(V)
+    for src, w in rank.items():
+        lam += w * C[src]
+    rpick = best_of(g + lam) if rank else pick
+    extra = {"option": (kvar[rpick] - 1).tolist(), "pick": pick, "rpick": rpick, "vstart": vstart, "C": C}
+    return out, extra
+
+
+def _colloc_variants(m, colloc, S, nmid, width: int) -> dict[str, Any]:
+    """Per variant row of ``S`` (p2 p1 x1 .. xk n1 ..), each source's summed strength over its bigrams
+    p1 x1, x_i x_i+1 and xk n1 (``collocation.Collocations.pairs``)."""
+    np = m.np
+    V = len(S)
+    r = np.arange(V)
+    a_parts, b_parts, row_parts = [S[:, 1]], [S[:, 2]], [r]
+    for k in range(1, width):
+        inside = np.flatnonzero(k < nmid)
+        if len(inside):
+            a_parts.append(S[inside, 1 + k])
+            b_parts.append(S[inside, 2 + k])
+            row_parts.append(inside)
+    a_parts.append(S[r, 1 + nmid])
+    b_parts.append(S[r, 2 + nmid])
+    row_parts.append(r)
+    a, b, rr = np.concatenate(a_parts), np.concatenate(b_parts), np.concatenate(row_parts)
+    got = colloc.pairs(m, np.where(a == _PAD, -1, a), np.where(b == _PAD, -1, b))
+    return {src: np.bincount(rr, weights=v, minlength=V) for src, v in got.items()}
 
 
 def spinmap_findings(doc: Document, stream: MatchStream, fb: FindingBuilder) -> list[Finding]:
