@@ -15,7 +15,7 @@ after the same warm-up on the fixtures. ``--join K`` glues K articles' prose int
 document (paragraphs kept), to separate the fixed cost per document from the cost per word.
 
     python benchmarks/bench_analyze.py [--mb 2] [--only no-generic|all] [--corpus fixtures|wikinews]
-        [--one-by-one] [--join 1] [--profile 30] [--stages]
+        [--one-by-one] [--join 1] [--profile 30 [--profile-out FILE]] [--stages]
 """
 
 from __future__ import annotations
@@ -109,6 +109,7 @@ def main() -> None:
     ap.add_argument("--join", type=int, default=1, metavar="K", help="K articles per document")
     ap.add_argument("--one-by-one", action="store_true", help="analyze() each document alone (no batches)")
     ap.add_argument("--profile", type=int, metavar="N", help="print the top N functions instead")
+    ap.add_argument("--profile-out", metavar="FILE", help="with --profile: also save the pstats to FILE")
     ap.add_argument("--stages", action="store_true", help="also print CPU seconds per MB by pipeline stage")
     args = ap.parse_args()
     timers = stage_timers() if args.stages else None
@@ -149,6 +150,8 @@ def main() -> None:
             prof.disable()
             print(f"## {name}")
             st = pstats.Stats(prof)
+            if args.profile_out:
+                st.dump_stats(args.profile_out)
             st.sort_stats("cumulative").print_stats(args.profile)
             st.sort_stats("tottime").print_stats(args.profile)
             continue

@@ -43,6 +43,9 @@ RULE = "US203"
 TOP_RIGHT = 3  # candidates per slot that get the right LM probes
 MAX_CAND = 48  # candidates per slot probed (the table's cap)
 DEDUP_MIN = 256  # slots to expand in one call from which repeated contexts are probed once
+# rows from which the combiner's trees are scored by leaf masks (detect/trees.py: about half the
+# walk's CPU per row, but ~15 ms to set up once): a batch of documents, not one short article
+LEAF_MASK_MIN = 1024
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,7 @@ class SlotModel:
         self._phrases: dict[str, list[str]] | None = None
         self._glove: Any = None
         self._trees: Any = None
+        self._leaf_masks: Any = None
 
     @property
     def phrases(self) -> dict[str, list[str]]:
@@ -116,11 +120,20 @@ class SlotModel:
         np = self.np
         w = self.weights
         if w.get("kind") == "boosted-trees":
-            if self._trees is None:
+            names = w["features"]
+            n = len(cols[names[0].partition(":")[0]]) if names else 0
+            if n >= LEAF_MASK_MIN:  # a batch: the leaf-mask scorer (detect/trees.py, the same sums)
+                if self._leaf_masks is None:
+                    from .trees import LeafMaskTrees
+
+                    self._leaf_masks = LeafMaskTrees(w)
+                XT = np.array([_expand(np, cols, name) for name in names], dtype=np.float64).reshape(len(names), n)
+                return w["baseline"] + self._leaf_masks.sums(XT)
+            if self._trees is None:  # a few rows (one short document): the walk, nothing to set up
                 from .spinmap import SpinMap
 
                 self._trees = SpinMap({"pairs": {}, "weights": w})
-            return self._trees.score({n: _expand(np, cols, n) for n in w["features"]})
+            return self._trees.score({name: _expand(np, cols, name) for name in names})
         names = list(w["coef"])
         n = len(next(iter(cols.values()))) if cols else 0
         z = np.full(n, float(w["intercept"]))
