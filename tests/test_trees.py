@@ -109,3 +109,11 @@ def test_too_many_leaves_is_refused():
     w.update(full, roots=[node(0)])
     with pytest.raises(ValueError):
         LeafMaskTrees(w)
+
+
+def test_trees_deeper_than_the_walk_are_refused():
+    """The walk stops after ``depth`` levels; trees deeper than that are left to it."""
+    w = _random_trees(np.random.default_rng(1), ntrees=3, depth=5, nfeat=3)
+    w["depth"] = 4
+    with pytest.raises(ValueError):
+        LeafMaskTrees(w)

@@ -122,11 +122,14 @@ class SlotModel:
         if w.get("kind") == "boosted-trees":
             names = w["features"]
             n = len(cols[names[0].partition(":")[0]]) if names else 0
-            if n >= LEAF_MASK_MIN:  # a batch: the leaf-mask scorer (detect/trees.py, the same sums)
-                if self._leaf_masks is None:
-                    from .trees import LeafMaskTrees
+            if n >= LEAF_MASK_MIN and self._leaf_masks is None:
+                from .trees import LeafMaskTrees
 
+                try:
                     self._leaf_masks = LeafMaskTrees(w)
+                except ValueError:  # trees it cannot score exactly: the walk
+                    self._leaf_masks = False
+            if n >= LEAF_MASK_MIN and self._leaf_masks:  # a batch: leaf masks (detect/trees.py, the same sums)
                 XT = np.array([_expand(np, cols, name) for name in names], dtype=np.float64).reshape(len(names), n)
                 return w["baseline"] + self._leaf_masks.sums(XT)
             if self._trees is None:  # a few rows (one short document): the walk, nothing to set up

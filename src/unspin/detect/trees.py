@@ -23,11 +23,13 @@ from __future__ import annotations
 
 from typing import Any
 
+MAX_DEPTH = 5  # 2 ** 5 = 32 leaves: one uint32 mask per tree
 BLOCK = 512  # rows per block: the block's rows x trees masks stay in the CPU cache
 
 
 class LeafMaskTrees:
-    """The trees of a boosted-trees combiner (its weights dict) as per-feature suffix-mask tables."""
+    """The trees of a boosted-trees combiner (its weights dict) as per-feature prefix-mask tables;
+    ValueError for trees this cannot score exactly (deeper than 5, or than the walk's ``depth``)."""
 
     def __init__(self, w: dict[str, Any]):
         import numpy as np
@@ -42,42 +44,47 @@ class LeafMaskTrees:
         self.nfeat = len(w["features"])
         ntrees = len(roots)
         self.ntrees = ntrees
+        # every node's tree, depth and path from its root (bit per level, 1: right), level by level
+        tree = np.full(len(left), -1, dtype=np.int64)
+        depth = np.zeros(len(left), dtype=np.int64)
+        path = np.zeros(len(left), dtype=np.int64)
+        tree[roots] = np.arange(ntrees)
+        frontier = roots
+        inner_parts = []
+        for d in range(MAX_DEPTH + 1):
+            inner = frontier[left[frontier] != frontier]
+            if not len(inner):
+                break
+            if d == MAX_DEPTH:
+                raise ValueError(f"a tree deeper than {MAX_DEPTH} (more than 32 leaves)")
+            inner_parts.append(inner)
+            for child, bit in ((left, 0), (right, 1)):
+                ch = child[inner]
+                tree[ch] = tree[inner]
+                depth[ch] = d + 1
+                path[ch] = 2 * path[inner] + bit
+            frontier = np.concatenate((left[inner], right[inner]))
+        inner = np.concatenate(inner_parts) if inner_parts else np.zeros(0, dtype=np.int64)
+        if len(inner_parts) > int(w.get("depth", MAX_DEPTH)):  # the walk would stop above a leaf
+            raise ValueError("a tree deeper than the walk's depth")
+        reached = np.flatnonzero(tree >= 0)
+        leaves = reached[left[reached] == reached]
+        # leaves left to right: by the start of the range of full-depth paths each covers
+        key = tree[leaves] * 64 + (path[leaves] << (MAX_DEPTH - depth[leaves]))
+        order = np.argsort(key, kind="stable")
+        leaves, key = leaves[order], key[order]
+        first = np.searchsorted(key, np.arange(ntrees) * 64)  # each tree's first leaf
+        number = np.arange(len(leaves)) - first[tree[leaves]]  # a leaf's number in its tree
         leafval = np.zeros(ntrees * 32)
-        # per inner node: its tree, feature, split and mask
-        nodes_t: list[int] = []
-        nodes_f: list[int] = []
-        nodes_s: list[float] = []
-        nodes_m: list[int] = []
-        lt, rt, ft, st, vt = left.tolist(), right.tolist(), feature.tolist(), split.tolist(), value.tolist()
-        for t, root in enumerate(roots.tolist()):
-            # leaves numbered left to right (depth-first, left child first); per inner node the range
-            # of its left subtree's leaves
-            count = 0
-            stack: list[tuple[int, int]] = [(root, 0)]  # (node, 0: enter / 1: its left subtree done)
-            left_start: dict[int, int] = {}
-            while stack:
-                v, state = stack.pop()
-                if lt[v] == v:  # a leaf
-                    if count >= 32:
-                        raise ValueError("a tree with more than 32 leaves")
-                    leafval[t * 32 + count] = vt[v]
-                    count += 1
-                elif state == 0:
-                    left_start[v] = count
-                    stack.append((v, 1))
-                    stack.append((lt[v], 0))
-                else:
-                    a, b = left_start[v], count
-                    nodes_t.append(t)
-                    nodes_f.append(ft[v])
-                    nodes_s.append(st[v])
-                    nodes_m.append(0xFFFFFFFF & ~(((1 << (b - a)) - 1) << a))
-                    stack.append((rt[v], 0))
+        leafval[tree[leaves] * 32 + number] = value[leaves]
+        # an inner node's left subtree: the leaves whose keys fall in its left child's range
+        ti, di, pi = tree[inner], depth[inner], path[inner]
+        shift = MAX_DEPTH - 1 - di
+        a = np.searchsorted(key, ti * 64 + ((2 * pi) << shift)) - first[ti]
+        b = np.searchsorted(key, ti * 64 + ((2 * pi + 1) << shift)) - first[ti]
+        nt, nf, ns = ti, feature[inner], split[inner]
+        nm = (~(((np.int64(1) << (b - a)) - 1) << a) & 0xFFFFFFFF).astype(np.uint32)
         self.leafval = leafval
-        nt = np.asarray(nodes_t, dtype=np.int64)
-        nf = np.asarray(nodes_f, dtype=np.int64)
-        ns = np.asarray(nodes_s, dtype=np.float64)
-        nm = np.asarray(nodes_m, dtype=np.uint32)
         if np.isnan(ns).any():
             raise ValueError("a NaN split")
         # one table of prefix masks for all features (rows of feature f from offsets[f]), and per
