@@ -44,7 +44,7 @@ from operator import itemgetter
 from typing import Any
 
 from ..text import BARRIER, MatchStream
-from .lm_tables import TrigramLM, grow_columns
+from .lm_tables import TrigramLM, grow_columns, load_npy
 
 LN = math.log(1.0001)  # pocketsphinx log base -> natural log
 FLOOR = -25.0 / LN  # floor of one term, pocketsphinx units
@@ -93,7 +93,7 @@ class Tables:
         self.lm = TrigramLM(generic)
 
         def arr(name: str):
-            return np.asarray(np.load(root / name, mmap_mode="r", allow_pickle=False))
+            return load_npy(root / name)
 
         self.words, self.off, self.syn_ids = (arr(n) for n in TABLE_FILES)
         nsyn = np.diff(self.off)

@@ -35,7 +35,7 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from . import words as wordsplit
-from .lm_tables import FLOOR, LOG10_BASE, LOG_ZERO, WORD_BITS, LMTables, grow_columns  # noqa: F401
+from .lm_tables import FLOOR, LOG10_BASE, LOG_ZERO, WORD_BITS, LMTables, grow_columns, load_npy  # noqa: F401
 from .words import OTHER, sentences_plain, token_kind
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -77,7 +77,7 @@ class GenericModel(LMTables):
 
         def arr(name: str):
             # memory-mapped, viewed as a plain ndarray (np.memmap's __getitem__ is slow)
-            return np.asarray(np.load(root / f"{name}.npy", mmap_mode="r", allow_pickle=False))
+            return load_npy(root / f"{name}.npy")
 
         self.vocab = arr("vocab")  # sorted fixed-width ASCII words; a word's id is its position
         self.keys = arr("keys")  # symspell content-word bigram keys id_a * shift + id_b

@@ -74,8 +74,10 @@ class SlotModel:
         self.np = np
         self.root = root
 
+        from .lm_tables import load_npy
+
         def arr(name: str):
-            return np.asarray(np.load(root / f"{name}.npy", mmap_mode="r", allow_pickle=False))
+            return load_npy(root / f"{name}.npy")
 
         self.cand_off = arr("cand_off").astype(np.int64)
         self.cand_ids = arr("cand_ids")
@@ -111,7 +113,9 @@ class SlotModel:
     def glove(self):
         """int8 unit GloVe vectors (x 127) per vocabulary id, zero rows for unknown words."""
         if self._glove is None:
-            self._glove = self.np.load(self.root / "glove.npy", mmap_mode="r", allow_pickle=False)
+            from .lm_tables import load_npy
+
+            self._glove = load_npy(self.root / "glove.npy")
         return self._glove
 
     def log_odds(self, cols: dict[str, Any]):
