@@ -91,6 +91,7 @@ def stage_timers():
             (spinmap, "_restore", "  US202 restorations"), (spinmap.SpinMap, "score", "US202 trees"),
             (context_lm, "_gains_locked", "scorer's substitution gain"),
             (slots, "_columns", "US203 slot columns"), (slots, "slot_findings", "US203 (all of it)"),
+            (slots.SlotModel, "log_odds", "  US203 combiner (boosted trees)"),
             (article, "batch_slots", "article slots (batch_slots)"), (article, "_one_per_span", "  one slot per span"),
             (article, "suspicious", "suspicious words (per document)"),
             (scorer, "score_document", "article score (per document)"), (lexicon, "lexicon_findings", "lexicon"),
