@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 MAX_DEPTH = 5  # 2 ** 5 = 32 leaves: one uint32 mask per tree
-BLOCK = 512  # rows per block: the block's rows x trees masks stay in the CPU cache
+BLOCK = 256  # rows per block: the block's rows x trees masks stay in the CPU cache
 
 
 class LeafMaskTrees:
