@@ -69,8 +69,8 @@ def test_no_popcount_fallback_is_the_same():
 
 
 def test_us203_batch_scores_equal_the_walk():
-    """US203's shipped combiner: the slot model scores a batch by leaf masks, a short document by
-    the walk; both give the same log-odds."""
+    """US203's shipped combiner: the slot model scores batches by leaf masks once it has scored
+    LEAF_MASK_AFTER rows, a few rows by the walk; both give the same log-odds."""
     from unspin.detect import slots
 
     sm = slots.load_slot_model()
@@ -78,15 +78,17 @@ def test_us203_batch_scores_equal_the_walk():
         pytest.skip("US203's combiner is not boosted trees")
     names = sm.weights["features"]
     rng = np.random.default_rng(3)
-    n = slots.LEAF_MASK_MIN + 5
+    n = slots.LEAF_MASK_AFTER + 5
     cols = {name.partition(":")[0]: rng.normal(size=n) * 3 for name in names}
     batch = sm.log_odds(cols)
     walk = SpinMap({"pairs": {}, "weights": sm.weights}).score(
         {name: slots._expand(np, cols, name) for name in names})
     assert sm._leaf_masks is not None
     assert np.array_equal(batch, walk)
-    few = sm.log_odds({k: v[:7] for k, v in cols.items()})
+    few = sm.log_odds({k: v[:7] for k, v in cols.items()})  # a few rows: the walk
     assert np.array_equal(few, walk[:7])
+    some = sm.log_odds({k: v[:slots.LEAF_MASK_MIN] for k, v in cols.items()})  # leaf masks
+    assert np.array_equal(some, walk[:slots.LEAF_MASK_MIN])
 
 
 def test_too_many_leaves_is_refused():

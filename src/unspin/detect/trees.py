@@ -10,8 +10,9 @@ al., "QuickScorer", SIGIR 2015). Per feature the inner nodes are sorted by split
 row fails are a prefix of that order (the splits ``< x``, counted by one ``searchsorted``), and the
 AND of a prefix's masks, tree by tree, is a table row made once. Scoring a block of rows is then,
 per feature, one binary search and one row gather of that table (all trees at once), and one
-count of trailing zeros per (row, tree). On US203's 150 trees of depth 5 that is about half the
-walk's CPU (docs/benchmarks.md, "speed").
+count of trailing zeros per (row, tree). On US203's 150 trees of depth 5 that is about 30% less CPU
+than the walk on a batch of a few thousand rows, half on tens of thousands (docs/benchmarks.md,
+"Issue #16, session 6").
 
 The leaf values are summed per row over the trees in tree order, as the node-by-node walk sums
 them (``value.take(node).sum(axis=1)`` over a rows x trees block), so the float result is bit for
