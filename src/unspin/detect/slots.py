@@ -22,8 +22,8 @@ log P(c | p2 p1); the best ``TOP_RIGHT`` by it get the right probes log P(n1 | p
 probable is not expanded (``prune_own``): it keeps candidate-free features only. The features (LM
 gain, frequency ratio, symspell bigram counts, candidate sources, a candidate-free oddness
 signal) go to a combiner exported as JSON (boosted trees or a logistic regression;
-``models/thesaurus/weights.json``, fitted by ``scripts/build_slots.py``); US203 flags slots at its threshold, which keeps false flags on
-held-out clean news under the budget.
+``models/thesaurus/weights.json``, fitted by ``scripts/build_slots.py``); US203 flags slots at its
+threshold, which keeps false flags on held-out clean news under the budget.
 """
 
 from __future__ import annotations
