@@ -142,9 +142,11 @@ class GenericModel(LMTables):
         self._t_pwi = np.zeros(cap, dtype=np.int64)  # index in phrase_words, -1: in no known phrase
         self._t_sp = np.zeros(cap, dtype=bool)  # one of its synonyms occurs in some known phrase
 
-    def _add_types(self, texts: list[str]) -> None:
+    def _add_types(self, texts: list[str], new: list[str] | None = None) -> None:
+        """Add the texts not seen yet (``new``, when the caller knows them: distinct, first-seen order)."""
         np = self.np
-        new = list(dict.fromkeys(filterfalse(self._tid.__contains__, texts)))  # (first-seen order)
+        if new is None:
+            new = list(dict.fromkeys(filterfalse(self._tid.__contains__, texts)))  # (first-seen order)
         if len(self._tid) + len(new) > CACHE_MAX:  # (distinct new types: a batch repeats many)
             self._reset_types()
             new = list(dict.fromkeys(texts))
