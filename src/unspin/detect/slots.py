@@ -44,7 +44,7 @@ TOP_RIGHT = 3  # candidates per slot that get the right LM probes
 MAX_CAND = 48  # candidates per slot probed (the table's cap)
 DEDUP_MIN = 256  # slots to expand in one call from which repeated contexts are probed once
 # The combiner's trees are scored by leaf masks (detect/trees.py: about 30% less CPU per row than the
-# walk on a batch, the same values, but 7-30 ms to set up once) from LEAF_MASK_AFTER rows scored in
+# walk on a batch, the same values, but ~10 ms to set up once) from LEAF_MASK_AFTER rows scored in
 # the process on (the set-up pays for itself after about that many), in calls of LEAF_MASK_MIN rows or more
 LEAF_MASK_AFTER = 8192
 LEAF_MASK_MIN = 256
