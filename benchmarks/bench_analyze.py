@@ -15,7 +15,7 @@ after the same warm-up on the fixtures. ``--join K`` glues K articles' prose int
 document (paragraphs kept), to separate the fixed cost per document from the cost per word.
 
     python benchmarks/bench_analyze.py [--mb 2] [--only no-generic|all] [--corpus fixtures|wikinews]
-        [--one-by-one] [--join 1] [--profile 30] [--stages]
+        [--one-by-one] [--join 1] [--rounds 1] [--profile 30 [--profile-out FILE]] [--stages]
 """
 
 from __future__ import annotations
@@ -91,6 +91,7 @@ def stage_timers():
             (spinmap, "_restore", "  US202 restorations"), (spinmap.SpinMap, "score", "US202 trees"),
             (context_lm, "_gains_locked", "scorer's substitution gain"),
             (slots, "_columns", "US203 slot columns"), (slots, "slot_findings", "US203 (all of it)"),
+            (slots.SlotModel, "log_odds", "  US203 combiner (boosted trees)"),
             (article, "batch_slots", "article slots (batch_slots)"), (article, "_one_per_span", "  one slot per span"),
             (article, "suspicious", "suspicious words (per document)"),
             (scorer, "score_document", "article score (per document)"), (lexicon, "lexicon_findings", "lexicon"),
@@ -109,6 +110,10 @@ def main() -> None:
     ap.add_argument("--join", type=int, default=1, metavar="K", help="K articles per document")
     ap.add_argument("--one-by-one", action="store_true", help="analyze() each document alone (no batches)")
     ap.add_argument("--profile", type=int, metavar="N", help="print the top N functions instead")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="analyse the --mb documents this many times in the process (later rounds find every token "
+                         "type known, as a long run does); one row per round")
+    ap.add_argument("--profile-out", metavar="FILE", help="with --profile: also save the pstats to FILE")
     ap.add_argument("--stages", action="store_true", help="also print CPU seconds per MB by pipeline stage")
     args = ap.parse_args()
     timers = stage_timers() if args.stages else None
@@ -149,21 +154,25 @@ def main() -> None:
             prof.disable()
             print(f"## {name}")
             st = pstats.Stats(prof)
+            if args.profile_out:
+                st.dump_stats(args.profile_out)
             st.sort_stats("cumulative").print_stats(args.profile)
             st.sort_stats("tottime").print_stats(args.profile)
             continue
-        total, n, cpu, wall = run(docs, ctx, args.mb, args.one_by_one)
-        mb = total / 1024 / 1024
-        corpus = {"fixtures": "fixture", "wikinews": "Wikinews"}[args.corpus]
-        joined = f", {args.join} per document" if args.join > 1 else ""
-        how = "analyze() one by one" if args.one_by_one else "analyze_many()"
-        print(f"| {how}, {name}, {args.mb:g} MB of {corpus} articles{joined} | {mb / cpu:.2f} "
-              f"| {mb / wall:.2f} | {n} | {cpu:.2f} | {os.getloadavg()[0]:.2f} |")
+        for r in range(args.rounds):
+            total, n, cpu, wall = run(docs, ctx, args.mb, args.one_by_one)
+            mb = total / 1024 / 1024
+            corpus = {"fixtures": "fixture", "wikinews": "Wikinews"}[args.corpus]
+            joined = f", {args.join} per document" if args.join > 1 else ""
+            how = "analyze() one by one" if args.one_by_one else "analyze_many()"
+            again = f" (round {r + 1})" if args.rounds > 1 else ""
+            print(f"| {how}, {name}, {args.mb:g} MB of {corpus} articles{joined}{again} | {mb / cpu:.2f} "
+                  f"| {mb / wall:.2f} | {n} | {cpu:.2f} | {os.getloadavg()[0]:.2f} |")
         if timers is not None:
             print(f"\n| stage ({name}; nested stages are also inside their parent) | CPU s per MB |")
             print("| --- | ---: |")
             for stage, sec in timers.most_common():
-                print(f"| {stage} | {sec / mb:.3f} |")
+                print(f"| {stage} | {sec / (mb * args.rounds):.3f} |")
             print()
             timers.clear()
 

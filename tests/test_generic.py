@@ -402,3 +402,30 @@ def test_phrase_windows_remembered_by_pattern_give_the_same_matches():
     finally:
         m.phrase_sources = saved
     assert phrase_rows(m) == want
+
+
+def test_top_probes_is_the_lexsort_cut():
+    """score_words picks each row's best right-probe candidates with top_probes: the same indices,
+    in the same order, as the lexsort by (row, left highest first, id highest first) cut to top_right
+    per row, ties included."""
+    from unspin.detect.generic import top_probes
+
+    rng = np.random.default_rng(7)
+    for _ in range(300):
+        nr = int(rng.integers(1, 40))
+        k = rng.integers(0, 9, nr)
+        phrase = rng.random(nr) < 0.2
+        k[phrase] = 1
+        norm, pj = np.flatnonzero(~phrase), np.flatnonzero(phrase)
+        rr = np.concatenate((np.repeat(norm, k[norm]), pj))
+        start = np.zeros(nr, dtype=np.int64)
+        start[norm] = np.cumsum(k[norm]) - k[norm]
+        start[pj] = len(rr) - len(pj) + np.arange(len(pj))
+        S = rng.integers(0, 12, len(rr))
+        left = rng.choice([-7.0, -3.25, -2.0, -0.5], len(rr))
+        for top_right in (0, 1, 3, 9):
+            order = np.lexsort((-S, -left, rr))
+            cnt = np.bincount(rr, minlength=nr)
+            rank = np.arange(len(rr)) - (np.cumsum(cnt) - cnt)[rr[order]]
+            want = order[rank < top_right]
+            assert np.array_equal(top_probes(np, rr, S, left, nr, top_right, start), want)

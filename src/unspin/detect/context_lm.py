@@ -40,11 +40,11 @@ import math
 import re
 import threading
 from functools import cache
-from operator import itemgetter
+from itertools import repeat
 from typing import Any
 
 from ..text import BARRIER, MatchStream
-from .lm_tables import TrigramLM, grow_columns
+from .lm_tables import TrigramLM, grow_columns, load_npy
 
 LN = math.log(1.0001)  # pocketsphinx log base -> natural log
 FLOOR = -25.0 / LN  # floor of one term, pocketsphinx units
@@ -93,7 +93,7 @@ class Tables:
         self.lm = TrigramLM(generic)
 
         def arr(name: str):
-            return np.asarray(np.load(root / name, mmap_mode="r", allow_pickle=False))
+            return load_npy(root / name)
 
         self.words, self.off, self.syn_ids = (arr(n) for n in TABLE_FILES)
         nsyn = np.diff(self.off)
@@ -160,15 +160,14 @@ class Tables:
         """Ids of tokens as written, adding the new ones to the cache."""
         np = self.np
         known = self.ids
-        if len(toks) < 2:  # (itemgetter of one key returns the value, not a tuple)
-            self._add(sorted(set(toks).difference(known)))
-            return np.array([known[x] for x in toks], dtype=np.int64)
-        get = itemgetter(*toks)
-        try:
-            return np.fromiter(get(known), dtype=np.int64, count=len(toks))
-        except KeyError:
-            self._add(sorted(set(toks).difference(known)))
-            return np.fromiter(get(known), dtype=np.int64, count=len(toks))
+        # one pass (-1: not seen yet); only the new tokens are added and looked up again
+        ids = np.fromiter(map(known.get, toks, repeat(-1)), dtype=np.int64, count=len(toks))
+        miss = np.flatnonzero(ids < 0)
+        if len(miss):
+            missing = list(map(toks.__getitem__, miss.tolist()))
+            self._add(sorted(set(missing)))
+            ids[miss] = list(map(known.__getitem__, missing))
+        return ids
 
     def _add(self, new: list[str]) -> None:
         if not new:

@@ -35,7 +35,7 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from . import words as wordsplit
-from .lm_tables import FLOOR, LOG10_BASE, LOG_ZERO, WORD_BITS, LMTables, grow_columns  # noqa: F401
+from .lm_tables import FLOOR, LOG10_BASE, LOG_ZERO, WORD_BITS, LMTables, grow_columns, load_npy  # noqa: F401
 from .words import OTHER, sentences_plain, token_kind
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -77,7 +77,7 @@ class GenericModel(LMTables):
 
         def arr(name: str):
             # memory-mapped, viewed as a plain ndarray (np.memmap's __getitem__ is slow)
-            return np.asarray(np.load(root / f"{name}.npy", mmap_mode="r", allow_pickle=False))
+            return load_npy(root / f"{name}.npy")
 
         self.vocab = arr("vocab")  # sorted fixed-width ASCII words; a word's id is its position
         self.keys = arr("keys")  # symspell content-word bigram keys id_a * shift + id_b
@@ -142,9 +142,11 @@ class GenericModel(LMTables):
         self._t_pwi = np.zeros(cap, dtype=np.int64)  # index in phrase_words, -1: in no known phrase
         self._t_sp = np.zeros(cap, dtype=bool)  # one of its synonyms occurs in some known phrase
 
-    def _add_types(self, texts: list[str]) -> None:
+    def _add_types(self, texts: list[str], new: list[str] | None = None) -> None:
+        """Add the texts not seen yet (``new``, when the caller knows them: distinct, first-seen order)."""
         np = self.np
-        new = list(dict.fromkeys(filterfalse(self._tid.__contains__, texts)))  # (first-seen order)
+        if new is None:
+            new = list(dict.fromkeys(filterfalse(self._tid.__contains__, texts)))  # (first-seen order)
         if len(self._tid) + len(new) > CACHE_MAX:  # (distinct new types: a batch repeats many)
             self._reset_types()
             new = list(dict.fromkeys(texts))
@@ -439,6 +441,36 @@ def own_context(m: GenericModel, Tw, first, c):
     return R, J_all, L, B, HB, hbo, LP
 
 
+def top_probes(np, rr, S, left, nr: int, top_right: int, start):
+    """The best ``top_right`` probes of each row (probe indices, by row, then by left probe highest
+    first, ties: higher id ``S`` first, then probe order): what ``np.lexsort((-S, -left, rr))`` cut to
+    the first ``top_right`` of each row gives, by ``top_right`` rounds of a per-row maximum over a rows x
+    probes matrix (each row's probes contiguous in ``rr`` from ``start[row]``); a test compares them.
+    About half the CPU of the lexsort on US201's ~100k probes per MB."""
+    n = len(rr)
+    if not n or top_right <= 0:
+        return np.zeros(0, dtype=np.int64)
+    idx = np.arange(n)
+    col = idx - start[rr]
+    width = int(col.max()) + 1
+    L = np.full((nr, width), -np.inf)
+    L[rr, col] = left
+    Sm = np.full((nr, width), -1, dtype=np.int64)
+    Sm[rr, col] = S
+    Im = np.full((nr, width), -1, dtype=np.int64)
+    Im[rr, col] = idx
+    at = np.arange(nr)
+    picks = np.empty((nr, min(top_right, width)), dtype=np.int64)
+    for j in range(picks.shape[1]):
+        best = L.max(axis=1)
+        cand = L == best[:, None]
+        best_s = np.where(cand, Sm, -1).max(axis=1)
+        c = np.argmax(cand & (Sm == best_s[:, None]), axis=1)  # the first of equals: probe order
+        picks[:, j] = np.where(best > -np.inf, Im[at, c], -1)
+        L[at, c] = -np.inf
+    return picks[picks >= 0]
+
+
 def right_probes(m: GenericModel, s_, p1, n1, n2, bS, hbS, B2, HB2):
     """log10 P(n1 | p1 s) and log10 P(n2 | s n1) for candidates ``s_`` put between ``p1`` and ``n1 n2``
     (arrays of LM ids), with the candidates' left-probe bigram entries ``bS``/``hbS`` and position
@@ -524,10 +556,11 @@ def score_words(m: GenericModel, doc: Document, stream: MatchStream):
     bS, hbS = m._bi(SR, p1)
     tS, htS = m._tri(bS, hbS, p2)
     left = m._lp(SR, p1, p2, bS, hbS, hbo[Jq], tS, htS)
-    order = np.lexsort((-S, -left, rr))
-    cnt = np.bincount(rr, minlength=nr)
-    rank = np.arange(len(rr)) - (np.cumsum(cnt) - cnt)[rr[order]]  # rank inside the row, sorted
-    sel = order[rank < top_right]
+    # each row's probes are contiguous in rr (a word's synonyms, then the phrase rows' fillers)
+    start = np.zeros(nr, dtype=np.int64)
+    start[norm] = np.cumsum(k) - k
+    start[pj] = len(rr) - len(pj) + np.arange(len(pj))
+    sel = top_probes(np, rr, S, left, nr, top_right, start)
     pr = rr[sel]
     s_ = SR[sel]
     Jp = Jq[sel]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -99,11 +100,17 @@ def split_uncached(m: Any, doc: Document, stream: MatchStream):
     n = len(texts)
     if not n:
         return None
-    tids = list(map(m._tid.get, texts))
-    if None in tids:
-        m._add_types(texts)
-        tids = list(map(m._tid.__getitem__, texts))
-    T = np.fromiter(tids, dtype=np.int64, count=n)
+    # type ids (-1: a text not seen yet), one pass; only the new texts are added and looked up again
+    T = np.fromiter(map(m._tid.get, texts, repeat(-1)), dtype=np.int64, count=n)
+    miss = np.flatnonzero(T < 0)
+    if len(miss):
+        missing = list(map(texts.__getitem__, miss.tolist()))
+        generation = m.generation
+        m._add_types(texts, list(dict.fromkeys(missing)))  # (first-seen order, as _add_types finds them)
+        if m.generation != generation:  # the tables were reset: every id is new
+            T = np.fromiter(map(m._tid.__getitem__, texts), dtype=np.int64, count=n)
+        else:
+            T[miss] = list(map(m._tid.__getitem__, missing))
     kind = m._t_kind[T]
     wpos = np.flatnonzero(kind <= OTHER)
     if not len(wpos):
