@@ -91,6 +91,29 @@ def test_us203_batch_scores_equal_the_walk():
     assert np.array_equal(some, walk[:slots.LEAF_MASK_MIN])
 
 
+def test_us202_batch_scores_equal_the_walk():
+    """US202's shipped combiner: a fresh model walks; once it has scored LEAF_MASK_AFTER rows, batches
+    of LEAF_MASK_MIN rows or more go by leaf masks, a few rows still by the walk; all the same."""
+    from unspin.detect import slots
+    from unspin.detect.spinmap import load_spinmap
+
+    w = load_spinmap().weights
+    if w.get("kind", "boosted-trees") != "boosted-trees" or "roots" not in w:
+        pytest.skip("US202's combiner is not boosted trees")
+    names = w["features"]
+    rng = np.random.default_rng(4)
+    n = slots.LEAF_MASK_AFTER + 5
+    cols = {name: rng.normal(size=n) * 3 for name in names}
+    sm = SpinMap({"pairs": {}, "weights": w})
+    walk = sm.score(cols)  # the first call: the walk, whatever its size
+    assert sm._leaf_masks is None
+    batch = sm.score(cols)
+    assert sm._leaf_masks  # the second: leaf masks
+    assert np.array_equal(batch, walk)
+    few = sm.score({k: v[:7] for k, v in cols.items()})
+    assert np.array_equal(few, walk[:7])
+
+
 def test_too_many_leaves_is_refused():
     w = _random_trees(np.random.default_rng(0), ntrees=1, depth=6, nfeat=2)
     # force a full depth-6 tree: 64 leaves

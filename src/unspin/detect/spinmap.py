@@ -57,6 +57,8 @@ class SpinMap:
         self.width = max([self.max_n] + [c.count(" ") + 1 for v in self.pairs.values() for c, _ in v])
         self.weights: dict[str, Any] = data.get("weights", {})
         self._trees: tuple | None = None
+        self._leaf_masks: Any = None  # detect/trees.py, once this process has scored LEAF_MASK_AFTER rows
+        self._rows_scored = 0
         self._single = frozenset(k for k in self.pairs if " " not in k)
         self._multi_first = frozenset(k.split(" ", 1)[0] for k in self.pairs if " " in k)
         self._prefixes = frozenset(" ".join(k.split(" ")[:2]) for k in self.pairs if " " in k)
@@ -110,6 +112,21 @@ class SpinMap:
         else:
             n = len(rows)
             XT = np.array([[r[name] for r in rows] for name in names], dtype=np.float64).reshape(len(names), n)
+        # batches, once the process has scored enough rows to repay the set-up: the same sums by leaf
+        # masks (detect/trees.py, as US203 does; a fresh model always walks)
+        from .slots import LEAF_MASK_AFTER, LEAF_MASK_MIN
+
+        masks = n >= LEAF_MASK_MIN and self._rows_scored >= LEAF_MASK_AFTER
+        self._rows_scored += n
+        if masks and self._leaf_masks is None:
+            from .trees import LeafMaskTrees
+
+            try:
+                self._leaf_masks = LeafMaskTrees(w)
+            except ValueError:  # trees it cannot score exactly: the walk
+                self._leaf_masks = False
+        if masks and self._leaf_masks:
+            return w["baseline"] + self._leaf_masks.sums(XT)
         flat = XT.ravel()
         at = feature.astype(np.int64) * n  # where a node's feature starts in flat
         out = np.empty(n)
