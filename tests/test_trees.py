@@ -69,32 +69,32 @@ def test_no_popcount_fallback_is_the_same():
 
 
 def test_us203_batch_scores_equal_the_walk():
-    """US203's shipped combiner: the slot model scores batches by leaf masks once it has scored
-    LEAF_MASK_AFTER rows, a few rows by the walk; both give the same log-odds."""
-    from unspin.detect import slots
+    """US203's shipped combiner (scored through ``SpinMap.score``): the first call walks, batches after
+    LEAF_MASK_AFTER rows go by leaf masks, a few rows still by the walk; all give the same log-odds."""
+    from unspin.detect import slots, trees
 
-    sm = slots.load_slot_model()
+    sm = slots.SlotModel()
     if sm.weights.get("kind") != "boosted-trees":
         pytest.skip("US203's combiner is not boosted trees")
     names = sm.weights["features"]
     rng = np.random.default_rng(3)
-    n = slots.LEAF_MASK_AFTER + 5
+    n = trees.LEAF_MASK_AFTER + 5
     cols = {name.partition(":")[0]: rng.normal(size=n) * 3 for name in names}
+    walk = sm.log_odds(cols)
+    assert sm._trees._leaf_masks is None  # a fresh model walks
     batch = sm.log_odds(cols)
-    walk = SpinMap({"pairs": {}, "weights": sm.weights}).score(
-        {name: slots._expand(np, cols, name) for name in names})
-    assert sm._leaf_masks is not None
+    assert sm._trees._leaf_masks  # the masks, not a refusal (False) that would compare the walk with itself
     assert np.array_equal(batch, walk)
     few = sm.log_odds({k: v[:7] for k, v in cols.items()})  # a few rows: the walk
     assert np.array_equal(few, walk[:7])
-    some = sm.log_odds({k: v[:slots.LEAF_MASK_MIN] for k, v in cols.items()})  # leaf masks
-    assert np.array_equal(some, walk[:slots.LEAF_MASK_MIN])
+    some = sm.log_odds({k: v[:trees.LEAF_MASK_MIN] for k, v in cols.items()})  # leaf masks
+    assert np.array_equal(some, walk[:trees.LEAF_MASK_MIN])
 
 
 def test_us202_batch_scores_equal_the_walk():
     """US202's shipped combiner: a fresh model walks; once it has scored LEAF_MASK_AFTER rows, batches
     of LEAF_MASK_MIN rows or more go by leaf masks, a few rows still by the walk; all the same."""
-    from unspin.detect import slots
+    from unspin.detect import trees
     from unspin.detect.spinmap import load_spinmap
 
     w = load_spinmap().weights
@@ -102,7 +102,7 @@ def test_us202_batch_scores_equal_the_walk():
         pytest.skip("US202's combiner is not boosted trees")
     names = w["features"]
     rng = np.random.default_rng(4)
-    n = slots.LEAF_MASK_AFTER + 5
+    n = trees.LEAF_MASK_AFTER + 5
     cols = {name: rng.normal(size=n) * 3 for name in names}
     sm = SpinMap({"pairs": {}, "weights": w})
     walk = sm.score(cols)  # the first call: the walk, whatever its size

@@ -21,7 +21,6 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-SOURCES = ("lm", "ss", "wn")
 MIN_WIKINEWS = 2  # the fewest occurrences of a Wikinews bigram in the table (build_collocations.py)
 
 
@@ -70,7 +69,10 @@ class Collocations:
     def key_of(self, a: str, b: str) -> int | None:
         """The table key of the bigram (a, b), or None when a word is not in the table."""
         np = self.np
-        arr = np.array([a.encode(), b.encode()], dtype=self.words.dtype)
+        ea, eb = a.encode(), b.encode()
+        if max(len(ea), len(eb)) > self.words.dtype.itemsize:  # longer than any word of the table
+            return None
+        arr = np.array([ea, eb], dtype=self.words.dtype)
         pos = np.searchsorted(self.words, arr)
         if (pos >= self.W).any() or not (self.words[np.minimum(pos, self.W - 1)] == arr).all():
             return None
@@ -78,6 +80,8 @@ class Collocations:
 
     def _pmi(self, keys, vals, uni, log_total, a, b, log):
         np = self.np
+        if not len(keys):  # no bigram of this source in the table
+            return np.zeros(len(a))
         key = np.maximum(a, 0) * self.W + np.maximum(b, 0)
         pos = np.searchsorted(keys, key)
         pos[pos >= len(keys)] = 0

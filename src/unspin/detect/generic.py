@@ -446,7 +446,9 @@ def top_probes(np, rr, S, left, nr: int, top_right: int, start):
     first, ties: higher id ``S`` first, then probe order): what ``np.lexsort((-S, -left, rr))`` cut to
     the first ``top_right`` of each row gives, by ``top_right`` rounds of a per-row maximum over a rows x
     probes matrix (each row's probes contiguous in ``rr`` from ``start[row]``); a test compares them.
-    About half the CPU of the lexsort on US201's ~100k probes per MB."""
+    About half the CPU of the lexsort on US201's ~100k probes per MB. Assumes what its callers give:
+    every ``left`` finite (``_lp`` floors log-probabilities; -inf marks a padded or taken cell) and
+    every ``S`` >= 0 (vocabulary ids; -1 marks padding); other inputs may pick differently."""
     n = len(rr)
     if not n or top_right <= 0:
         return np.zeros(0, dtype=np.int64)

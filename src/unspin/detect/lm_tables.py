@@ -49,7 +49,8 @@ def load_npy(path: Any):
             dtype = np.dtype(m.group(1).decode("ascii"))
             shape = tuple(int(x) for x in m.group(2).split(b",") if x.strip())
             count = math.prod(shape)
-            if count and not dtype.hasobject and end + count * dtype.itemsize <= os.fstat(fh.fileno()).st_size:
+            size = count * dtype.itemsize
+            if size and not dtype.hasobject and end + size <= os.fstat(fh.fileno()).st_size:
                 buf = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
                 return np.frombuffer(buf, dtype=dtype, count=count, offset=end).reshape(shape)
     return np.asarray(np.load(path, mmap_mode="r", allow_pickle=False))

@@ -43,11 +43,6 @@ RULE = "US203"
 TOP_RIGHT = 3  # candidates per slot that get the right LM probes
 MAX_CAND = 48  # candidates per slot probed (the table's cap)
 DEDUP_MIN = 256  # slots to expand in one call from which repeated contexts are probed once
-# The combiner's trees are scored by leaf masks (detect/trees.py: about 30% less CPU per row than the
-# walk on a batch, the same values, but ~10 ms to set up once) from LEAF_MASK_AFTER rows scored in
-# the process on (the set-up pays for itself after about that many), in calls of LEAF_MASK_MIN rows or more
-LEAF_MASK_AFTER = 8192
-LEAF_MASK_MIN = 256
 
 
 @dataclass(frozen=True)
@@ -90,8 +85,6 @@ class SlotModel:
         self._phrases: dict[str, list[str]] | None = None
         self._glove: Any = None
         self._trees: Any = None
-        self._leaf_masks: Any = None
-        self._rows_scored = 0  # rows the combiner has scored in this process (LEAF_MASK_AFTER)
 
     @property
     def phrases(self) -> dict[str, list[str]]:
@@ -128,20 +121,7 @@ class SlotModel:
         w = self.weights
         if w.get("kind") == "boosted-trees":
             names = w["features"]
-            n = len(cols[names[0].partition(":")[0]]) if names else 0
-            self._rows_scored += n
-            masks = n >= LEAF_MASK_MIN and self._rows_scored >= LEAF_MASK_AFTER
-            if masks and self._leaf_masks is None:
-                from .trees import LeafMaskTrees
-
-                try:
-                    self._leaf_masks = LeafMaskTrees(w)
-                except ValueError:  # trees it cannot score exactly: the walk
-                    self._leaf_masks = False
-            if masks and self._leaf_masks:  # batches: leaf masks (detect/trees.py, the same sums)
-                XT = np.array([_expand(np, cols, name) for name in names], dtype=np.float64).reshape(len(names), n)
-                return w["baseline"] + self._leaf_masks.sums(XT)
-            if self._trees is None:  # a few rows (one short document): the walk, nothing to set up
+            if self._trees is None:  # the walk, or leaf masks for batches once enough rows were scored
                 from .spinmap import SpinMap
 
                 self._trees = SpinMap({"pairs": {}, "weights": w})

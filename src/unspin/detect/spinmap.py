@@ -114,7 +114,7 @@ class SpinMap:
             XT = np.array([[r[name] for r in rows] for name in names], dtype=np.float64).reshape(len(names), n)
         # batches, once the process has scored enough rows to repay the set-up: the same sums by leaf
         # masks (detect/trees.py, as US203 does; a fresh model always walks)
-        from .slots import LEAF_MASK_AFTER, LEAF_MASK_MIN
+        from .trees import LEAF_MASK_AFTER, LEAF_MASK_MIN
 
         masks = n >= LEAF_MASK_MIN and self._rows_scored >= LEAF_MASK_AFTER
         self._rows_scored += n
@@ -507,7 +507,7 @@ def _restore(m, Lw, o_of, ctx, RP1, RN1, width: int, colloc=None, rank: dict[str
     for src, w in rank.items():
         lam += w * C[src]
     rpick = best_of(g + lam) if rank else pick
-    extra = {"option": (kvar[rpick] - 1).tolist(), "pick": pick, "rpick": rpick, "vstart": vstart, "C": C}
+    extra = {"option": (kvar[rpick] - 1).tolist(), "pick": pick, "vstart": vstart, "C": C}
     return out, extra
 
 

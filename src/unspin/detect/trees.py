@@ -25,6 +25,11 @@ from __future__ import annotations
 from typing import Any
 
 MAX_DEPTH = 5  # 2 ** 5 = 32 leaves: one uint32 mask per tree
+# A combiner (``SpinMap.score``: US202, and US203 through it) switches from the walk to leaf masks once
+# the process has scored LEAF_MASK_AFTER rows with it (the ~10 ms set-up pays for itself after about
+# that many), for calls of LEAF_MASK_MIN rows or more.
+LEAF_MASK_AFTER = 8192
+LEAF_MASK_MIN = 256
 BLOCK = 256  # rows per block: the block's rows x trees masks stay in the CPU cache
 
 
@@ -42,7 +47,6 @@ class LeafMaskTrees:
         right = np.asarray(w["right"], dtype=np.int64)
         value = np.asarray(w["value"], dtype=np.float64)
         roots = np.asarray(w["roots"], dtype=np.int64)
-        self.nfeat = len(w["features"])
         ntrees = len(roots)
         self.ntrees = ntrees
         # every node's tree, depth and path from its root (bit per level, 1: right), level by level
