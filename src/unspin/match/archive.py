@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -136,6 +137,26 @@ def document_id(doc: Document) -> str:
     if doc.kind != "jsonl" and doc.path not in ("-", "") and os.path.exists(doc.path):
         return os.path.abspath(doc.path)
     return "sha256:" + content_hash(doc.prose())[:24]
+
+
+# ASCII control characters that ``normalise_text`` strips (US403)
+_ASCII_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def repaired_text(text: str) -> str:
+    """``normalise_text(text)`` (``unspin.detect.normalise``), with a shortcut for clean ASCII text.
+
+    On ASCII text the mojibake and NFC repairs never apply (their patterns need non-ASCII
+    characters); the control-character, trailing-space and space-run repairs need an ASCII control
+    character, a tab, a space before a line break or at the end, or two spaces in a row. Text with
+    none of these comes back unchanged from ``normalise_text``, so it is returned as it is, after a few
+    C-level scans (tests/test_archive_speed.py compares the two on many texts)."""
+    if (text.isascii() and "  " not in text and "\t" not in text and " \n" not in text and " \r" not in text
+            and not text.endswith(" ") and not _ASCII_CONTROL.search(text)):
+        return text
+    from ..detect.normalise import normalise_text
+
+    return normalise_text(text)
 
 
 def content_hash(prose: str) -> str:
@@ -295,31 +316,49 @@ class Archive:
 
         from sqlalchemy import delete, select, update
 
-        from ..detect.normalise import normalise_text
         from .aggregator import STORY_KEY, entry_kind
+        from .fingerprint import fingerprints
 
         result = result if result is not None else AddResult()
         self._prepared = {}  # this batch's documents: their repaired prose and content hash (``prepared``)
         rows: dict[str, dict[str, Any]] = {}  # by id; a later duplicate in the batch wins
         by_hash: dict[str, str] = {}
         story_rows: list[tuple[str, str]] = []  # (story, id as given) of excerpt entries
+        prepared: list[tuple[Incoming, str, str, str, str, str, Any]] = []
         for item in items:
             doc = item.doc
             try:
                 # mojibake, NFC, controls, spaces repaired before storing
-                prose = item.prose if item.prose is not None else normalise_text(doc.prose())
-                text = normalise_text(item.text) if item.text is not None else prose
+                prose = item.prose if item.prose is not None else repaired_text(doc.prose())
+                text = repaired_text(item.text) if item.text is not None else prose
                 # of the submitted words, so resubmitting them is recognised
                 h = item.content_hash if item.content_hash is not None else content_hash(prose)
                 did = document_id(doc)
                 kind = entry_kind(doc)
                 fp = (item.fingerprint if item.fingerprint is not None and item.text is None and kind == "article"
-                      else entry_fingerprint(text, kind))
+                      else None if kind == "article" else entry_fingerprint(text, kind))
             except Exception as exc:  # a bug on one document: reported for it, the batch is still stored
                 from ..failures import failure
 
                 result.failed.append(failure(doc.path, exc, "could not be archived"))
                 continue
+            prepared.append((item, prose, text, h, did, kind, fp))
+        # the fingerprints of the full texts that need one, computed together (``fingerprints``)
+        todo = [k for k, p in enumerate(prepared) if p[6] is None]
+        try:
+            ready = dict(zip(todo, fingerprints([prepared[k][2] for k in todo]), strict=True))
+        except Exception:  # a text the batch code cannot take: each is fingerprinted on its own below
+            ready = {}
+        for k, (item, prose, text, h, did, kind, fp) in enumerate(prepared):
+            doc = item.doc
+            if fp is None:
+                try:
+                    fp = ready[k] if k in ready else entry_fingerprint(text, kind)
+                except Exception as exc:
+                    from ..failures import failure
+
+                    result.failed.append(failure(doc.path, exc, "could not be archived"))
+                    continue
             if did not in rows and h in by_hash:
                 did = by_hash[h]  # same words under another id in this batch: one article
             if kind == "excerpt" and rows.get(did, {}).get("kind") == "article":
