@@ -28,6 +28,7 @@ import hashlib
 import os
 import re
 import time
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -141,22 +142,29 @@ def document_id(doc: Document) -> str:
 
 # ASCII control characters that ``normalise_text`` strips (US403)
 _ASCII_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_C1 = re.compile("[\u0080-\u009f]")  # the second mojibake test of ``normalise.fix_mojibake``
 
 
 def repaired_text(text: str) -> str:
-    """``normalise_text(text)`` (``unspin.detect.normalise``), with a shortcut for clean ASCII text.
+    """``normalise_text(text)`` (``unspin.detect.normalise``), with a shortcut for text it leaves alone.
 
-    On ASCII text the mojibake and NFC repairs never apply (their patterns need non-ASCII
-    characters); the control-character, trailing-space and space-run repairs need an ASCII control
-    character, a tab, a space before a line break or at the end, or two spaces in a row. Text with
-    none of these comes back unchanged from ``normalise_text``, so it is returned as it is, after a few
-    C-level scans (tests/test_archive_speed.py compares the two on many texts)."""
-    if (text.isascii() and "  " not in text and "\t" not in text and " \n" not in text and " \r" not in text
-            and not text.endswith(" ") and not _ASCII_CONTROL.search(text)):
-        return text
-    from ..detect.normalise import normalise_text
+    The space repairs need a tab, two blanks in a row (space or no-break space), or a space before a
+    line break or at the end; the mojibake, NFC and control-character repairs run only when their
+    own tests (the same patterns ``normalise_text`` tests with) find something, and never on ASCII text
+    without control characters. Text that passes every test comes back unchanged from
+    ``normalise_text``, so it is returned as it is after a few C-level scans instead of the
+    substitutions (tests/test_archive_speed.py compares the two on many texts)."""
+    from ..detect import normalise
 
-    return normalise_text(text)
+    if not ("  " in text or "\t" in text or " \n" in text or " \r" in text or "\u00a0" in text
+            or text.endswith(" ")):
+        if text.isascii():
+            if not _ASCII_CONTROL.search(text):
+                return text
+        elif (not normalise._MOJIBAKE_HINT.search(text) and not _C1.search(text)
+              and unicodedata.is_normalized("NFC", text) and not normalise._CONTROL_RE.search(text)):
+            return text
+    return normalise.normalise_text(text)
 
 
 def content_hash(prose: str) -> str:
@@ -324,15 +332,34 @@ class Archive:
         rows: dict[str, dict[str, Any]] = {}  # by id; a later duplicate in the batch wins
         by_hash: dict[str, str] = {}
         story_rows: list[tuple[str, str]] = []  # (story, id as given) of excerpt entries
-        prepared: list[tuple[Incoming, str, str, str, str, str, Any]] = []
+        from .tokenbatch import content_hashes, eligible_mask
+
+        texts: list[tuple[Incoming, str, str]] = []  # (item, prose, text)
         for item in items:
-            doc = item.doc
             try:
                 # mojibake, NFC, controls, spaces repaired before storing
-                prose = item.prose if item.prose is not None else repaired_text(doc.prose())
+                prose = item.prose if item.prose is not None else repaired_text(item.doc.prose())
                 text = repaired_text(item.text) if item.text is not None else prose
-                # of the submitted words, so resubmitting them is recognised
-                h = item.content_hash if item.content_hash is not None else content_hash(prose)
+            except Exception as exc:  # a bug on one document: reported for it, the batch is still stored
+                from ..failures import failure
+
+                result.failed.append(failure(item.doc.path, exc, "could not be archived"))
+                continue
+            texts.append((item, prose, text))
+        # content hashes of the prose (of the submitted words, so resubmitting them is recognised),
+        # computed together for the texts ``tokenbatch`` takes
+        need = [prose for item, prose, _ in texts if item.content_hash is None]
+        try:
+            ok = eligible_mask(need)
+            got = iter(content_hashes([p for p, e in zip(need, ok, strict=True) if e]))
+            hashes = iter([next(got) if e else None for e in ok])
+        except Exception:  # the per-text code below then does them
+            hashes = iter([None] * len(need))
+        prepared: list[tuple[Incoming, str, str, str, str, str, Any]] = []
+        for item, prose, text in texts:
+            doc = item.doc
+            try:
+                h = item.content_hash if item.content_hash is not None else next(hashes) or content_hash(prose)
                 did = document_id(doc)
                 kind = entry_kind(doc)
                 fp = (item.fingerprint if item.fingerprint is not None and item.text is None and kind == "article"
@@ -439,8 +466,7 @@ class Archive:
                 result.ids.append(values["id"])
                 result.stored.append((values["id"], row["status"]))
             if new:
-                inserted = conn.execute(a.insert().returning(a.c.pk, a.c.id, sort_by_parameter_order=True),
-                                        [r for r, _, _ in new]).all()
+                inserted = self._insert_articles(conn, [r for r, _, _ in new])
                 for (pk, rid), (row, keys, links) in zip(inserted, new, strict=False):
                     if keys:
                         band_keys.append(keys)
@@ -522,6 +548,26 @@ class Archive:
                     conn.execute(delete(self.stories).where(self.stories.c.article_id.in_(chunk)))
                     removed += len(pks)
         return removed
+
+    def _insert_articles(self, conn: Any, rows: list[dict[str, Any]]) -> list[tuple[int, str]]:
+        """Insert new article rows; returns (pk, id) of each, in order.
+
+        SQLite: one DBAPI ``executemany`` without RETURNING, then the new pks looked up by id (unique;
+        this transaction holds the writer lock), because Core's ``INSERT ... RETURNING`` with
+        parameter order on SQLite runs one statement per row. PostgreSQL: Core's batched RETURNING."""
+        from sqlalchemy import select
+
+        a = self.articles
+        if not self.is_sqlite:
+            return [(pk, rid) for pk, rid in conn.execute(a.insert().returning(a.c.pk, a.c.id,
+                                                                              sort_by_parameter_order=True), rows)]
+        cols = list(rows[0])
+        conn.exec_driver_sql(f"INSERT INTO unspin_articles ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                             [tuple(r[c] for c in cols) for r in rows])
+        pk_of: dict[str, int] = {}
+        for chunk in _chunks([r["id"] for r in rows], 400):
+            pk_of.update((rid, pk) for pk, rid in conn.execute(select(a.c.pk, a.c.id).where(a.c.id.in_(chunk))))
+        return [(pk_of[r["id"]], r["id"]) for r in rows]
 
     def _insert_bands(self, conn: Any, keys: list[Any], pks: list[int]) -> None:
         """Insert the index rows (key, pk) for each article's keys (repeats within one article dropped).

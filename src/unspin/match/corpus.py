@@ -80,11 +80,20 @@ def batch_text_keys(texts: Sequence[str], chunk: int = 256) -> list[tuple[Any, l
     No n-gram string is built: one regular-expression scan per text finds its words and run breaks
     (``_TOKEN_RE``: the words of ``_words`` and the matches of ``_BREAK_RE``, which no word
     contains), and the CRC of each 2- and 3-gram is combined from its words' CRCs by numpy for
-    ``chunk`` texts at a time (``match.crc``; equal to ``ngram_key`` bit for bit)."""
-    out: list[tuple[Any, list[int]]] = []
-    for i in range(0, len(texts), chunk):
-        out.extend(_chunk_text_keys(texts[i:i + chunk]))
-    return out
+    ``chunk`` texts at a time (``match.crc``; equal to ``ngram_key`` bit for bit). Texts that
+    ``tokenbatch`` takes (nearly all) skip the regular expression too: their words, breaks and word
+    CRCs come from array operations over their characters."""
+    from .tokenbatch import eligible_mask, ngram_keys
+
+    texts = list(texts)
+    ok = eligible_mask(texts)
+    fast = iter(ngram_keys([t for t, e in zip(texts, ok, strict=True) if e], BUCKETS))
+    rest = [t for t, e in zip(texts, ok, strict=True) if not e]
+    slow_parts: list[tuple[Any, list[int]]] = []
+    for i in range(0, len(rest), chunk):
+        slow_parts.extend(_chunk_text_keys(rest[i:i + chunk]))
+    slow = iter(slow_parts)
+    return [next(fast) if e else next(slow) for e in ok]
 
 
 def _chunk_text_keys(texts: Sequence[str]) -> list[tuple[Any, list[int]]]:

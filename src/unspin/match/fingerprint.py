@@ -20,6 +20,7 @@ import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from typing import Any
 
 SHINGLE_SIZE = 5
 NUM_PERM = 256
@@ -227,16 +228,28 @@ def fingerprints(texts: Sequence[str]) -> list[Fingerprint]:
     import numpy as np
 
     from .crc import run_crcs, word_crcs
+    from .tokenbatch import eligible_mask, skeleton_crcs
 
-    skeletons = [skeleton(text) for text in texts]
-    flat = [w for words in skeletons for w in words]
-    crcs, lens = word_crcs(flat)
-    runs, _ = run_crcs(crcs, lens, SHINGLE_SIZE)  # the shingle starting at every word of ``flat``
+    # per text: (CRC-32 and UTF-8 length of each skeleton word, the words as strings on demand);
+    # ``tokenbatch`` does the texts it takes without building the words, the others go word by word
+    ok = eligible_mask(list(texts))
+    fast = iter(skeleton_crcs([t for t, e in zip(texts, ok, strict=True) if e]))
+    per_text: list[tuple[Any, Any, Any]] = []
+    for text, e in zip(texts, ok, strict=True):
+        if e:
+            per_text.append(next(fast))
+        else:
+            words = skeleton(text)
+            c, ln = word_crcs(words)
+            per_text.append((c, ln, lambda idx, words=words: [words[i] for i in idx]))
+    crcs = np.concatenate([c for c, _, _ in per_text]) if per_text else np.zeros(0, dtype=np.int64)
+    lens = np.concatenate([ln for _, ln, _ in per_text]) if per_text else np.zeros(0, dtype=np.int64)
+    runs, _ = run_crcs(crcs, lens, SHINGLE_SIZE)  # the shingle starting at every skeleton word
     hashes = []  # per text: CRC-32 of its ordered shingles
     counts: list[int] = []  # distinct shingles per text
     at = 0
-    for words in skeletons:
-        n = len(words)
+    for c, _, words in per_text:
+        n = len(c)
         if n > SHINGLE_SIZE:
             h = runs[at:at + n - SHINGLE_SIZE + 1]
         elif n:  # one shingle of all the words
@@ -275,19 +288,24 @@ def fingerprints(texts: Sequence[str]) -> list[Fingerprint]:
     return out
 
 
-def _distinct_shingles(words: list[str], crcs) -> int:
-    """How many distinct shingles (strings) ``words`` has: by their CRCs when those are all distinct
-    and no word holds a space (then distinct runs of words are distinct strings and vice versa,
-    and equal CRCs would mean equal runs); otherwise by the strings themselves."""
-    u = len(set(crcs.tolist()))
-    if u == len(crcs):
-        return u
-    if len(words) <= SHINGLE_SIZE:
-        return 1
-    joined = " ".join(words)
-    if joined.count(" ") == len(words) - 1:  # no word holds a space: a shingle is its run of words
-        return len(set(zip(*(words[j:len(words) - SHINGLE_SIZE + 1 + j] for j in range(SHINGLE_SIZE)), strict=True)))
-    return len(set(shingle_runs(words)))
+def _distinct_shingles(get_words: Any, crcs) -> int:
+    """How many distinct shingles (strings) a text has, given the CRC-32 of each: shingles with
+    different CRCs differ, so only shingles that share a CRC are compared as strings (built from
+    ``get_words(indices)``, the skeleton words at those positions)."""
+    import numpy as np
+
+    s = np.sort(crcs)
+    repeated = s[1:][s[1:] == s[:-1]]
+    if not len(repeated):
+        return len(s)
+    size = SHINGLE_SIZE if len(s) > 1 else None  # one shingle: nothing to compare
+    count = len(s) - len(repeated)  # distinct CRCs
+    for h in np.unique(repeated).tolist():
+        group = np.flatnonzero(crcs == h).tolist()
+        if size is not None:
+            strings = {" ".join(get_words(range(i, i + size))) for i in group}
+            count += len(strings) - 1
+    return count
 
 
 def _block_minhash(h, starts):
