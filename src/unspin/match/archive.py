@@ -332,7 +332,7 @@ class Archive:
         rows: dict[str, dict[str, Any]] = {}  # by id; a later duplicate in the batch wins
         by_hash: dict[str, str] = {}
         story_rows: list[tuple[str, str]] = []  # (story, id as given) of excerpt entries
-        from .tokenbatch import content_hashes, eligible_mask
+        from .tokenbatch import content_hashes
 
         texts: list[tuple[Incoming, str, str]] = []  # (item, prose, text)
         for item in items:
@@ -350,9 +350,7 @@ class Archive:
         # computed together for the texts ``tokenbatch`` takes
         need = [prose for item, prose, _ in texts if item.content_hash is None]
         try:
-            ok = eligible_mask(need)
-            got = iter(content_hashes([p for p, e in zip(need, ok, strict=True) if e]))
-            hashes = iter([next(got) if e else None for e in ok])
+            hashes = iter(content_hashes(need))
         except Exception:  # the per-text code below then does them
             hashes = iter([None] * len(need))
         prepared: list[tuple[Incoming, str, str, str, str, str, Any]] = []

@@ -83,17 +83,16 @@ def batch_text_keys(texts: Sequence[str], chunk: int = 256) -> list[tuple[Any, l
     ``chunk`` texts at a time (``match.crc``; equal to ``ngram_key`` bit for bit). Texts that
     ``tokenbatch`` takes (nearly all) skip the regular expression too: their words, breaks and word
     CRCs come from array operations over their characters."""
-    from .tokenbatch import eligible_mask, ngram_keys
+    from .tokenbatch import ngram_keys
 
     texts = list(texts)
-    ok = eligible_mask(texts)
-    fast = iter(ngram_keys([t for t, e in zip(texts, ok, strict=True) if e], BUCKETS))
-    rest = [t for t, e in zip(texts, ok, strict=True) if not e]
-    slow_parts: list[tuple[Any, list[int]]] = []
+    out = ngram_keys(texts, BUCKETS)
+    rest = [k for k, got in enumerate(out) if got is None]
     for i in range(0, len(rest), chunk):
-        slow_parts.extend(_chunk_text_keys(rest[i:i + chunk]))
-    slow = iter(slow_parts)
-    return [next(fast) if e else next(slow) for e in ok]
+        part = rest[i:i + chunk]
+        for k, got in zip(part, _chunk_text_keys([texts[j] for j in part]), strict=True):
+            out[k] = got
+    return out
 
 
 def _chunk_text_keys(texts: Sequence[str]) -> list[tuple[Any, list[int]]]:

@@ -228,16 +228,14 @@ def fingerprints(texts: Sequence[str]) -> list[Fingerprint]:
     import numpy as np
 
     from .crc import run_crcs, word_crcs
-    from .tokenbatch import eligible_mask, skeleton_crcs
+    from .tokenbatch import skeleton_crcs
 
     # per text: (CRC-32 and UTF-8 length of each skeleton word, the words as strings on demand);
     # ``tokenbatch`` does the texts it takes without building the words, the others go word by word
-    ok = eligible_mask(list(texts))
-    fast = iter(skeleton_crcs([t for t, e in zip(texts, ok, strict=True) if e]))
     per_text: list[tuple[Any, Any, Any]] = []
-    for text, e in zip(texts, ok, strict=True):
-        if e:
-            per_text.append(next(fast))
+    for text, got in zip(texts, skeleton_crcs(list(texts)), strict=True):
+        if got is not None:
+            per_text.append(got)
         else:
             words = skeleton(text)
             c, ln = word_crcs(words)

@@ -144,14 +144,19 @@ def eligible_mask(texts: list[str]) -> list[bool]:
     return ((count[starts + lens] - count[starts]) == 0).tolist()
 
 
-def _tokenise(texts: list[str]) -> _Batch:
+def _tokenise(texts: list[str]) -> _Batch | None:
+    """The words of these texts (one array pass), or None when one of them is not ``eligible``."""
     import numpy as np
 
     k = _classes()
     cps = _code_points(texts)
+    if len(cps) and int(cps.max()) > 0xFFFF:
+        return None
     with _LOCK:
         k.learn(cps)
     flags = k.flags[cps]
+    if not (flags & _OK).all():
+        return None
     lens = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     doc_start = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum(lens + 1, out=doc_start[1:])
@@ -165,6 +170,13 @@ def _tokenise(texts: list[str]) -> _Batch:
     first = np.ones(len(ws), dtype=bool)
     first[1:] = wdoc[1:] != wdoc[:-1]
     return _Batch(cps, doc_start, flags, ws, we, wdoc, first, inword)
+
+
+def _marks_between(marks, lo, hi):
+    """Whether any of the (sorted) positions ``marks`` falls in [lo[i], hi[i]) for each i."""
+    import numpy as np
+
+    return np.searchsorted(marks, hi) > np.searchsorted(marks, lo)
 
 
 def _prefix(mask):
@@ -185,13 +197,17 @@ def _word_crcs(cps, ws, we, mapping, nbytes):
     import numpy as np
 
     t, _ = _tables()
-    cum = _prefix(nbytes[cps])
-    bs, be = cum[ws], cum[we]
+    mapped = mapping[cps]
+    single = int(mapped.max()) < 0x80 if len(mapped) else True
+    if single:  # all one byte: the mapped code points are the bytes
+        bs, be = ws, we
+    else:
+        cum = _prefix(nbytes[cps])
+        bs, be = cum[ws], cum[we]
     blen = be - bs
     if not len(ws):
         return np.zeros(0, dtype=np.int64), blen
-    mapped = mapping[cps]
-    if len(blen) and cum[-1] == len(cps):  # all one byte: the code points are the bytes
+    if single:
         buf = mapped.astype(np.uint8)
     else:
         buf = np.frombuffer(mapped.tobytes().decode("utf-32-le", "surrogatepass").encode("utf-8", "surrogatepass"),
@@ -233,15 +249,12 @@ def _function_words(k: _Classes, cps, ws, lens):
     return fw
 
 
-def _content_hashes(texts: list[str]) -> list[str]:
+def _content_hashes(b: _Batch, n_texts: int) -> list[str]:
     """``archive.content_hash`` of each (eligible) text: SHA-256 of its ``WORD_RE`` tokens, lower-cased
     and joined by single spaces."""
     import numpy as np
 
-    if not texts:
-        return []
     k = _classes()
-    b = _tokenise(texts)
     pp = np.flatnonzero(((b.flags & _PUNCT) > 0) & ~b.inword)  # one-character tokens
     starts = np.concatenate([b.ws, pp])
     lens = np.concatenate([b.we - b.ws, np.ones(len(pp), dtype=np.int64)])
@@ -255,39 +268,37 @@ def _content_hashes(texts: list[str]) -> list[str]:
     within = np.arange(int(lens.sum())) - np.repeat(np.cumsum(lens) - lens, lens)
     out[np.repeat(off, lens) + within] = k.low[b.cps[np.repeat(starts, lens) + within]]
     data = out.tobytes().decode("utf-32-le", "surrogatepass")
-    bounds = np.searchsorted(tdoc, np.arange(len(texts) + 1)).tolist()
+    bounds = np.searchsorted(tdoc, np.arange(n_texts + 1)).tolist()
     offs, ends = off.tolist(), (off + lens).tolist()
     hashes = []
-    for d in range(len(texts)):
+    for d in range(n_texts):
         t0, t1 = bounds[d], bounds[d + 1]
         piece = data[offs[t0]:ends[t1 - 1]] if t1 > t0 else ""
         hashes.append(hashlib.sha256(piece.encode("utf-8", "surrogatepass")).hexdigest())
     return hashes
 
 
-def _skeleton_crcs(texts: list[str]) -> list[tuple[Any, Any, Any]]:
+def _skeleton_crcs(b: _Batch, n_texts: int) -> list[tuple[Any, Any, Any]]:
     """For each (eligible) text: (CRC-32 of the UTF-8 of each ``fingerprint.skeleton`` word, its byte
     length, a function returning the skeleton words as strings), without building the strings."""
     import numpy as np
 
     k = _classes()
-    b = _tokenise(texts)
     cps, flags, ws, we = b.cps, b.flags, b.ws, b.we
     lens = we - ws
     # a sentence starts at a text's first word, and after an end mark (. ! ? " “ ”)
-    ends = _prefix((flags & _SKEL_END) > 0)
     start = b.first.copy()
-    start[1:] |= (ends[ws[1:]] - ends[we[:-1]]) > 0
-    digits = _prefix((flags & _DECIMAL) > 0)
-    keep = (digits[we] - digits[ws]) > 0  # a decimal digit: not all letters, and a number
+    start[1:] |= _marks_between(np.flatnonzero(flags & _SKEL_END), we[:-1], ws[1:])
+    # a decimal digit: not all letters, and a number
+    keep = _marks_between(np.flatnonzero(flags & _DECIMAL), ws, we)
     keep |= ((flags[ws] & _UPPER) > 0) & ~start
     keep |= _function_words(k, cps, ws, lens)
     kept = np.flatnonzero(keep)
     crcs, blen = _word_crcs(cps, ws[kept], we[kept], k.fold, k.n_fold)
     kdoc = b.wdoc[kept]
-    bounds = np.searchsorted(kdoc, np.arange(len(texts) + 1)).tolist()
+    bounds = np.searchsorted(kdoc, np.arange(n_texts + 1)).tolist()
     out = []
-    for d in range(len(texts)):
+    for d in range(n_texts):
         sel = kept[bounds[d]:bounds[d + 1]]
 
         def words(idx: Any = None, sel: Any = sel) -> list[str]:
@@ -301,7 +312,7 @@ def _skeleton_crcs(texts: list[str]) -> list[tuple[Any, Any, Any]]:
     return out
 
 
-def _ngram_keys(texts: list[str], buckets: int) -> list[tuple[Any, list[int]]]:
+def _ngram_keys(b: _Batch, n_texts: int, buckets: int) -> list[tuple[Any, list[int]]]:
     """``corpus.text_keys`` of each (eligible) text: the bucket of every 1-, 2- and 3-gram occurrence
     (CRC-32 of the lower-cased words joined by spaces, masked) and the totals per order."""
     import numpy as np
@@ -309,15 +320,13 @@ def _ngram_keys(texts: list[str], buckets: int) -> list[tuple[Any, list[int]]]:
     from .crc import join_space
 
     k = _classes()
-    b = _tokenise(texts)
     cps, ws, we = b.cps, b.ws, b.we
     c1, l1 = _word_crcs(cps, ws, we, k.low, k.n_low)
     # a run break between two words: . ! ? ; : or a blank line ("\n\n")
     brk = (b.flags & _BREAK) > 0
     brk[:-1] |= (cps[:-1] == 10) & (cps[1:] == 10)
-    cb = _prefix(brk)
     new_run = b.first.copy()
-    new_run[1:] |= (cb[ws[1:]] - cb[we[:-1]]) > 0
+    new_run[1:] |= _marks_between(np.flatnonzero(brk), we[:-1], ws[1:])
     run = np.cumsum(new_run)
     c2 = join_space(c1[:-1], c1[1:], l1[1:])
     c3 = join_space(c2[:-1], c1[2:], l1[2:])
@@ -325,7 +334,7 @@ def _ngram_keys(texts: list[str], buckets: int) -> list[tuple[Any, list[int]]]:
     ok3 = run[:-2] == run[2:]
     mask = buckets - 1
     doc = b.wdoc
-    n_docs = len(texts)
+    n_docs = n_texts
     parts = []
     for keys, docs in ((c1, doc), (c2[ok2], doc[:-1][ok2]), (c3[ok3], doc[:-2][ok3])):
         parts.append(((keys & mask).astype(np.int64), np.searchsorted(docs, np.arange(n_docs + 1)).tolist()))
@@ -339,16 +348,33 @@ def _ngram_keys(texts: list[str], buckets: int) -> list[tuple[Any, list[int]]]:
 CHUNK = 64  # texts per array pass: their arrays stay in the CPU cache (measured: 32-64 best, 1000 is 1.4x slower)
 
 
-def content_hashes(texts: list[str]) -> list[str]:
-    """``archive.content_hash`` of each eligible text (see ``_content_hashes``)."""
-    return [h for i in range(0, len(texts), CHUNK) for h in _content_hashes(texts[i:i + CHUNK])]
+def _each(fn: Any, texts: list[str], *args: Any) -> list[Any]:
+    """``fn(batch, n, *args)`` over the texts, CHUNK at a time; None for a text not ``eligible``."""
+    out: list[Any] = []
+    for i in range(0, len(texts), CHUNK):
+        chunk = texts[i:i + CHUNK]
+        b = _tokenise(chunk)
+        if b is not None:
+            out.extend(fn(b, len(chunk), *args))
+            continue
+        ok = eligible_mask(chunk)  # some text not taken: the others on their own
+        sub = [t for t, e in zip(chunk, ok, strict=True) if e]
+        b = _tokenise(sub) if sub else None
+        got = iter(fn(b, len(sub), *args) if b is not None else [])
+        out.extend(next(got) if e else None for e in ok)
+    return out
 
 
-def skeleton_crcs(texts: list[str]) -> list[tuple[Any, Any, Any]]:
-    """(CRC-32 and byte length of each skeleton word, words function) of each eligible text."""
-    return [x for i in range(0, len(texts), CHUNK) for x in _skeleton_crcs(texts[i:i + CHUNK])]
+def content_hashes(texts: list[str]) -> list[str | None]:
+    """``archive.content_hash`` of each text (None for a text not ``eligible``)."""
+    return _each(_content_hashes, texts)
 
 
-def ngram_keys(texts: list[str], buckets: int) -> list[tuple[Any, list[int]]]:
-    """``corpus.text_keys`` of each eligible text (see ``_ngram_keys``)."""
-    return [x for i in range(0, len(texts), CHUNK) for x in _ngram_keys(texts[i:i + CHUNK], buckets)]
+def skeleton_crcs(texts: list[str]) -> list[tuple[Any, Any, Any] | None]:
+    """(CRC-32 and byte length of each skeleton word, words function) of each text (None: not eligible)."""
+    return _each(_skeleton_crcs, texts)
+
+
+def ngram_keys(texts: list[str], buckets: int) -> list[tuple[Any, list[int]] | None]:
+    """``corpus.text_keys`` of each text (None for a text not ``eligible``)."""
+    return _each(_ngram_keys, texts, buckets)
