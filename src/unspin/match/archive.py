@@ -143,6 +143,9 @@ def document_id(doc: Document) -> str:
 # ASCII control characters that ``normalise_text`` strips (US403)
 _ASCII_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _C1 = re.compile("[\u0080-\u009f]")  # the second mojibake test of ``normalise.fix_mojibake``
+# every character that a match of normalise's _MOJIBAKE_HINT, _C1 or _CONTROL_RE contains (a mojibake
+# lead byte, C0/C1 controls, invisible characters): none of them in a text, no match of the three
+_SUSPECT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u00c2-\u00f4\u200b-\u200f\u2060\ufeff]")
 
 
 def repaired_text(text: str) -> str:
@@ -161,8 +164,10 @@ def repaired_text(text: str) -> str:
         if text.isascii():
             if not _ASCII_CONTROL.search(text):
                 return text
-        elif (not normalise._MOJIBAKE_HINT.search(text) and not _C1.search(text)
-              and unicodedata.is_normalized("NFC", text) and not normalise._CONTROL_RE.search(text)):
+        elif unicodedata.is_normalized("NFC", text) and (
+                not _SUSPECT.search(text)  # no character any of the three patterns starts with
+                or (not normalise._MOJIBAKE_HINT.search(text) and not _C1.search(text)
+                    and not normalise._CONTROL_RE.search(text))):
             return text
     return normalise.normalise_text(text)
 
@@ -576,11 +581,14 @@ class Archive:
         """
         import numpy as np
 
-        arrays = [np.unique(np.asarray(k, dtype=np.int64)) for k in keys]
-        key = np.concatenate(arrays)
-        art = np.repeat(np.asarray(pks, dtype=np.int64), [len(a) for a in arrays])
+        key = np.fromiter((k for ks in keys for k in ks), dtype=np.int64)
+        art = np.repeat(np.asarray(pks, dtype=np.int64), [len(ks) for ks in keys])
         order = np.lexsort((art, key))
         key, art = key[order], art[order]
+        if len(key) > 1:  # repeats of a key within one article (and of an article within a batch) go
+            fresh = np.ones(len(key), dtype=bool)
+            fresh[1:] = (key[1:] != key[:-1]) | (art[1:] != art[:-1])
+            key, art = key[fresh], art[fresh]
         if self.is_sqlite:
             conn.exec_driver_sql("INSERT INTO unspin_bands (key, article) VALUES (?, ?)",
                                  list(zip(key.tolist(), art.tolist(), strict=True)))

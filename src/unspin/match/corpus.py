@@ -24,6 +24,7 @@ newsroom's own register that grows with the archive, whether or not the copy's o
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import zlib
@@ -242,7 +243,7 @@ def _merge_sqlite(conn: Any, buckets: Any, counts: Any) -> None:
         packed = (buckets.astype(np.int64) << 32) | counts.astype(np.int64)
         conn.exec_driver_sql("INSERT INTO unspin_ngrams (key, count) SELECT value >> 32, value & 4294967295 "
                              "FROM json_each(?) WHERE true" + upsert,
-                             ("[" + ",".join(map(str, packed.tolist())) + "]",))
+                             (json.dumps(packed.tolist()),))
         return
     conn.exec_driver_sql("INSERT INTO unspin_ngrams (key, count) VALUES (?, ?)" + upsert,
                          list(zip(buckets.tolist(), counts.tolist(), strict=True)))
