@@ -337,53 +337,65 @@ class Archive:
         rows: dict[str, dict[str, Any]] = {}  # by id; a later duplicate in the batch wins
         by_hash: dict[str, str] = {}
         story_rows: list[tuple[str, str]] = []  # (story, id as given) of excerpt entries
-        from .tokenbatch import content_hashes
+        from .tokenbatch import content_hashes, hashes_and_skeletons
 
-        texts: list[tuple[Incoming, str, str]] = []  # (item, prose, text)
+        texts: list[tuple[Incoming, str, str, str, bool]] = []  # (item, prose, text, kind, needs a fingerprint)
         for item in items:
             try:
                 # mojibake, NFC, controls, spaces repaired before storing
                 prose = item.prose if item.prose is not None else repaired_text(item.doc.prose())
                 text = repaired_text(item.text) if item.text is not None else prose
+                kind = entry_kind(item.doc)
             except Exception as exc:  # a bug on one document: reported for it, the batch is still stored
                 from ..failures import failure
 
                 result.failed.append(failure(item.doc.path, exc, "could not be archived"))
                 continue
-            texts.append((item, prose, text))
-        # content hashes of the prose (of the submitted words, so resubmitting them is recognised),
-        # computed together for the texts ``tokenbatch`` takes
-        need = [prose for item, prose, _ in texts if item.content_hash is None]
+            need_fp = kind == "article" and (item.fingerprint is None or item.text is not None)
+            texts.append((item, prose, text, kind, need_fp))
+        # content hashes of the prose (of the submitted words, so resubmitting them is recognised) and
+        # the skeleton words of the texts to fingerprint, computed together for the texts ``tokenbatch``
+        # takes (one pass over a text serves both when the stored text is the prose)
+        shared = [k for k, (it, _, _, _, need_fp) in enumerate(texts)
+                  if it.content_hash is None and need_fp and it.text is None]
+        in_shared = set(shared)
+        hash_only = [k for k, (it, _, _, _, _) in enumerate(texts) if it.content_hash is None and k not in in_shared]
+        pre_hash: dict[int, str] = {}
+        pre_skeleton: dict[int, Any] = {}
         try:
-            hashes = iter(content_hashes(need))
+            for k, got in zip(shared, hashes_and_skeletons([texts[k][1] for k in shared]), strict=True):
+                if got is not None:
+                    pre_hash[k], pre_skeleton[k] = got
+            for k, h in zip(hash_only, content_hashes([texts[k][1] for k in hash_only]), strict=True):
+                if h is not None:
+                    pre_hash[k] = h
         except Exception:  # the per-text code below then does them
-            hashes = iter([None] * len(need))
-        prepared: list[tuple[Incoming, str, str, str, str, str, Any]] = []
-        for item, prose, text in texts:
+            pass
+        prepared: list[tuple[Incoming, str, str, str, str, str, Any, int]] = []
+        for k, (item, prose, text, kind, need_fp) in enumerate(texts):
             doc = item.doc
             try:
-                h = item.content_hash if item.content_hash is not None else next(hashes) or content_hash(prose)
+                h = item.content_hash if item.content_hash is not None else pre_hash.get(k) or content_hash(prose)
                 did = document_id(doc)
-                kind = entry_kind(doc)
-                fp = (item.fingerprint if item.fingerprint is not None and item.text is None and kind == "article"
-                      else None if kind == "article" else entry_fingerprint(text, kind))
+                fp = (None if need_fp else item.fingerprint if kind == "article" else entry_fingerprint(text, kind))
             except Exception as exc:  # a bug on one document: reported for it, the batch is still stored
                 from ..failures import failure
 
                 result.failed.append(failure(doc.path, exc, "could not be archived"))
                 continue
-            prepared.append((item, prose, text, h, did, kind, fp))
+            prepared.append((item, prose, text, h, did, kind, fp, k))
         # the fingerprints of the full texts that need one, computed together (``fingerprints``)
-        todo = [k for k, p in enumerate(prepared) if p[6] is None]
+        todo = [j for j, p in enumerate(prepared) if p[6] is None]
         try:
-            ready = dict(zip(todo, fingerprints([prepared[k][2] for k in todo]), strict=True))
+            ready = dict(zip(todo, fingerprints([prepared[j][2] for j in todo],
+                                                [pre_skeleton.get(prepared[j][7]) for j in todo]), strict=True))
         except Exception:  # a text the batch code cannot take: each is fingerprinted on its own below
             ready = {}
-        for k, (item, prose, text, h, did, kind, fp) in enumerate(prepared):
+        for j, (item, prose, text, h, did, kind, fp, _) in enumerate(prepared):
             doc = item.doc
             if fp is None:
                 try:
-                    fp = ready[k] if k in ready else entry_fingerprint(text, kind)
+                    fp = ready[j] if j in ready else entry_fingerprint(text, kind)
                 except Exception as exc:
                     from ..failures import failure
 

@@ -217,14 +217,16 @@ def fingerprint_reference(text: str) -> Fingerprint:
 _BLOCK = 128  # shingles per block of the MinHash: a block's 128 x 256 hashes stay in the CPU cache
 
 
-def fingerprints(texts: Sequence[str]) -> list[Fingerprint]:
+def fingerprints(texts: Sequence[str], skeletons: Sequence[Any] | None = None) -> list[Fingerprint]:
     """``fingerprint`` of each text, computed together: the same keys, bit for bit, at a fraction of
     the cost of one call per text.
 
     Each text's skeleton words are hashed once (CRC-32), and the CRC of every 5-word shingle is
     combined from them in numpy (``match.crc``) instead of building and hashing the shingle strings;
     the MinHash of all the texts' shingles runs in cache-sized blocks with preallocated arrays, each
-    chunk's minimum taken per block; the band keys of all chunks come from one ``band_keys`` call."""
+    chunk's minimum taken per block; the band keys of all chunks come from one ``band_keys`` call.
+    ``skeletons``: ``tokenbatch.skeleton_crcs`` of the texts when the caller has them (None entries
+    are computed here)."""
     import numpy as np
 
     from .crc import run_crcs, word_crcs
@@ -232,8 +234,12 @@ def fingerprints(texts: Sequence[str]) -> list[Fingerprint]:
 
     # per text: (CRC-32 and UTF-8 length of each skeleton word, the words as strings on demand);
     # ``tokenbatch`` does the texts it takes without building the words, the others go word by word
+    if skeletons is None or any(x is None for x in skeletons):
+        todo = [k for k in range(len(texts)) if skeletons is None or skeletons[k] is None]
+        fresh = dict(zip(todo, skeleton_crcs([texts[k] for k in todo]), strict=True))
+        skeletons = [fresh[k] if k in fresh else skeletons[k] for k in range(len(texts))]  # type: ignore[index]
     per_text: list[tuple[Any, Any, Any]] = []
-    for text, got in zip(texts, skeleton_crcs(list(texts)), strict=True):
+    for text, got in zip(texts, skeletons, strict=True):
         if got is not None:
             per_text.append(got)
         else:

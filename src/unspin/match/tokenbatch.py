@@ -375,6 +375,15 @@ def skeleton_crcs(texts: list[str]) -> list[tuple[Any, Any, Any] | None]:
     return _each(_skeleton_crcs, texts)
 
 
+def _hash_and_skeleton(b: _Batch, n_texts: int) -> list[tuple[str, tuple[Any, Any, Any]]]:
+    return list(zip(_content_hashes(b, n_texts), _skeleton_crcs(b, n_texts), strict=True))
+
+
+def hashes_and_skeletons(texts: list[str]) -> list[tuple[str, tuple[Any, Any, Any]] | None]:
+    """(content hash, skeleton CRCs) of each text from one tokenisation (None: not eligible)."""
+    return _each(_hash_and_skeleton, texts)
+
+
 def ngram_keys(texts: list[str], buckets: int) -> list[tuple[Any, list[int]] | None]:
     """``corpus.text_keys`` of each text (None for a text not ``eligible``)."""
     return _each(_ngram_keys, texts, buckets)
