@@ -158,7 +158,8 @@ def _ensure(archive: Any, conn: Any) -> tuple[Any, Any]:
     """The corpus tables, created in this (writer) transaction when missing."""
     ngrams, meta = getattr(archive, "_corpus_tables", None) or _tables()
     archive._corpus_tables = (ngrams, meta)
-    ngrams.metadata.create_all(conn, checkfirst=True)
+    if not getattr(archive, "_corpus_created", False):  # set once a batch has committed (catalogue queries)
+        ngrams.metadata.create_all(conn, checkfirst=True)
     return ngrams, meta
 
 
@@ -213,7 +214,12 @@ def _record_batch(archive: Any, batch: list[tuple[str, Any, list[int]]]) -> int:
             fresh.append(key)
         if not fresh:
             return 0
-        buckets, counts = np.unique(np.concatenate(parts), return_counts=True)  # sorted by bucket
+        grams = np.concatenate(parts).astype(np.int32)  # buckets < 2**24: a 32-bit sort is faster
+        grams.sort()
+        cut = np.flatnonzero(np.diff(grams)) + 1
+        starts = np.concatenate([[0], cut]) if len(grams) else cut
+        buckets = grams[starts].astype(np.int64)  # sorted by bucket
+        counts = np.diff(np.append(starts, len(grams)))
         if archive.is_sqlite:
             _merge_sqlite(conn, buckets, counts)
         else:
@@ -226,7 +232,8 @@ def _record_batch(archive: Any, batch: list[tuple[str, Any, list[int]]]) -> int:
         conn.execute(meta.delete().where(meta.c.key.in_(list(new))))
         conn.execute(meta.insert(), [{"key": k, "value": str(v)} for k, v in new.items()]
                      + [{"key": k, "value": "1"} for k in fresh])
-        return len(fresh)
+    archive._corpus_created = True  # the tables exist now (this transaction committed)
+    return len(fresh)
 
 
 def _merge_sqlite(conn: Any, buckets: Any, counts: Any) -> None:
