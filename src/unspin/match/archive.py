@@ -330,7 +330,7 @@ class Archive:
         from sqlalchemy import delete, select, update
 
         from .aggregator import STORY_KEY, entry_kind
-        from .fingerprint import fingerprints
+        from .fingerprint import FUNCTION_WORDS, fingerprints
 
         result = result if result is not None else AddResult()
         self._prepared = {}  # this batch's documents: their repaired prose and content hash (``prepared``)
@@ -363,7 +363,8 @@ class Archive:
         pre_hash: dict[int, str] = {}
         pre_skeleton: dict[int, Any] = {}
         try:
-            for k, got in zip(shared, hashes_and_skeletons([texts[k][1] for k in shared]), strict=True):
+            for k, got in zip(shared, hashes_and_skeletons([texts[k][1] for k in shared], FUNCTION_WORDS),
+                              strict=True):
                 if got is not None:
                     pre_hash[k], pre_skeleton[k] = got
             for k, h in zip(hash_only, content_hashes([texts[k][1] for k in hash_only]), strict=True):

@@ -23,7 +23,7 @@ SPACE_CRC = zlib.crc32(b" ")
 
 
 @cache
-def _tables():
+def tables():
     """(byte table of the CRC, shift tables: shape (TABLE_MAX + 1) * 4 * 256, flat, uint32 as int64)."""
     import numpy as np
 
@@ -45,7 +45,7 @@ def shift(c, n):
     """``shift(c[i], n[i])`` for arrays of CRCs (int64 holding uint32) and byte counts (int64, >= 0)."""
     import numpy as np
 
-    _, tab = _tables()
+    _, tab = tables()
     c = np.asarray(c, dtype=np.int64)
     n = np.asarray(n, dtype=np.int64)
     if n.size and n.max() > TABLE_MAX:  # rare (very long words): compose shifts of TABLE_MAX bytes
@@ -72,7 +72,7 @@ def _space_shifts():
     import numpy as np
 
     n = np.arange(TABLE_MAX + 1, dtype=np.int64)
-    return _shift_small(_tables()[1], np.full(n.shape, SPACE_CRC, dtype=np.int64), n)
+    return _shift_small(tables()[1], np.full(n.shape, SPACE_CRC, dtype=np.int64), n)
 
 
 def join_space(left, right, right_len):
@@ -82,7 +82,7 @@ def join_space(left, right, right_len):
     if right_len.size and right_len.max() >= TABLE_MAX:
         return shift(left, right_len + 1) ^ shift(np.full(right_len.shape, SPACE_CRC, dtype=np.int64),
                                                  right_len) ^ right
-    return _shift_small(_tables()[1], left, right_len + 1) ^ _space_shifts()[right_len] ^ right
+    return _shift_small(tables()[1], left, right_len + 1) ^ _space_shifts()[right_len] ^ right
 
 
 def word_crcs(words) -> tuple:

@@ -236,7 +236,7 @@ def fingerprints(texts: Sequence[str], skeletons: Sequence[Any] | None = None) -
     # ``tokenbatch`` does the texts it takes without building the words, the others go word by word
     if skeletons is None or any(x is None for x in skeletons):
         todo = [k for k in range(len(texts)) if skeletons is None or skeletons[k] is None]
-        fresh = dict(zip(todo, skeleton_crcs([texts[k] for k in todo]), strict=True))
+        fresh = dict(zip(todo, skeleton_crcs([texts[k] for k in todo], FUNCTION_WORDS), strict=True))
         skeletons = [fresh[k] if k in fresh else skeletons[k] for k in range(len(texts))]  # type: ignore[index]
     per_text: list[tuple[Any, Any, Any]] = []
     for text, got in zip(texts, skeletons, strict=True):

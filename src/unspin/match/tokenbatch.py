@@ -25,7 +25,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from .crc import _tables
+from .crc import tables
 
 _FW_MAX = 10  # function words are at most this long (6 bits per character: 60 bits)
 _PACK = "abcdefghijklmnopqrstuvwxyz0123456789'-"
@@ -40,8 +40,6 @@ class _Classes:
     def __init__(self) -> None:
         import numpy as np
 
-        from .fingerprint import FUNCTION_WORDS
-
         size = 1 << 16
         self.known = np.zeros(size, dtype=bool)
         self.flags = np.zeros(size, dtype=np.uint8)
@@ -51,9 +49,19 @@ class _Classes:
         # UTF-8 lengths of the lower case and of the fold
         self.n_low = np.zeros(size, dtype=np.int64)
         self.n_fold = np.zeros(size, dtype=np.int64)
-        fw = [sum((_PACK.index(c) + 1) << (6 * j) for j, c in enumerate(w)) for w in FUNCTION_WORDS
-              if len(w) <= _FW_MAX and all(c in _PACK for c in w)]
-        self.fw = np.array(sorted(fw), dtype=np.int64)
+        self._fw: dict[frozenset[str], Any] = {}
+
+    def function_word_codes(self, words: frozenset[str]):
+        """The 6-bit packings of these function words (those that pack: at most _FW_MAX characters of
+        the packing alphabet; the others can never equal a packed word), sorted."""
+        import numpy as np
+
+        got = self._fw.get(words)
+        if got is None:
+            fw = [sum((_PACK.index(c) + 1) << (6 * j) for j, c in enumerate(w)) for w in words
+                  if len(w) <= _FW_MAX and all(c in _PACK for c in w)]
+            got = self._fw[words] = np.array(sorted(fw), dtype=np.int64)
+        return got
 
     def learn(self, cps) -> None:
         """Fill the tables for these code points (those not known yet)."""
@@ -196,7 +204,7 @@ def _word_crcs(cps, ws, we, mapping, nbytes):
     (zlib's table step), longest words first so the words still going are a prefix."""
     import numpy as np
 
-    t, _ = _tables()
+    t, _ = tables()
     mapped = mapping[cps]
     single = int(mapped.max()) < 0x80 if len(mapped) else True
     if single:  # all one byte: the mapped code points are the bytes
@@ -226,7 +234,7 @@ def _word_crcs(cps, ws, we, mapping, nbytes):
     return out, blen
 
 
-def _function_words(k: _Classes, cps, ws, lens):
+def _function_words(k: _Classes, cps, ws, lens, codes):
     """Whether each word (lower-cased) is a function word: words of at most _FW_MAX characters
     packed 6 bits a character (exact: a character outside the packing alphabet marks the word as
     none), longest first so the words still going at character j are a prefix."""
@@ -245,7 +253,7 @@ def _function_words(k: _Classes, cps, ws, lens):
         c[c == 0] = 1 << 6  # not packable: pushes the code out of the function words' range
         packed[:a] |= c << (6 * j)
     fw = np.zeros(len(ws), dtype=bool)
-    fw[order] = np.isin(packed, k.fw)
+    fw[order] = np.isin(packed, codes)
     return fw
 
 
@@ -278,7 +286,7 @@ def _content_hashes(b: _Batch, n_texts: int) -> list[str]:
     return hashes
 
 
-def _skeleton_crcs(b: _Batch, n_texts: int) -> list[tuple[Any, Any, Any]]:
+def _skeleton_crcs(b: _Batch, n_texts: int, function_words: frozenset[str]) -> list[tuple[Any, Any, Any]]:
     """For each (eligible) text: (CRC-32 of the UTF-8 of each ``fingerprint.skeleton`` word, its byte
     length, a function returning the skeleton words as strings), without building the strings."""
     import numpy as np
@@ -292,7 +300,7 @@ def _skeleton_crcs(b: _Batch, n_texts: int) -> list[tuple[Any, Any, Any]]:
     # a decimal digit: not all letters, and a number
     keep = _marks_between(np.flatnonzero(flags & _DECIMAL), ws, we)
     keep |= ((flags[ws] & _UPPER) > 0) & ~start
-    keep |= _function_words(k, cps, ws, lens)
+    keep |= _function_words(k, cps, ws, lens, k.function_word_codes(function_words))
     kept = np.flatnonzero(keep)
     crcs, blen = _word_crcs(cps, ws[kept], we[kept], k.fold, k.n_fold)
     kdoc = b.wdoc[kept]
@@ -360,7 +368,7 @@ def _each(fn: Any, texts: list[str], *args: Any) -> list[Any]:
         ok = eligible_mask(chunk)  # some text not taken: the others on their own
         sub = [t for t, e in zip(chunk, ok, strict=True) if e]
         b = _tokenise(sub) if sub else None
-        got = iter(fn(b, len(sub), *args) if b is not None else [])
+        got = iter(fn(b, len(sub), *args) if b is not None else [None] * len(sub))
         out.extend(next(got) if e else None for e in ok)
     return out
 
@@ -370,18 +378,19 @@ def content_hashes(texts: list[str]) -> list[str | None]:
     return _each(_content_hashes, texts)
 
 
-def skeleton_crcs(texts: list[str]) -> list[tuple[Any, Any, Any] | None]:
-    """(CRC-32 and byte length of each skeleton word, words function) of each text (None: not eligible)."""
-    return _each(_skeleton_crcs, texts)
+def skeleton_crcs(texts: list[str], function_words: frozenset[str]) -> list[tuple[Any, Any, Any] | None]:
+    """(CRC-32 and byte length of each skeleton word, words function) of each text (None: not eligible);
+    ``function_words``: ``fingerprint.FUNCTION_WORDS`` (passed in: this module does not import that one)."""
+    return _each(_skeleton_crcs, texts, function_words)
 
 
-def _hash_and_skeleton(b: _Batch, n_texts: int) -> list[tuple[str, tuple[Any, Any, Any]]]:
-    return list(zip(_content_hashes(b, n_texts), _skeleton_crcs(b, n_texts), strict=True))
+def _hash_and_skeleton(b: _Batch, n_texts: int, function_words: frozenset[str]) -> list[tuple[str, Any]]:
+    return list(zip(_content_hashes(b, n_texts), _skeleton_crcs(b, n_texts, function_words), strict=True))
 
 
-def hashes_and_skeletons(texts: list[str]) -> list[tuple[str, tuple[Any, Any, Any]] | None]:
+def hashes_and_skeletons(texts: list[str], function_words: frozenset[str]) -> list[tuple[str, Any] | None]:
     """(content hash, skeleton CRCs) of each text from one tokenisation (None: not eligible)."""
-    return _each(_hash_and_skeleton, texts)
+    return _each(_hash_and_skeleton, texts, function_words)
 
 
 def ngram_keys(texts: list[str], buckets: int) -> list[tuple[Any, list[int]] | None]:
