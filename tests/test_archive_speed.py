@@ -166,3 +166,19 @@ def test_stored_rows_match_reference(tmp_path):
                 want_grams[k] = want_grams.get(k, 0) + 1
     assert grams == want_grams
     assert json.dumps(sorted(grams.items()))  # non-empty and serialisable
+
+
+def test_crc_of_joined_words_is_zlib_crc32():
+    """match.crc: the CRC of runs of words joined by spaces, combined from the words' CRCs, equals
+    zlib.crc32 of the joined string -- also for words longer than the shift tables (64 bytes)."""
+    from unspin.match import crc
+
+    rng = random.Random(2)
+    alphabet = "abcdeé漢字xyz Σς-'"
+    words = ["".join(rng.choice(alphabet) for _ in range(rng.choice([1, 2, 5, 30, 70, 140]))) for _ in range(600)]
+    crcs, lens = crc.word_crcs(words)
+    for size in (1, 2, 3, 5):
+        got, got_lens = crc.run_crcs(crcs, lens, size)
+        joined = [" ".join(words[i:i + size]).encode() for i in range(len(words) - size + 1)]
+        assert got.tolist() == [zlib.crc32(j) for j in joined]
+        assert got_lens.tolist() == [len(j) for j in joined]
