@@ -13,7 +13,7 @@ import re
 import stat
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -823,7 +823,7 @@ def record_document(rec: dict[str, Any], path: str, lineno: int = 0) -> Document
         base = len(text)
         text += value
         if field == "body":
-            segments.extend(replace(s, field=field) for s in markdown_prose(text, base, len(text)))
+            segments.extend(markdown_prose(text, base, len(text)))  # its segments' field is "body" already
         else:
             segments.extend(paragraph_segments(text, [(base, len(text))], field))
     provider = rec.get("provider")

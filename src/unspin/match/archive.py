@@ -26,7 +26,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import time
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -136,6 +138,38 @@ def document_id(doc: Document) -> str:
     if doc.kind != "jsonl" and doc.path not in ("-", "") and os.path.exists(doc.path):
         return os.path.abspath(doc.path)
     return "sha256:" + content_hash(doc.prose())[:24]
+
+
+# ASCII control characters that ``normalise_text`` strips (US403)
+_ASCII_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_C1 = re.compile("[\u0080-\u009f]")  # the second mojibake test of ``normalise.fix_mojibake``
+# every character that a match of normalise's _MOJIBAKE_HINT, _C1 or _CONTROL_RE contains (a mojibake
+# lead byte, C0/C1 controls, invisible characters): none of them in a text, no match of the three
+_SUSPECT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u00c2-\u00f4\u200b-\u200f\u2060\ufeff]")
+
+
+def repaired_text(text: str) -> str:
+    """``normalise_text(text)`` (``unspin.detect.normalise``), with a shortcut for text it leaves alone.
+
+    The space repairs need a tab, two blanks in a row (space or no-break space), or a space before a
+    line break or at the end; the mojibake, NFC and control-character repairs run only when their
+    own tests (the same patterns ``normalise_text`` tests with) find something, and never on ASCII text
+    without control characters. Text that passes every test comes back unchanged from
+    ``normalise_text``, so it is returned as it is after a few C-level scans instead of the
+    substitutions (tests/test_archive_speed.py compares the two on many texts)."""
+    from ..detect import normalise
+
+    if not ("  " in text or "\t" in text or " \n" in text or " \r" in text or "\u00a0" in text
+            or text.endswith(" ")):
+        if text.isascii():
+            if not _ASCII_CONTROL.search(text):
+                return text
+        elif unicodedata.is_normalized("NFC", text) and (
+                not _SUSPECT.search(text)  # no character any of the three patterns starts with
+                or (not normalise._MOJIBAKE_HINT.search(text) and not _C1.search(text)
+                    and not normalise._CONTROL_RE.search(text))):
+            return text
+    return normalise.normalise_text(text)
 
 
 def content_hash(prose: str) -> str:
@@ -295,31 +329,79 @@ class Archive:
 
         from sqlalchemy import delete, select, update
 
-        from ..detect.normalise import normalise_text
         from .aggregator import STORY_KEY, entry_kind
+        from .fingerprint import FUNCTION_WORDS, fingerprints
 
         result = result if result is not None else AddResult()
         self._prepared = {}  # this batch's documents: their repaired prose and content hash (``prepared``)
         rows: dict[str, dict[str, Any]] = {}  # by id; a later duplicate in the batch wins
         by_hash: dict[str, str] = {}
         story_rows: list[tuple[str, str]] = []  # (story, id as given) of excerpt entries
+        from .tokenbatch import content_hashes, hashes_and_skeletons
+
+        texts: list[tuple[Incoming, str, str, str, bool]] = []  # (item, prose, text, kind, needs a fingerprint)
         for item in items:
-            doc = item.doc
             try:
                 # mojibake, NFC, controls, spaces repaired before storing
-                prose = item.prose if item.prose is not None else normalise_text(doc.prose())
-                text = normalise_text(item.text) if item.text is not None else prose
-                # of the submitted words, so resubmitting them is recognised
-                h = item.content_hash if item.content_hash is not None else content_hash(prose)
+                prose = item.prose if item.prose is not None else repaired_text(item.doc.prose())
+                text = repaired_text(item.text) if item.text is not None else prose
+                kind = entry_kind(item.doc)
+            except Exception as exc:  # a bug on one document: reported for it, the batch is still stored
+                from ..failures import failure
+
+                result.failed.append(failure(item.doc.path, exc, "could not be archived"))
+                continue
+            need_fp = kind == "article" and (item.fingerprint is None or item.text is not None)
+            texts.append((item, prose, text, kind, need_fp))
+        # content hashes of the prose (of the submitted words, so resubmitting them is recognised) and
+        # the skeleton words of the texts to fingerprint, computed together for the texts ``tokenbatch``
+        # takes (one pass over a text serves both when the stored text is the prose)
+        shared = [k for k, (it, _, _, _, need_fp) in enumerate(texts)
+                  if it.content_hash is None and need_fp and it.text is None]
+        in_shared = set(shared)
+        hash_only = [k for k, (it, _, _, _, _) in enumerate(texts) if it.content_hash is None and k not in in_shared]
+        pre_hash: dict[int, str] = {}
+        pre_skeleton: dict[int, Any] = {}
+        try:
+            for k, got in zip(shared, hashes_and_skeletons([texts[k][1] for k in shared], FUNCTION_WORDS),
+                              strict=True):
+                if got is not None:
+                    pre_hash[k], pre_skeleton[k] = got
+            for k, h in zip(hash_only, content_hashes([texts[k][1] for k in hash_only]), strict=True):
+                if h is not None:
+                    pre_hash[k] = h
+        except Exception:  # the per-text code below then does them
+            pass
+        prepared: list[tuple[Incoming, str, str, str, str, str, Any, int]] = []
+        for k, (item, prose, text, kind, need_fp) in enumerate(texts):
+            doc = item.doc
+            try:
+                h = item.content_hash if item.content_hash is not None else pre_hash.get(k) or content_hash(prose)
                 did = document_id(doc)
-                kind = entry_kind(doc)
-                fp = (item.fingerprint if item.fingerprint is not None and item.text is None and kind == "article"
-                      else entry_fingerprint(text, kind))
+                fp = (None if need_fp else item.fingerprint if kind == "article" else entry_fingerprint(text, kind))
             except Exception as exc:  # a bug on one document: reported for it, the batch is still stored
                 from ..failures import failure
 
                 result.failed.append(failure(doc.path, exc, "could not be archived"))
                 continue
+            prepared.append((item, prose, text, h, did, kind, fp, k))
+        # the fingerprints of the full texts that need one, computed together (``fingerprints``)
+        todo = [j for j, p in enumerate(prepared) if p[6] is None]
+        try:
+            ready = dict(zip(todo, fingerprints([prepared[j][2] for j in todo],
+                                                [pre_skeleton.get(prepared[j][7]) for j in todo]), strict=True))
+        except Exception:  # a text the batch code cannot take: each is fingerprinted on its own below
+            ready = {}
+        for j, (item, prose, text, h, did, kind, fp, _) in enumerate(prepared):
+            doc = item.doc
+            if fp is None:
+                try:
+                    fp = ready[j] if j in ready else entry_fingerprint(text, kind)
+                except Exception as exc:
+                    from ..failures import failure
+
+                    result.failed.append(failure(doc.path, exc, "could not be archived"))
+                    continue
             if did not in rows and h in by_hash:
                 did = by_hash[h]  # same words under another id in this batch: one article
             if kind == "excerpt" and rows.get(did, {}).get("kind") == "article":
@@ -400,8 +482,7 @@ class Archive:
                 result.ids.append(values["id"])
                 result.stored.append((values["id"], row["status"]))
             if new:
-                inserted = conn.execute(a.insert().returning(a.c.pk, a.c.id, sort_by_parameter_order=True),
-                                        [r for r, _, _ in new]).all()
+                inserted = self._insert_articles(conn, [r for r, _, _ in new])
                 for (pk, rid), (row, keys, links) in zip(inserted, new, strict=False):
                     if keys:
                         band_keys.append(keys)
@@ -484,6 +565,26 @@ class Archive:
                     removed += len(pks)
         return removed
 
+    def _insert_articles(self, conn: Any, rows: list[dict[str, Any]]) -> list[tuple[int, str]]:
+        """Insert new article rows; returns (pk, id) of each, in order.
+
+        SQLite: one DBAPI ``executemany`` without RETURNING, then the new pks looked up by id (unique;
+        this transaction holds the writer lock), because Core's ``INSERT ... RETURNING`` with
+        parameter order on SQLite runs one statement per row. PostgreSQL: Core's batched RETURNING."""
+        from sqlalchemy import select
+
+        a = self.articles
+        if not self.is_sqlite:
+            return [(pk, rid) for pk, rid in conn.execute(a.insert().returning(a.c.pk, a.c.id,
+                                                                              sort_by_parameter_order=True), rows)]
+        cols = list(rows[0])
+        conn.exec_driver_sql(f"INSERT INTO unspin_articles ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                             [tuple(r[c] for c in cols) for r in rows])
+        pk_of: dict[str, int] = {}
+        for chunk in _chunks([r["id"] for r in rows], 400):
+            pk_of.update((rid, pk) for pk, rid in conn.execute(select(a.c.pk, a.c.id).where(a.c.id.in_(chunk))))
+        return [(pk_of[r["id"]], r["id"]) for r in rows]
+
     def _insert_bands(self, conn: Any, keys: list[Any], pks: list[int]) -> None:
         """Insert the index rows (key, pk) for each article's keys (repeats within one article dropped).
 
@@ -493,11 +594,14 @@ class Archive:
         """
         import numpy as np
 
-        arrays = [np.unique(np.asarray(k, dtype=np.int64)) for k in keys]
-        key = np.concatenate(arrays)
-        art = np.repeat(np.asarray(pks, dtype=np.int64), [len(a) for a in arrays])
+        key = np.fromiter((k for ks in keys for k in ks), dtype=np.int64)
+        art = np.repeat(np.asarray(pks, dtype=np.int64), [len(ks) for ks in keys])
         order = np.lexsort((art, key))
         key, art = key[order], art[order]
+        if len(key) > 1:  # repeats of a key within one article (and of an article within a batch) go
+            fresh = np.ones(len(key), dtype=bool)
+            fresh[1:] = (key[1:] != key[:-1]) | (art[1:] != art[:-1])
+            key, art = key[fresh], art[fresh]
         if self.is_sqlite:
             conn.exec_driver_sql("INSERT INTO unspin_bands (key, article) VALUES (?, ?)",
                                  list(zip(key.tolist(), art.tolist(), strict=True)))
