@@ -3,9 +3,11 @@
 Training data (all shippable):
   * clean: Wikinews 2019-2020 (../shared/data/news-corpus/wikinews_2019_2020.jsonl, CC BY 2.5,
     "Wikinews contributors, en.wikinews.org");
-  * spun: the same articles spun by TRAINING spinners that draw on headword half A of the open
-    thesauri only (evaluation/open_thesaurus_spinner.py: WordNet synonyms, and MyThes + Moby) at rates
-    from 5% to 45%, COPIES copies per article, each weighted 1/COPIES so the classes weigh the same.
+  * spun: the same articles spun by a MIXTURE of training spinners that draw on headword half A of the
+    thesauri only (``training_spinners``: WordNet synonyms and MyThes + Moby via
+    evaluation/open_thesaurus_spinner.py, and the project's slot spinner evaluation/slot_spinner.py), each
+    at COPIES rates drawn from RATES (3-30% of content words), the copies of an article sharing the weight
+    of one article so the classes weigh the same.
 Only the Wikinews TRAIN split (``sha1(id)[0] % 3 != 0``) is used: the DEV split, the project's fixture
 articles, the hand-written thesaurus spinner, the half-B open-thesaurus spinner and Reuters are the
 held-out evaluation (``unspin eval --suite score``, ``scripts/eval_article.py``).
@@ -13,13 +15,18 @@ held-out evaluation (``unspin eval --suite score``, ``scripts/eval_article.py``)
 Features are those of ``unspin.detect.scorer`` computed on the real pipeline's findings (lexicon and,
 when it can run, the generic detector) plus the substitution gain of ``unspin.detect.context_lm`` and
 the soft slot evidence summed over the article (``unspin.detect.article.slot_features``).
-Model: standardise -> logistic regression (scikit-learn); calibration: Platt scaling fitted on
-out-of-fold decisions (5 folds grouped by article), then shifted from the 50/50 training balance to
-the documented prior ``PRIOR`` (share of spun articles among those checked). Output is JSON only (no
-pickles), written with sorted keys and rounded floats, so a rebuild from the same inputs reproduces
-the file byte for byte.
+US203's slot judge is trained on the same Wikinews TRAIN articles (scripts/build_slots.py), so its
+evidence is CROSS-FITTED here (``crossfit_slot_weights``): each article is analysed with a US203 combiner
+refitted without it (``--crossfit 5``), so the scorer learns how much to trust US203 on text it has not seen.
+Model: standardise -> logistic regression (scikit-learn, C=1); calibration: Platt scaling fitted on
+out-of-fold decisions (5 folds grouped by article) of the clean articles and the copies of
+``CALIB_SPINNERS`` (not the slot spinner: its swaps are pairs of US203's own table), then shifted from
+the 50/50 training balance to the documented prior ``PRIOR`` (share of spun articles among those checked).
+Output is JSON only (no pickles), written with sorted keys and rounded floats, so a rebuild from the same
+inputs reproduces the file byte for byte.
 
     .venv/bin/python scripts/build_scorer.py [--out models/scorer.json] [--quick] [--text-features] [--no-slots]
+        [--crossfit 5] [--slot-rows CACHE.npz] [--dump TRAIN.json]
 """
 
 from __future__ import annotations
