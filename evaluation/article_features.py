@@ -192,3 +192,174 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+# ---------------------------------------------------------------------------------------------------
+# The spinner mixture and calibration (session 6): refit the shipped feature set on subsets of the
+# training dump, calibrate out of fold (by article, or leaving each training spinner out), and score
+# every held-out dump (AUC per spinner and rate, ECE at the prior as scripts/eval_article.py computes it).
+
+SHIPPED = BASE + SLOT + ("slot203_per100_p50", "slot203_per100_p90", "slot203_lo_excess_per100")
+
+
+def _weights(docs: list[dict]) -> np.ndarray:
+    """Clean 1, each spun copy 1/(copies of its article): the classes weigh the same."""
+    n: dict[int, int] = {}
+    for e in docs:
+        if e["y"]:
+            n[e["g"]] = n.get(e["g"], 0) + 1
+    return np.array([1.0 / n[e["g"]] if e["y"] else 1.0 for e in docs])
+
+
+def fit_calibrated(train: list[dict], names: tuple[str, ...], C: float = 1.0, calib: str = "article",
+                   folds: int = 5, prior: float = 0.1, calib_min_rate: float = 0.0) -> dict:
+    """The scorer as ``build_scorer.py`` fits it (centred on clean means, logistic regression, Platt on
+    out-of-fold decisions, shifted to ``prior``). ``calib``: "article" (5 folds grouped by article) or
+    "spinner" (grouped by article AND each training spinner left out: a copy's decision comes from a model
+    that saw neither its article nor its spinner; a clean article's from each of those models, weighted
+    1/spinners)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GroupKFold
+
+    X = np.array([[e["_f"][n] for n in names] for e in train])
+    y = np.array([e["y"] for e in train])
+    g = np.array([e["g"] for e in train])
+    sp = np.array([e.get("sp", "") for e in train])
+    w = _weights(train)
+    mean = X[y == 0].mean(axis=0)
+    scale = X.std(axis=0)
+    scale[scale == 0] = 1.0
+    Z = (X - mean) / scale
+
+    def fit(m):
+        return LogisticRegression(C=C, max_iter=5000).fit(Z[m], y[m], sample_weight=w[m])
+
+    dec, dy, dw, dr = [], [], [], []
+    rates = np.array([e["rate"] for e in train])
+    fams = sorted(set(sp[y == 1]))
+    for tr, te in GroupKFold(n_splits=folds).split(Z, y, g):
+        mtr = np.zeros(len(y), dtype=bool)
+        mtr[tr] = True
+        if calib == "article":
+            d = fit(mtr).decision_function(Z[te])
+            dec.append(d), dy.append(y[te]), dw.append(w[te]), dr.append(rates[te])
+            continue
+        for f in fams:
+            model = fit(mtr & (sp != f))
+            te_f = te[(y[te] == 0) | (sp[te] == f)]
+            d = model.decision_function(Z[te_f])
+            dec.append(d), dy.append(y[te_f]), dr.append(rates[te_f])
+            dw.append(np.where(y[te_f] == 0, w[te_f] / len(fams), w[te_f]))
+    oof, oy, ow = np.concatenate(dec), np.concatenate(dy), np.concatenate(dw)
+    if calib_min_rate:  # Platt on the clean articles and the copies at the rates the score is calibrated for
+        keep = (oy == 0) | (np.concatenate(dr) >= calib_min_rate)
+        oof, oy, ow = oof[keep], oy[keep], ow[keep]
+    platt = LogisticRegression(C=1e6, max_iter=5000).fit(oof.reshape(-1, 1), oy, sample_weight=ow)
+    final = fit(np.ones(len(y), dtype=bool))
+    from sklearn.metrics import roc_auc_score
+
+    return {"names": names, "mean": mean, "scale": scale, "coef": final.coef_[0], "intercept": final.intercept_[0],
+            "a": float(platt.coef_[0][0]), "b": float(platt.intercept_[0]),
+            "shift": float(np.log(prior / (1 - prior))), "oof_auc": float(roc_auc_score(oy, oof, sample_weight=ow))}
+
+
+def fit_like_build(train: list[dict], names: tuple[str, ...], c: float | None = None, **kw) -> dict:
+    """The scorer fitted by ``scripts/build_scorer.py``'s own ``fit_scorer`` (C chosen by leave-one-spinner-out
+    AUC unless ``c`` is given; Platt on the clean articles and the copies at >= its CALIB_MIN_RATE)."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    from build_scorer import PRIOR, fit_scorer
+
+    X = np.array([[e["_f"][n] for n in names] for e in train])
+    y = np.array([e["y"] for e in train])
+    m = fit_scorer(X, y, _weights(train), np.array([e["g"] for e in train]),
+                   np.array([e.get("sp", "") for e in train]), np.array([e["rate"] for e in train]), c=c, **kw)
+    from sklearn.metrics import roc_auc_score
+
+    return m | {"names": names, "shift": float(np.log(PRIOR / (1 - PRIOR))),
+                "oof_auc": float(roc_auc_score(y, m["oof"], sample_weight=_weights(train)))}
+
+
+def score(model: dict, docs: list[dict]) -> np.ndarray:
+    X = np.array([[e["_f"].get(n, m) for n, m in zip(model["names"], model["mean"], strict=True)] for e in docs])
+    d = ((X - model["mean"]) / model["scale"]) @ model["coef"] + model["intercept"]
+    return 1.0 / (1.0 + np.exp(-(model["a"] * d + model["b"] + model["shift"])))
+
+
+def held_out_report(model: dict, test: list[dict], prior: float = 0.1) -> dict[str, float]:
+    """AUC (vs all clean) per spinner and rate, and per spinner the ECE / Brier at ``prior`` over the
+    clean articles and that spinner's copies of every rate (as ``eval_article.py``)."""
+    from .metrics import auc, prior_weights, weighted_brier, weighted_reliability
+    from .scoring import expected_calibration_error_weighted
+
+    s = score(model, test).tolist()
+    clean = [x for x, e in zip(s, test, strict=True) if not e["y"]]
+    out: dict[str, float] = {}
+    keys = sorted({(e.get("spinner", "open-thesaurus-b"), e["rate"]) for e in test if e["y"]})
+    for spn, r in keys:
+        pos = [x for x, e in zip(s, test, strict=True)
+               if e["y"] and e["rate"] == r and e.get("spinner", "open-thesaurus-b") == spn]
+        out[f"{spn}@{r:g}"] = auc(pos + clean, [1] * len(pos) + [0] * len(clean))
+    for spn in sorted({k for k, _ in keys}):
+        items = [(x, e["y"]) for x, e in zip(s, test, strict=True)
+                 if not e["y"] or e.get("spinner", "open-thesaurus-b") == spn]
+        sc = [x for x, _ in items]
+        lab = [y for _, y in items]
+        w = prior_weights(lab, prior)
+        table = weighted_reliability(sc, lab, w, bins=10)
+        out[f"{spn} ECE"] = expected_calibration_error_weighted(table, sc, w)
+        out[f"{spn} Brier"] = weighted_brier(sc, lab, w)
+    out["clean>=0.5"] = sum(1 for x in clean if x >= 0.5) / len(clean)
+    return out
+
+
+def mixture_main(argv: list[str] | None = None) -> None:
+    """python -c 'from evaluation.article_features import mixture_main; mixture_main()' TRAIN.json EVAL.json..."""
+    ap = argparse.ArgumentParser(description="refit the scorer on subsets of the training spinners")
+    ap.add_argument("train", type=Path)
+    ap.add_argument("eval", type=Path, nargs="+")
+    ap.add_argument("--C", type=float, nargs="+", default=[1.0])
+    ap.add_argument("--calib", nargs="+", default=["article", "spinner"])
+    ap.add_argument("--spinners", nargs="+", default=None, help="subsets, comma-separated training spinner names")
+    ap.add_argument("--max-rate", type=float, default=1.0)
+    ap.add_argument("--min-rate", type=float, default=0.0)
+    ap.add_argument("--calib-spinners", help="build: Platt on these training spinners' copies (comma-separated)")
+    ap.add_argument("--calib-min-rate", type=float, nargs="+", default=[0.0],
+                    help="Platt on the clean articles and the copies at this rate or more only")
+    args = ap.parse_args(argv)
+    train = json.loads(args.train.read_text())
+    test = [e for p in args.eval for e in json.loads(p.read_text())]
+    seen_clean: set = set()
+    uniq = []
+    for e in test:  # the clean articles appear in every dump once
+        if not e["y"]:
+            key = (e["corpus"], round(e["f"].get("ctx_gain_mean", 0.0), 9), e["words"])
+            if key in seen_clean:
+                continue
+            seen_clean.add(key)
+        uniq.append(e)
+    test = uniq
+    for e in train + test:
+        e["_f"] = features_of(e)
+    names_all = sorted({e.get("sp", "") for e in train if e["y"]})
+    subsets = [tuple(s.split(",")) for s in args.spinners] if args.spinners else [tuple(names_all)]
+    print(f"train {len(train)} documents ({', '.join(names_all)}), held out {len(test)}")
+    header = None
+    for subset in subsets:
+        tr = [e for e in train if not e["y"] or (e.get("sp") in subset and args.min_rate <= e["rate"] <= args.max_rate)]
+        for C in args.C:
+            for calib in args.calib:
+                for cmr in args.calib_min_rate:
+                    m = fit_like_build(tr, SHIPPED, c=C if C > 0 else None, calib_min_rate=cmr,
+                                       calib_spinners=tuple(args.calib_spinners.split(",")) if args.calib_spinners
+                                       else None) if calib == "build" else \
+                        fit_calibrated(tr, SHIPPED, C=C, calib=calib, calib_min_rate=cmr)
+                    r = held_out_report(m, test)
+                    if header is None:
+                        header = list(r)
+                        print("| training spinners | C | calibration | OOF AUC | a | " + " | ".join(header) + " |")
+                        print("|---" * (5 + len(header)) + "|")
+                    print(f"| {'+'.join(subset)} | {m.get('C', C):g} | {calib}{f' >= {cmr:g}' if cmr else ''} | "
+                          f"{m['oof_auc']:.4f} | {m['a']:.3f} | " + " | ".join(f"{r[k]:.3f}" for k in header) + " |",
+                          flush=True)

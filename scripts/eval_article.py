@@ -68,6 +68,19 @@ def build_archive(url: str, size: int, exclude: set[str], seed: int) -> None:
     print(f"counted {n} Reuters stories into {url} in {time.time() - t:.0f} s", file=sys.stderr)
 
 
+SPINNERS = ("open-thesaurus-b", "thesaurus", "wordnet", "lexicon-reverse")
+
+
+def make_spinner(name: str):
+    """An evaluation spinner by name: the open-thesaurus spinner's half B, or one of ``unspin eval``'s."""
+    if name == "open-thesaurus-b":
+        return OpenThesaurusSpinner("B")
+    got = ds.spinners((name,))
+    if name not in got:
+        raise SystemExit(f"spinner {name} is not available here")
+    return got[name]
+
+
 def overlaps(s, subs) -> bool:
     return any(s["start"] < x.end and x.start < s["end"] for x in subs)
 
@@ -81,6 +94,9 @@ def main() -> None:
     ap.add_argument("--archive-size", type=int, default=0)
     ap.add_argument("--prior", type=float, default=0.1)
     ap.add_argument("--dump", type=Path, help="also write every sample's features here (JSON; development)")
+    ap.add_argument("--spinners", nargs="+", default=["open-thesaurus-b"], choices=SPINNERS,
+                    help="evaluation spinners (default: the open-thesaurus spinner's half B); the others are the "
+                         "score suite's (`unspin eval`: the hand-written thesaurus, WordNet, lexicon-reverse)")
     args = ap.parse_args()
     t0 = time.time()
     clean = clean_articles(args.reuters, args.seed)
@@ -91,10 +107,11 @@ def main() -> None:
         from unspin.match.archive import open_archive
 
         archive = open_archive(args.db)
-    spinner = OpenThesaurusSpinner("B")
+    spinners = [make_spinner(name) for name in args.spinners]
     samples = [ds.clean_sample(a) for a in clean]
-    for rate in args.rates:
-        samples += [ds.spin_article(a, spinner, rate, args.seed) for a in clean]
+    for spinner in spinners:
+        for rate in args.rates:
+            samples += [ds.spin_article(a, spinner, rate, args.seed) for a in clean]
     ctx = Context(config=Config(generic=True), archive=archive)
     if archive is not None:
         ctx.config = Config(generic=True, select=("US1", "US2", "US9"))  # no source findings: the judge only
@@ -108,6 +125,7 @@ def main() -> None:
         if len(slot_log) != len(reports):
             slot_log = [[] for _ in reports]
         args.dump.write_text(json.dumps([{"f": r.features, "y": int(s.spun), "rate": s.rate, "corpus": s.corpus,
+                                          "spinner": s.spinner,
                                           "score": r.score, "slots": sl, "words": r.words,
                                           "subs": [[x.start, x.end] for x in s.substitutions]}
                                          for s, r, sl in zip(samples, reports, slot_log, strict=True)]))
@@ -119,13 +137,15 @@ def main() -> None:
             by_corpus.setdefault(s.corpus, []).append(r.score)
     neg = [x for v in by_corpus.values() for x in v]
     print(f"\n{len(clean)} clean articles ({', '.join(f'{k} {len(v)}' for k, v in sorted(by_corpus.items()))}); "
-          f"spinner {spinner.name}; archive {args.archive_size if args.db else 0}; "
+          f"spinners {', '.join(sp.name for sp in spinners)}; archive {args.archive_size if args.db else 0}; "
           f"{time.time() - t0:.0f} s\n")
-    print("| rate | substitutions / 100 words | AUC vs all clean | " +
+    many = len(spinners) > 1
+    print(("| spinner " if many else "") + "| rate | substitutions / 100 words | AUC vs all clean | " +
           " | ".join(f"AUC vs {k}" for k in sorted(by_corpus)) + " | top-10 spun | top-5 spun |")
-    print("|---" * (5 + len(by_corpus)) + "|")
-    for rate in args.rates:
-        pos = [(s, r) for s, r in zip(samples, reports, strict=True) if s.spun and s.rate == rate]
+    print("|---" * (5 + many + len(by_corpus)) + "|")
+    for spinner, rate in ((sp, rate) for sp in spinners for rate in args.rates):
+        pos = [(s, r) for s, r in zip(samples, reports, strict=True)
+               if s.spun and s.rate == rate and s.spinner == spinner.name]
         p = [r.score for _, r in pos]
         words = sum(r.words for _, r in pos)
         nsub = sum(len(s.substitutions) for s, _ in pos)
@@ -137,16 +157,19 @@ def main() -> None:
             tot10 += min(10, len(sus))
             hit5 += sum(1 for x in sus[:5] if overlaps(x, s.substitutions))
             tot5 += min(5, len(sus))
-        print(f"| {rate:.0%} | {100 * nsub / max(words, 1):.1f} | {auc(p + neg, [1] * len(p) + [0] * len(neg)):.3f} | "
+        all_clean = auc(p + neg, [1] * len(p) + [0] * len(neg))
+        print((f"| {spinner.name} " if many else "") + f"| {rate:.0%} | {100 * nsub / max(words, 1):.1f} | "
+              f"{all_clean:.3f} | "
               + " | ".join(cells)
               + f" | {hit10 / tot10 if tot10 else float('nan'):.3f} ({tot10 / max(len(pos), 1):.1f}/article) | "
               f"{hit5 / tot5 if tot5 else float('nan'):.3f} |")
-    # reliability at the prior, over clean + every rate
-    scores = [r.score for r in reports]
-    labels = [1 if s.spun else 0 for s in samples]
+    # reliability at the prior, over clean + every rate of the first spinner
+    first = [(s, r) for s, r in zip(samples, reports, strict=True) if s.spinner in ("", spinners[0].name)]
+    scores = [r.score for _, r in first]
+    labels = [1 if s.spun else 0 for s, _ in first]
     w = prior_weights(labels, args.prior)
     table = weighted_reliability(scores, labels, w, bins=10)
-    print(f"\nReliability at prior {args.prior:.0%} (clean + spun copies of every rate, re-weighted): "
+    print(f"\nReliability at prior {args.prior:.0%} (clean + {spinners[0].name} copies of every rate, re-weighted): "
           f"Brier {weighted_brier(scores, labels, w):.4f}, ECE "
           f"{expected_calibration_error_weighted(table, scores, w) or 0:.3f}\n")
     print("| score bin | articles | mean score | fraction spun (at prior) |\n|---|---|---|---|")

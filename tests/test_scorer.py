@@ -142,3 +142,37 @@ def test_substitution_gain_tables_load_when_the_models_are_there():
 
     if (model_path("generic") / "lm_bi_key.npy").exists():
         assert context_lm.available()
+
+
+def _build_scorer_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("build_scorer", REPO / "scripts" / "build_scorer.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_platt_scaling_reads_only_the_calibration_spinners_copies():
+    """The slot spinner's copies (every swap a pair of US203's own table) train the regression but not the
+    calibration: making them trivially easy leaves Platt's a/b unchanged only if they are left out of it."""
+    pytest.importorskip("sklearn")
+    import numpy as np
+
+    bs = _build_scorer_module()
+    rng = np.random.default_rng(0)
+    n = 60
+    rows, y, fam, g, rate = [], [], [], [], []
+    for k in range(n):
+        rows.append(rng.normal(0.0, 1.0, 2)), y.append(0), fam.append(""), g.append(k), rate.append(0.0)
+        for sp, shift in (("wordnet-a", 1.0), ("open-thesaurus-a", 1.2), ("thesaurus-A", 2.0)):
+            rows.append(rng.normal(shift, 1.0, 2)), y.append(1), fam.append(sp), g.append(k), rate.append(0.1)
+    X, y, fam, g, rate = np.array(rows), np.array(y), np.array(fam), np.array(g), np.array(rate)
+    w = np.where(y == 1, 1 / 3, 1.0)
+    base = bs.fit_scorer(X, y, w, g, fam, rate)
+    assert set(fam[base["calibrated"] & (y == 1)]) == set(bs.CALIB_SPINNERS)
+    every = bs.fit_scorer(X, y, w, g, fam, rate, calib_spinners=("wordnet-a", "open-thesaurus-a", "thesaurus-A"))
+    assert every["calibrated"].sum() > base["calibrated"].sum()
+    assert (base["a"], base["b"]) != (every["a"], every["b"])
+    again = bs.fit_scorer(X, y, w, g, fam, rate)
+    assert (again["a"], again["b"]) == (base["a"], base["b"])  # deterministic
