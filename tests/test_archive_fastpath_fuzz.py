@@ -33,7 +33,7 @@ from hypothesis import strategies as st
 
 from unspin.detect.normalise import normalise_text
 from unspin.match import corpus, crc, fingerprint, tokenbatch
-from unspin.match.archive import ArchiveError, content_hash, repaired_text
+from unspin.match.archive import content_hash, repaired_text
 
 # ------------------------------------------------------------------------------------------------
 # the reference: the per-text code from before the fast paths (3e00bfb)
@@ -506,11 +506,9 @@ def test_wordless_original_is_stored(tmp_path):
     assert summary.added == 1 and not summary.failed
 
 
-@pytest.mark.xfail(
-    strict=True, raises=ArchiveError,
-    reason="corpus._merge_sqlite: on SQLite < 3.38 (no json_each path) an executemany of zero (bucket, count) "
-           "rows raises 'Incorrect number of bindings supplied'; fix: return early when there are no buckets")
 def test_wordless_original_is_stored_on_old_sqlite(tmp_path):
+    """Found by this file: on SQLite < 3.38 (no json_each path) an executemany of zero (bucket, count) rows
+    raised 'Incorrect number of bindings supplied'; ``corpus._merge_sqlite`` now returns early."""
     import sqlite3
 
     with patch.object(sqlite3, "sqlite_version_info", (3, 37, 2)):  # the fallback path of SQLite before 3.38

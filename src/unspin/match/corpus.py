@@ -245,6 +245,8 @@ def _merge_sqlite(conn: Any, buckets: Any, counts: Any) -> None:
 
     import numpy as np
 
+    if not len(buckets):  # a batch with no n-gram (texts of punctuation only): nothing to merge
+        return
     upsert = " ON CONFLICT (key) DO UPDATE SET count = unspin_ngrams.count + excluded.count"
     if sqlite3.sqlite_version_info >= (3, 38) and (not len(counts) or int(counts.max()) < 1 << 32):
         packed = (buckets.astype(np.int64) << 32) | counts.astype(np.int64)
