@@ -113,7 +113,7 @@ class SpinMap:
             n = len(rows)
             XT = np.array([[r[name] for r in rows] for name in names], dtype=np.float64).reshape(len(names), n)
         # batches, once the process has scored enough rows to repay the set-up: the same sums by leaf
-        # masks (detect/trees.py, as US203 does; a fresh model always walks)
+        # masks (detect/trees.py; US203's SlotModel scores through here too; a fresh model always walks)
         from .trees import LEAF_MASK_AFTER, LEAF_MASK_MIN
 
         masks = n >= LEAF_MASK_MIN and self._rows_scored >= LEAF_MASK_AFTER
