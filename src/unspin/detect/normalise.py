@@ -68,6 +68,27 @@ def strip_controls(text: str) -> str:
     return _CONTROL_RE.sub("", text)
 
 
+# ASCII control characters that ``normalise_text`` strips (US403)
+_ASCII_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def unchanged_by_normalise(text: str) -> bool:
+    """Whether ``normalise_text(text)`` would return ``text`` itself, by a few C-level scans (the
+    archive calls this before the substitutions; tests/test_archive_speed.py and
+    tests/test_archive_fastpath_fuzz.py compare both on many texts). The space repairs need a tab, two
+    blanks in a row (space or no-break space), or a space before a line break or at the end; the
+    mojibake, NFC and control-character repairs run only when their own patterns find something, and
+    never on ASCII text without control characters."""
+    if "  " in text or "\t" in text or " \n" in text or " \r" in text or "\u00a0" in text or text.endswith(" "):
+        return False
+    if text.isascii():
+        return not _ASCII_CONTROL_RE.search(text)
+    return unicodedata.is_normalized("NFC", text) and (
+        not _SUSPECT_RE.search(text)  # no character any of the three patterns starts with
+        or (not _MOJIBAKE_HINT.search(text) and not re.search("[\u0080-\u009f]", text)
+            and not _CONTROL_RE.search(text)))
+
+
 def normalise_text(text: str) -> str:
     """The repaired text of a whole article: what the archive stores. Cheap when the text is clean."""
     text = fix_mojibake(text)

@@ -26,9 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import time
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -140,36 +138,12 @@ def document_id(doc: Document) -> str:
     return "sha256:" + content_hash(doc.prose())[:24]
 
 
-# ASCII control characters that ``normalise_text`` strips (US403)
-_ASCII_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_C1 = re.compile("[\u0080-\u009f]")  # the second mojibake test of ``normalise.fix_mojibake``
-# every character that a match of normalise's _MOJIBAKE_HINT, _C1 or _CONTROL_RE contains (a mojibake
-# lead byte, C0/C1 controls, invisible characters): none of them in a text, no match of the three
-_SUSPECT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u00c2-\u00f4\u200b-\u200f\u2060\ufeff]")
-
-
 def repaired_text(text: str) -> str:
-    """``normalise_text(text)`` (``unspin.detect.normalise``), with a shortcut for text it leaves alone.
+    """``normalise_text(text)`` (``unspin.detect.normalise``), with its shortcut for text it leaves alone
+    (``unchanged_by_normalise``: a few C-level scans instead of the substitutions)."""
+    from ..detect.normalise import normalise_text, unchanged_by_normalise
 
-    The space repairs need a tab, two blanks in a row (space or no-break space), or a space before a
-    line break or at the end; the mojibake, NFC and control-character repairs run only when their
-    own tests (the same patterns ``normalise_text`` tests with) find something, and never on ASCII text
-    without control characters. Text that passes every test comes back unchanged from
-    ``normalise_text``, so it is returned as it is after a few C-level scans instead of the
-    substitutions (tests/test_archive_speed.py compares the two on many texts)."""
-    from ..detect import normalise
-
-    if not ("  " in text or "\t" in text or " \n" in text or " \r" in text or "\u00a0" in text
-            or text.endswith(" ")):
-        if text.isascii():
-            if not _ASCII_CONTROL.search(text):
-                return text
-        elif unicodedata.is_normalized("NFC", text) and (
-                not _SUSPECT.search(text)  # no character any of the three patterns starts with
-                or (not normalise._MOJIBAKE_HINT.search(text) and not _C1.search(text)
-                    and not normalise._CONTROL_RE.search(text))):
-            return text
-    return normalise.normalise_text(text)
+    return text if unchanged_by_normalise(text) else normalise_text(text)
 
 
 def content_hash(prose: str) -> str:
